@@ -1,0 +1,71 @@
+# SEKAP: `make run` serves the whole system, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+SYSTEM_PACKAGES := chromium xmlsec1 softhsm2 gettext fonts-dejavu-core
+
+.PHONY: run test lint worker beat demo system-deps messages setup clean-var bench
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+# Debian packages the system and its tests use (installed when running as root).
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	      || echo "warning: could not install$$missing"; \
+	  else echo "warning: missing Debian packages (run as root to install):$$missing"; fi; \
+	fi
+
+messages: $(STAMP)
+	@$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+setup: system-deps $(STAMP) node_modules/.installed messages
+
+run: setup
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py seed_offices
+	$(PY) manage.py seed_platform
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+demo: setup
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py seed_offices
+	$(PY) manage.py seed_platform
+	$(PY) manage.py seed_demo
+
+test: setup
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py spectacular --fail-on-warn --validate --file /dev/null
+
+worker: $(STAMP)
+	$(VENV)/bin/celery -A sekap worker --loglevel=INFO --concurrency=2
+
+beat: $(STAMP)
+	$(VENV)/bin/celery -A sekap beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+bench: setup
+	@ls bench/*.py | sed 's/^/  $(PY) /'

@@ -1,0 +1,84 @@
+"""Project-wide pytest setup: service requirements and the real Celery worker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.support import REQUIRE_SERVICES, database_url, unavailable
+
+ROOT = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    # Worker and browser tests run last: they are the slowest and need live servers.
+    def weight(item) -> int:
+        if item.get_closest_marker("browser"):
+            return 2
+        if item.get_closest_marker("worker"):
+            return 1
+        return 0
+
+    items.sort(key=weight)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real ``celery worker`` subprocess on Redis, using the test database.
+
+    Tests that use it must commit their data (``@pytest.mark.django_db(transaction=True)``).
+    """
+    from django.conf import settings
+    from django.db import connection
+
+    if not settings.REDIS_URL:
+        unavailable("REDIS_URL is not set", required=REQUIRE_SERVICES)
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL).ping()
+    except redis.RedisError as exc:
+        unavailable(f"Redis is not reachable: {exc}", required=REQUIRE_SERVICES)
+
+    from sekap.celery import app
+
+    app.control.purge()
+    name = f"test-{uuid.uuid4().hex[:8]}@localhost"
+    env = os.environ | {
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "REDIS_URL": settings.REDIS_URL,
+        "DJANGO_SETTINGS_MODULE": "sekap.settings",
+    }
+    celery = Path(sys.executable).with_name("celery")
+    process = subprocess.Popen(
+        [str(celery), "-A", "sekap", "worker", "--pool=prefork", "--concurrency=2",
+         "--hostname", name, "--loglevel=WARNING", "--without-gossip", "--without-mingle"],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the Celery worker exited with {process.returncode}")
+        if app.control.ping(destination=[name], timeout=0.5):
+            break
+    else:
+        process.kill()
+        pytest.fail("the Celery worker did not answer within 60 s")
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()

@@ -1,0 +1,114 @@
+"""``/api/v1/offices/``: the public directory, and the registry management API."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, permissions, serializers
+from rest_framework.exceptions import PermissionDenied
+
+from . import services
+from .models import Department, Office, OfficeKind, StaffMembership
+from .selectors import offices_search, user_manages_office
+
+
+class OfficeSerializer(serializers.ModelSerializer):
+    postal_address = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Office
+        fields = [
+            "terc", "name", "unit", "kind", "gmina_type", "powiat", "seat", "postal_address",
+            "phone", "email", "esp_address", "ade_address",
+        ]
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("kind", OpenApiTypes.STR, enum=OfficeKind.values),
+        OpenApiParameter("terc", OpenApiTypes.STR, description="TERC code or its prefix"),
+        OpenApiParameter("q", OpenApiTypes.STR, description="Words, diacritics ignored"),
+    ]
+)
+class OfficeList(generics.ListAPIView):
+    serializer_class = OfficeSerializer
+    permission_classes = [permissions.AllowAny]
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return offices_search(
+            q=params.get("q", ""), kind=params.get("kind", ""), terc=params.get("terc", "")
+        )
+
+
+class OfficeDetail(generics.RetrieveAPIView):
+    serializer_class = OfficeSerializer
+    permission_classes = [permissions.AllowAny]
+    queryset = Office.objects.all()
+    lookup_field = "terc"
+
+
+# --- management (office admins of that office, CPD admins) ------------------------------------
+
+
+class ManagesOffice(permissions.BasePermission):
+    """Authenticated with a second factor, and allowed to manage the office in the URL."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not user.is_authenticated or not getattr(user, "is_verified", lambda: False)():
+            return False
+        return user_manages_office(user, view.office)
+
+
+class OfficeScopedMixin:
+    permission_classes = [ManagesOffice]
+
+    @property
+    def office(self) -> Office:
+        if not hasattr(self, "_office"):
+            self._office = get_object_or_404(Office, terc=self.kwargs["terc"])
+        return self._office
+
+    def permission_denied(self, request, message=None, code=None):
+        raise PermissionDenied(message, code)
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "symbol", "name", "is_active"]
+
+
+class DepartmentList(OfficeScopedMixin, generics.ListCreateAPIView):
+    serializer_class = DepartmentSerializer
+
+    def get_queryset(self):
+        return Department.objects.filter(office=self.office).order_by("symbol")
+
+    def perform_create(self, serializer) -> None:
+        department = Department(office=self.office, **serializer.validated_data)
+        services.registry_save(actor=self.request.user, obj=department, before=None)
+        serializer.instance = department
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    email = serializers.EmailField(source="user.email", read_only=True)
+    name = serializers.CharField(source="user.get_full_name", read_only=True)
+    department = serializers.SlugRelatedField(slug_field="symbol", read_only=True)
+
+    class Meta:
+        model = StaffMembership
+        fields = ["id", "email", "name", "role", "department", "valid_from", "valid_to"]
+
+
+class StaffList(OfficeScopedMixin, generics.ListAPIView):
+    serializer_class = MembershipSerializer
+
+    def get_queryset(self):
+        return (
+            StaffMembership.objects.filter(office=self.office)
+            .select_related("user", "department")
+            .order_by("user__email", "role")
+        )

@@ -1,0 +1,23 @@
+from .registry import (
+    DayOff,
+    Department,
+    Deputy,
+    Office,
+    OfficeGroupObjectPermission,
+    OfficeKind,
+    OfficeUserObjectPermission,
+    StaffMembership,
+    StaffRole,
+)
+
+__all__ = [
+    "DayOff",
+    "Department",
+    "Deputy",
+    "Office",
+    "OfficeGroupObjectPermission",
+    "OfficeKind",
+    "OfficeUserObjectPermission",
+    "StaffMembership",
+    "StaffRole",
+]

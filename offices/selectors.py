@@ -1,0 +1,140 @@
+"""Reads of the registry that views and other apps may use."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+import holidays
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from guardian.shortcuts import get_objects_for_user
+
+from sekap.text import search_key
+
+from .models import DayOff, Department, Deputy, Office, StaffMembership, StaffRole
+
+MANAGE_OFFICE = "offices.manage_office"
+
+
+def offices_search(*, q: str = "", kind: str = "", terc: str = "") -> QuerySet[Office]:
+    """Offices matching every word of ``q`` regardless of case and diacritics."""
+    offices = Office.objects.all()
+    for word in search_key(q).split():
+        offices = offices.filter(search_text__contains=word)
+    if kind:
+        offices = offices.filter(kind=kind)
+    if terc:
+        offices = offices.filter(terc__startswith=terc)
+    return offices.order_by("name")
+
+
+def office_by_terc(terc: str) -> Office | None:
+    return Office.objects.filter(terc=terc).first()
+
+
+def offices_managed_by(user) -> QuerySet[Office]:
+    """Offices whose registry the user may change: all for CPD admins, else their own."""
+    if not user.is_authenticated:
+        return Office.objects.none()
+    if user.is_superuser:
+        return Office.objects.all()
+    return get_objects_for_user(user, MANAGE_OFFICE, klass=Office, accept_global_perms=False)
+
+
+def user_manages_office(user, office: Office) -> bool:
+    return user.is_authenticated and (
+        user.is_superuser or user.has_perm(MANAGE_OFFICE, office)
+    )
+
+
+def memberships_active(*, user, on: dt.date | None = None) -> QuerySet[StaffMembership]:
+    on = on or timezone.localdate()
+    return StaffMembership.objects.filter(user=user).filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=on),
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on),
+    )
+
+
+def user_has_role(user, *, role: str, office: Office | None = None) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    memberships = memberships_active(user=user).filter(role=role)
+    if office is not None:
+        memberships = memberships.filter(office=office)
+    return memberships.exists()
+
+
+def offices_where_role(user, *, role: str) -> QuerySet[Office]:
+    ids = memberships_active(user=user).filter(role=role).values("office_id")
+    return Office.objects.filter(pk__in=ids)
+
+
+def departments_of(office: Office) -> QuerySet[Department]:
+    return Department.objects.filter(office=office).order_by("symbol")
+
+
+def deputies_active(*, office: Office, at: dt.datetime | None = None) -> QuerySet[Deputy]:
+    at = at or timezone.now()
+    return Deputy.objects.filter(office=office, valid_from__lte=at, valid_to__gt=at)
+
+
+def stands_in_for(*, deputy, at: dt.datetime | None = None) -> QuerySet:
+    """The people ``deputy`` is standing in for right now."""
+    at = at or timezone.now()
+    return Deputy.objects.filter(deputy=deputy, valid_from__lte=at, valid_to__gt=at).values(
+        "principal_id"
+    )
+
+
+@lru_cache(maxsize=64)
+def _public_holidays(year: int) -> frozenset[dt.date]:
+    return frozenset(holidays.Poland(years=year))
+
+
+def is_public_holiday(day: dt.date) -> bool:
+    return day in _public_holidays(day.year)
+
+
+def days_off(*, office: Office, start: dt.date, end: dt.date) -> set[dt.date]:
+    """Public holidays and the office's own days off in [start, end]."""
+    days = {d for year in range(start.year, end.year + 1) for d in _public_holidays(year)}
+    days |= set(
+        DayOff.objects.filter(office=office, date__range=(start, end)).values_list("date", flat=True)
+    )
+    return {d for d in days if start <= d <= end}
+
+
+def is_working_day(*, office: Office, day: dt.date) -> bool:
+    if day.weekday() >= 5 or is_public_holiday(day):
+        return False
+    return not DayOff.objects.filter(office=office, date=day).exists()
+
+
+def next_working_day(*, office: Office, day: dt.date) -> dt.date:
+    """``day`` itself when the office works that day, else the next day it does."""
+    horizon = day + dt.timedelta(days=31)
+    closed = days_off(office=office, start=day, end=horizon)
+    while day.weekday() >= 5 or day in closed:
+        day += dt.timedelta(days=1)
+    return day
+
+
+__all__ = [
+    "MANAGE_OFFICE",
+    "StaffRole",
+    "days_off",
+    "departments_of",
+    "deputies_active",
+    "is_public_holiday",
+    "is_working_day",
+    "memberships_active",
+    "next_working_day",
+    "office_by_terc",
+    "offices_managed_by",
+    "offices_search",
+    "offices_where_role",
+    "stands_in_for",
+    "user_has_role",
+    "user_manages_office",
+]

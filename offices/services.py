@@ -1,0 +1,185 @@
+"""Changes to the registry. Each one is audited in the same transaction."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.utils.translation import gettext_lazy as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from sekap import audit
+from sekap.accounts.models import UserKind
+from sekap.errors import NotAllowed
+
+from .models import Department, Office, StaffMembership, StaffRole
+from .selectors import MANAGE_OFFICE, user_manages_office
+from .validators import terc_errors
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def snapshot(obj) -> dict:
+    """The audited view of a registry row: its editable fields."""
+    data = model_to_dict(obj)
+    data.pop("search_text", None)
+    return data
+
+
+@transaction.atomic
+def registry_save(*, actor, obj, before: dict | None) -> None:
+    """Save a registry row (office, department, deputy, day off) and audit the change."""
+    office = obj if isinstance(obj, Office) else obj.office
+    if obj.pk and not user_manages_office(actor, office):
+        raise NotAllowed
+    created = obj.pk is None
+    obj.full_clean()
+    obj.save()
+    if isinstance(obj, StaffMembership):
+        _sync_office_admin_permission(obj.user, obj.office)
+    action = f"{obj._meta.label_lower}.{'created' if created else 'changed'}"
+    audit.record(actor=actor, action=action, target=obj, before=before, after=snapshot(obj))
+
+
+@transaction.atomic
+def registry_delete(*, actor, obj) -> None:
+    office = obj if isinstance(obj, Office) else obj.office
+    if not user_manages_office(actor, office):
+        raise NotAllowed
+    before = snapshot(obj)
+    audit.record(actor=actor, action=f"{obj._meta.label_lower}.deleted", target=obj, before=before)
+    obj.delete()
+    if isinstance(obj, StaffMembership):
+        _sync_office_admin_permission(obj.user, obj.office)
+
+
+def _sync_office_admin_permission(user, office: Office) -> None:
+    """Office administrators hold the object permission to manage their own office."""
+    is_admin = StaffMembership.objects.filter(
+        user=user, office=office, role=StaffRole.OFFICE_ADMIN
+    ).exists()
+    if is_admin:
+        assign_perm(MANAGE_OFFICE, user, office)
+    else:
+        remove_perm(MANAGE_OFFICE, user, office)
+
+
+@transaction.atomic
+def membership_grant(
+    *, actor, user, office: Office, role: str, department: Department | None = None
+) -> StaffMembership:
+    if actor is not None and not user_manages_office(actor, office):
+        raise NotAllowed
+    membership, created = StaffMembership.objects.get_or_create(
+        user=user, office=office, department=department, role=role
+    )
+    if user.kind != UserKind.STAFF:
+        user.kind = UserKind.STAFF
+        user.save(update_fields=["kind"])
+    if role in (StaffRole.OFFICE_ADMIN, StaffRole.CPD_ADMIN) and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    if role == StaffRole.CPD_ADMIN and not user.is_superuser:
+        user.is_superuser = True
+        user.save(update_fields=["is_superuser"])
+    _sync_office_admin_permission(user, office)
+    if created:
+        audit.record(
+            actor=actor,
+            action="offices.staffmembership.created",
+            target=membership,
+            after=snapshot(membership),
+        )
+    return membership
+
+
+# --- seed data ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    created: int
+    updated: int
+
+
+def office_name(row: dict) -> str:
+    if row["kind"] == "voivodeship":
+        return row["office"]
+    if row["kind"] == "county":
+        return f"{row['office']} – powiat {row['powiat']}"
+    return f"{row['office']} {row['seat']}"
+
+
+@transaction.atomic
+def offices_load_csv(*, path: Path | None = None, actor=None) -> SeedResult:
+    """Create or update the offices from the registry file (idempotent)."""
+    path = path or DATA_DIR / "offices.csv"
+    created = updated = 0
+    with path.open(encoding="utf-8") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            errors = terc_errors(row["terc"], row["kind"], row["gmina_type"])
+            if errors:
+                raise ValidationError(
+                    _("%(file)s line %(line)d: %(errors)s")
+                    % {"file": path.name, "line": line, "errors": "; ".join(errors)}
+                )
+            defaults = {
+                "kind": row["kind"],
+                "unit": row["unit"],
+                "office_type": row["office"],
+                "gmina_type": row["gmina_type"],
+                "powiat": row["powiat"],
+                "seat": row["seat"],
+            }
+            office = Office.objects.filter(terc=row["terc"]).first()
+            if office is None:
+                office = Office(
+                    terc=row["terc"],
+                    name=office_name(row),
+                    esp_address=f"/sekap-{row['terc']}/SkrytkaESP",
+                    **defaults,
+                )
+                office.full_clean()
+                office.save()
+                audit.record(
+                    actor=actor, action="offices.office.created", target=office,
+                    after=snapshot(office),
+                )
+                created += 1
+            elif any(getattr(office, k) != v for k, v in defaults.items()):
+                before = snapshot(office)
+                for key, value in defaults.items():
+                    setattr(office, key, value)
+                office.save()
+                audit.record(
+                    actor=actor, action="offices.office.changed", target=office,
+                    before=before, after=snapshot(office),
+                )
+                updated += 1
+    return SeedResult(created, updated)
+
+
+@transaction.atomic
+def departments_seed_defaults(*, actor=None) -> int:
+    """Give each office the standard departments of its kind that it does not have yet."""
+    path = DATA_DIR / "default_departments.csv"
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    created = 0
+    for office in Office.objects.all():
+        existing = set(office.departments.values_list("symbol", flat=True))
+        for row in rows:
+            if office.kind in row["kinds"].split() and row["symbol"] not in existing:
+                department = Department.objects.create(
+                    office=office, symbol=row["symbol"], name=row["name"]
+                )
+                audit.record(
+                    actor=actor, action="offices.department.created", target=department,
+                    after=snapshot(department),
+                )
+                created += 1
+    return created

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import api, views
+
+app_name = "offices"
+urlpatterns = [
+    path("urzedy/", views.office_directory, name="directory"),
+    path("urzedy/<str:terc>/", views.office_detail, name="detail"),
+    path("api/v1/offices/", api.OfficeList.as_view(), name="api-list"),
+    path("api/v1/offices/<str:terc>/", api.OfficeDetail.as_view(), name="api-detail"),
+    path(
+        "api/v1/offices/<str:terc>/departments/",
+        api.DepartmentList.as_view(),
+        name="api-departments",
+    ),
+    path("api/v1/offices/<str:terc>/staff/", api.StaffList.as_view(), name="api-staff"),
+]

@@ -1,0 +1,125 @@
+"""The people who use SEKAP: citizens, business representatives and office staff."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserKind(models.TextChoices):
+    CITIZEN = "citizen", _("Citizen")
+    BUSINESS = "business", _("Business representative")
+    STAFF = "staff", _("Office staff")
+
+
+class IdentityLevel(models.TextChoices):
+    UNVERIFIED = "unverified", _("Unverified")
+    VERIFIED = "verified", _("Verified")
+
+
+class VerificationMethod(models.TextChoices):
+    COUNTER = "counter", _("Identity document checked at an office counter")
+    CERTIFICATE = "certificate", _("Signed challenge with a certificate")
+    ADMINISTRATOR = "administrator", _("Confirmed by an administrator")
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **fields) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        fields.update(is_staff=True, is_superuser=True, kind=UserKind.STAFF)
+        return self._create(email, password, **fields)
+
+    def get_by_natural_key(self, username: str) -> User:
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("e-mail address"), unique=True)
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    kind = models.CharField(
+        _("kind of account"), max_length=16, choices=UserKind.choices, default=UserKind.CITIZEN
+    )
+    pesel = models.CharField(_("PESEL"), max_length=11, blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    identity_level = models.CharField(
+        _("identity level"),
+        max_length=16,
+        choices=IdentityLevel.choices,
+        default=IdentityLevel.UNVERIFIED,
+    )
+    verified_by = models.ForeignKey(
+        "self",
+        verbose_name=_("verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    verified_method = models.CharField(
+        _("verification method"), max_length=16, choices=VerificationMethod.choices, blank=True
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(
+        _("Django admin access"),
+        default=False,
+        help_text=_("May enter the administration site (with a second factor)."),
+    )
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pesel"],
+                condition=~models.Q(pesel=""),
+                name="accounts_user_unique_pesel",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(identity_level="unverified")
+                | (models.Q(verified_at__isnull=False) & ~models.Q(verified_method="")),
+                name="accounts_user_verified_has_method",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+    @property
+    def is_identity_verified(self) -> bool:
+        return self.identity_level == IdentityLevel.VERIFIED
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """Staff and anyone with admin access must present a TOTP code."""
+        return self.kind == UserKind.STAFF or self.is_staff or self.is_superuser

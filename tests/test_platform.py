@@ -1,0 +1,95 @@
+"""The platform as a client sees it: health, the public API and its schema, deployment files."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import call_command
+
+from offices.services import offices_load_csv
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_reports_each_check(client, settings, request):
+    if settings.REDIS_URL:
+        request.getfixturevalue("celery_worker_process")  # the worker check needs a worker
+    response = client.get("/healthz")
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["status"] == "ok"
+    expected = {"database", "cache", "broker"} | ({"worker"} if settings.REDIS_URL else set())
+    assert set(body["checks"]) == expected
+    assert all(check["ok"] for check in body["checks"].values())
+
+
+def test_healthz_answers_503_when_a_check_fails(client, monkeypatch):
+    from sekap import health
+
+    def broken_cache() -> None:
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(health, "_cache", broken_cache)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["cache"] == {
+        "ok": False, "error": "ConnectionError: cache down", "ms": response.json()["checks"]["cache"]["ms"]
+    }
+
+
+def test_offices_api_lists_filters_and_paginates(client):
+    offices_load_csv()
+    everything = client.get("/api/v1/offices/").json()
+    assert everything["count"] == 54 and len(everything["results"]) == 50 and everything["next"]
+
+    counties = client.get("/api/v1/offices/?kind=county").json()
+    assert counties["count"] == 7 and {o["kind"] for o in counties["results"]} == {"county"}
+
+    by_terc = client.get("/api/v1/offices/?terc=2466011").json()
+    assert [o["name"] for o in by_terc["results"]] == ["Urząd Miasta Gliwice"]
+    assert by_terc["results"][0]["esp_address"] == "/sekap-2466011/SkrytkaESP"
+
+    fuzzy = client.get("/api/v1/offices/", {"q": "dabrowa gornicza"}).json()
+    assert [o["terc"] for o in fuzzy["results"]] == ["2465011"]
+    assert client.get("/api/v1/offices/2466011/").json()["seat"] == "Gliwice"
+    assert client.get("/api/v1/offices/0000000/").status_code == 404
+
+
+def test_openapi_schema_has_no_warnings_and_docs_page_renders(client, capsys):
+    call_command("spectacular", "--fail-on-warn", "--validate", "--file", "/dev/null")
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    assert "/api/v1/offices/" in schema["paths"]
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200 and b"swagger-ui" in docs.content
+
+
+def test_directory_page_searches_without_diacritics(client):
+    offices_load_csv()
+    page = client.get("/urzedy/", {"q": "czestochowa"}).content.decode()
+    assert "Urząd Miasta Częstochowa" in page and "Gliwice" not in page
+    detail = client.get("/urzedy/2464011/").content.decode()
+    assert "/sekap-2464011/SkrytkaESP" in detail and "2464011" in detail
+
+
+def test_docker_compose_describes_the_production_stack():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
+    for name, service in services.items():
+        assert "healthcheck" in service, name
+    assert "migrate" in services["web"]["command"]
+    assert services["web"]["command"].index("migrate") < services["web"]["command"].index("gunicorn")
+    assert "celery -A sekap worker" in services["worker"]["command"]
+    assert "celery -A sekap beat" in services["beat"]["command"]
+    assert {"postgres-data", "redis-data", "sekap-var"} <= set(compose["volumes"])
+    assert "migrate" in (ROOT / "Dockerfile").read_text().split("CMD", 1)[1]
+
+
+def test_local_secret_key_is_generated_into_var_and_not_committed(settings):
+    secret = Path(settings.VAR_DIR) / "secret_key"
+    if not settings.SECRET_KEY.startswith(secret.read_text().strip()[:8]):
+        pytest.skip("SECRET_KEY comes from the environment")
+    assert len(settings.SECRET_KEY) >= 50
+    ignored = (ROOT / ".gitignore").read_text().split()
+    assert "var/" in ignored
