@@ -33,6 +33,15 @@ def _media_in_tmp(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture
+def english():
+    """Run the test with English messages (the msgids) instead of the Polish default."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker):
     """A real ``celery worker`` subprocess on Redis, using the test database.
@@ -62,8 +71,19 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     }
     celery = Path(sys.executable).with_name("celery")
     process = subprocess.Popen(
-        [str(celery), "-A", "sekap", "worker", "--pool=prefork", "--concurrency=2",
-         "--hostname", name, "--loglevel=WARNING", "--without-gossip", "--without-mingle"],
+        [
+            str(celery),
+            "-A",
+            "sekap",
+            "worker",
+            "--pool=prefork",
+            "--concurrency=2",
+            "--hostname",
+            name,
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
         cwd=ROOT,
         env=env,
     )

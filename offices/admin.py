@@ -64,7 +64,9 @@ class AuditedAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         if not user_manages_office(request.user, self._office_of(obj)):
             raise PermissionDenied
-        before = services.snapshot(form.instance.__class__.objects.get(pk=obj.pk)) if change else None
+        before = (
+            services.snapshot(form.instance.__class__.objects.get(pk=obj.pk)) if change else None
+        )
         services.registry_save(actor=request.user, obj=obj, before=before)
 
     def delete_model(self, request, obj) -> None:

@@ -19,8 +19,18 @@ class OfficeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Office
         fields = [
-            "terc", "name", "unit", "kind", "gmina_type", "powiat", "seat", "postal_address",
-            "phone", "email", "esp_address", "ade_address",
+            "terc",
+            "name",
+            "unit",
+            "kind",
+            "gmina_type",
+            "powiat",
+            "seat",
+            "postal_address",
+            "phone",
+            "email",
+            "esp_address",
+            "ade_address",
         ]
 
 

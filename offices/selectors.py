@@ -43,9 +43,7 @@ def offices_managed_by(user) -> QuerySet[Office]:
 
 
 def user_manages_office(user, office: Office) -> bool:
-    return user.is_authenticated and (
-        user.is_superuser or user.has_perm(MANAGE_OFFICE, office)
-    )
+    return user.is_authenticated and (user.is_superuser or user.has_perm(MANAGE_OFFICE, office))
 
 
 def memberships_active(*, user, on: dt.date | None = None) -> QuerySet[StaffMembership]:
@@ -100,7 +98,9 @@ def days_off(*, office: Office, start: dt.date, end: dt.date) -> set[dt.date]:
     """Public holidays and the office's own days off in [start, end]."""
     days = {d for year in range(start.year, end.year + 1) for d in _public_holidays(year)}
     days |= set(
-        DayOff.objects.filter(office=office, date__range=(start, end)).values_list("date", flat=True)
+        DayOff.objects.filter(office=office, date__range=(start, end)).values_list(
+            "date", flat=True
+        )
     )
     return {d for d in days if start <= d <= end}
 

@@ -146,7 +146,9 @@ def offices_load_csv(*, path: Path | None = None, actor=None) -> SeedResult:
                 office.full_clean()
                 office.save()
                 audit.record(
-                    actor=actor, action="offices.office.created", target=office,
+                    actor=actor,
+                    action="offices.office.created",
+                    target=office,
                     after=snapshot(office),
                 )
                 created += 1
@@ -156,8 +158,11 @@ def offices_load_csv(*, path: Path | None = None, actor=None) -> SeedResult:
                     setattr(office, key, value)
                 office.save()
                 audit.record(
-                    actor=actor, action="offices.office.changed", target=office,
-                    before=before, after=snapshot(office),
+                    actor=actor,
+                    action="offices.office.changed",
+                    target=office,
+                    before=before,
+                    after=snapshot(office),
                 )
                 updated += 1
     return SeedResult(created, updated)
@@ -178,7 +183,9 @@ def departments_seed_defaults(*, actor=None) -> int:
                     office=office, symbol=row["symbol"], name=row["name"]
                 )
                 audit.record(
-                    actor=actor, action="offices.department.created", target=department,
+                    actor=actor,
+                    action="offices.department.created",
+                    target=department,
                     after=snapshot(department),
                 )
                 created += 1

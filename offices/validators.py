@@ -34,9 +34,7 @@ def terc_errors(terc: str, kind: str, gmina_type: str = "") -> list[str]:
         if terc[4:6] == "00":
             errors.append(str(_("The municipality part of a TERC code cannot be 00.")))
         if terc[6] not in "123":
-            errors.append(
-                str(_("The last digit of an office's TERC code is its type: 1, 2 or 3."))
-            )
+            errors.append(str(_("The last digit of an office's TERC code is its type: 1, 2 or 3.")))
         elif gmina_type and gmina_type != terc[6]:
             errors.append(str(_("The municipality type does not match the TERC code.")))
     if kind == "city_county" and len(terc) == 7 and int(terc[2:4]) < 61:

@@ -16,7 +16,12 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 def problem_response(
     *, status: int, code: str, title: str, detail: str = "", extra: dict[str, Any] | None = None
 ) -> JsonResponse:
-    body = {"type": f"urn:sekap:problem:{code}", "title": str(title), "status": status, "code": code}
+    body = {
+        "type": f"urn:sekap:problem:{code}",
+        "title": str(title),
+        "status": status,
+        "code": code,
+    }
     if detail:
         body["detail"] = str(detail)
     if extra:

@@ -34,7 +34,9 @@ def test_healthz_answers_503_when_a_check_fails(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["cache"] == {
-        "ok": False, "error": "ConnectionError: cache down", "ms": response.json()["checks"]["cache"]["ms"]
+        "ok": False,
+        "error": "ConnectionError: cache down",
+        "ms": response.json()["checks"]["cache"]["ms"],
     }
 
 
@@ -79,7 +81,9 @@ def test_docker_compose_describes_the_production_stack():
     for name, service in services.items():
         assert "healthcheck" in service, name
     assert "migrate" in services["web"]["command"]
-    assert services["web"]["command"].index("migrate") < services["web"]["command"].index("gunicorn")
+    assert services["web"]["command"].index("migrate") < services["web"]["command"].index(
+        "gunicorn"
+    )
     assert "celery -A sekap worker" in services["worker"]["command"]
     assert "celery -A sekap beat" in services["beat"]["command"]
     assert {"postgres-data", "redis-data", "sekap-var"} <= set(compose["volumes"])

@@ -46,9 +46,7 @@ class Office(models.Model):
     fee_iban = models.CharField(
         _("fee bank account (IBAN)"), max_length=34, blank=True, validators=[validate_polish_iban]
     )
-    show_clerk_names = models.BooleanField(
-        _("show clerks' names to applicants"), default=False
-    )
+    show_clerk_names = models.BooleanField(_("show clerks' names to applicants"), default=False)
     search_text = models.TextField(editable=False, default="")
 
     class Meta:
@@ -60,16 +58,16 @@ class Office(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self) -> None:
-        errors = terc_errors(self.terc, self.kind, self.gmina_type)
-        if errors:
-            raise ValidationError({"terc": errors})
-
     def save(self, *args, **kwargs) -> None:
         self.search_text = search_key(
             " ".join([self.name, self.unit, self.seat, self.powiat, self.terc])
         )
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        errors = terc_errors(self.terc, self.kind, self.gmina_type)
+        if errors:
+            raise ValidationError({"terc": errors})
 
     @property
     def postal_address(self) -> str:

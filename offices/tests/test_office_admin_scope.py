@@ -23,14 +23,19 @@ def admin_a(offices, client):
     admin = StaffFactory(email="admin.a@example.test")
     membership_grant(actor=None, user=admin, office=office_a, role=StaffRole.OFFICE_ADMIN)
     clerk_b = StaffFactory(email="clerk.b@example.test")
-    membership_grant(actor=None, user=clerk_b, office=office_b, role=StaffRole.CLERK,
-                     department=office_b.departments.get(symbol="OR"))
+    membership_grant(
+        actor=None,
+        user=clerk_b,
+        office=office_b,
+        role=StaffRole.CLERK,
+        department=office_b.departments.get(symbol="OR"),
+    )
     login_with_second_factor(client, admin)
     return admin
 
 
 def test_admin_lists_only_own_office_rows(client, offices, admin_a):
-    office_a, office_b = offices
+    office_a, _ = offices
     departments = client.get("/admin/offices/department/?all=")
     staff = client.get("/admin/offices/staffmembership/")
     office_list = client.get("/admin/offices/office/")
@@ -76,15 +81,21 @@ def test_admin_changes_own_department_and_it_is_audited(client, offices, admin_a
 
     response = client.post(
         f"/admin/offices/department/{department.pk}/change/",
-        {"office": office_a.pk, "symbol": "GKM", "name": "Wydział Gospodarki Miejskiej",
-         "is_active": "on"},
+        {
+            "office": office_a.pk,
+            "symbol": "GKM",
+            "name": "Wydział Gospodarki Miejskiej",
+            "is_active": "on",
+        },
     )
 
     assert response.status_code == 302
     department.refresh_from_db()
     assert department.symbol == "GKM"
     entry = AuditEntry.objects.get(action="offices.department.changed")
-    assert entry.actor == admin_a and entry.before["symbol"] == "GK" and entry.after["symbol"] == "GKM"
+    assert (
+        entry.actor == admin_a and entry.before["symbol"] == "GK" and entry.after["symbol"] == "GKM"
+    )
 
 
 def test_api_refuses_another_offices_departments_and_staff(client, offices, admin_a):
@@ -123,8 +134,9 @@ def test_api_without_second_factor_is_refused(client, offices):
 def test_removing_the_admin_role_removes_the_permission(offices):
     office_a, _ = offices
     admin = StaffFactory()
-    membership = membership_grant(actor=None, user=admin, office=office_a,
-                                  role=StaffRole.OFFICE_ADMIN)
+    membership = membership_grant(
+        actor=None, user=admin, office=office_a, role=StaffRole.OFFICE_ADMIN
+    )
     assert admin.has_perm("offices.manage_office", office_a)
     from offices.services import registry_delete
 

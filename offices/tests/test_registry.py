@@ -13,7 +13,7 @@ from offices.validators import terc_errors, validate_polish_iban
 from sekap.audit.models import AuditEntry
 from sekap.audit.services import verify_chain
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def test_seed_loads_the_54_offices_idempotently():
@@ -21,8 +21,10 @@ def test_seed_loads_the_54_offices_idempotently():
     second = offices_load_csv()
 
     assert (first.created, second.created, second.updated) == (54, 0, 0)
-    kinds = {k: Office.objects.filter(kind=k).count() for k in
-             ("voivodeship", "city_county", "county", "municipality")}
+    kinds = {
+        k: Office.objects.filter(kind=k).count()
+        for k in ("voivodeship", "city_county", "county", "municipality")
+    }
     assert kinds == {"voivodeship": 1, "city_county": 10, "county": 7, "municipality": 36}
     assert Office.objects.get(terc="2466011").esp_address == "/sekap-2466011/SkrytkaESP"
     assert AuditEntry.objects.filter(action="offices.office.created").count() == 54

@@ -13,8 +13,16 @@ from sekap.errors import DomainError
 from .models import IdentityLevel, User, VerificationMethod
 
 AUDITED_FIELDS = (
-    "email", "first_name", "last_name", "kind", "pesel", "phone", "identity_level",
-    "is_active", "is_staff", "is_superuser",
+    "email",
+    "first_name",
+    "last_name",
+    "kind",
+    "pesel",
+    "phone",
+    "identity_level",
+    "is_active",
+    "is_staff",
+    "is_superuser",
 )
 
 

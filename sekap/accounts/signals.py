@@ -21,4 +21,6 @@ def _logged_out(sender, request, user, **kwargs) -> None:
 
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")
 def _login_failed(sender, credentials, request=None, **kwargs) -> None:
-    audit.record(action="accounts.login_failed", after={"username": credentials.get("username", "")})
+    audit.record(
+        action="accounts.login_failed", after={"username": credentials.get("username", "")}
+    )

@@ -68,7 +68,9 @@ def _qr_svg(data: str) -> str:
 def otp_setup(request: HttpRequest) -> HttpResponse:
     user = request.user
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-        return HttpResponseRedirect(reverse("accounts:otp_verify") + "?" + urlencode({"next": _safe_next(request)}))
+        return HttpResponseRedirect(
+            reverse("accounts:otp_verify") + "?" + urlencode({"next": _safe_next(request)})
+        )
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         device = services.totp_device_start(user=user)

@@ -12,6 +12,7 @@ class RequestContext:
     ip: str | None = None
 
 
-current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "sekap_request_context", default=RequestContext()
+NO_REQUEST = RequestContext()
+current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "sekap_request_context", default=None
 )

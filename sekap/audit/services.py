@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .chain import canonical_json, entry_hash
-from .context import current
+from .context import NO_REQUEST, current
 from .models import GENESIS_HASH, AuditEntry, AuditHead
 
 
@@ -32,7 +32,7 @@ def record(
     after: dict | None = None,
 ) -> AuditEntry:
     """Append one entry to the chain, inside the caller's transaction."""
-    context = current.get()
+    context = current.get() or NO_REQUEST
     target_type, target_id, target_repr = _describe_target(target)
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     actor_id = actor.pk if authenticated else None
@@ -40,21 +40,21 @@ def record(
     before, after = canonical_json(before), canonical_json(after)
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-        fields = dict(
-            seq=head.seq + 1,
-            created_at=timezone.now(),
-            actor_id=actor_id,
-            actor_repr=actor_repr,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            target_repr=target_repr,
-            before=before,
-            after=after,
-            request_id=context.request_id,
-            ip=context.ip,
-            prev_hash=head.hash,
-        )
+        fields = {
+            "seq": head.seq + 1,
+            "created_at": timezone.now(),
+            "actor_id": actor_id,
+            "actor_repr": actor_repr,
+            "action": action,
+            "target_type": target_type,
+            "target_id": target_id,
+            "target_repr": target_repr,
+            "before": before,
+            "after": after,
+            "request_id": context.request_id,
+            "ip": context.ip,
+            "prev_hash": head.hash,
+        }
         digest = entry_hash(**fields)
         entry = AuditEntry.objects.create(hash=digest, **fields)
         head.seq, head.hash = entry.seq, digest

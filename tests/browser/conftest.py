@@ -67,6 +67,15 @@ class A11yPage:
         self.check()
         return response
 
+    def follow(self, locator, *, key: str | None = None) -> None:
+        """Click (or press ``key`` on) something that loads a new page, then check that page."""
+        with self.page.expect_navigation():
+            if key:
+                locator.press(key)
+            else:
+                locator.click()
+        self.check()
+
     def check(self) -> None:
         """Run axe on the current page; raise on any WCAG 2.1 A/AA violation."""
         self.page.wait_for_load_state("load")

@@ -100,7 +100,9 @@ def test_repeated_failures_lock_the_account(client, settings):
     last = client.post("/konto/logowanie/", {"username": user.email, "password": "nope"})
     assert last.status_code == 429
 
-    locked = client.post("/konto/logowanie/", {"username": user.email, "password": DEFAULT_PASSWORD})
+    locked = client.post(
+        "/konto/logowanie/", {"username": user.email, "password": DEFAULT_PASSWORD}
+    )
 
     assert locked.status_code == 429
     assert "_auth_user_id" not in client.session

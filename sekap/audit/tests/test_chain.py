@@ -30,8 +30,9 @@ def chain():
     user = UserFactory()
     start = AuditEntry.objects.count()
     entries = [
-        audit.record(actor=user, action=f"test.step{i}", target=user, before={"n": i},
-                     after={"n": i + 1})
+        audit.record(
+            actor=user, action=f"test.step{i}", target=user, before={"n": i}, after={"n": i + 1}
+        )
         for i in range(5)
     ]
     assert AuditEntry.objects.count() == start + 5
@@ -60,8 +61,12 @@ def test_entry_holds_actor_target_and_request_context(chain, client):
     assert entry.before == {"n": 2} and entry.after == {"n": 3}
     assert entry.prev_hash == chain[1].hash and len(entry.hash) == 64
 
-    response = client.post("/konto/logowanie/", {"username": "x@example.test", "password": "bad"},
-                           HTTP_X_REQUEST_ID="req-12345678", REMOTE_ADDR="10.1.2.3")
+    response = client.post(
+        "/konto/logowanie/",
+        {"username": "x@example.test", "password": "bad"},
+        HTTP_X_REQUEST_ID="req-12345678",
+        REMOTE_ADDR="10.1.2.3",
+    )
     assert response["X-Request-ID"] == "req-12345678"
     failed = AuditEntry.objects.filter(action="accounts.login_failed").latest("seq")
     assert failed.request_id == "req-12345678" and failed.ip == "10.1.2.3"
