@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from sekap.accounts.models import User, UserKind
 
 from . import services
-from .models import DayOff, Department, Deputy, Office, StaffMembership
+from .models import DayOff, Department, Deputy, Office, Service, StaffMembership
 from .selectors import offices_managed_by, user_manages_office
 
 
@@ -144,3 +144,11 @@ class DeputyAdmin(AuditedAdmin):
 class DayOffAdmin(AuditedAdmin):
     list_display = ("date", "reason", "office")
     list_select_related = ("office",)
+
+
+@admin.register(Service)
+class ServiceAdmin(AuditedAdmin):
+    list_display = ("title", "office", "department", "deadline_rule", "fee_kind", "is_active")
+    list_filter = ("deadline_rule", "fee_kind", "is_active", "category")
+    search_fields = ("title", "office__name", "search_text")
+    list_select_related = ("office", "department")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, permissions, serializers
 from rest_framework.exceptions import PermissionDenied
 
+from forms_platform.selectors import current_version
+
 from . import services
-from .models import Department, Office, OfficeKind, StaffMembership
-from .selectors import offices_search, user_manages_office
+from .models import Department, Office, OfficeKind, Service, StaffMembership
+from .selectors import offices_search, services_search, user_manages_office
 
 
 class OfficeSerializer(serializers.ModelSerializer):
@@ -122,3 +124,73 @@ class StaffList(OfficeScopedMixin, generics.ListAPIView):
             .select_related("user", "department")
             .order_by("user__email", "role")
         )
+
+
+# --- the service catalogue ------------------------------------------------------------------
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    office = serializers.SlugRelatedField(slug_field="terc", read_only=True)
+    office_name = serializers.CharField(source="office.name", read_only=True)
+    form = serializers.SlugRelatedField(source="form_template", slug_field="slug", read_only=True)
+    form_version = serializers.SerializerMethodField()
+    department = serializers.SlugRelatedField(slug_field="symbol", read_only=True)
+    department_name = serializers.CharField(source="department.name", read_only=True)
+
+    class Meta:
+        model = Service
+        fields = [
+            "id",
+            "office",
+            "office_name",
+            "title",
+            "description",
+            "category",
+            "life_event",
+            "form",
+            "form_version",
+            "jrwa_symbol",
+            "deadline_rule",
+            "deadline_note",
+            "fee_kind",
+            "fee_items",
+            "fee_legal_basis",
+            "fee_note",
+            "department",
+            "department_name",
+        ]
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_form_version(self, service: Service) -> int | None:
+        version = current_version(service.form_template)
+        return version.number if version else None
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("office", OpenApiTypes.STR, description="TERC code of the office"),
+        OpenApiParameter("q", OpenApiTypes.STR, description="Words, diacritics ignored"),
+        OpenApiParameter("category", OpenApiTypes.STR),
+        OpenApiParameter("life_event", OpenApiTypes.STR),
+    ]
+)
+class ServiceList(generics.ListAPIView):
+    serializer_class = ServiceSerializer
+    permission_classes = [permissions.AllowAny]
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return services_search(
+            office_terc=params.get("office", ""),
+            q=params.get("q", ""),
+            category=params.get("category", ""),
+            life_event=params.get("life_event", ""),
+        )
+
+
+class ServiceDetail(generics.RetrieveAPIView):
+    serializer_class = ServiceSerializer
+    permission_classes = [permissions.AllowAny]
+
+    def get_queryset(self):
+        return services_search()

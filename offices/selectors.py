@@ -12,7 +12,7 @@ from guardian.shortcuts import get_objects_for_user
 
 from sekap.text import search_key
 
-from .models import DayOff, Department, Deputy, Office, StaffMembership, StaffRole
+from .models import DayOff, Department, Deputy, Office, Service, StaffMembership, StaffRole
 
 MANAGE_OFFICE = "offices.manage_office"
 
@@ -134,7 +134,29 @@ __all__ = [
     "offices_managed_by",
     "offices_search",
     "offices_where_role",
+    "services_search",
     "stands_in_for",
     "user_has_role",
     "user_manages_office",
 ]
+
+
+# --- the service catalogue ------------------------------------------------------------------
+
+
+def services_search(
+    *, office_terc: str = "", q: str = "", category: str = "", life_event: str = ""
+) -> QuerySet[Service]:
+    """Offered services matching every word of ``q`` regardless of case and diacritics."""
+    services = Service.objects.filter(is_active=True).select_related(
+        "office", "department", "form_template"
+    )
+    if office_terc:
+        services = services.filter(office__terc=office_terc)
+    for word in search_key(q).split():
+        services = services.filter(search_text__contains=word)
+    if category:
+        services = services.filter(category=category)
+    if life_event:
+        services = services.filter(life_event=life_event)
+    return services.order_by("office__name", "title")

@@ -14,4 +14,6 @@ urlpatterns = [
         name="api-departments",
     ),
     path("api/v1/offices/<str:terc>/staff/", api.StaffList.as_view(), name="api-staff"),
+    path("api/v1/services/", api.ServiceList.as_view(), name="api-services"),
+    path("api/v1/services/<int:pk>/", api.ServiceDetail.as_view(), name="api-service"),
 ]

@@ -1,3 +1,4 @@
+from .catalogue import DeadlineRule, FeeKind, Service
 from .registry import (
     DayOff,
     Department,
@@ -12,12 +13,15 @@ from .registry import (
 
 __all__ = [
     "DayOff",
+    "DeadlineRule",
     "Department",
     "Deputy",
+    "FeeKind",
     "Office",
     "OfficeGroupObjectPermission",
     "OfficeKind",
     "OfficeUserObjectPermission",
+    "Service",
     "StaffMembership",
     "StaffRole",
 ]

@@ -1,0 +1,89 @@
+"""The service catalogue: real forms offered by the office kinds that handle them."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db.models import F
+
+from offices.catalogue import catalogue_entries, catalogue_seed
+from offices.models import Office, Service
+from offices.services import departments_seed_defaults, offices_load_csv
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded_catalogue():
+    offices_load_csv()
+    departments_seed_defaults()
+    call_command("seed_forms", verbosity=0)
+    catalogue_seed()
+
+
+def forms_at(terc: str) -> set[str]:
+    return set(
+        Service.objects.filter(office__terc=terc).values_list("form_template__slug", flat=True)
+    )
+
+
+def test_at_least_twenty_real_services_are_seeded(seeded_catalogue):
+    slugs = set(Service.objects.values_list("form_template__slug", flat=True))
+    assert len(slugs) >= 20
+    assert len(catalogue_entries()) == len(slugs)
+    assert catalogue_seed() == 0  # idempotent
+
+
+def test_services_follow_the_kinds_of_office(seeded_catalogue):
+    gmina, county, city, region = "2403122", "2403", "2466011", "24"
+    assert {"deklaracja-odpady", "in-1", "zezwolenie-alkohol", "licencja-taxi"} <= forms_at(gmina)
+    assert "rejestracja-pojazdu" not in forms_at(gmina)
+    assert "rejestracja-pojazdu" in forms_at(county) and "in-1" not in forms_at(county)
+    assert {"rejestracja-pojazdu", "in-1"} <= forms_at(city)  # a city has both
+    assert forms_at(region) >= {"zezwolenie-hurt-alkohol", "pismo-ogolne"}
+    assert "zezwolenie-hurt-alkohol" not in forms_at(city)
+
+
+def test_each_service_is_routed_to_a_department_of_its_own_office(seeded_catalogue):
+    stray = Service.objects.exclude(department__office=F("office"))
+    assert not stray.exists()
+    taxi = Service.objects.get(office__terc="2466011", form_template__slug="licencja-taxi")
+    assert (taxi.department.symbol, taxi.jrwa_symbol, taxi.deadline_rule) == ("DG", "7350", "1m")
+    assert taxi.fee_kind == "tariff" and taxi.fee_from_grosze == 20000
+    certificate = Service.objects.get(
+        office__terc="24", form_template__slug="wniosek-o-zaswiadczenie"
+    )
+    assert certificate.fee_items[0]["amount_grosze"] == 1700
+
+
+def test_api_searches_the_catalogue_without_diacritics(client, seeded_catalogue):
+    by_office = client.get("/api/v1/services/", {"office": "2403122", "q": "zezwolenie alkohol"})
+    titles = [s["title"] for s in by_office.json()["results"]]
+    assert "Wniosek o zezwolenie na sprzedaż napojów alkoholowych" in titles
+    assert all("alkohol" in t.lower() for t in titles)
+
+    plain = client.get("/api/v1/services/", {"office": "2466011", "q": "zgloszenie"}).json()
+    polish = client.get("/api/v1/services/", {"office": "2466011", "q": "ZGŁOSZENIE"}).json()
+    assert plain["count"] == polish["count"] > 0
+    found = client.get("/api/v1/services/", {"office": "2466011", "q": "drzew"}).json()
+    assert {s["form"] for s in found["results"]} == {
+        "zgloszenie-usuniecia-drzewa",
+        "zezwolenie-usuniecie-drzew",
+    }
+    first = found["results"][0]
+    assert first["office"] == "2466011" and first["form_version"] == 1
+    assert first["department"] == "OS"
+    detail = client.get(f"/api/v1/services/{first['id']}/").json()
+    assert detail["title"] == first["title"]
+
+
+def test_service_validation_explains_each_problem(english):
+    office = Office(pk=1)
+    service = Service(
+        office=office,
+        jrwa_symbol="73A",
+        fee_kind="tariff",
+        fee_items=[{"label": "x", "amount_grosze": 1.5}],
+    )
+    with pytest.raises(ValidationError) as caught:
+        service.clean()
+    assert set(caught.value.message_dict) == {"jrwa_symbol", "fee_items"}
