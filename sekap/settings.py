@@ -257,3 +257,6 @@ LOGGING = {
 
 # --- apps -----------------------------------------------------------------------------------
 CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
+
+# The certificate authority asks office roles through this policy (certauth sits below offices).
+CERTAUTH_RA_POLICY = "offices.pki.OfficesRaPolicy"
