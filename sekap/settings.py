@@ -108,7 +108,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # Tests use an in-memory database unless a file is asked for (a worker process needs one).
+    if env.str("SEKAP_TEST_SQLITE_FILE", default=""):
+        DATABASES["default"]["TEST"] = {"NAME": env.str("SEKAP_TEST_SQLITE_FILE")}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -123,3 +123,79 @@ class User(AbstractBaseUser, PermissionsMixin):
     def needs_second_factor(self) -> bool:
         """Staff and anyone with admin access must present a TOTP code."""
         return self.kind == UserKind.STAFF or self.is_staff or self.is_superuser
+
+
+class Company(models.Model):
+    """A business on whose behalf representatives file (NIP, REGON, KRS)."""
+
+    name = models.CharField(_("company name"), max_length=300)
+    nip = models.CharField(_("NIP"), max_length=10, unique=True)
+    regon = models.CharField(_("REGON"), max_length=14, blank=True)
+    krs = models.CharField(_("KRS number"), max_length=10, blank=True)
+    address = models.CharField(_("registered address"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (NIP {self.nip})"
+
+
+class RepresentationStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for the office's approval")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+    REVOKED = "revoked", _("revoked")
+
+
+class Representation(models.Model):
+    """A person's power of attorney to act for a company, approved by an office."""
+
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="representations"
+    )
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("representative"),
+        on_delete=models.PROTECT,
+        related_name="representations",
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=RepresentationStatus.choices,
+        default=RepresentationStatus.PENDING,
+    )
+    scope = models.CharField(_("scope of the power of attorney"), max_length=300, blank=True)
+    power_of_attorney = models.FileField(_("power of attorney document"), upload_to="poa/%Y/")
+    power_of_attorney_sha256 = models.CharField(max_length=64, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_office_terc = models.CharField(_("office (TERC)"), max_length=7, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("representation")
+        verbose_name_plural = _("representations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "user"],
+                condition=models.Q(status__in=["pending", "approved"]),
+                name="accounts_one_live_representation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.company}"

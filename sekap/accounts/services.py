@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +12,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from sekap import audit
 from sekap.errors import DomainError
 
-from .models import IdentityLevel, User, VerificationMethod
+from .models import (
+    Company,
+    IdentityLevel,
+    Representation,
+    RepresentationStatus,
+    User,
+    VerificationMethod,
+)
 
 AUDITED_FIELDS = (
     "email",
@@ -89,3 +98,92 @@ def totp_device_confirm(*, user: User, device: TOTPDevice, token: str) -> bool:
     device.save(update_fields=["confirmed"])
     audit.record(actor=user, action="accounts.totp.enrolled", target=user)
     return True
+
+
+# --- businesses and their representatives ----------------------------------------------------
+
+
+class RepresentationError(DomainError):
+    code = "accounts.representation"
+    message = _("The power of attorney could not be processed.")
+
+
+@transaction.atomic
+def representation_request(
+    *,
+    user: User,
+    nip: str,
+    name: str,
+    regon: str = "",
+    krs: str = "",
+    address: str = "",
+    scope: str = "",
+    power_of_attorney,
+) -> Representation:
+    """A person asks to act for a company; an office checks the power of attorney."""
+    from stdnum.pl import nip as nip_number
+    from stdnum.pl import regon as regon_number
+
+    if not nip_number.is_valid(nip):
+        raise RepresentationError(_("The NIP is not valid: check its digits."))
+    if regon and not regon_number.is_valid(regon):
+        raise RepresentationError(_("The REGON is not valid: check its digits."))
+    company, _created = Company.objects.get_or_create(
+        nip=nip_number.compact(nip),
+        defaults={"name": name, "regon": regon, "krs": krs, "address": address},
+    )
+    if Representation.objects.filter(
+        company=company,
+        user=user,
+        status__in=[RepresentationStatus.PENDING, RepresentationStatus.APPROVED],
+    ).exists():
+        raise RepresentationError(_("You already represent this company or are waiting."))
+    content = power_of_attorney.read()
+    power_of_attorney.seek(0)
+    representation = Representation.objects.create(
+        company=company,
+        user=user,
+        scope=scope,
+        power_of_attorney=power_of_attorney,
+        power_of_attorney_sha256=hashlib.sha256(content).hexdigest(),
+    )
+    audit.record(
+        actor=user,
+        action="accounts.representation.requested",
+        target=representation,
+        after={"company": company.nip, "sha256": representation.power_of_attorney_sha256},
+    )
+    return representation
+
+
+@transaction.atomic
+def representation_decide(
+    *,
+    representation: Representation,
+    actor: User,
+    approve: bool,
+    office_terc: str,
+    note: str = "",
+) -> Representation:
+    """An office clerk approves or rejects a power of attorney (callers check the role)."""
+    representation = Representation.objects.select_for_update().get(pk=representation.pk)
+    if representation.status != RepresentationStatus.PENDING:
+        raise RepresentationError(_("This request has already been decided."))
+    if representation.user_id == actor.pk:
+        raise RepresentationError(_("Nobody can approve their own power of attorney."))
+    representation.status = (
+        RepresentationStatus.APPROVED if approve else RepresentationStatus.REJECTED
+    )
+    representation.decided_by = actor
+    representation.decided_office_terc = office_terc
+    representation.decided_at = timezone.now()
+    representation.decision_note = note
+    representation.save()
+    audit.record(
+        actor=actor,
+        action=f"accounts.representation.{representation.status}",
+        target=representation,
+        before={"status": "pending"},
+        after={"status": representation.status, "office": office_terc},
+    )
+    return representation
