@@ -1,0 +1,516 @@
+"""Certificate path validation and revocation (XCV building block).
+
+Path building, path validation and the checking of OCSP responses and CRLs are done by
+pyhanko-certvalidator. Fetching is ours: OCSP first, then CRL, through a small ``Fetcher``
+interface (tests point it at a local HTTP server), with responses cached for their validity.
+The outcome for a certificate at "now" is cached too, so a batch or a busy API validates each
+signer certificate once per freshness window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import itertools
+import threading
+import urllib.request
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
+from pyhanko_certvalidator import errors as cv_errors
+from pyhanko_certvalidator.policy_decl import (
+    CertRevTrustPolicy,
+    FreshnessReqType,
+    RevocationCheckingPolicy,
+    RevocationCheckingRule,
+)
+
+from signatures.report import RevocationInfo, iso
+
+MAX_RESPONSE_BYTES = 20 * 1024 * 1024
+
+
+class Fetcher(Protocol):
+    def get(self, url: str) -> bytes: ...
+
+    def post(self, url: str, body: bytes, content_type: str) -> bytes: ...
+
+
+class FetchError(Exception):
+    pass
+
+
+class UrllibFetcher:
+    """HTTP(S) only, bounded size and time; no redirects to other schemes."""
+
+    def __init__(self, timeout: float = 5.0) -> None:
+        self.timeout = timeout
+
+    def _open(self, request: urllib.request.Request) -> bytes:
+        if not request.full_url.startswith(("http://", "https://")):
+            raise FetchError(f"Scheme not allowed: {request.full_url[:80]}")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - scheme checked
+                data = response.read(MAX_RESPONSE_BYTES + 1)
+        except Exception as exc:
+            raise FetchError(str(exc)) from None
+        if len(data) > MAX_RESPONSE_BYTES:
+            raise FetchError("Response too large.")
+        return data
+
+    def get(self, url: str) -> bytes:
+        return self._open(urllib.request.Request(url, method="GET"))  # noqa: S310
+
+    def post(self, url: str, body: bytes, content_type: str) -> bytes:
+        return self._open(
+            urllib.request.Request(  # noqa: S310
+                url, data=body, method="POST", headers={"Content-Type": content_type}
+            )
+        )
+
+
+class TtlCache:
+    """A small thread-safe cache whose entries expire at their own time."""
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: object, now: datetime) -> object | None:
+        with self._lock:
+            item = self._data.get(key)
+            if item is None or item[1] <= now:
+                if item is not None:
+                    del self._data[key]
+                self.misses += 1
+                return None
+            self.hits += 1
+            return item[0]
+
+    def put(self, key: object, value: object, expires_at: datetime) -> None:
+        with self._lock:
+            self._data[key] = (value, expires_at)
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+@dataclass
+class PkixSettings:
+    freshness: timedelta | None = None  # None: thisUpdate..nextUpdate window
+    verdict_ttl: timedelta = timedelta(minutes=5)
+    default_revinfo_ttl: timedelta = timedelta(minutes=30)
+    allow_fetching: bool = True
+
+
+@dataclass
+class PkixEnvironment:
+    """What validations share: fetcher, revocation cache and verdict cache."""
+
+    fetcher: Fetcher = field(default_factory=UrllibFetcher)
+    settings: PkixSettings = field(default_factory=PkixSettings)
+    revocation_cache: TtlCache = field(default_factory=TtlCache)
+    verdict_cache: TtlCache = field(default_factory=TtlCache)
+    fetch_count: int = 0
+
+
+@dataclass
+class CertCheck:
+    # ok | revoked | ca_revoked | expired | not_yet_valid | no_chain | no_revinfo | crypto
+    # | chain_failure
+    status: str
+    message: str = ""
+    path: list[x509.Certificate] = field(default_factory=list)
+    revocation_time: datetime | None = None
+    revocation: list[RevocationInfo] = field(default_factory=list)
+    expires_at: datetime | None = None
+    infos: list | None = None  # report entries for ``path``, memoised by the validator
+
+
+_der_cache: OrderedDict[bytes, x509.Certificate] = OrderedDict()
+_der_lock = threading.Lock()
+
+
+def load_certificate(der: bytes) -> x509.Certificate:
+    """Parse a DER certificate (cached: parsing is a noticeable share of a warm validation)."""
+    key = hashlib.sha256(der).digest()
+    with _der_lock:
+        cert = _der_cache.get(key)
+        if cert is not None:
+            return cert
+    cert = x509.load_der_x509_certificate(der)
+    with _der_lock:
+        _der_cache[key] = cert
+        if len(_der_cache) > 4096:
+            _der_cache.popitem(last=False)
+    return cert
+
+
+_DN_NAMES = {
+    x509.oid.NameOID.SURNAME: "SN",
+    x509.oid.NameOID.GIVEN_NAME: "givenName",
+    x509.oid.NameOID.SERIAL_NUMBER: "serialNumber",
+    x509.oid.NameOID.ORGANIZATION_IDENTIFIER: "organizationIdentifier",
+    x509.oid.NameOID.TITLE: "title",
+    x509.oid.NameOID.PSEUDONYM: "pseudonym",
+}
+
+
+def dn(name: x509.Name) -> str:
+    """RFC 4514 string with readable names for the attributes of qualified certificates."""
+    return name.rfc4514_string(_DN_NAMES)
+
+
+@functools.lru_cache(maxsize=4096)
+def fingerprint(cert: x509.Certificate) -> str:
+    return cert.fingerprint(hashes.SHA256()).hex()
+
+
+@functools.lru_cache(maxsize=4096)
+def public_key(cert: x509.Certificate) -> object:
+    """The certificate's public key object (building it is a measurable cost per validation)."""
+    return cert.public_key()
+
+
+@functools.lru_cache(maxsize=4096)
+def cert_digest(cert: x509.Certificate, hash_name: str) -> bytes:
+    return hashlib.new(hash_name, der(cert)).digest()
+
+
+@functools.lru_cache(maxsize=4096)
+def der(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    if cert.issuer != issuer.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except Exception:
+        return False
+    return True
+
+
+def simple_chain(
+    cert: x509.Certificate, pool: list[x509.Certificate], anchors: list[x509.Certificate]
+):
+    """A best-effort chain for locating revocation sources (the real path is pyhanko's)."""
+    chain = [cert]
+    current = cert
+    for _ in range(8):
+        if any(fingerprint(current) == fingerprint(a) for a in anchors):
+            return chain, True
+        issuer = next(
+            (c for c in anchors + pool if c is not current and _issued_by(current, c)), None
+        )
+        if issuer is None:
+            return chain, False
+        chain.append(issuer)
+        if issuer in anchors or any(fingerprint(issuer) == fingerprint(a) for a in anchors):
+            return chain, True
+        current = issuer
+    return chain, False
+
+
+def _urls(cert: x509.Certificate) -> tuple[list[str], list[str]]:
+    ocsp_urls: list[str] = []
+    crl_urls: list[str] = []
+    try:
+        aia = cert.extensions.get_extension_for_oid(ExtensionOID.AUTHORITY_INFORMATION_ACCESS).value
+        ocsp_urls = [
+            d.access_location.value
+            for d in aia
+            if d.access_method == AuthorityInformationAccessOID.OCSP
+            and isinstance(d.access_location, x509.UniformResourceIdentifier)
+        ]
+    except x509.ExtensionNotFound:
+        pass
+    try:
+        cdp = cert.extensions.get_extension_for_oid(ExtensionOID.CRL_DISTRIBUTION_POINTS).value
+        for point in cdp:
+            for name in point.full_name or []:
+                if isinstance(name, x509.UniformResourceIdentifier):
+                    crl_urls.append(name.value)
+    except x509.ExtensionNotFound:
+        pass
+    return ocsp_urls, crl_urls
+
+
+def _fetch_revocation(
+    cert: x509.Certificate, issuer: x509.Certificate, env: PkixEnvironment, now: datetime
+) -> tuple[list[bytes], list[bytes], list[RevocationInfo]]:
+    """OCSP first, then CRL. Returns (ocsps, crls, descriptions)."""
+    ocsp_urls, crl_urls = _urls(cert)
+    fp = fingerprint(cert)
+    for url in ocsp_urls:
+        key = ("ocsp", url, fingerprint(issuer), cert.serial_number)
+        cached = env.revocation_cache.get(key, now)
+        origin = "CACHED"
+        if cached is None:
+            origin = "FETCHED"
+            request = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1()).build()  # noqa: S303
+            try:
+                env.fetch_count += 1
+                data = env.fetcher.post(
+                    url,
+                    request.public_bytes(serialization.Encoding.DER),
+                    "application/ocsp-request",
+                )
+                response = ocsp.load_der_ocsp_response(data)
+            except Exception:  # noqa: S112
+                continue
+            if response.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
+                continue
+            expires = response.next_update_utc or (
+                response.this_update_utc + env.settings.default_revinfo_ttl
+            )
+            cached = data
+            env.revocation_cache.put(key, data, expires)
+        response = ocsp.load_der_ocsp_response(cached)
+        status = response.certificate_status.name
+        return (
+            [cached],
+            [],
+            [
+                RevocationInfo(
+                    certificate_sha256=fp,
+                    source="OCSP",
+                    origin=origin,
+                    url=url,
+                    this_update=iso(response.this_update_utc),
+                    next_update=iso(response.next_update_utc),
+                    status=status,
+                    revocation_time=iso(response.revocation_time_utc)
+                    if status == "REVOKED"
+                    else None,
+                )
+            ],
+        )
+    for url in crl_urls:
+        key = ("crl", url)
+        cached = env.revocation_cache.get(key, now)
+        origin = "CACHED"
+        if cached is None:
+            origin = "FETCHED"
+            try:
+                env.fetch_count += 1
+                data = env.fetcher.get(url)
+                crl = x509.load_der_x509_crl(data)
+            except Exception:  # noqa: S112
+                continue
+            expires = crl.next_update_utc or (
+                crl.last_update_utc + env.settings.default_revinfo_ttl
+            )
+            cached = data
+            env.revocation_cache.put(key, data, expires)
+        crl = x509.load_der_x509_crl(cached)
+        entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+        return (
+            [],
+            [cached],
+            [
+                RevocationInfo(
+                    certificate_sha256=fp,
+                    source="CRL",
+                    origin=origin,
+                    url=url,
+                    this_update=iso(crl.last_update_utc),
+                    next_update=iso(crl.next_update_utc),
+                    status="REVOKED" if entry else "GOOD",
+                    revocation_time=iso(entry.revocation_date_utc) if entry else None,
+                )
+            ],
+        )
+    return [], [], []
+
+
+def describe_embedded(ocsps: list[bytes], crls: list[bytes]) -> list[RevocationInfo]:
+    out = []
+    for data in ocsps:
+        try:
+            response = ocsp.load_der_ocsp_response(data)
+            out.append(
+                RevocationInfo(
+                    certificate_sha256="",
+                    source="OCSP",
+                    origin="EMBEDDED",
+                    url=None,
+                    this_update=iso(response.this_update_utc),
+                    next_update=iso(response.next_update_utc),
+                    status=response.certificate_status.name,
+                )
+            )
+        except Exception:  # noqa: S112
+            continue
+    for data in crls:
+        try:
+            crl = x509.load_der_x509_crl(data)
+            out.append(
+                RevocationInfo(
+                    certificate_sha256="",
+                    source="CRL",
+                    origin="EMBEDDED",
+                    url=None,
+                    this_update=iso(crl.last_update_utc),
+                    next_update=iso(crl.next_update_utc),
+                    status="LIST",
+                )
+            )
+        except Exception:  # noqa: S112
+            continue
+    return out
+
+
+_loop_local = threading.local()
+
+
+def _run(coro):
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        loop = getattr(_loop_local, "loop", None)
+        if loop is None or loop.is_closed():
+            loop = asyncio.new_event_loop()
+            _loop_local.loop = loop
+        return loop.run_until_complete(coro)
+    # Called from inside a running loop (async view): run in a helper thread.
+    result: dict = {}
+
+    def runner() -> None:
+        result["value"] = _run(coro)
+
+    thread = threading.Thread(target=runner)
+    thread.start()
+    thread.join()
+    return result["value"]
+
+
+def check_certificate(
+    cert: x509.Certificate,
+    *,
+    pool: list[x509.Certificate],
+    anchors: list[x509.Certificate],
+    moment: datetime,
+    env: PkixEnvironment,
+    embedded_ocsps: list[bytes] | None = None,
+    embedded_crls: list[bytes] | None = None,
+    fetch: bool = True,
+    retroactive: bool = False,
+) -> CertCheck:
+    """Validate ``cert`` to one of ``anchors`` at ``moment`` with revocation checking."""
+    if not anchors:
+        return CertCheck("no_chain", "No trust anchors are configured.")
+    embedded_ocsps = embedded_ocsps or []
+    embedded_crls = embedded_crls or []
+    cache_key = None
+    now = datetime.now(UTC)
+    if fetch and not retroactive and not embedded_ocsps and not embedded_crls:
+        cache_key = (
+            fingerprint(cert),
+            tuple(sorted(fingerprint(c) for c in pool)),
+            tuple(sorted(fingerprint(a) for a in anchors)),
+            moment.replace(second=0, microsecond=0)
+            if moment < now - timedelta(minutes=1)
+            else None,
+        )
+        cached = env.verdict_cache.get(cache_key, now)
+        if cached is not None:
+            return cached  # type: ignore[return-value]
+    chain, anchored = simple_chain(cert, pool, anchors)
+    ocsps = list(embedded_ocsps)
+    crls = list(embedded_crls)
+    described: list[RevocationInfo] = []
+    expires = now + env.settings.verdict_ttl
+    if fetch and env.settings.allow_fetching and anchored:
+        for child, issuer in itertools.pairwise(chain):
+            o, c, d = _fetch_revocation(child, issuer, env, now)
+            ocsps += o
+            crls += c
+            described += d
+            for info in d:
+                if info.next_update:
+                    nu = datetime.fromisoformat(info.next_update.replace("Z", "+00:00"))
+                    expires = min(expires, nu)
+    described += describe_embedded(embedded_ocsps, embedded_crls)
+    expires = min(expires, cert.not_valid_after_utc)
+    policy = RevocationCheckingPolicy(
+        ee_certificate_rule=RevocationCheckingRule.CRL_OR_OCSP_REQUIRED,
+        intermediate_ca_cert_rule=RevocationCheckingRule.CHECK_IF_DECLARED,
+    )
+    freshness = env.settings.freshness
+    rev_policy = CertRevTrustPolicy(
+        policy,
+        freshness=freshness,
+        freshness_req_type=FreshnessReqType.MAX_DIFF_REVOCATION_VALIDATION
+        if freshness
+        else FreshnessReqType.DEFAULT,
+        retroactive_revinfo=retroactive,
+    )
+    result = CertCheck("ok", revocation=described, expires_at=expires)
+    try:
+        context = ValidationContext(
+            trust_roots=[asn1_x509.Certificate.load(der(a)) for a in anchors],
+            other_certs=[asn1_x509.Certificate.load(der(c)) for c in pool],
+            moment=moment,
+            allow_fetching=False,
+            crls=crls,
+            ocsps=ocsps,
+            revinfo_policy=rev_policy,
+            retroactive_revinfo=retroactive,
+            weak_hash_algos={"md2", "md5", "sha1"},
+        )
+        validator = CertificateValidator(
+            asn1_x509.Certificate.load(der(cert)), validation_context=context
+        )
+        path = _run(validator.async_validate_path())
+        result.path = [
+            x509.load_der_x509_certificate(c.dump()) for c in path.iter_certs(include_root=True)
+        ]
+        result.path.reverse()
+    except cv_errors.RevokedError as exc:
+        result.status = "revoked" if exc.is_ee_cert else "ca_revoked"
+        result.revocation_time = exc.revocation_dt
+        result.message = str(exc)
+    except cv_errors.ExpiredError as exc:
+        result.status = "expired"
+        result.message = str(exc)
+    except cv_errors.NotYetValidError as exc:
+        result.status = "not_yet_valid"
+        result.message = str(exc)
+    except cv_errors.DisallowedAlgorithmError as exc:
+        result.status = "crypto"
+        result.message = str(exc)
+    except cv_errors.InsufficientRevinfoError as exc:
+        result.status = "no_revinfo"
+        result.message = str(exc)
+    except cv_errors.PathBuildingError as exc:
+        result.status = "no_chain"
+        result.message = str(exc)
+    except (cv_errors.PathValidationError, cv_errors.ValidationError) as exc:
+        result.status = "chain_failure"
+        result.message = str(exc)
+    except Exception as exc:
+        result.status = "chain_failure"
+        result.message = f"{type(exc).__name__}: {exc}"
+    if result.status == "no_revinfo" and any(i.origin == "FETCHED" for i in described) is False:
+        result.expires_at = now + timedelta(seconds=30)
+    if cache_key is not None:
+        env.verdict_cache.put(cache_key, result, result.expires_at or expires)
+    return result

@@ -1,0 +1,386 @@
+"""Public API of the signatures app.
+
+    validate(xml_bytes, *, detached_documents=None, policy=None) -> ValidationReport
+    sign_enveloped(xml_bytes, *, key, cert_chain, level="B-B", trusted_profile=None) -> bytes
+
+plus trust-store and batch services. Nothing here imports another SEKAP app: the SEKAP CA's
+anchors arrive through ``SIGNATURES_TRUST_ANCHORS_PROVIDER`` (a dotted path to a callable that
+returns DER certificates).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import threading
+from datetime import timedelta
+
+from cryptography import x509
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+from sekap import audit
+from sekap.errors import DomainError
+from signatures import pkix
+from signatures import signer as _signer
+from signatures.models import BatchItem, TrustedCertificate, ValidationBatch
+from signatures.report import Indication, ValidationReport
+from signatures.signer import SigningKey, TrustedProfile
+from signatures.validator import ValidationPolicy, validate_document
+from signatures.xmlsafe import ParseLimits
+
+__all__ = [
+    "SigningKey",
+    "TrustedProfile",
+    "batch_create",
+    "batch_run",
+    "max_document_bytes",
+    "sign_enveloped",
+    "trust_anchors",
+    "trusted_certificate_add",
+    "trusted_profile_sign",
+    "validate",
+    "validation_policy",
+]
+
+logger = logging.getLogger(__name__)
+_env_lock = threading.Lock()
+_env: pkix.PkixEnvironment | None = None
+
+
+def max_document_bytes() -> int:
+    return int(getattr(settings, "SIGNATURES_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024))
+
+
+def environment() -> pkix.PkixEnvironment:
+    """The process-wide fetcher and caches (shared by API calls and batch items)."""
+    global _env
+    with _env_lock:
+        if _env is None:
+            freshness = getattr(settings, "SIGNATURES_REVOCATION_FRESHNESS_SECONDS", None)
+            _env = pkix.PkixEnvironment(
+                fetcher=pkix.UrllibFetcher(
+                    timeout=float(getattr(settings, "SIGNATURES_FETCH_TIMEOUT", 5.0))
+                ),
+                settings=pkix.PkixSettings(
+                    freshness=timedelta(seconds=freshness) if freshness else None,
+                    verdict_ttl=timedelta(
+                        seconds=int(getattr(settings, "SIGNATURES_VERDICT_TTL_SECONDS", 300))
+                    ),
+                ),
+            )
+        return _env
+
+
+def reset_environment() -> None:
+    global _env
+    with _env_lock:
+        _env = None
+
+
+def trust_anchors() -> tuple[bytes, ...]:
+    """Anchors from the provider setting (the SEKAP CA) plus the active DB trust store."""
+    anchors: list[bytes] = []
+    provider = getattr(settings, "SIGNATURES_TRUST_ANCHORS_PROVIDER", "")
+    if provider:
+        try:
+            anchors.extend(bytes(d) for d in import_string(provider)())
+        except Exception:  # a broken provider must fail closed (no anchors), not crash
+            logger.exception("SIGNATURES_TRUST_ANCHORS_PROVIDER failed")
+    anchors.extend(
+        bytes(d)
+        for d in TrustedCertificate.objects.filter(active=True).values_list(
+            "certificate_der", flat=True
+        )
+    )
+    seen: dict[str, bytes] = {}
+    for der in anchors:
+        seen.setdefault(hashlib.sha256(der).hexdigest(), der)
+    return tuple(seen.values())
+
+
+def extra_certificates() -> tuple[bytes, ...]:
+    """Intermediate CA certificates for path building (not trusted by themselves)."""
+    provider = getattr(settings, "SIGNATURES_EXTRA_CERTIFICATES_PROVIDER", "")
+    return tuple(bytes(d) for d in import_string(provider)()) if provider else ()
+
+
+def validation_policy(**overrides: object) -> ValidationPolicy:
+    policy = ValidationPolicy(
+        trust_anchors=trust_anchors(),
+        extra_certificates=extra_certificates(),
+        trusted_profile_sealers=frozenset(
+            s.lower().replace(":", "")
+            for s in getattr(settings, "SIGNATURES_TRUSTED_PROFILE_SEALS", [])
+        ),
+        limits=ParseLimits(max_bytes=max_document_bytes()),
+    )
+    return dataclasses.replace(policy, **overrides) if overrides else policy
+
+
+def validate(
+    xml_bytes: bytes,
+    *,
+    detached_documents: dict[str, bytes] | None = None,
+    policy: ValidationPolicy | None = None,
+    env: pkix.PkixEnvironment | None = None,
+) -> ValidationReport:
+    """Validate all XAdES signatures in a document. Never raises for any input."""
+    return validate_document(
+        xml_bytes,
+        policy=policy or validation_policy(),
+        env=env or environment(),
+        detached_documents=detached_documents,
+    )
+
+
+def sign_enveloped(
+    xml_bytes: bytes,
+    *,
+    key: SigningKey,
+    cert_chain: list[x509.Certificate],
+    level: str = "B-B",
+    trusted_profile: TrustedProfile | None = None,
+    tsa_url: str | None = None,
+    fetcher: pkix.Fetcher | None = None,
+    parallel: bool = False,
+) -> bytes:
+    """Sign with an enveloped XAdES B-B or B-T signature (B-T uses ``SIGNATURES_TSA_URL``)."""
+    return _signer.sign_enveloped(
+        xml_bytes,
+        key=key,
+        cert_chain=cert_chain,
+        level=level,
+        trusted_profile=trusted_profile,
+        tsa_url=tsa_url or getattr(settings, "SIGNATURES_TSA_URL", "") or None,
+        fetcher=fetcher or environment().fetcher,
+        parallel=parallel,
+    )
+
+
+class TrustedProfileRefused(DomainError):
+    code = "signatures.trusted_profile_refused"
+    message = _(
+        "Only a user with a verified identity and a PESEL can sign with the trusted profile."
+    )
+    status = 403
+
+
+def trusted_profile_sign(
+    *,
+    xml_bytes: bytes,
+    user: object,
+    key: SigningKey,
+    cert_chain: list[x509.Certificate],
+    level: str = "B-T",
+    fetcher: pkix.Fetcher | None = None,
+) -> bytes:
+    """The platform seal signs ``xml_bytes`` on behalf of a logged-in, identity-verified user.
+
+    The user's name, PESEL and account id go into the signed properties (PodpisZP structure), so
+    a validator can report them only from what the seal actually signed.
+    """
+    pesel = getattr(user, "pesel", "") or ""
+    if not getattr(user, "is_identity_verified", False) or len(pesel) != 11:
+        raise TrustedProfileRefused()
+    profile = TrustedProfile(
+        given_name=user.first_name,
+        surname=user.last_name,
+        pesel=pesel,
+        account_id=str(user.pk),
+    )
+    signed = sign_enveloped(
+        xml_bytes,
+        key=key,
+        cert_chain=cert_chain,
+        level=level,
+        trusted_profile=profile,
+        fetcher=fetcher,
+    )
+    audit.record(
+        actor=user,
+        action="signatures.trusted_profile_signed",
+        target=None,
+        before=None,
+        after={
+            "document_sha256": hashlib.sha256(xml_bytes).hexdigest(),
+            "signed_sha256": hashlib.sha256(signed).hexdigest(),
+            "seal": pkix.fingerprint(cert_chain[0]),
+            "level": level,
+        },
+    )
+    return signed
+
+
+# --- trust store ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def trusted_certificate_add(
+    *,
+    certificate: bytes,
+    label: str,
+    actor: object | None,
+    source: str = TrustedCertificate.Source.MANUAL,
+    service_type: str = "",
+) -> TrustedCertificate:
+    """Add (or re-activate) a trust anchor from DER or PEM bytes."""
+    if b"-----BEGIN" in certificate:
+        cert = x509.load_pem_x509_certificate(certificate)
+    else:
+        cert = x509.load_der_x509_certificate(certificate)
+    der = pkix.der(cert)
+    fp = pkix.fingerprint(cert)
+    row, created = TrustedCertificate.objects.select_for_update().get_or_create(
+        sha256=fp,
+        defaults={
+            "label": label[:200],
+            "certificate_der": der,
+            "subject": pkix.dn(cert.subject)[:500],
+            "not_before": cert.not_valid_before_utc,
+            "not_after": cert.not_valid_after_utc,
+            "source": source,
+            "service_type": service_type[:200],
+        },
+    )
+    if not created and not row.active:
+        row.active = True
+        row.save(update_fields=["active"])
+    audit.record(
+        actor=actor,
+        action="signatures.trusted_certificate_added",
+        target=row,
+        before=None,
+        after={"sha256": fp, "label": row.label, "source": source, "created": created},
+    )
+    environment().verdict_cache.clear()
+    return row
+
+
+@transaction.atomic
+def trusted_certificate_update(
+    *, certificate: TrustedCertificate, label: str, active: bool, actor: object | None
+) -> TrustedCertificate:
+    """Rename or (de)activate a trust anchor."""
+    row = TrustedCertificate.objects.select_for_update().get(pk=certificate.pk)
+    before = {"label": row.label, "active": row.active}
+    row.label = label[:200]
+    row.active = active
+    row.save(update_fields=["label", "active"])
+    audit.record(
+        actor=actor,
+        action="signatures.trusted_certificate_updated",
+        target=row,
+        before=before,
+        after={"label": row.label, "active": row.active},
+    )
+    environment().verdict_cache.clear()
+    return row
+
+
+def trusted_certificate_deactivate(
+    *, certificate: TrustedCertificate, actor: object | None
+) -> TrustedCertificate:
+    return trusted_certificate_update(
+        certificate=certificate, label=certificate.label, active=False, actor=actor
+    )
+
+
+# --- batch validation -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def batch_create(
+    *,
+    label: str,
+    documents: list[tuple[str, bytes]],
+    actor: object | None,
+    start: bool = True,
+) -> ValidationBatch:
+    """Store documents for batch validation; the Celery task starts after commit."""
+    batch = ValidationBatch.objects.create(
+        label=label[:200],
+        created_by=actor if getattr(actor, "pk", None) else None,
+        total=len(documents),
+    )
+    BatchItem.objects.bulk_create(
+        BatchItem(
+            batch=batch,
+            name=name[:255],
+            content=content,
+            sha256=hashlib.sha256(content).hexdigest(),
+        )
+        for name, content in documents
+    )
+    audit.record(
+        actor=actor,
+        action="signatures.batch_created",
+        target=batch,
+        before=None,
+        after={"label": batch.label, "total": batch.total},
+    )
+    if start:
+        from signatures.tasks import validate_batch
+
+        transaction.on_commit(lambda: validate_batch.delay(batch_id=batch.pk))
+    return batch
+
+
+def batch_run(*, batch: ValidationBatch) -> ValidationBatch:
+    """Validate every not-yet-validated item; safe to run again (idempotent, resumable).
+
+    All items share one PKIX environment, so each certificate's revocation status is fetched
+    once per batch (and reused within its validity).
+    """
+    ValidationBatch.objects.filter(pk=batch.pk, status=ValidationBatch.Status.PENDING).update(
+        status=ValidationBatch.Status.RUNNING
+    )
+    env = pkix.PkixEnvironment(
+        fetcher=environment().fetcher,
+        settings=environment().settings,
+        revocation_cache=environment().revocation_cache,
+    )
+    policy = validation_policy()
+    pending = BatchItem.objects.filter(batch=batch, validated_at__isnull=True).values_list(
+        "pk", flat=True
+    )
+    for item_id in list(pending):
+        with transaction.atomic():
+            item = (
+                BatchItem.objects.select_for_update()
+                .filter(pk=item_id, validated_at__isnull=True)
+                .first()
+            )
+            if item is None:
+                continue  # done by a concurrent run
+            report = validate_document(bytes(item.content), policy=policy, env=env)
+            item.indication = report.indication
+            item.sub_indication = report.sub_indication or ""
+            item.report = report.to_dict()
+            item.validated_at = timezone.now()
+            item.save(update_fields=["indication", "sub_indication", "report", "validated_at"])
+            _batch_counters(batch.pk)
+    with transaction.atomic():
+        locked = ValidationBatch.objects.select_for_update().get(pk=batch.pk)
+        _batch_counters(batch.pk)
+        locked.refresh_from_db()
+        locked.revocation_fetches += env.fetch_count
+        if locked.processed >= locked.total:
+            locked.status = ValidationBatch.Status.DONE
+            locked.finished_at = locked.finished_at or timezone.now()
+        locked.save(update_fields=["revocation_fetches", "status", "finished_at"])
+    return locked
+
+
+def _batch_counters(batch_id: int) -> None:
+    items = BatchItem.objects.filter(batch_id=batch_id, validated_at__isnull=False)
+    ValidationBatch.objects.filter(pk=batch_id).update(
+        processed=items.count(),
+        passed=items.filter(indication=Indication.TOTAL_PASSED).count(),
+        failed=items.filter(indication=Indication.TOTAL_FAILED).count(),
+        indeterminate=items.filter(indication=Indication.INDETERMINATE).count(),
+    )

@@ -1,0 +1,134 @@
+"""Hardened parsing of untrusted XML.
+
+One parse, one tree: every later step (reference processing, property extraction, the caller's
+view of the signed content) works on the tree returned here, never on the raw bytes again.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from lxml import etree
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_DEPTH = 64
+DEFAULT_MAX_ELEMENTS = 200_000
+
+
+class XmlRejected(Exception):
+    """The input is not acceptable XML; ``code`` is a stable machine-readable reason."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ParseLimits:
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_depth: int = DEFAULT_MAX_DEPTH
+    max_elements: int = DEFAULT_MAX_ELEMENTS
+
+
+_SPECIAL = {
+    "{http://crd.gov.pl/xml/schematy/ppzp/}PodpisZP": "podpis_zp",
+    "{http://uri.etsi.org/01903/v1.3.2#}SignedProperties": "signed_properties",
+}
+_COUNT_XPATH = etree.XPath("count(//*)")
+
+
+@functools.lru_cache(maxsize=8)
+def _depth_xpath(max_depth: int) -> etree.XPath:
+    """True when some element is nested deeper than ``max_depth`` (evaluated in C)."""
+    return etree.XPath("boolean(/*" + "/*" * max_depth + ")")
+
+
+_ID_XPATH = etree.XPath(
+    "//@Id|//@ID|//@id|//@xml:id", namespaces={"xml": "http://www.w3.org/XML/1998/namespace"}
+)
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_blank_text=False,
+        remove_comments=False,
+        remove_pis=False,
+        strip_cdata=False,
+        collect_ids=False,
+    )
+
+
+@dataclass
+class ParsedDocument:
+    tree: etree._ElementTree
+    root: etree._Element
+    ids: dict[str, list[etree._Element]]
+
+    _special: dict | None = None
+
+    def special(self) -> dict[str, list]:
+        """Comments/PIs, PodpisZP and SignedProperties elements, found in one C-level pass."""
+        if self._special is None:
+            found: dict[str, list] = {"comments": [], "podpis_zp": [], "signed_properties": []}
+            for node in self.root.iter(etree.Comment, etree.ProcessingInstruction, *_SPECIAL):
+                tag = node.tag
+                if tag is etree.Comment or tag is etree.ProcessingInstruction:
+                    found["comments"].append(node)
+                else:
+                    found[_SPECIAL[tag]].append(node)
+            self._special = found
+        return self._special
+
+    def duplicate_ids(self) -> list[str]:
+        return sorted(value for value, elements in self.ids.items() if len(elements) > 1)
+
+    def element_by_id(self, value: str) -> list[etree._Element]:
+        return self.ids.get(value, [])
+
+
+def parse_untrusted(data: bytes, *, limits: ParseLimits | None = None) -> ParsedDocument:
+    """Parse ``data`` with DTDs, entities, network access and huge trees disabled.
+
+    Raises :class:`XmlRejected` for anything we refuse; never resolves anything external.
+    """
+    limits = limits or ParseLimits()
+    if not isinstance(data, bytes | bytearray):
+        raise XmlRejected("xml.type", "The document must be bytes.")
+    if len(data) > limits.max_bytes:
+        raise XmlRejected("xml.too_large", f"The document exceeds {limits.max_bytes} bytes.")
+    if not data or (data[:1].isspace() and not data.strip()):
+        raise XmlRejected("xml.empty", "The document is empty.")
+    # Cheap early rejection for ASCII-compatible encodings; the parsed tree is checked below.
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise XmlRejected("xml.dtd", "Document type declarations are not allowed.")
+    try:
+        root = etree.fromstring(bytes(data), parser=_parser())
+    except etree.XMLSyntaxError as exc:
+        raise XmlRejected("xml.syntax", f"Not well-formed XML: {exc}") from None
+    except (ValueError, TypeError) as exc:
+        raise XmlRejected("xml.syntax", f"Not parseable XML: {exc}") from None
+    if root is None:
+        raise XmlRejected("xml.syntax", "No root element.")
+    tree = root.getroottree()
+    docinfo = tree.docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise XmlRejected("xml.dtd", "Document type declarations are not allowed.")
+    # Depth and size limits, evaluated in C: is there any element deeper than the limit?
+    if _depth_xpath(limits.max_depth)(root):
+        raise XmlRejected("xml.too_deep", f"Nesting deeper than {limits.max_depth}.")
+    if _COUNT_XPATH(root) > limits.max_elements:
+        raise XmlRejected("xml.too_many", f"More than {limits.max_elements} elements.")
+    # Entity references can only exist with a DTD (rejected above); check anyway, cheaply.
+    if any(True for _ in root.iter(etree.Entity)):
+        raise XmlRejected("xml.entity", "Entity references are not allowed.")
+    ids: dict[str, list[etree._Element]] = {}
+    for attr in _ID_XPATH(root):
+        ids.setdefault(str(attr), []).append(attr.getparent())
+    return ParsedDocument(tree=tree, root=root, ids=ids)
