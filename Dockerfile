@@ -15,4 +15,4 @@ RUN pip install --no-cache-dir . \
  && chown sekap /var/lib/sekap
 USER sekap
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --no-input && gunicorn sekap.wsgi --bind 0.0.0.0:8000 --workers 4 --access-logfile -"]
+CMD ["sh", "-c", "python manage.py migrate --no-input && gunicorn certauth.wsgi:application --bind 0.0.0.0:8000 --workers 4 --access-logfile -"]

@@ -1,0 +1,1 @@
+"""Writes of the certificate authority: one function per state change."""

@@ -1,0 +1,51 @@
+"""Celery entry points: thin and idempotent."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.core.mail import send_mail
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .models import Certificate, CertificateAuthority
+
+
+@shared_task(acks_late=True)
+def publish_crl(*, ca_id: int) -> None:
+    from .services.crl import crl_publish
+
+    crl_publish(ca=CertificateAuthority.objects.get(pk=ca_id))
+
+
+@shared_task(acks_late=True)
+def refresh_crls() -> int:
+    """Beat: publish fresh CRLs for every CA whose CRL nears its nextUpdate."""
+    from .services.crl import crl_publish, crls_due
+
+    due = crls_due()
+    for ca in due:
+        crl_publish(ca=ca)
+    return len(due)
+
+
+@shared_task(acks_late=True)
+def notify_holder(*, certificate_id: int, event: str) -> None:
+    certificate = Certificate.objects.select_related("holder").get(pk=certificate_id)
+    holder = certificate.holder
+    if holder is None or not holder.email:
+        return
+    with translation.override("pl"):
+        subjects = {
+            "revoked": _("Your certificate has been revoked"),
+            "suspended": _("Your certificate has been suspended"),
+            "released": _("Your certificate is valid again"),
+        }
+        body = _(
+            "Certificate %(name)s, serial number %(serial)s: %(event)s. Reason: %(reason)s."
+        ) % {
+            "name": certificate.common_name,
+            "serial": certificate.serial_hex,
+            "event": subjects[event],
+            "reason": certificate.get_revocation_reason_display() or "-",
+        }
+        send_mail(subjects[event], body, None, [holder.email])

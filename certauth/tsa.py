@@ -1,0 +1,198 @@
+"""RFC 3161 time-stamping authority (with RFC 5816 ESSCertIDv2).
+
+asn1crypto parses the request and builds TSTInfo and the CMS SignedData; the signature over the
+signed attributes is made with the TSA key through ``certauth.keys`` (cryptography, or the
+PKCS#11 token).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+
+from asn1crypto import algos, cms, core, tsp
+from asn1crypto import x509 as asn1_x509
+from django.db import transaction
+from django.utils import timezone
+
+from sekap import audit
+
+from . import der, keys
+from .conf import setting, tsa_policy_oid
+
+logger = logging.getLogger(__name__)
+
+MAX_REQUEST = 16 * 1024
+CONTENT_TYPE = "application/timestamp-reply"
+DIGEST_SIZES = {"sha256": 32, "sha384": 48, "sha512": 64}
+
+
+def _rejection(fail_info: str, text: str) -> bytes:
+    # asn1crypto declares timeStampToken mandatory; RFC 3161 omits it on rejection.
+    status = tsp.PKIStatusInfo(
+        {
+            "status": "rejection",
+            "status_string": [text],
+            "fail_info": tsp.PKIFailureInfo({fail_info}),
+        }
+    )
+    return der.sequence(status.dump())
+
+
+def _accuracy_seconds() -> int:
+    return int(setting("CERTAUTH_TSA_ACCURACY_SECONDS", 1))
+
+
+def respond(data: bytes) -> bytes:
+    """Answer one DER TimeStampReq with a DER TimeStampResp; never raises."""
+    try:
+        if len(data) > MAX_REQUEST:
+            return _rejection("bad_data_format", "request too large")
+        request = tsp.TimeStampReq.load(data, strict=True)
+        version = request["version"].native
+        imprint = request["message_imprint"]
+        algorithm = imprint["hash_algorithm"]["algorithm"].native
+        digest = imprint["hashed_message"].native
+        policy = request["req_policy"].native
+        nonce = request["nonce"].native
+        cert_req = bool(request["cert_req"].native)
+        extensions = request["extensions"].native
+    except Exception:
+        return _rejection("bad_data_format", "malformed request")
+    try:
+        if version != "v1":
+            return _rejection("bad_request", "unsupported version")
+        if algorithm not in DIGEST_SIZES:
+            return _rejection("bad_alg", "hash algorithm not accepted")
+        if not isinstance(digest, bytes) or len(digest) != DIGEST_SIZES[algorithm]:
+            return _rejection("bad_data_format", "imprint length does not match its algorithm")
+        if policy is not None and policy != tsa_policy_oid():
+            return _rejection("unaccepted_policy", "policy not supported")
+        if extensions:
+            return _rejection("unaccepted_extension", "extensions not supported")
+        return _grant(algorithm=algorithm, digest=digest, nonce=nonce, cert_req=cert_req)
+    except Exception:
+        logger.exception("TSA failure")
+        return _rejection("system_failure", "internal error")
+
+
+def _tsa_identity():
+    from .models import ServiceIdentity
+
+    service = (
+        ServiceIdentity.objects.filter(kind="tsa", is_active=True)
+        .select_related("certificate")
+        .first()
+    )
+    if service is None:
+        raise RuntimeError("no active time-stamping unit; run manage.py ca_init")
+    return service
+
+
+def _grant(*, algorithm: str, digest: bytes, nonce: int | None, cert_req: bool) -> bytes:
+    service = _tsa_identity()
+    signer = keys.load_signer(service.key_ref)
+    cert_der = bytes(service.certificate.der)
+    cert = asn1_x509.Certificate.load(cert_der)
+    gen_time = timezone.now().astimezone(dt.UTC)
+    serial = secrets.randbits(127) | (1 << 120)
+    info = {
+        "version": "v1",
+        "policy": tsa_policy_oid(),
+        "message_imprint": {"hash_algorithm": {"algorithm": algorithm}, "hashed_message": digest},
+        "serial_number": serial,
+        "gen_time": gen_time,
+        "accuracy": {"seconds": _accuracy_seconds()},
+        "ordering": False,
+        "tsa": asn1_x509.GeneralName(name="directory_name", value=cert.subject),
+    }
+    if nonce is not None:
+        info["nonce"] = nonce
+    tst_info = tsp.TSTInfo(info)
+    content = tst_info.dump()
+    digest_name = signer.hash_algorithm.name  # sha256 or sha384
+    signed_attrs = cms.CMSAttributes(
+        [
+            {"type": "content_type", "values": ["tst_info"]},
+            {"type": "signing_time", "values": [cms.Time(name="utc_time", value=gen_time)]},
+            {
+                "type": "message_digest",
+                "values": [hashlib.new(digest_name, content).digest()],
+            },
+            {
+                "type": "signing_certificate_v2",
+                "values": [
+                    {
+                        "certs": [
+                            {
+                                "hash_algorithm": {"algorithm": "sha256"},
+                                "cert_hash": hashlib.sha256(cert_der).digest(),
+                                "issuer_serial": {
+                                    "issuer": [
+                                        asn1_x509.GeneralName(
+                                            name="directory_name", value=cert.issuer
+                                        )
+                                    ],
+                                    "serial_number": cert.serial_number,
+                                },
+                            }
+                        ]
+                    }
+                ],
+            },
+        ]
+    )
+    signature = signer.sign(signed_attrs.dump())
+    if signer.key_type.startswith("EC-"):
+        signature_algorithm = algos.SignedDigestAlgorithm({"algorithm": f"{digest_name}_ecdsa"})
+    else:
+        signature_algorithm = algos.SignedDigestAlgorithm({"algorithm": f"{digest_name}_rsa"})
+    signer_info = cms.SignerInfo(
+        {
+            "version": "v1",
+            "sid": cms.SignerIdentifier(
+                name="issuer_and_serial_number",
+                value={"issuer": cert.issuer, "serial_number": cert.serial_number},
+            ),
+            "digest_algorithm": {"algorithm": digest_name},
+            "signed_attrs": signed_attrs,
+            "signature_algorithm": signature_algorithm,
+            "signature": signature,
+        }
+    )
+    signed_data = {
+        "version": "v3",
+        "digest_algorithms": [{"algorithm": digest_name}],
+        "encap_content_info": {
+            "content_type": "tst_info",
+            "content": core.ParsableOctetString(content),
+        },
+        "signer_infos": [signer_info],
+    }
+    if cert_req:
+        signed_data["certificates"] = [cert]
+    token = cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(signed_data)})
+    with transaction.atomic():
+        _log(serial=serial, gen_time=gen_time, algorithm=algorithm, digest=digest)
+    return tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token}).dump()
+
+
+def _log(*, serial: int, gen_time: dt.datetime, algorithm: str, digest: bytes):
+    from .models import TimestampRecord
+
+    record = TimestampRecord.objects.create(
+        serial_hex=format(serial, "x"),
+        gen_time=gen_time,
+        hash_algorithm=algorithm,
+        imprint_hex=digest.hex(),
+        policy=tsa_policy_oid(),
+    )
+    audit.record(
+        actor=None,
+        action="certauth.timestamp_issued",
+        target=record,
+        after={"serial": record.serial_hex, "imprint": record.imprint_hex, "alg": algorithm},
+    )
+    return record
