@@ -56,3 +56,15 @@ def search_by_serial(serial: str) -> QuerySet[Certificate]:
     if not cleaned or any(c not in "0123456789abcdef" for c in cleaned):
         return Certificate.objects.none()
     return Certificate.objects.filter(serial_hex=cleaned).select_related("ca", "profile")
+
+
+def root_certificates_der() -> list[bytes]:
+    """The SEKAP root CA certificates: ``SIGNATURES_TRUST_ANCHORS_PROVIDER`` points here."""
+    roots = CertificateAuthority.objects.filter(parent__isnull=True)
+    return [bytes(der) for der in roots.values_list("certificate_der", flat=True)]
+
+
+def intermediate_certificates_der() -> list[bytes]:
+    """The SEKAP issuing CA certificates, for building paths of signatures made under them."""
+    issuing = CertificateAuthority.objects.filter(parent__isnull=False)
+    return [bytes(der) for der in issuing.values_list("certificate_der", flat=True)]

@@ -267,3 +267,8 @@ CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
 
 # The certificate authority asks office roles through this policy (certauth sits below offices).
 CERTAUTH_RA_POLICY = "offices.pki.OfficesRaPolicy"
+
+# The signature validator trusts the SEKAP CA through these providers, without importing it.
+SIGNATURES_TRUST_ANCHORS_PROVIDER = "certauth.selectors.root_certificates_der"
+SIGNATURES_EXTRA_CERTIFICATES_PROVIDER = "certauth.selectors.intermediate_certificates_der"
+SIGNATURES_TSA_URL = env.str("SIGNATURES_TSA_URL", default=f"{SITE_URL}/pki/tsa")
