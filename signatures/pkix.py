@@ -322,9 +322,16 @@ def _fetch_revocation(
             env.revocation_cache.put(key, data, expires)
         crl = x509.load_der_x509_crl(cached)
         entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+        deltas = _fetch_delta_crls(cert, crl, env, now)
+        for delta in deltas:
+            delta_entry = x509.load_der_x509_crl(delta).get_revoked_certificate_by_serial_number(
+                cert.serial_number
+            )
+            if delta_entry is not None:
+                entry = None if _released(delta_entry) else delta_entry
         return (
             [],
-            [cached],
+            [cached, *deltas],
             [
                 RevocationInfo(
                     certificate_sha256=fp,
@@ -339,6 +346,59 @@ def _fetch_revocation(
             ],
         )
     return [], [], []
+
+
+def _freshest_urls(extensions: x509.Extensions) -> list[str]:
+    try:
+        points = extensions.get_extension_for_oid(ExtensionOID.FRESHEST_CRL).value
+    except x509.ExtensionNotFound:
+        return []
+    return [
+        name.value
+        for point in points
+        for name in point.full_name or []
+        if isinstance(name, x509.UniformResourceIdentifier)
+    ]
+
+
+def _released(entry: x509.RevokedCertificate) -> bool:
+    try:
+        reason = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason
+    except x509.ExtensionNotFound:
+        return False
+    return reason == x509.ReasonFlags.remove_from_crl
+
+
+def _fetch_delta_crls(
+    cert: x509.Certificate,
+    base: x509.CertificateRevocationList,
+    env: PkixEnvironment,
+    now: datetime,
+) -> list[bytes]:
+    """Delta CRLs named by the certificate's or the base CRL's Freshest CRL extension.
+
+    RFC 5280 §5.2.6: when a certificate or its CRL points at a delta CRL, the delta must be
+    consulted too (a certificate put on hold after the base CRL appears only there).
+    """
+    urls = list(dict.fromkeys(_freshest_urls(cert.extensions) + _freshest_urls(base.extensions)))
+    found: list[bytes] = []
+    for url in urls:
+        key = ("crl", url)
+        cached = env.revocation_cache.get(key, now)
+        if cached is None:
+            try:
+                env.fetch_count += 1
+                data = env.fetcher.get(url)
+                delta = x509.load_der_x509_crl(data)
+            except Exception:  # noqa: S112 - a missing delta leaves the path indeterminate
+                continue
+            expires = delta.next_update_utc or (
+                delta.last_update_utc + env.settings.default_revinfo_ttl
+            )
+            cached = data
+            env.revocation_cache.put(key, data, expires)
+        found.append(cached)
+    return found
 
 
 def describe_embedded(ocsps: list[bytes], crls: list[bytes]) -> list[RevocationInfo]:
