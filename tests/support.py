@@ -26,3 +26,17 @@ def database_url(settings_dict: dict) -> str:
     host = settings_dict.get("HOST") or "127.0.0.1"
     port = settings_dict.get("PORT") or 5432
     return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
+
+
+SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+
+
+def softhsm_reload() -> None:
+    """Make this process see a SoftHSM token just created with ``softhsm2-util``.
+
+    SoftHSM reads ``SOFTHSM2_CONF`` and its token directory when the PKCS#11 library is
+    initialised, once per process; a test that points it elsewhere must re-initialise it.
+    """
+    import pkcs11
+
+    pkcs11.lib(SOFTHSM_MODULE).reinitialize()

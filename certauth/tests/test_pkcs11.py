@@ -16,6 +16,7 @@ from certauth.models import CertificateAuthority, Profile, ServiceIdentity
 from certauth.selectors import latest_crl
 from certauth.services.ceremony import ISSUING_SLUG, ca_init
 from certauth.services.issuance import certificate_issue, citizen_subject
+from tests.support import softhsm_reload
 
 MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def softhsm(settings, tmp_path, monkeypatch, pki_dir):
     if not (os.path.exists(MODULE) and shutil.which("softhsm2-util")):
-        from conftest import REQUIRE_SERVICES, unavailable
+        from tests.support import REQUIRE_SERVICES, unavailable
 
         unavailable("SoftHSM2 is not installed", required=REQUIRE_SERVICES)
     tokens = tmp_path / "tokens"
@@ -49,6 +50,7 @@ def softhsm(settings, tmp_path, monkeypatch, pki_dir):
         capture_output=True,
         timeout=30,
     )
+    softhsm_reload()
     settings.CA_PKCS11_MODULE = MODULE
     settings.CA_PKCS11_TOKEN_LABEL = "SEKAP-TEST"
     settings.CA_PKCS11_PIN = "1234"

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from signatures import signer
 from signatures.tests.corpus.build import BASE
 from signatures.validator import validate_document
+from tests.support import softhsm_reload
 
 SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so"
 
@@ -92,6 +93,7 @@ def softhsm_token(tmp_path):
         check=True,
         capture_output=True,
     )
+    softhsm_reload()
     yield "sekap"
     if old is None:
         os.environ.pop("SOFTHSM2_CONF", None)
