@@ -21,11 +21,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
 from signxml.xades import XAdESSigner
 
+from certauth import keys, ocsp
 from certauth.models import Profile
 from certauth.services.ceremony import ca_init
 from certauth.services.enrolment import issuing_ca
 from certauth.services.issuance import certificate_issue, citizen_subject
 from certauth.services.revocation import certificate_revoke
+from certauth.tests.fixtures import ensure_profiles
 from offices.models import StaffRole
 from offices.services import membership_grant
 from offices.tests.factories import OfficeFactory
@@ -34,11 +36,7 @@ from signatures import services as signature_services
 from signatures.signer import _issuer_serial_v2
 from tests.interop.test_signatures_interop import EXC, TEMPLATE
 
-# serialized_rollback: the certificate profiles are data from a migration, which a flush wipes.
-pytestmark = [
-    pytest.mark.interop,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.interop, pytest.mark.django_db(transaction=True)]
 
 DOCUMENT = (
     b'<Dokument xmlns="urn:test:sekap"><Tresc Id="tresc">Wniosek o wydanie '
@@ -51,6 +49,9 @@ XMLSEC1 = shutil.which("xmlsec1")
 def sekap_pki(live_server, settings, tmp_path):
     settings.CERTAUTH_BASE_URL = live_server.url
     settings.CERTAUTH_PKI_DIR = str(tmp_path / "pki")
+    keys.forget_loaded_keys()
+    ocsp.registry.clear()
+    ensure_profiles()  # a flush by an earlier transactional test removed the migration's rows
     ca_init(key_type="EC-P256")
     operator = StaffFactory()
     membership_grant(actor=None, user=operator, office=OfficeFactory(), role=StaffRole.CA_OPERATOR)
@@ -65,6 +66,8 @@ def sekap_pki(live_server, settings, tmp_path):
     signature_services.reset_environment()  # no revocation answers cached from other tests
     yield key, certificate, operator
     signature_services.reset_environment()
+    keys.forget_loaded_keys()
+    ocsp.registry.clear()
 
 
 def _pem(der: bytes) -> str:
