@@ -35,6 +35,20 @@ def _test_settings(settings, tmp_path) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Unit tests run Celery tasks in-process; only ``worker`` tests use the real worker."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    from sekap.celery import app
+
+    eager, propagates = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = eager, propagates
+
+
 @pytest.fixture
 def english():
     """Run the test with English messages (the msgids) instead of the Polish default."""
