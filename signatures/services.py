@@ -109,14 +109,25 @@ def extra_certificates() -> tuple[bytes, ...]:
     return tuple(bytes(d) for d in import_string(provider)()) if provider else ()
 
 
+def trusted_profile_seals() -> frozenset[str]:
+    """SHA-256 fingerprints of the seals that may sign on behalf of users (trusted profile):
+    the static ``SIGNATURES_TRUSTED_PROFILE_SEALS`` plus what the provider setting returns
+    (the platform seal is issued at run time, so a static list cannot know it)."""
+    fingerprints = list(getattr(settings, "SIGNATURES_TRUSTED_PROFILE_SEALS", []))
+    provider = getattr(settings, "SIGNATURES_TRUSTED_PROFILE_SEALS_PROVIDER", "")
+    if provider:
+        try:
+            fingerprints.extend(import_string(provider)())
+        except Exception:  # fail closed: no trusted-profile identity is reported
+            logger.exception("SIGNATURES_TRUSTED_PROFILE_SEALS_PROVIDER failed")
+    return frozenset(s.lower().replace(":", "") for s in fingerprints)
+
+
 def validation_policy(**overrides: object) -> ValidationPolicy:
     policy = ValidationPolicy(
         trust_anchors=trust_anchors(),
         extra_certificates=extra_certificates(),
-        trusted_profile_sealers=frozenset(
-            s.lower().replace(":", "")
-            for s in getattr(settings, "SIGNATURES_TRUSTED_PROFILE_SEALS", [])
-        ),
+        trusted_profile_sealers=trusted_profile_seals(),
         limits=ParseLimits(max_bytes=max_document_bytes()),
     )
     return dataclasses.replace(policy, **overrides) if overrides else policy
