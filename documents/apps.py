@@ -6,3 +6,15 @@ class DocumentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "documents"
     verbose_name = _("Correspondence and cases")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from .services.submissions import forget_form_versions
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                forget_form_versions,
+                sender="forms_platform.FormVersion",
+                dispatch_uid=f"documents-forget-versions-{signal is post_save}",
+            )

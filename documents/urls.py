@@ -1,4 +1,45 @@
-from django.urls import path  # noqa: F401
+from django.urls import path, re_path
+
+from . import api, views
 
 app_name = "documents"
-urlpatterns: list = []
+
+UUID = r"(?P<public_id>[0-9a-fA-F-]{36})"
+
+urlpatterns = [
+    path("upo/<str:public_id>/", views.receipt_verify, name="receipt_verify"),
+    path("upo/<str:public_id>/pdf", views.receipt_pdf, name="receipt_pdf"),
+    path("upo/<str:public_id>/xml", views.receipt_xml, name="receipt_xml"),
+    path("backoffice/sprawy/", views.queue, name="backoffice_queue"),
+    path("backoffice/sprawy/<int:pk>/", views.case_detail, name="backoffice_case"),
+    path("backoffice/sprawy/<int:pk>/przyjmij/", views.case_take, name="backoffice_take"),
+    path("backoffice/sprawy/<int:pk>/pismo/", views.letter_new, name="backoffice_letter"),
+    path(
+        "backoffice/sprawy/<int:pk>/dokumenty/<str:public_id>.xml",
+        views.case_document,
+        name="backoffice_document",
+    ),
+    path("api/v1/submissions/", api.SubmissionListCreate.as_view(), name="api-submissions"),
+    re_path(
+        rf"^api/v1/submissions/{UUID}/?$", api.SubmissionDetail.as_view(), name="api-submission"
+    ),
+    re_path(
+        rf"^api/v1/submissions/{UUID}/upo\.xml$",
+        api.SubmissionUpo.as_view(),
+        name="api-submission-upo",
+    ),
+    re_path(
+        rf"^api/v1/submissions/{UUID}/document\.xml$",
+        api.SubmissionDocument.as_view(),
+        name="api-submission-document",
+    ),
+    path("api/v1/inbox/", api.InboxList.as_view(), name="api-inbox"),
+    path("api/v1/inbox/<int:pk>/", api.InboxDetail.as_view(), name="api-inbox-message"),
+    path("api/v1/inbox/<int:pk>/open/", api.InboxOpen.as_view(), name="api-inbox-open"),
+    path(
+        "api/v1/inbox/<int:pk>/document.xml", api.InboxDocument.as_view(), name="api-inbox-document"
+    ),
+    path("api/v1/esp/<str:terc>/waiting/", api.EspWaiting.as_view(), name="api-esp-waiting"),
+    path("api/v1/esp/<str:terc>/next/", api.EspNext.as_view(), name="api-esp-next"),
+    path("api/v1/esp/<str:terc>/confirm/", api.EspConfirm.as_view(), name="api-esp-confirm"),
+]

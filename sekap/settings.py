@@ -145,6 +145,7 @@ CELERY_TIMEZONE = "Europe/Warsaw"
 CELERY_BEAT_SCHEDULE: dict = {
     "audit-verify-chain": {"task": "sekap.audit.tasks.audit_verify_chain", "schedule": 6 * 3600},
     "certauth-refresh-crls": {"task": "certauth.tasks.refresh_crls", "schedule": 15 * 60},
+    "documents-intake-sweep": {"task": "documents.tasks.intake_sweep", "schedule": 60},
     "signatures-resume-stale-batches": {
         "task": "signatures.tasks.resume_stale_batches",
         "schedule": 10 * 60,
@@ -271,4 +272,6 @@ CERTAUTH_RA_POLICY = "offices.pki.OfficesRaPolicy"
 # The signature validator trusts the SEKAP CA through these providers, without importing it.
 SIGNATURES_TRUST_ANCHORS_PROVIDER = "certauth.selectors.root_certificates_der"
 SIGNATURES_EXTRA_CERTIFICATES_PROVIDER = "certauth.selectors.intermediate_certificates_der"
+# The platform seal (trusted-profile signatures) is issued at run time: ask certauth for it.
+SIGNATURES_TRUSTED_PROFILE_SEALS_PROVIDER = "certauth.services.seals.platform_seal_fingerprints"
 SIGNATURES_TSA_URL = env.str("SIGNATURES_TSA_URL", default=f"{SITE_URL}/pki/tsa")

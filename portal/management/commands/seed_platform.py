@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 STEPS = [
     ("seed_offices", []),
     ("ca_init", ["--if-missing"]),
+    ("seed_seals", []),
     ("seed_forms", []),
     ("seed_services", []),
 ]

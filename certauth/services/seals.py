@@ -1,0 +1,223 @@
+"""Server-held electronic seals: one per office (UPOs, letters) and the platform seal.
+
+The keys live in the same custody as the CA's file keys (encrypted PKCS#8 under ``var/pki``),
+named ``seal-<terc>-<random>``; the database holds only the certificate (profile
+``office-seal``, ``office_terc`` set). A seal is issued on first use, under a row lock on the
+issuing CA, so concurrent first uses issue exactly one certificate.
+
+Callers get a ``cryptography`` private key and the chain ``[seal, issuing CA, root CA]``; the
+signing layer (``signatures.signer.SoftwareKey``) wraps the key. certauth never imports
+``signatures`` (siblings).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import threading
+import time
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
+from django.db import transaction
+from django.utils import timezone
+
+from .. import keys
+from ..conf import pki_dir, setting
+from ..errors import CaNotInitialised
+from ..models import Certificate, CertificateAuthority, CertificateStatus, Profile
+from .ceremony import ISSUING_SLUG, ROOT_SLUG, ca_init
+from .issuance import certificate_issue, seal_subject
+
+SEAL_PROFILE = "office-seal"
+PLATFORM_TERC = "SEKAP"  # marks the platform seal (``office_terc`` of its certificate)
+PLATFORM_NAME = "Platforma SEKAP"
+RENEW_BEFORE = dt.timedelta(days=30)
+CACHE_SECONDS = 300.0
+
+SealMaterial = tuple[keys.PrivateKey, list[x509.Certificate]]
+
+_cache: dict[tuple[str, str], tuple[float, SealMaterial]] = {}
+_cache_lock = threading.Lock()
+
+
+def forget_cached_seals() -> None:
+    """Drop the seals held in memory (tests; after revoking a seal)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def _spki(public_key: keys.PublicKey) -> bytes:
+    return public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def _key_prefix(terc: str) -> str:
+    if not terc.isalnum():
+        raise ValueError("a seal is named by an alphanumeric TERC code")
+    return f"seal-{terc}-"
+
+
+def _find_key(terc: str, cert: x509.Certificate) -> keys.PrivateKey | None:
+    """The stored key matching ``cert`` (files of rolled-back first uses never match)."""
+    wanted = _spki(cert.public_key())  # type: ignore[arg-type]
+    for path in sorted(pki_dir().glob(f"{_key_prefix(terc)}*.p8.pem")):
+        name = path.name.removesuffix(".p8.pem")
+        signer = keys.load_signer(f"file:{name}")
+        if _spki(signer.public_key) == wanted:
+            return signer.soft_key
+    return None
+
+
+def _chain(row: Certificate) -> list[x509.Certificate]:
+    chain = [x509.load_der_x509_certificate(bytes(row.der))]
+    ca: CertificateAuthority | None = row.ca
+    while ca is not None:
+        chain.append(x509.load_der_x509_certificate(bytes(ca.certificate_der)))
+        ca = ca.parent
+    return chain
+
+
+def _current(terc: str) -> Certificate | None:
+    return (
+        Certificate.objects.select_related("ca", "ca__parent")
+        .filter(
+            profile__slug=SEAL_PROFILE,
+            office_terc=terc,
+            status=CertificateStatus.VALID,
+            not_after__gt=timezone.now() + RENEW_BEFORE,
+        )
+        .order_by("-not_after", "-pk")
+        .first()
+    )
+
+
+def _platform_subject() -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "PL"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, PLATFORM_NAME),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, f"TERC-{PLATFORM_TERC}"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "Platforma SEKAP - pieczęć podpisu zaufanego"),
+        ]
+    )
+
+
+def _issuing_locked() -> CertificateAuthority:
+    ca = CertificateAuthority.objects.select_for_update().filter(slug=ISSUING_SLUG).first()
+    if ca is None:
+        if not setting("CERTAUTH_SEALS_AUTO_INIT", True):
+            raise CaNotInitialised()
+        ca_init()
+        ca = CertificateAuthority.objects.select_for_update().get(slug=ISSUING_SLUG)
+    return ca
+
+
+def _obtain(terc: str, subject_factory) -> SealMaterial:
+    row = _current(terc)
+    if row is not None:
+        key = _find_key(terc, x509.load_der_x509_certificate(bytes(row.der)))
+        if key is not None:
+            return key, _chain(row)
+    with transaction.atomic():
+        ca = _issuing_locked()
+        row = _current(terc)  # issued by a concurrent caller while we waited for the lock
+        if row is not None:
+            key = _find_key(terc, x509.load_der_x509_certificate(bytes(row.der)))
+            if key is not None:
+                return key, _chain(row)
+        key_type = str(setting("CERTAUTH_SEAL_KEY_TYPE", "") or "EC-P256")
+        signer = keys.generate_key(
+            name=f"{_key_prefix(terc)}{secrets.token_hex(6)}", key_type=key_type, backend="file"
+        )
+        row = certificate_issue(
+            ca=ca,
+            profile=Profile.objects.get(slug=SEAL_PROFILE),
+            public_key=signer.public_key,
+            subject=subject_factory(),
+            actor=None,
+            office_terc=terc,
+        )
+        row = Certificate.objects.select_related("ca", "ca__parent").get(pk=row.pk)
+        return signer.soft_key, _chain(row)  # type: ignore[return-value]
+
+
+def _cached(terc: str, subject_factory) -> SealMaterial:
+    slot = (str(pki_dir()), terc)
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(slot)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    material = _obtain(terc, subject_factory)
+    with _cache_lock:
+        _cache[slot] = (now + CACHE_SECONDS, material)
+    return material
+
+
+def office_seal(*, terc: str, name: str) -> SealMaterial:
+    """The office's seal key and chain ``[seal, issuing, root]``, issued on first use."""
+    return _cached(terc, lambda: seal_subject(office_name=name, office_terc=terc))
+
+
+def platform_seal() -> SealMaterial:
+    """The platform seal used for trusted-profile signatures (podpis zaufany model)."""
+    return _cached(PLATFORM_TERC, _platform_subject)
+
+
+def seal_certificate(*, terc: str) -> Certificate | None:
+    """The current seal certificate row of an office (``PLATFORM_TERC`` for the platform)."""
+    return _current(terc)
+
+
+def platform_seal_fingerprints() -> list[str]:
+    """SHA-256 (hex) of every valid platform seal certificate, for the signature validator."""
+    return list(
+        Certificate.objects.filter(
+            profile__slug=SEAL_PROFILE,
+            office_terc=PLATFORM_TERC,
+            status=CertificateStatus.VALID,
+        ).values_list("sha256", flat=True)
+    )
+
+
+def trust_anchors() -> list[bytes]:
+    """The SEKAP root CA certificate (DER): a ``SIGNATURES_TRUST_ANCHORS_PROVIDER``."""
+    return [
+        bytes(der)
+        for der in CertificateAuthority.objects.filter(slug=ROOT_SLUG).values_list(
+            "certificate_der", flat=True
+        )
+    ]
+
+
+def seals_seed(*, offices: list[tuple[str, str]]) -> tuple[int, int]:
+    """Make sure every office in ``offices`` ((terc, name) pairs) and the platform has a seal.
+
+    Returns (issued, existing).
+    """
+    issued = existing = 0
+    for terc, name in [*offices, (PLATFORM_TERC, PLATFORM_NAME)]:
+        if _current(terc) is not None:
+            existing += 1
+        else:
+            issued += 1
+        if terc == PLATFORM_TERC:
+            platform_seal()
+        else:
+            office_seal(terc=terc, name=name)
+    return issued, existing
+
+
+__all__ = [
+    "PLATFORM_TERC",
+    "forget_cached_seals",
+    "office_seal",
+    "platform_seal",
+    "platform_seal_fingerprints",
+    "seal_certificate",
+    "seals_seed",
+    "trust_anchors",
+]

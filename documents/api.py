@@ -1,0 +1,467 @@
+"""``/api/v1/submissions/``, ``/api/v1/inbox/`` and the ESP pull interface ``/api/v1/esp/``.
+
+Businesses authenticate with a token (``Authorization: Token <key>``). Errors are RFC 9457
+problem details with stable codes.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.exceptions import NotFound as DrfNotFound
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from offices.models import Office, Service
+from sekap.accounts.selectors import companies_represented_by
+
+from . import selectors, services
+from .errors import NotRepresentative
+from .models import Channel, InboxMessage, Submission
+from .services.submissions import max_bytes
+
+PROBLEM = inline_serializer(
+    "Problem",
+    {
+        "type": serializers.CharField(),
+        "title": serializers.CharField(),
+        "status": serializers.IntegerField(),
+        "code": serializers.CharField(),
+        "detail": serializers.CharField(required=False),
+    },
+)
+
+
+class XmlBodyParser(BaseParser):
+    """The request body as bytes, untouched (the signature covers the exact bytes)."""
+
+    media_type = "application/xml"
+
+    def parse(self, stream, media_type=None, parser_context=None) -> bytes:
+        data = stream.read(max_bytes() + 1) if stream is not None else b""
+        return data
+
+
+class TextXmlBodyParser(XmlBodyParser):
+    media_type = "text/xml"
+
+
+class SubmissionSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    office = serializers.CharField(source="office.terc", read_only=True)
+    service = serializers.IntegerField(source="service_id", read_only=True)
+    status = serializers.SerializerMethodField()
+    case_sign = serializers.SerializerMethodField()
+    deadline = serializers.SerializerMethodField()
+    rpw = serializers.SerializerMethodField()
+    company_nip = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Submission
+        fields = [
+            "id",
+            "office",
+            "service",
+            "title",
+            "channel",
+            "sha256",
+            "size",
+            "received_at",
+            "status",
+            "signature_indication",
+            "needs_attention",
+            "rpw",
+            "case_sign",
+            "deadline",
+            "company_nip",
+        ]
+
+    def get_status(self, obj: Submission) -> str:
+        return STATUS.get(obj.stage, "processed")
+
+    def get_case_sign(self, obj: Submission) -> str | None:
+        return obj.case.sign if obj.case_id else None
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_deadline(self, obj: Submission):
+        return obj.case.deadline if obj.case_id and obj.case.deadline else None
+
+    def get_rpw(self, obj: Submission) -> str | None:
+        entry = getattr(obj, "register_entry", None) if obj.stage >= 20 else None
+        return entry.rpw if entry else None
+
+    def get_company_nip(self, obj: Submission) -> str | None:
+        return obj.company.nip if obj.company_id else None
+
+
+class SubmissionCreatedSerializer(SubmissionSerializer):
+    upo_xml = serializers.SerializerMethodField()
+    upo_url = serializers.SerializerMethodField()
+
+    class Meta(SubmissionSerializer.Meta):
+        fields = [*SubmissionSerializer.Meta.fields, "upo_xml", "upo_url"]
+
+    def get_upo_xml(self, obj: Submission) -> str:
+        """The sealed UPP exactly as issued (UTF-8 text; the same bytes at ``upo_url``)."""
+        return bytes(obj.receipt.xml).decode("utf-8")
+
+    def get_upo_url(self, obj: Submission) -> str:
+        return f"/api/v1/submissions/{obj.public_id}/upo.xml"
+
+
+STATUS = {0: "received", 10: "signature_checked", 20: "registered", 30: "case_opened"}
+
+
+def created_body(submission: Submission) -> dict:
+    """The 201 body, built by hand: the submit request is the platform's hottest path and a
+    ModelSerializer costs milliseconds of field introspection per call. Kept equal to
+    ``SubmissionCreatedSerializer`` (the documented schema) by a test."""
+    case = submission.case if submission.case_id else None
+    entry = getattr(submission, "register_entry", None) if submission.stage >= 20 else None
+    return {
+        "id": str(submission.public_id),
+        "office": submission.office.terc,
+        "service": submission.service_id,
+        "title": submission.title,
+        "channel": submission.channel,
+        "sha256": submission.sha256,
+        "size": submission.size,
+        "received_at": serializers.DateTimeField().to_representation(submission.received_at),
+        "status": STATUS.get(submission.stage, "processed"),
+        "signature_indication": submission.signature_indication,
+        "needs_attention": submission.needs_attention,
+        "rpw": entry.rpw if entry else None,
+        "case_sign": case.sign if case else None,
+        "deadline": case.deadline.isoformat() if case and case.deadline else None,
+        "company_nip": submission.company.nip if submission.company_id else None,
+        "upo_xml": bytes(submission.receipt.xml).decode("utf-8"),
+        "upo_url": f"/api/v1/submissions/{submission.public_id}/upo.xml",
+    }
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class SubmissionListCreate(APIView):
+    """File an already signed XML document with an office service; list your submissions."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [XmlBodyParser, TextXmlBodyParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="submissions_list",
+        responses={200: SubmissionSerializer(many=True)},
+    )
+    def get(self, request):
+        queryset = selectors.submissions_for(request.user).select_related("register_entry")
+        paginator = generics.GenericAPIView.pagination_class()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(SubmissionSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="submissions_create",
+        parameters=[
+            OpenApiParameter("service", OpenApiTypes.INT, description="Service id (catalogue)"),
+            OpenApiParameter("company", OpenApiTypes.STR, description="NIP of the company"),
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                location=OpenApiParameter.HEADER,
+                description="Repeat a request safely: the same key returns the same submission",
+            ),
+        ],
+        request={
+            "application/xml": OpenApiTypes.BINARY,
+            "multipart/form-data": inline_serializer(
+                "SubmissionUpload",
+                {
+                    "service": serializers.IntegerField(),
+                    "document": serializers.FileField(),
+                    "company": serializers.CharField(required=False),
+                },
+            ),
+        },
+        responses={
+            201: SubmissionCreatedSerializer,
+            400: OpenApiResponse(PROBLEM),
+            409: OpenApiResponse(PROBLEM),
+            413: OpenApiResponse(PROBLEM),
+        },
+    )
+    def post(self, request):
+        if isinstance(request.data, bytes):
+            signed = request.data
+            fields = request.query_params
+        else:
+            upload = request.data.get("document")
+            if upload is None:
+                raise ValidationError({"document": ["Attach the signed XML document."]})
+            signed = upload.read(max_bytes() + 1)
+            fields = request.data
+        service_id = _int_or_none(fields.get("service") or request.query_params.get("service"))
+        service = Service.objects.select_related("office").filter(pk=service_id).first()
+        if service is None:
+            raise ValidationError({"service": ["Give the id of a service from the catalogue."]})
+        company = None
+        nip = fields.get("company") or request.query_params.get("company")
+        if nip:
+            company = companies_represented_by(request.user).filter(nip=nip).first()
+            if company is None:
+                raise NotRepresentative()
+        submission = services.submission_accept(
+            submitter=request.user,
+            service=service,
+            signed_xml=signed,
+            company=company,
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            channel=Channel.API,
+        )
+        response = Response(created_body(submission), status=status.HTTP_201_CREATED)
+        response["Location"] = f"/api/v1/submissions/{submission.public_id}"
+        return response
+
+
+def _own_submission(request, public_id) -> Submission:
+    submission = selectors.submission_for(user=request.user, public_id=public_id)
+    if submission is None:
+        raise DrfNotFound()
+    return submission
+
+
+class SubmissionDetail(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(operation_id="submissions_retrieve", responses={200: SubmissionSerializer})
+    def get(self, request, public_id):
+        return Response(SubmissionSerializer(_own_submission(request, public_id)).data)
+
+
+class SubmissionUpo(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        operation_id="submissions_upo",
+        responses={(200, "application/xml"): OpenApiTypes.BINARY},
+    )
+    def get(self, request, public_id):
+        submission = _own_submission(request, public_id)
+        receipt = selectors.receipt_of(submission)
+        return HttpResponse(bytes(receipt.xml), content_type="application/xml")
+
+
+class SubmissionDocument(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        operation_id="submissions_document",
+        responses={(200, "application/xml"): OpenApiTypes.BINARY},
+    )
+    def get(self, request, public_id):
+        data = selectors.submission_document(user=request.user, public_id=public_id)
+        if data is None:
+            raise DrfNotFound()
+        return HttpResponse(data, content_type="application/xml")
+
+
+class InboxMessageSerializer(serializers.ModelSerializer):
+    office = serializers.CharField(source="office.terc", read_only=True)
+    case_sign = serializers.SerializerMethodField()
+    submission = serializers.SerializerMethodField()
+    document_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = InboxMessage
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "body",
+            "office",
+            "case_sign",
+            "submission",
+            "created_at",
+            "read_at",
+            "document_url",
+        ]
+
+    def get_case_sign(self, obj: InboxMessage) -> str | None:
+        return obj.case.sign if obj.case_id else None
+
+    @extend_schema_field(OpenApiTypes.UUID)
+    def get_submission(self, obj: InboxMessage):
+        return str(obj.submission.public_id) if obj.submission_id else None
+
+    def get_document_url(self, obj: InboxMessage) -> str | None:
+        if obj.letter_id or obj.receipt_id:
+            return f"/api/v1/inbox/{obj.pk}/document.xml"
+        return None
+
+
+class InboxList(generics.ListAPIView):
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = InboxMessageSerializer
+
+    def get_queryset(self):
+        return selectors.inbox_for(self.request.user)
+
+
+def _own_message(request, pk) -> InboxMessage:
+    message = selectors.inbox_message_for(user=request.user, pk=pk)
+    if message is None:
+        raise DrfNotFound()
+    return message
+
+
+class InboxDetail(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(operation_id="inbox_retrieve", responses={200: InboxMessageSerializer})
+    def get(self, request, pk: int):
+        return Response(InboxMessageSerializer(_own_message(request, pk)).data)
+
+
+class InboxOpen(APIView):
+    """Open a message: marks it read; for an official letter the office issues the UPD."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(operation_id="inbox_open", request=None, responses={200: InboxMessageSerializer})
+    def post(self, request, pk: int):
+        message = services.inbox_open(user=request.user, message=_own_message(request, pk))
+        return Response(InboxMessageSerializer(message).data)
+
+
+class InboxDocument(APIView):
+    """The sealed XML of a letter (after it was opened) or of a receipt."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        operation_id="inbox_document",
+        responses={(200, "application/xml"): OpenApiTypes.BINARY, 409: OpenApiResponse(PROBLEM)},
+    )
+    def get(self, request, pk: int):
+        message = _own_message(request, pk)
+        if message.letter_id:
+            letter = message.letter
+            if letter.opened_at is None:
+                message = services.inbox_open(user=request.user, message=message)
+                letter.refresh_from_db()
+            return HttpResponse(bytes(letter.xml), content_type="application/xml")
+        if message.receipt_id:
+            return HttpResponse(bytes(message.receipt.xml), content_type="application/xml")
+        raise DrfNotFound()
+
+
+# --- ESP pull ---------------------------------------------------------------------------------
+
+
+class EspDocumentSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    rpw = serializers.SerializerMethodField()
+    case_sign = serializers.SerializerMethodField()
+    sender = serializers.SerializerMethodField()
+    document_base64 = serializers.SerializerMethodField()
+    upo_base64 = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Submission
+        fields = [
+            "id",
+            "title",
+            "service_id",
+            "sha256",
+            "size",
+            "received_at",
+            "signature_indication",
+            "needs_attention",
+            "rpw",
+            "case_sign",
+            "sender",
+            "document_base64",
+            "upo_base64",
+        ]
+
+    def get_rpw(self, obj: Submission) -> str | None:
+        entry = getattr(obj, "register_entry", None) if obj.stage >= 20 else None
+        return entry.rpw if entry else None
+
+    def get_case_sign(self, obj: Submission) -> str | None:
+        return obj.case.sign if obj.case_id else None
+
+    def get_sender(self, obj: Submission) -> str:
+        if obj.company_id:
+            return f"{obj.company.name} (NIP {obj.company.nip})"
+        return obj.submitter.get_full_name() or obj.submitter.email
+
+    def get_document_base64(self, obj: Submission) -> str:
+        return base64.b64encode(bytes(obj.document)).decode("ascii")
+
+    def get_upo_base64(self, obj: Submission) -> str:
+        return base64.b64encode(bytes(obj.receipt.xml)).decode("ascii")
+
+
+def _office(terc: str) -> Office:
+    office = Office.objects.filter(terc=terc).first()
+    if office is None:
+        raise DrfNotFound()
+    return office
+
+
+class EspWaiting(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        operation_id="esp_waiting",
+        responses={200: inline_serializer("EspWaiting", {"count": serializers.IntegerField()})},
+    )
+    def get(self, request, terc: str):
+        return Response({"count": services.esp_count(user=request.user, office=_office(terc))})
+
+
+class EspNext(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(operation_id="esp_next", responses={200: EspDocumentSerializer, 204: None})
+    def get(self, request, terc: str):
+        submission = services.esp_next(user=request.user, office=_office(terc))
+        if submission is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(EspDocumentSerializer(submission).data)
+
+
+class EspConfirm(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        operation_id="esp_confirm",
+        request=inline_serializer("EspConfirm", {"sha256": serializers.CharField()}),
+        responses={
+            200: inline_serializer(
+                "EspConfirmed",
+                {"id": serializers.UUIDField(), "confirmed_at": serializers.DateTimeField()},
+            ),
+            404: OpenApiResponse(PROBLEM),
+        },
+    )
+    def post(self, request, terc: str):
+        submission = services.esp_confirm(
+            user=request.user, office=_office(terc), sha256=str(request.data.get("sha256", ""))
+        )
+        return Response({"id": submission.public_id, "confirmed_at": submission.esp_confirmed_at})

@@ -1,0 +1,68 @@
+"""Errors of the correspondence app: stable codes for programs, messages for people."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from sekap.errors import DomainError, NotAllowed
+
+
+class SubmissionError(DomainError):
+    code = "submission.invalid"
+    message = _("The document could not be accepted.")
+
+
+class SubmissionTooLarge(SubmissionError):
+    code = "submission.too_large"
+    message = _("The document is too large. The limit is %(limit)s MB.")
+    status = 413
+
+
+class SubmissionMalformed(SubmissionError):
+    code = "submission.malformed"
+    message = _("The file is not a well-formed XML document we accept.")
+
+
+class SubmissionNotSigned(SubmissionError):
+    code = "submission.unsigned"
+    message = _("The document is not signed. Sign it and send it again.")
+
+
+class SubmissionWrongForm(SubmissionError):
+    code = "submission.wrong_form"
+    message = _(
+        "The document was not made with this service's form. Download the form of this "
+        "service, fill it in and sign it."
+    )
+
+
+class SubmissionDocumentInvalid(SubmissionError):
+    code = "submission.document_invalid"
+    message = _("The document does not match its form: %(detail)s")
+
+
+class ServiceUnavailable(SubmissionError):
+    code = "submission.service_unavailable"
+    message = _("This service is not offered at the moment.")
+
+
+class IdempotencyConflict(SubmissionError):
+    code = "submission.idempotency_conflict"
+    message = _("This request key was already used for a different document.")
+    status = 409
+
+
+class NotRepresentative(NotAllowed):
+    code = "submission.not_representative"
+    message = _("You do not hold an approved power of attorney for this company.")
+
+
+class CaseActionRefused(DomainError):
+    code = "case.refused"
+    message = _("This action is not possible for this case.")
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    message = _("Not found.")
+    status = 404

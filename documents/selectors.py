@@ -1,0 +1,213 @@
+"""Reads of correspondence and cases for the portal, the back office and the API.
+
+Applicants see their own items and those of companies they currently represent; clerks see
+their office's cases in their departments, cases assigned to them and to people they stand in
+for. Each visibility rule is one query on typed columns.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from offices.models import Deputy
+from offices.selectors import memberships_active
+from sekap.accounts.selectors import companies_represented_by
+
+from .models import Case, CaseEvent, InboxMessage, Receipt, Submission
+
+
+def _authenticated(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def _owner_q(user, *, user_field: str, company_field: str) -> Q:
+    return Q(**{user_field: user}) | Q(
+        **{f"{company_field}__in": companies_represented_by(user).values("pk")}
+    )
+
+
+def submissions_for(user) -> QuerySet[Submission]:
+    if not _authenticated(user):
+        return Submission.objects.none()
+    return (
+        Submission.objects.filter(_owner_q(user, user_field="submitter", company_field="company"))
+        .select_related("office", "service", "case", "company")
+        .defer("document", "signature_report")
+        .order_by("-received_at")
+    )
+
+
+def parse_uuid(value) -> uuid.UUID | None:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (ValueError, TypeError):
+        return None
+
+
+def submission_for(*, user, public_id) -> Submission | None:
+    key = parse_uuid(public_id)
+    if key is None:
+        return None
+    return submissions_for(user).filter(public_id=key).first()
+
+
+def submission_document(*, user, public_id) -> bytes | None:
+    key = parse_uuid(public_id)
+    if key is None or not _authenticated(user):
+        return None
+    row = (
+        Submission.objects.filter(_owner_q(user, user_field="submitter", company_field="company"))
+        .filter(public_id=key)
+        .values_list("document", flat=True)
+        .first()
+    )
+    return bytes(row) if row is not None else None
+
+
+def receipt_of(submission: Submission) -> Receipt | None:
+    return Receipt.objects.filter(submission=submission).first()
+
+
+def inbox_for(user) -> QuerySet[InboxMessage]:
+    if not _authenticated(user):
+        return InboxMessage.objects.none()
+    return (
+        InboxMessage.objects.filter(_owner_q(user, user_field="recipient", company_field="company"))
+        .select_related("office", "case", "letter", "receipt", "submission")
+        .defer("receipt__xml", "receipt__pdf", "letter__xml", "submission__document")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def inbox_unread_count(user) -> int:
+    if not _authenticated(user):
+        return 0
+    return inbox_for(user).filter(read_at__isnull=True).count()
+
+
+def inbox_message_for(*, user, pk) -> InboxMessage | None:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return inbox_for(user).filter(pk=pk).first()
+
+
+def cases_for(user) -> QuerySet[Case]:
+    """Cases of the applicant (and of the companies they represent)."""
+    if not _authenticated(user):
+        return Case.objects.none()
+    return (
+        Case.objects.filter(_owner_q(user, user_field="applicant", company_field="company"))
+        .select_related("office", "department", "service")
+        .order_by("-opened_at")
+    )
+
+
+def case_for(*, user, pk_or_sign) -> Case | None:
+    cases = cases_for(user)
+    value = str(pk_or_sign)
+    if value.isdigit():
+        return cases.filter(pk=int(value)).first()
+    return cases.filter(sign=value).first()
+
+
+def case_history(case: Case) -> QuerySet[CaseEvent]:
+    """The metryka: every action on the case in time order."""
+    return case.events.select_related("actor").order_by("at", "pk")
+
+
+def case_documents(case: Case) -> dict:
+    """Documents both ways: submissions (in) and letters (out), without their bytes."""
+    return {
+        "incoming": list(
+            Submission.objects.filter(Q(case=case) | Q(reply_to=case))
+            .select_related("register_entry", "receipt")
+            .defer("document", "signature_report")
+            .order_by("received_at")
+        ),
+        "outgoing": list(case.letters.defer("xml").order_by("sent_at")),
+    }
+
+
+def receipt_public(public_id) -> Receipt | None:
+    key = parse_uuid(public_id)
+    if key is None:
+        return None
+    return Receipt.objects.select_related("office").filter(public_id=key).first()
+
+
+# --- the back office --------------------------------------------------------------------------
+
+
+def cases_visible_to(*, staff) -> QuerySet[Case]:
+    """Cases a member of staff may see: their office and departments, assigned to them, or
+    assigned to someone they stand in for right now. Office-wide roles (head of an office
+    without department, registry clerk) see the whole office."""
+    if not _authenticated(staff):
+        return Case.objects.none()
+    now = timezone.now()
+    memberships = memberships_active(user=staff)
+    by_department = memberships.filter(department__isnull=False).values("department_id")
+    whole_office = memberships.filter(
+        department__isnull=True, role__in=("head", "registry_clerk", "office_admin")
+    ).values("office_id")
+    offices = memberships.values("office_id")
+    principals = Deputy.objects.filter(deputy=staff, valid_from__lte=now, valid_to__gt=now).values(
+        "principal_id"
+    )
+    return (
+        Case.objects.filter(office_id__in=offices)
+        .filter(
+            Q(department_id__in=by_department)
+            | Q(office_id__in=whole_office)
+            | Q(assignee=staff)
+            | Q(assignee_id__in=principals)
+        )
+        .select_related("office", "department", "service", "assignee", "applicant")
+        .order_by("deadline", "opened_at")
+    )
+
+
+def queue_for(*, staff, status: str = "") -> QuerySet[Case]:
+    cases = cases_visible_to(staff=staff)
+    return cases.filter(status=status) if status else cases.exclude(status="closed")
+
+
+def staff_case(*, staff, pk) -> Case | None:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return cases_visible_to(staff=staff).filter(pk=pk).first()
+
+
+def esp_waiting(*, office) -> QuerySet[Submission]:
+    """Submissions the office's own document system has not confirmed yet, oldest first."""
+    return Submission.objects.filter(office=office, esp_confirmed_at__isnull=True).order_by(
+        "received_at", "pk"
+    )
+
+
+__all__ = [
+    "case_documents",
+    "case_for",
+    "case_history",
+    "cases_for",
+    "cases_visible_to",
+    "esp_waiting",
+    "inbox_for",
+    "inbox_message_for",
+    "inbox_unread_count",
+    "parse_uuid",
+    "queue_for",
+    "receipt_of",
+    "receipt_public",
+    "staff_case",
+    "submission_document",
+    "submission_for",
+    "submissions_for",
+]

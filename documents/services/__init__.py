@@ -1,0 +1,23 @@
+"""Writes of the correspondence app (one function per state change).
+
+Public for the portal: ``submission_accept``, ``reply_accept``, ``inbox_open``; for the back
+office: ``case_take``, ``letter_send``; the intake: ``intake_process``, ``intake_sweep``.
+"""
+
+from .cases import case_take, inbox_open, letter_send, reply_accept
+from .esp import esp_confirm, esp_count, esp_next
+from .intake import intake_process, intake_sweep
+from .submissions import submission_accept
+
+__all__ = [
+    "case_take",
+    "esp_confirm",
+    "esp_count",
+    "esp_next",
+    "inbox_open",
+    "intake_process",
+    "intake_sweep",
+    "letter_send",
+    "reply_accept",
+    "submission_accept",
+]

@@ -1,0 +1,259 @@
+"""Case work: clerks take cases and send letters; applicants open letters (UPD) and reply."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from xml.sax.saxutils import escape
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from offices.models import Service
+from sekap import audit
+from sekap.errors import NotAllowed
+
+from ..errors import CaseActionRefused
+from ..models import (
+    Case,
+    CaseStatus,
+    InboxMessage,
+    Letter,
+    LetterKind,
+    MessageKind,
+    Submission,
+)
+from .intake import case_event
+from .receipts import receipt_for_letter, seal_document
+
+LETTER_NS = "urn:sekap:documents:pismo:1"
+
+
+def _visible_case(*, case: Case, clerk) -> Case:
+    from ..selectors import cases_visible_to
+
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if not cases_visible_to(staff=clerk).filter(pk=case.pk).exists():
+        raise NotAllowed()
+    return locked
+
+
+@transaction.atomic
+def case_take(*, case: Case, clerk) -> Case:
+    """The clerk takes the case (becomes its handler)."""
+    case = _visible_case(case=case, clerk=clerk)
+    if case.status == CaseStatus.CLOSED:
+        raise CaseActionRefused()
+    before = {"assignee": case.assignee_id, "status": case.status}
+    case.assignee = clerk
+    if case.status == CaseStatus.OPEN:
+        case.status = CaseStatus.IN_PROGRESS
+    case.save(update_fields=["assignee", "status", "updated_at"])
+    case_event(
+        case=case,
+        action="assigned",
+        description=_("A clerk started handling the case."),
+        actor=clerk,
+    )
+    audit.record(
+        actor=clerk,
+        action="documents.case_taken",
+        target=case,
+        before=before,
+        after={"assignee": clerk.pk, "status": case.status},
+    )
+    return case
+
+
+def letter_xml(
+    *,
+    case: Case,
+    kind: str,
+    title: str,
+    body: str,
+    sent_at: dt.datetime,
+    public_id: str,
+    supplement_due: dt.date | None,
+) -> bytes:
+    paragraphs = "".join(
+        f"<p:Akapit>{escape(line.strip())}</p:Akapit>" for line in body.splitlines() if line.strip()
+    )
+    due = (
+        f"<p:TerminUzupelnienia>{supplement_due.isoformat()}</p:TerminUzupelnienia>"
+        if (supplement_due)
+        else ""
+    )
+    applicant = case.applicant.get_full_name() or case.applicant.email
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<p:Pismo xmlns:p="{LETTER_NS}">'
+        f"<p:Identyfikator>{public_id}</p:Identyfikator>"
+        f"<p:Rodzaj>{kind}</p:Rodzaj>"
+        f"<p:ZnakSprawy>{escape(case.sign)}</p:ZnakSprawy>"
+        f"<p:Nadawca><p:Nazwa>{escape(case.office.name)}</p:Nazwa>"
+        f'<p:Identyfikator typ="TERC">{case.office.terc}</p:Identyfikator></p:Nadawca>'
+        f"<p:Adresat><p:Nazwa>{escape(applicant)}</p:Nazwa></p:Adresat>"
+        f"<p:DataWyslania>{timezone.localtime(sent_at).isoformat(timespec='seconds')}"
+        f"</p:DataWyslania><p:Tytul>{escape(title)}</p:Tytul>"
+        f"<p:Tresc>{paragraphs}</p:Tresc>{due}</p:Pismo>"
+    ).encode()
+
+
+_MESSAGE_KIND = {
+    LetterKind.LETTER: MessageKind.LETTER,
+    LetterKind.DECISION: MessageKind.DECISION,
+    LetterKind.CALL_TO_SUPPLEMENT: MessageKind.CALL_TO_SUPPLEMENT,
+}
+
+
+@transaction.atomic
+def letter_send(
+    *,
+    case: Case,
+    clerk,
+    kind: str,
+    title: str,
+    body: str,
+    supplement_due: dt.date | None = None,
+) -> Letter:
+    """Seal a letter with the office seal and put it in the applicant's inbox."""
+    case = _visible_case(case=case, clerk=clerk)
+    if case.status == CaseStatus.CLOSED:
+        raise CaseActionRefused()
+    if kind not in LetterKind.values or not title.strip() or not body.strip():
+        raise CaseActionRefused()
+    if kind == LetterKind.CALL_TO_SUPPLEMENT and supplement_due is None:
+        raise CaseActionRefused(_("A call to supplement needs a due date (at least 7 days)."))
+    now = timezone.now()
+    letter = Letter(
+        case=case,
+        kind=kind,
+        title=title.strip()[:300],
+        body=body.strip(),
+        supplement_due=supplement_due if kind == LetterKind.CALL_TO_SUPPLEMENT else None,
+        created_by=clerk,
+        recipient=case.applicant,
+        sent_at=now,
+    )
+    xml = letter_xml(
+        case=case,
+        kind=kind,
+        title=letter.title,
+        body=letter.body,
+        sent_at=now,
+        public_id=str(letter.public_id),
+        supplement_due=letter.supplement_due,
+    )
+    letter.xml = seal_document(office=case.office, xml=xml)
+    letter.sha256 = hashlib.sha256(bytes(letter.xml)).hexdigest()
+    letter.save(force_insert=True)
+    InboxMessage.objects.create(
+        recipient=case.applicant,
+        company=case.company,
+        kind=_MESSAGE_KIND[LetterKind(kind)],
+        title=letter.title,
+        body="",
+        office_id=case.office_id,
+        case=case,
+        letter=letter,
+        created_at=now,
+    )
+    before = {"status": case.status}
+    if kind == LetterKind.CALL_TO_SUPPLEMENT:
+        case.status = CaseStatus.WAITING
+    elif kind == LetterKind.DECISION:
+        case.status = CaseStatus.CLOSED
+        case.closed_at = now
+    case.save(update_fields=["status", "closed_at", "updated_at"])
+    case_event(
+        case=case,
+        action=f"sent_{kind}",
+        description=_("The office sent: %(title)s.") % {"title": letter.title},
+        actor=clerk,
+        document_ref=str(letter.public_id),
+    )
+    audit.record(
+        actor=clerk,
+        action="documents.letter_sent",
+        target=letter,
+        before=before,
+        after={"case": case.sign, "kind": kind, "sha256": letter.sha256, "status": case.status},
+    )
+    return letter
+
+
+@transaction.atomic
+def inbox_open(*, user, message: InboxMessage) -> InboxMessage:
+    """Mark a message read; opening an official letter issues the UPD once (on the case)."""
+    from ..selectors import inbox_for
+
+    message = inbox_for(user).select_for_update(of=("self",)).filter(pk=message.pk).first()
+    if message is None:
+        raise NotAllowed()
+    now = timezone.now()
+    if message.read_at is None:
+        message.read_at = now
+        message.save(update_fields=["read_at"])
+    if message.letter_id:
+        letter = Letter.objects.select_for_update().select_related("case").get(pk=message.letter_id)
+        if letter.opened_at is None and user.pk == letter.recipient_id:
+            letter.opened_at = now
+            letter.save(update_fields=["opened_at"])
+            receipt = receipt_for_letter(letter=letter)
+            case_event(
+                case=letter.case,
+                action="delivered",
+                description=_("The applicant received the letter: %(title)s (UPD).")
+                % {"title": letter.title},
+                actor=user,
+                document_ref=str(receipt.public_id),
+            )
+            audit.record(
+                actor=user,
+                action="documents.letter_delivered",
+                target=letter,
+                after={"receipt": str(receipt.public_id), "sha256": receipt.sha256},
+            )
+            transaction.on_commit(lambda: _pdf(receipt.pk))
+    return message
+
+
+def _pdf(receipt_id: int) -> None:
+    from ..tasks import dispatch_receipt_pdf
+
+    dispatch_receipt_pdf(receipt_id)
+
+
+def reply_accept(
+    *,
+    submitter,
+    case: Case,
+    signed_xml: bytes,
+    idempotency_key: str,
+    channel: str,
+    service: Service | None = None,
+) -> Submission:
+    """A reply or supplement from the case page: same checks, receipt and intake as a filing.
+
+    The document is made with the case's service form (or ``service``, e.g. the office's
+    general letter form), and is attached to the case instead of opening a new one.
+    """
+    from ..selectors import cases_for
+    from .submissions import submission_accept
+
+    if not cases_for(submitter).filter(pk=case.pk).exists():
+        raise NotAllowed()
+    if case.status == CaseStatus.CLOSED:
+        raise CaseActionRefused(_("The case is closed; file a new application or an appeal."))
+    service = service or case.service
+    if service.office_id != case.office_id:
+        raise NotAllowed()
+    return submission_accept(
+        submitter=submitter,
+        service=service,
+        signed_xml=signed_xml,
+        company=case.company,
+        idempotency_key=idempotency_key,
+        channel=channel,
+        reply_to=case,
+    )

@@ -1,0 +1,415 @@
+"""The intake pipeline of a submission, run once per submission by one Celery task.
+
+Steps, each idempotent (the submission's ``stage`` says what is done, checked under a row
+lock): validate the signature and store the report; register in the office's incoming register
+(RPW number per office and year); open a case (sign ``DEPT.JRWA.N.YEAR``) or attach a reply to
+its case; compute the legal deadline; route to the service's department; notify the applicant.
+Numbers are allocated under a row lock on a counter row, so they are unique and gap-free.
+A sweeper re-dispatches submissions whose ``intake_due_at`` has passed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from offices.models import Department
+from sekap import audit
+from signatures import services as signatures
+
+from ..deadlines import deadline_for
+from ..models import (
+    Case,
+    CaseCounter,
+    CaseEvent,
+    CaseStatus,
+    InboxMessage,
+    MessageKind,
+    Receipt,
+    RegisterCounter,
+    RegisterEntry,
+    Stage,
+    Submission,
+)
+
+logger = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(minutes=5)
+MAX_SIGNATURE_RETRIES = 3
+
+
+class TemporaryFailure(Exception):
+    """Something outside us failed for now (revocation source unreachable); try again later."""
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    return min(dt.timedelta(minutes=2 ** min(attempts, 6)), dt.timedelta(hours=1))
+
+
+def _locked(submission_id: int) -> Submission:
+    return (
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("service", "office", "submitter", "company")
+        .defer("document", "signature_report")
+        .get(pk=submission_id)
+    )
+
+
+# --- step 1: the signature ------------------------------------------------------------------
+
+
+def _signer_pesel(report: dict) -> str:
+    for signature in report.get("signatures") or []:
+        if signature.get("indication") != "TOTAL_PASSED":
+            continue
+        profile = signature.get("trusted_profile") or {}
+        signed_by = signature.get("signed_by") or {}
+        return profile.get("pesel") or signed_by.get("pesel") or ""
+    return ""
+
+
+def _attention(submission: Submission, report: dict) -> str:
+    """Why a clerk must look at the submission ("" when nothing is wrong)."""
+    if report.get("indication") != "TOTAL_PASSED":
+        sub = report.get("sub_indication") or ""
+        return _("The signature could not be confirmed (%(indication)s %(sub)s).") % {
+            "indication": report.get("indication"),
+            "sub": sub,
+        }
+    pesel = _signer_pesel(report)
+    own = getattr(submission.submitter, "pesel", "") or ""
+    if pesel and own and pesel != own:
+        return _("The document was signed by a person other than the account holder.")
+    return ""
+
+
+SIGNATURE_FIELDS = [
+    "signature_indication",
+    "signature_sub_indication",
+    "signature_report",
+    "signature_checked_at",
+    "needs_attention",
+    "attention_reason",
+]
+
+
+def signature_check(*, submission_id: int) -> dict | None:
+    """Step 1, outside any transaction (it may fetch OCSP responses and CRLs): the validation
+    report, or None when the submission is past this step. Raises TemporaryFailure while
+    revocation data is unavailable (a few times, then the INDETERMINATE result is kept)."""
+    submission = Submission.objects.only("pk", "stage", "intake_attempts", "document").get(
+        pk=submission_id
+    )
+    if submission.stage >= Stage.SIGNATURE_CHECKED:
+        return None
+    report = signatures.validate(bytes(submission.document))
+    if (
+        report.indication == "INDETERMINATE"
+        and report.sub_indication == "TRY_LATER"
+        and submission.intake_attempts <= MAX_SIGNATURE_RETRIES
+    ):
+        raise TemporaryFailure("revocation information is not available yet")
+    return report.to_dict()
+
+
+def signature_store(*, submission: Submission, report: dict) -> None:
+    """Record the report on the locked submission (saved by the caller)."""
+    reason = _attention(submission, report)
+    submission.signature_indication = str(report.get("indication") or "")
+    submission.signature_sub_indication = str(report.get("sub_indication") or "")
+    submission.signature_report = report
+    submission.signature_checked_at = timezone.now()
+    submission.needs_attention = bool(reason)
+    submission.attention_reason = reason[:300]
+    submission.stage = Stage.SIGNATURE_CHECKED
+
+
+# --- step 2: the incoming register ----------------------------------------------------------
+
+
+def _local_date(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date()
+
+
+def rpw_allocate(*, office_id: int, year: int) -> int:
+    """The next RPW number of an office in a year (call inside a transaction)."""
+    counter, _created = RegisterCounter.objects.select_for_update().get_or_create(
+        office_id=office_id, year=year
+    )
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
+
+
+def case_number_allocate(*, department_id: int, jrwa_symbol: str, year: int) -> int:
+    counter, _created = CaseCounter.objects.select_for_update().get_or_create(
+        department_id=department_id, jrwa_symbol=jrwa_symbol, year=year
+    )
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
+
+
+def _sender_label(submission: Submission) -> str:
+    if submission.company_id:
+        return submission.company.name
+    user = submission.submitter
+    return user.get_full_name() or user.email
+
+
+def register(*, submission: Submission) -> RegisterEntry:
+    """Step 2 (inside the caller's transaction, with ``submission`` locked and its stage below
+    REGISTERED, so no entry exists yet; the one-to-one constraint backs this)."""
+    year = _local_date(submission.received_at).year
+    department = submission.reply_to.department if submission.reply_to_id else None
+    entry = RegisterEntry.objects.create(
+        office_id=submission.office_id,
+        year=year,
+        number=rpw_allocate(office_id=submission.office_id, year=year),
+        submission=submission,
+        received_at=submission.received_at,
+        registered_at=timezone.now(),
+        sender=_sender_label(submission)[:300],
+        title=submission.title,
+        department=department or submission.service.department,
+    )
+    submission.stage = Stage.REGISTERED
+    audit.record(
+        actor=None,
+        action="documents.registered",
+        target=entry,
+        after={"rpw": entry.rpw, "office": entry.office_id, "submission": submission.pk},
+    )
+    return entry
+
+
+# --- step 3: the case -----------------------------------------------------------------------
+
+
+def case_event(
+    *, case: Case, action: str, description: str, actor=None, document_ref: str = ""
+) -> CaseEvent:
+    label = ""
+    if actor is not None:
+        label = actor.get_full_name() or actor.email
+    return CaseEvent.objects.create(
+        case=case,
+        at=timezone.now(),
+        actor=actor,
+        actor_label=label[:200],
+        action=action,
+        description=description[:500],
+        document_ref=document_ref[:100],
+    )
+
+
+def case_open(*, submission: Submission, entry: RegisterEntry) -> Case:
+    """Step 3: open the case (or attach a reply to its case), with deadline and routing."""
+    if submission.reply_to_id:
+        case = Case.objects.select_for_update().get(pk=submission.reply_to_id)
+        case_event(
+            case=case,
+            action="reply_received",
+            description=_("A letter from the applicant was received (%(rpw)s).")
+            % {"rpw": entry.rpw},
+            document_ref=str(submission.public_id),
+        )
+        if case.status == CaseStatus.WAITING:
+            case.status = CaseStatus.IN_PROGRESS
+            case.save(update_fields=["status", "updated_at"])
+    else:
+        service = submission.service
+        department: Department = service.department
+        started = _local_date(submission.received_at)
+        year = started.year
+        number = case_number_allocate(
+            department_id=department.pk, jrwa_symbol=service.jrwa_symbol, year=year
+        )
+        case = Case.objects.create(
+            office_id=submission.office_id,
+            department=department,
+            service=service,
+            jrwa_symbol=service.jrwa_symbol,
+            year=year,
+            number=number,
+            sign=f"{department.symbol}.{service.jrwa_symbol}.{number}.{year}",
+            title=submission.title,
+            applicant=submission.submitter,
+            company=submission.company,
+            deadline_rule=service.deadline_rule,
+            started_on=started,
+            deadline=deadline_for(
+                office=submission.office, start=started, rule=service.deadline_rule
+            ),
+            opened_at=timezone.now(),
+        )
+        case_event(
+            case=case,
+            action="received",
+            description=_("The application was received and registered (%(rpw)s).")
+            % {"rpw": entry.rpw},
+            document_ref=str(submission.public_id),
+        )
+        case_event(
+            case=case,
+            action="opened",
+            description=_("The case was opened and passed to the department %(department)s.")
+            % {"department": department.name},
+        )
+        audit.record(
+            actor=None,
+            action="documents.case_opened",
+            target=case,
+            after={
+                "sign": case.sign,
+                "submission": submission.pk,
+                "deadline": case.deadline.isoformat() if case.deadline else None,
+                "department": department.pk,
+            },
+        )
+    if submission.needs_attention:
+        case_event(
+            case=case,
+            action="attention",
+            description=submission.attention_reason or _("The document needs a clerk's attention."),
+            document_ref=str(submission.public_id),
+        )
+    submission.case = case
+    submission.stage = Stage.CASE_OPENED
+    return case
+
+
+# --- step 4: notify -------------------------------------------------------------------------
+
+
+def notify(*, submission: Submission) -> InboxMessage:
+    case = submission.case
+    if submission.needs_attention:
+        title = _("Your document was registered, but needs checking")
+        body = _(
+            "The office %(office)s registered your document “%(title)s” in case "
+            "%(sign)s. %(reason)s A clerk will check it and may ask you to sign it again."
+        )
+    else:
+        title = _("Your case %(sign)s was opened") % {"sign": case.sign}
+        body = _(
+            "The office %(office)s registered your document “%(title)s” in case "
+            "%(sign)s. %(deadline)s"
+        )
+    deadline = (
+        _("The office should deal with it by %(date)s.") % {"date": case.deadline.isoformat()}
+        if case.deadline
+        else _("The office should deal with it without undue delay.")
+    )
+    message = InboxMessage.objects.create(
+        recipient=submission.submitter,
+        company=submission.company,
+        kind=MessageKind.NOTICE,
+        title=str(title)[:300],
+        body=body
+        % {
+            "office": submission.office.name,
+            "title": submission.title,
+            "sign": case.sign,
+            "reason": submission.attention_reason,
+            "deadline": deadline,
+        },
+        office_id=submission.office_id,
+        submission=submission,
+        case=case,
+        created_at=timezone.now(),
+    )
+    submission.stage = Stage.COMPLETED
+    submission.completed_at = timezone.now()
+    submission.intake_error = ""
+    submission.save(
+        update_fields=["case", "stage", "completed_at", "intake_error", *SIGNATURE_FIELDS]
+    )
+    transaction.on_commit(lambda: _email(message.pk))
+    return message
+
+
+def _email(message_id: int) -> None:
+    """Send the notice now (we are already off the request path); on a mail failure hand it to
+    the retrying task."""
+    from ..tasks import dispatch_email, send_inbox_email
+
+    try:
+        send_inbox_email(message_id)
+    except OSError:
+        dispatch_email(message_id)
+
+
+# --- the whole intake -----------------------------------------------------------------------
+
+
+def intake_process(*, submission_id: int) -> Submission:
+    """Run every step not yet done; safe to call any number of times, concurrently too."""
+    now = timezone.now()
+    claimed = Submission.objects.filter(pk=submission_id, stage__lt=Stage.COMPLETED).update(
+        intake_attempts=F("intake_attempts") + 1, intake_due_at=now + LEASE
+    )
+    if not claimed:
+        return Submission.objects.get(pk=submission_id)
+    try:
+        report = signature_check(submission_id=submission_id)
+    except TemporaryFailure:
+        Submission.objects.filter(pk=submission_id).update(
+            intake_error="signature: revocation information unavailable"
+        )
+        raise
+    with transaction.atomic():
+        submission = _locked(submission_id)
+        if submission.stage < Stage.COMPLETED:
+            if submission.stage < Stage.SIGNATURE_CHECKED:
+                if report is None:  # a concurrent run stored it and then rolled back
+                    raise TemporaryFailure("signature report missing")
+                signature_store(submission=submission, report=report)
+            entry = register(submission=submission)
+            case_open(submission=submission, entry=entry)
+            notify(submission=submission)
+    return submission
+
+
+def intake_failed(*, submission_id: int, error: str) -> None:
+    """Record a failure and when the sweeper should try again."""
+    submission = Submission.objects.only("intake_attempts").get(pk=submission_id)
+    Submission.objects.filter(pk=submission_id, stage__lt=Stage.COMPLETED).update(
+        intake_error=error[:500],
+        intake_due_at=timezone.now() + backoff(submission.intake_attempts),
+    )
+
+
+def intake_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> dict[str, int]:
+    """Dispatch submissions whose intake is overdue and UPP PDFs not yet rendered."""
+    from ..tasks import dispatch_intake, dispatch_receipt_pdf
+
+    now = now or timezone.now()
+    counts = {"intake": 0, "pdf": 0}
+    due = list(
+        Submission.objects.filter(stage__lt=Stage.COMPLETED, intake_due_at__lte=now)
+        .order_by("intake_due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in due:
+        # claim by moving the due time, so parallel sweepers do not dispatch it twice
+        if Submission.objects.filter(pk=pk, intake_due_at__lte=now).update(
+            intake_due_at=now + LEASE
+        ):
+            dispatch_intake(pk)
+            counts["intake"] += 1
+    pdfs = list(
+        Receipt.objects.filter(pdf_rendered_at__isnull=True, pdf_due_at__lte=now)
+        .order_by("pdf_due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in pdfs:
+        if Receipt.objects.filter(pk=pk, pdf_due_at__lte=now).update(pdf_due_at=now + LEASE):
+            dispatch_receipt_pdf(pk)
+            counts["pdf"] += 1
+    return counts

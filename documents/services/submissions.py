@@ -1,0 +1,226 @@
+"""Accepting signed documents into an office's electronic mailbox (ESP)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from lxml import etree
+
+from forms_platform.errors import DocumentInvalid
+from forms_platform.models import FormVersion
+from forms_platform.selectors import read_document, version_by_namespace
+from offices.models import Service
+from sekap import audit
+from sekap.accounts.selectors import may_represent
+from signatures import services as signatures
+from signatures.constants import DS
+from signatures.xmlsafe import ParseLimits, XmlRejected, parse_untrusted
+
+from ..errors import (
+    IdempotencyConflict,
+    NotRepresentative,
+    ServiceUnavailable,
+    SubmissionDocumentInvalid,
+    SubmissionMalformed,
+    SubmissionNotSigned,
+    SubmissionTooLarge,
+    SubmissionWrongForm,
+)
+from ..models import Case, Channel, InboxMessage, MessageKind, Submission
+from .receipts import receipt_for_submission
+
+logger = logging.getLogger(__name__)
+
+# The sweeper dispatches a submission again when its intake has not completed by then.
+INTAKE_GRACE = dt.timedelta(minutes=2)
+
+
+def max_bytes() -> int:
+    return signatures.max_document_bytes()
+
+
+_versions: dict[str, FormVersion] = {}
+
+
+def forget_form_versions(**_kwargs) -> None:
+    """Drop cached versions (connected to FormVersion saves and deletes in apps.py)."""
+    _versions.clear()
+
+
+def _version_for(root) -> FormVersion | None:
+    """The published form version of the document's namespace (immutable: cached)."""
+    namespace = etree.QName(root).namespace or ""
+    version = _versions.get(namespace)
+    if version is None:
+        version = version_by_namespace(namespace)
+        if version is not None and version.status != "draft":
+            _versions[namespace] = version
+    return version
+
+
+def _check_document(*, service: Service, signed_xml: bytes):
+    if len(signed_xml) > max_bytes():
+        raise SubmissionTooLarge(
+            SubmissionTooLarge.message % {"limit": max_bytes() // (1024 * 1024)}
+        )
+    try:
+        parsed = parse_untrusted(signed_xml, limits=ParseLimits(max_bytes=max_bytes()))
+    except XmlRejected as exc:
+        raise SubmissionMalformed() from exc
+    if parsed.root.find(f"{{{DS}}}Signature") is None:
+        raise SubmissionNotSigned()
+    try:
+        document = read_document(signed_xml, version=_version_for(parsed.root))
+    except DocumentInvalid as exc:
+        if "namespace" in str(exc):
+            raise SubmissionWrongForm() from exc
+        raise SubmissionDocumentInvalid(
+            SubmissionDocumentInvalid.message % {"detail": str(exc)[:300]}
+        ) from exc
+    if document.version.template_id != service.form_template_id:
+        raise SubmissionWrongForm()
+    return document
+
+
+def _existing(*, submitter, idempotency_key: str, sha256: str) -> Submission | None:
+    row = (
+        Submission.objects.filter(submitter=submitter, idempotency_key=idempotency_key)
+        .order_by()
+        .values_list("pk", "sha256")
+        .first()
+    )
+    if row is None:
+        return None
+    if row[1] != sha256:
+        raise IdempotencyConflict()
+    return Submission.objects.select_related("office", "receipt").defer("document").get(pk=row[0])
+
+
+def submission_accept(
+    *,
+    submitter,
+    service: Service,
+    signed_xml: bytes,
+    company=None,
+    idempotency_key: str,
+    channel: str,
+    reply_to: Case | None = None,
+) -> Submission:
+    """Store the signed bytes once, record receipt and issue the sealed UPP, in one transaction.
+
+    The same ``idempotency_key`` (per submitter) with the same bytes returns the first
+    submission; with other bytes it is refused. The intake pipeline and the PDF of the UPP are
+    dispatched after commit.
+    """
+    signed_xml = bytes(signed_xml)
+    sha256 = hashlib.sha256(signed_xml).hexdigest()
+    idempotency_key = (idempotency_key or sha256)[:100]
+    found = _existing(submitter=submitter, idempotency_key=idempotency_key, sha256=sha256)
+    if found is not None:
+        return found
+    if channel not in Channel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    if not service.is_active:
+        raise ServiceUnavailable()
+    if company is not None and not may_represent(user=submitter, company=company):
+        raise NotRepresentative()
+    document = _check_document(service=service, signed_xml=signed_xml)
+    title = (document.envelope.title or document.version.title or service.title)[:300]
+    try:
+        with transaction.atomic():
+            submission = _record(
+                submitter=submitter,
+                service=service,
+                company=company,
+                version=document.version,
+                title=title,
+                channel=channel,
+                idempotency_key=idempotency_key,
+                signed_xml=signed_xml,
+                sha256=sha256,
+                reply_to=reply_to,
+            )
+    except IntegrityError:
+        # A concurrent double submit with the same key won the race: return its submission.
+        found = _existing(submitter=submitter, idempotency_key=idempotency_key, sha256=sha256)
+        if found is None:
+            raise
+        return found
+    return submission
+
+
+def _record(
+    *,
+    submitter,
+    service: Service,
+    company,
+    version,
+    title: str,
+    channel: str,
+    idempotency_key: str,
+    signed_xml: bytes,
+    sha256: str,
+    reply_to: Case | None,
+) -> Submission:
+    now = timezone.now()
+    submission = Submission.objects.create(
+        submitter=submitter,
+        company=company,
+        office=service.office,
+        service=service,
+        form_version=version,
+        reply_to=reply_to,
+        title=title,
+        channel=channel,
+        idempotency_key=idempotency_key,
+        document=signed_xml,
+        sha256=sha256,
+        size=len(signed_xml),
+        received_at=now,
+        intake_due_at=now + INTAKE_GRACE,
+    )
+    receipt = receipt_for_submission(submission=submission)
+    InboxMessage.objects.create(
+        recipient=submitter,
+        company=company,
+        kind=MessageKind.RECEIPT,
+        title=f"UPO: {title}"[:300],
+        body="",
+        office_id=service.office_id,
+        submission=submission,
+        case=reply_to,
+        receipt=receipt,
+        created_at=now,
+        read_at=None,
+    )
+    audit.record(
+        actor=submitter,
+        action="documents.submission_received",
+        target=submission,
+        after={
+            "public_id": str(submission.public_id),
+            "office": service.office_id,
+            "service": service.pk,
+            "sha256": sha256,
+            "size": len(signed_xml),
+            "channel": channel,
+            "company": company.pk if company is not None else None,
+            "reply_to": reply_to.pk if reply_to is not None else None,
+            "receipt_sha256": receipt.sha256,
+        },
+    )
+    transaction.on_commit(lambda: dispatch_after_accept(submission.pk, receipt.pk))
+    return submission
+
+
+def dispatch_after_accept(submission_id: int, receipt_id: int) -> None:
+    """Queue the intake and the PDF of the UPP; a broker outage only delays them (the sweeper
+    dispatches overdue intakes and unrendered PDFs)."""
+    from ..tasks import dispatch_intake, dispatch_receipt_pdf
+
+    dispatch_intake(submission_id)
+    dispatch_receipt_pdf(receipt_id)

@@ -1,0 +1,179 @@
+"""Fixtures for the correspondence tests (also imported by the cross-app tests in /tests).
+
+Real cryptography throughout: the SEKAP CA issues the citizen's certificate and the office
+seals; the signature validator checks revocation against certauth's own OCSP responder,
+reached in-process through the Django test client (same database transaction).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+from django.test import Client
+from django.utils import translation
+
+from certauth.models import Profile
+from certauth.services import seals
+from certauth.services.issuance import certificate_issue, citizen_subject
+from certauth.tests.fixtures import ca, pki_dir  # noqa: F401
+from forms_platform import selectors as forms
+from forms_platform.tests.factories import ADDRESSEE, make_published
+from offices.models import Service
+from offices.tests.factories import DepartmentFactory, OfficeFactory
+from sekap.accounts.tests.factories import VerifiedCitizenFactory
+from signatures import pkix, signer
+from signatures import services as signatures
+
+
+class ClientFetcher:
+    """Fetches PKI URLs through the Django test client (no network, same transaction)."""
+
+    def __init__(self) -> None:
+        self.client = Client()
+
+    def _path(self, url: str) -> str:
+        parts = urlsplit(url)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+    def get(self, url: str) -> bytes:
+        # The test client runs the request in this thread, where LocaleMiddleware would
+        # leave its own language active; keep the caller's.
+        with translation.override(translation.get_language()):
+            response = self.client.get(self._path(url))
+        if response.status_code != 200:
+            raise pkix.FetchError(f"{response.status_code} for {url}")
+        return response.content
+
+    def post(self, url: str, body: bytes, content_type: str) -> bytes:
+        with translation.override(translation.get_language()):
+            response = self.client.post(self._path(url), data=body, content_type=content_type)
+        if response.status_code != 200:
+            raise pkix.FetchError(f"{response.status_code} for {url}")
+        return response.content
+
+
+@pytest.fixture
+def sekap_trust(settings, ca):  # noqa: F811
+    """Trust the SEKAP root; fetch revocation data in-process; fresh seals."""
+    settings.SIGNATURES_TRUST_ANCHORS_PROVIDER = "certauth.services.seals.trust_anchors"
+    seals.forget_cached_seals()
+    signatures.reset_environment()
+    env = signatures.environment()
+    env.fetcher = ClientFetcher()
+    settings.SIGNATURES_TRUSTED_PROFILE_SEALS = []
+    yield env
+    signatures.reset_environment()
+    seals.forget_cached_seals()
+
+
+DATA = {
+    "Wnioskodawca": {"first_name": "Jan", "last_name": "Kowalski", "pesel": "44051401359"},
+    "Kwota": 12345,
+    "Rodzaj": "zwykla",
+}
+SENDER = {"kind": "person", "first_name": "Jan", "last_name": "Kowalski"}
+
+
+@dataclass
+class Setup:
+    office: object
+    department: object
+    service: Service
+    version: object
+
+
+def make_service(
+    *,
+    office=None,
+    symbol: str = "OR",
+    jrwa: str = "1431",
+    rule: str = "1m",
+    slug: str = "wniosek-testowy",
+) -> Setup:
+    office = office or OfficeFactory()
+    department = DepartmentFactory(office=office, symbol=symbol, name=f"Wydział {symbol}")
+    version = forms.current_version(slug) or make_published(slug=slug)
+    service = Service.objects.create(
+        office=office,
+        form_template=version.template,
+        department=department,
+        title="Wniosek testowy",
+        description="Opis usługi.",
+        category="Sprawy ogólne",
+        jrwa_symbol=jrwa,
+        deadline_rule=rule,
+        fee_kind="none",
+    )
+    return Setup(office=office, department=department, service=service, version=version)
+
+
+@pytest.fixture
+def setup(db) -> Setup:
+    return make_service()
+
+
+@dataclass
+class Citizen:
+    user: object
+    key: ec.EllipticCurvePrivateKey
+    chain: list[x509.Certificate]
+
+    def sign(self, xml: bytes) -> bytes:
+        return signer.sign_enveloped(xml, key=signer.SoftwareKey(self.key), cert_chain=self.chain)
+
+
+def make_citizen(ca_row, **kwargs) -> Citizen:
+    user = VerifiedCitizenFactory(**kwargs)
+    key = ec.generate_private_key(ec.SECP256R1())
+    row = certificate_issue(
+        ca=ca_row,
+        profile=Profile.objects.get(slug="citizen-signing"),
+        public_key=key.public_key(),
+        subject=citizen_subject(
+            given_name=user.first_name, surname=user.last_name, pesel=user.pesel
+        ),
+        actor=None,
+        holder=user,
+    )
+    issuing = x509.load_der_x509_certificate(bytes(ca_row.certificate_der))
+    root = x509.load_der_x509_certificate(bytes(ca_row.parent.certificate_der))
+    return Citizen(
+        user=user, key=key, chain=[x509.load_der_x509_certificate(bytes(row.der)), issuing, root]
+    )
+
+
+@pytest.fixture
+def citizen(ca, sekap_trust) -> Citizen:  # noqa: F811
+    return make_citizen(ca, pesel="44051401359")
+
+
+def document_for(setup: Setup, *, note: str = "", data: dict | None = None) -> bytes:
+    payload = dict(data or DATA)
+    if note:
+        payload = {**payload, "Rodzaj": "inna", "Opis": note}
+    return forms.build_document(
+        version=setup.version,
+        data=payload,
+        sender=SENDER,
+        addressee=ADDRESSEE,
+        created=dt.datetime(2026, 11, 2, 10, 0, tzinfo=dt.UTC),
+    )
+
+
+def pesel(n: int) -> str:
+    """A valid PESEL for someone born 1 Jan 1990 with serial ``n``."""
+    digits = f"900101{n:04d}"
+    weights = (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)
+    check = (10 - sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 10) % 10
+    return f"{digits}{check}"
+
+
+# A settings module for worker subprocesses started by tests (extended by the caller).
+WORKER_SETTINGS = """
+from sekap.settings import *  # noqa: F401,F403
+"""

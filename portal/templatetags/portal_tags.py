@@ -1,0 +1,34 @@
+"""Small template helpers of the portal."""
+
+from __future__ import annotations
+
+from django import forms, template
+
+register = template.Library()
+
+
+@register.filter
+def widget_kind(widget: forms.Widget) -> str:
+    if isinstance(widget, forms.RadioSelect):
+        return "radio"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    return "input"
+
+
+@register.simple_tag(takes_context=True)
+def inbox_unread(context) -> int:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    from documents.selectors import inbox_unread_count
+
+    return inbox_unread_count(user)
+
+
+@register.filter
+def zloty(grosze: int | None) -> str:
+    if grosze is None:
+        return ""
+    return f"{grosze // 100},{grosze % 100:02d} zł"

@@ -1,0 +1,18 @@
+import pytest
+
+from portal.tests.fixtures import (  # noqa: F401
+    ca,
+    catalogue,
+    cert_profiles,
+    pki_dir,
+    platform_trust,
+    sekap_trust,
+    verified,
+)
+
+
+@pytest.fixture
+def en_client(client):
+    """A test client whose requests ask for English pages."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client

@@ -1,0 +1,188 @@
+"""Registration, e-mail confirmation, password reset, profile and proving identity."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from sekap.accounts.selectors import representations_live
+from sekap.accounts.services import representation_request
+from sekap.errors import DomainError
+
+from ..forms import ProfileForm, RegistrationForm, RepresentationForm, SignedFileForm
+from ..services import accounts as services
+
+
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("portal_profile")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        confirm_url = request.build_absolute_uri(reverse("portal_confirm", args=["TOKEN"])).replace(
+            "TOKEN", "{token}"
+        )
+        try:
+            services.registration_create(
+                email=data["email"],
+                password=data["password1"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                kind=data["kind"],
+                confirm_url=confirm_url,
+            )
+        except DomainError as exc:
+            form.add_error("email", exc.message)
+        else:
+            return redirect("portal_register_sent")
+    return render(request, "portal/accounts/register.html", {"form": form})
+
+
+def register_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/accounts/register_sent.html")
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button (mail scanners must not confirm); POST confirms."""
+    if request.method == "POST":
+        try:
+            services.email_confirm(token=token)
+        except DomainError as exc:
+            return render(
+                request, "portal/accounts/confirm.html", {"error": exc.message}, status=400
+            )
+        messages.success(request, _("Your e-mail address is confirmed. You can log in now."))
+        return redirect("accounts:login")
+    return render(request, "portal/accounts/confirm.html", {"token": token})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "portal/accounts/password_reset.html"
+    email_template_name = "portal/accounts/password_reset_email.txt"
+    subject_template_name = "portal/accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("portal_password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "portal/accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "portal/accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("portal_password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "portal/accounts/password_reset_complete.html"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    profile = services.profile_of(user)
+    initial = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "pesel": user.pesel,
+        "phone": user.phone,
+        **{
+            key: getattr(profile, key)
+            for key in ("postal_code", "post_office", "city", "street", "building", "unit")
+        },
+    }
+    form = ProfileForm(request.POST or None, initial=initial)
+    if user.is_identity_verified:
+        for name in ("first_name", "last_name", "pesel"):
+            form.fields[name].disabled = True
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.profile_update(
+                user=user,
+                person={k: data[k] for k in ("first_name", "last_name", "pesel", "phone")},
+                address={
+                    k: data[k]
+                    for k in ("postal_code", "post_office", "city", "street", "building", "unit")
+                },
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Your profile is saved."))
+            return redirect("portal_profile")
+    return render(
+        request,
+        "portal/accounts/profile.html",
+        {"form": form, "profile": profile, "representations": representations_live(user=user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def identity(request: HttpRequest) -> HttpResponse:
+    """How to get verified: at a counter, or by signing a challenge with a certificate."""
+    form = SignedFileForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.identity_prove_by_signature(
+                user=request.user, signed_xml=form.cleaned_data["signed_file"]
+            )
+        except DomainError as exc:
+            form.add_error("signed_file", exc.message)
+        else:
+            messages.success(request, _("Your identity is verified."))
+            return redirect("portal_profile")
+    return render(request, "portal/accounts/identity.html", {"form": form})
+
+
+@login_required
+@require_POST
+def identity_challenge(request: HttpRequest) -> HttpResponse:
+    challenge = services.identity_challenge_create(user=request.user)
+    response = HttpResponse(services.challenge_document(challenge), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="potwierdzenie-{challenge.pk}.xml"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def companies(request: HttpRequest) -> HttpResponse:
+    """The companies a person acts for and their requests for new powers of attorney."""
+    form = RepresentationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            representation_request(
+                user=request.user,
+                nip=data["nip"],
+                name=data["name"],
+                regon=data["regon"],
+                krs=data["krs"],
+                address=data["address"],
+                scope=data["scope"],
+                power_of_attorney=data["power_of_attorney"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, _("Your request is sent. An office will check the power of attorney.")
+            )
+            return redirect("portal_companies")
+    representations = request.user.representations.select_related("company").order_by(
+        "-requested_at"
+    )
+    return render(
+        request,
+        "portal/accounts/companies.html",
+        {"form": form, "representations": representations},
+    )
