@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core import mail
 
 from documents.models import Case, Submission
+from documents.selectors import receipt_of
 from offices.models import Office, StaffRole
 from offices.tests.factories import MembershipFactory
 from portal.tests.fixtures import (  # noqa: F401
@@ -214,3 +215,9 @@ def test_citizen_journey(a11y_page, live_server, browser, live_trust, pipeline):
     assert f"{case.deadline.day} " in page.locator(".case-deadline").inner_text()
     assert str(case.deadline.year) in page.locator(".case-deadline").inner_text()
     assert User.objects.get(email="anna.nowak@example.test").is_identity_verified
+
+    # 9. the public page the UPO's QR code points to confirms the receipt without personal data
+    receipt = receipt_of(submission)
+    page.goto(f"/upo/{receipt.public_id}/")
+    assert submission.sha256 in page.locator("main").inner_text()
+    assert "Nowak" not in page.locator("main").inner_text()

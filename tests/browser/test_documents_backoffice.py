@@ -1,0 +1,65 @@
+"""The clerk's back office in Chromium: queue, case page, a call to supplement; axe on each."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from certauth.services.ceremony import ca_init
+from certauth.tests.fixtures import ensure_profiles, pki_dir  # noqa: F401
+from documents.models import InboxMessage, Letter
+from documents.tests.fixtures import make_service
+from documents.tests.test_backoffice import clerk_of, make_case
+from sekap.accounts.tests.factories import (
+    DEFAULT_PASSWORD,
+    UserFactory,
+    add_totp_device,
+    current_code,
+)
+
+
+@pytest.fixture
+def case_for_clerk(transactional_db, pki_dir):  # noqa: F811
+    ensure_profiles()  # a flush by an earlier transactional test removed the migration's rows
+    ca_init()
+    setup = make_service(symbol="OR")
+    applicant = UserFactory(first_name="Anna", last_name="Nowak")
+    case = make_case(setup, applicant, 1)
+    clerk = clerk_of(setup)
+    return case, clerk, applicant
+
+
+def test_clerk_works_a_case_and_calls_for_a_supplement(a11y_page, case_for_clerk):
+    case, clerk, applicant = case_for_clerk
+    device = add_totp_device(clerk)
+    page = a11y_page
+    page.goto("/backoffice/sprawy/")  # -> login
+    page.get_by_label("Adres e-mail").fill(clerk.email)
+    page.get_by_label("Hasło").fill(DEFAULT_PASSWORD)
+    page.follow(page.get_by_role("button", name="Zaloguj się"))
+    page.get_by_label("Sześciocyfrowy kod z aplikacji uwierzytelniającej").fill(
+        current_code(device)
+    )
+    page.follow(page.get_by_role("button", name="Potwierdź"))
+    assert page.url.endswith("/backoffice/sprawy/")
+
+    page.follow(page.get_by_role("link", name=case.sign))
+    assert case.sign in page.locator("h1").inner_text()
+    page.follow(page.get_by_role("button", name="Przejmij sprawę"))
+
+    page.get_by_label("Rodzaj pisma").select_option("supplement")
+    page.get_by_label("Tytuł").fill("Wezwanie do uzupełnienia")
+    page.get_by_label("Treść").fill("Proszę dołączyć brakujący załącznik.")
+    page.follow(page.get_by_role("button", name="Opatrz pieczęcią i wyślij"))
+    assert page.locator(".error-summary").is_visible()  # no due date given
+    assert not Letter.objects.exists()
+
+    due = timezone.localdate() + dt.timedelta(days=14)
+    page.get_by_label("Termin uzupełnienia (dla wezwania do uzupełnienia)").fill(due.isoformat())
+    page.follow(page.get_by_role("button", name="Opatrz pieczęcią i wyślij"))
+    letter = Letter.objects.get()
+    assert letter.supplement_due == due
+    assert InboxMessage.objects.filter(letter=letter, recipient=applicant).exists()
+    assert "Wezwanie do uzupełnienia" in page.locator("main").inner_text()
