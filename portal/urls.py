@@ -34,6 +34,7 @@ urlpatterns = [
     ),
     path("konto/firmy/", accounts.companies, name="portal_companies"),
     # back office
+    path("backoffice/", backoffice.home, name="portal_bo_home"),
     path("backoffice/tozsamosc/", backoffice.identity_search, name="portal_bo_identity"),
     path(
         "backoffice/tozsamosc/<int:pk>/",

@@ -129,3 +129,10 @@ def representation_document(request: HttpRequest, pk: int) -> HttpResponse:
         as_attachment=True,
         filename=representation.power_of_attorney.name.rsplit("/", 1)[-1],
     )
+
+
+@staff_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The back office's start page: the sections, with the offices and roles of the person."""
+    memberships = memberships_active(user=request.user).select_related("office", "department")
+    return render(request, "portal/backoffice/home.html", {"memberships": memberships})

@@ -35,7 +35,7 @@ def test_clerk_works_a_case_and_calls_for_a_supplement(a11y_page, case_for_clerk
     case, clerk, applicant = case_for_clerk
     device = add_totp_device(clerk)
     page = a11y_page
-    page.goto("/backoffice/sprawy/")  # -> login
+    page.goto("/backoffice/")  # -> login
     page.get_by_label("Adres e-mail").fill(clerk.email)
     page.get_by_label("Hasło").fill(DEFAULT_PASSWORD)
     page.follow(page.get_by_role("button", name="Zaloguj się"))
@@ -43,7 +43,9 @@ def test_clerk_works_a_case_and_calls_for_a_supplement(a11y_page, case_for_clerk
         current_code(device)
     )
     page.follow(page.get_by_role("button", name="Potwierdź"))
-    assert page.url.endswith("/backoffice/sprawy/")
+    assert page.url.endswith("/backoffice/")
+    assert "Urzędnik" in page.locator("main").inner_text()  # the clerk's role is listed
+    page.follow(page.get_by_role("link", name="Sprawy Twojej komórki"))
 
     page.follow(page.get_by_role("link", name=case.sign))
     assert case.sign in page.locator("h1").inner_text()

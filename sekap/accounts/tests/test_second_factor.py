@@ -126,3 +126,9 @@ def test_english_translation_is_served_after_switching_language(client):
 def test_weak_passwords_are_rejected(password):
     with pytest.raises(ValidationError):
         password_validation.validate_password(password, UserFactory.build())
+
+
+def test_citizen_is_refused_the_back_office_start_page(client):
+    citizen = UserFactory()
+    client.post("/konto/logowanie/", {"username": citizen.email, "password": DEFAULT_PASSWORD})
+    assert client.get("/backoffice/").status_code == 403
