@@ -370,6 +370,7 @@ class Letter(models.Model):
     )
     sent_at = models.DateTimeField()
     opened_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("letter")

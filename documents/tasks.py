@@ -110,3 +110,10 @@ def inbox_email(self, *, message_id: int) -> None:
 @shared_task(ignore_result=True)
 def intake_sweep() -> dict:
     return intake.intake_sweep()
+
+
+@shared_task(ignore_result=True)
+def supplement_reminders() -> int:
+    from .services.reminders import supplement_reminders_send
+
+    return supplement_reminders_send()

@@ -146,6 +146,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "audit-verify-chain": {"task": "sekap.audit.tasks.audit_verify_chain", "schedule": 6 * 3600},
     "certauth-refresh-crls": {"task": "certauth.tasks.refresh_crls", "schedule": 15 * 60},
     "documents-intake-sweep": {"task": "documents.tasks.intake_sweep", "schedule": 60},
+    "documents-supplement-reminders": {
+        "task": "documents.tasks.supplement_reminders",
+        "schedule": 3600,
+    },
     "signatures-resume-stale-batches": {
         "task": "signatures.tasks.resume_stale_batches",
         "schedule": 10 * 60,
@@ -264,6 +268,7 @@ LOGGING = {
 }
 
 # --- apps -----------------------------------------------------------------------------------
+DOCUMENTS_SUPPLEMENT_REMINDER_DAYS = env.int("DOCUMENTS_SUPPLEMENT_REMINDER_DAYS", default=3)
 CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
 
 # The certificate authority asks office roles through this policy (certauth sits below offices).

@@ -52,9 +52,7 @@ def cli_sign(tmp_path: Path, xml: bytes, citizen) -> bytes:  # noqa: F811
     )
     result = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "signatures.cli",
+            str(Path(sys.executable).with_name("sekap-sign")),  # the installed console script
             "sign",
             str(tmp_path / "doc.xml"),
             "-o",
