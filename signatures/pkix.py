@@ -304,22 +304,9 @@ def _fetch_revocation(
             ],
         )
     for url in crl_urls:
-        key = ("crl", url)
-        cached = env.revocation_cache.get(key, now)
-        origin = "CACHED"
+        cached, origin = _crl_bytes(url, env, now)
         if cached is None:
-            origin = "FETCHED"
-            try:
-                env.fetch_count += 1
-                data = env.fetcher.get(url)
-                crl = x509.load_der_x509_crl(data)
-            except Exception:  # noqa: S112
-                continue
-            expires = crl.next_update_utc or (
-                crl.last_update_utc + env.settings.default_revinfo_ttl
-            )
-            cached = data
-            env.revocation_cache.put(key, data, expires)
+            continue
         crl = x509.load_der_x509_crl(cached)
         entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
         deltas = _fetch_delta_crls(cert, crl, env, now)
@@ -381,24 +368,25 @@ def _fetch_delta_crls(
     consulted too (a certificate put on hold after the base CRL appears only there).
     """
     urls = list(dict.fromkeys(_freshest_urls(cert.extensions) + _freshest_urls(base.extensions)))
-    found: list[bytes] = []
-    for url in urls:
-        key = ("crl", url)
-        cached = env.revocation_cache.get(key, now)
-        if cached is None:
-            try:
-                env.fetch_count += 1
-                data = env.fetcher.get(url)
-                delta = x509.load_der_x509_crl(data)
-            except Exception:  # noqa: S112 - a missing delta leaves the path indeterminate
-                continue
-            expires = delta.next_update_utc or (
-                delta.last_update_utc + env.settings.default_revinfo_ttl
-            )
-            cached = data
-            env.revocation_cache.put(key, data, expires)
-        found.append(cached)
-    return found
+    found = (_crl_bytes(url, env, now)[0] for url in urls)
+    return [data for data in found if data is not None]  # a missing delta: indeterminate
+
+
+def _crl_bytes(url: str, env: PkixEnvironment, now: datetime) -> tuple[bytes | None, str]:
+    """A CRL from the cache, or fetched and cached until its nextUpdate; None if unavailable."""
+    key = ("crl", url)
+    cached = env.revocation_cache.get(key, now)
+    if cached is not None:
+        return cached, "CACHED"
+    try:
+        env.fetch_count += 1
+        data = env.fetcher.get(url)
+        crl = x509.load_der_x509_crl(data)
+    except Exception:  # any failure to fetch or parse: try the next source
+        return None, "FETCHED"
+    expires = crl.next_update_utc or (crl.last_update_utc + env.settings.default_revinfo_ttl)
+    env.revocation_cache.put(key, data, expires)
+    return data, "FETCHED"
 
 
 def describe_embedded(ocsps: list[bytes], crls: list[bytes]) -> list[RevocationInfo]:
