@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
 
-import forms_platform
 from forms_platform.models import FormTemplate
+from forms_platform.seeding import seed_catalogue
 from sekap import audit
 
 from .models import Department, FeeKind, Office, Service
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-FORMS_SEED_DIR = Path(forms_platform.__file__).resolve().parent / "seed"
 FALLBACK_DEPARTMENT = "KA"
 
 
@@ -33,25 +31,22 @@ class CatalogueEntry:
     office_kinds: tuple[str, ...]
 
 
-def catalogue_entries(seed_dir: Path = FORMS_SEED_DIR) -> list[CatalogueEntry]:
-    entries = []
-    for path in sorted(seed_dir.glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        catalogue = data["catalogue"]
-        entries.append(
-            CatalogueEntry(
-                slug=data["slug"],
-                title=data["name"],
-                description=catalogue["public_description"],
-                category=catalogue["category"],
-                life_event=catalogue.get("life_event", ""),
-                jrwa=catalogue["jrwa"],
-                deadline=catalogue["deadline"],
-                fee=catalogue["fee"],
-                office_kinds=tuple(catalogue["office_kinds"]),
-            )
+def catalogue_entries() -> list[CatalogueEntry]:
+    """The catalogue metadata the form repository keeps with each seed form."""
+    return [
+        CatalogueEntry(
+            slug=item["slug"],
+            title=item["name"],
+            description=item["public_description"],
+            category=item["category"],
+            life_event=item.get("life_event", ""),
+            jrwa=item["jrwa"],
+            deadline=item["deadline"],
+            fee=item["fee"],
+            office_kinds=tuple(item["office_kinds"]),
         )
-    return entries
+        for item in seed_catalogue()
+    ]
 
 
 def _routing() -> dict[str, str]:

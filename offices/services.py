@@ -34,7 +34,7 @@ def snapshot(obj) -> dict:
 def registry_save(*, actor, obj, before: dict | None) -> None:
     """Save a registry row (office, department, deputy, day off) and audit the change."""
     office = obj if isinstance(obj, Office) else obj.office
-    if obj.pk and not user_manages_office(actor, office):
+    if not user_manages_office(actor, office):  # creating as well as changing
         raise NotAllowed
     created = obj.pk is None
     obj.full_clean()

@@ -6,6 +6,7 @@ from offices.models import Department, Office, StaffMembership, StaffRole
 from offices.services import departments_seed_defaults, membership_grant, offices_load_csv
 from sekap.accounts.tests.factories import StaffFactory, login_with_second_factor
 from sekap.audit.models import AuditEntry
+from sekap.errors import NotAllowed
 
 pytestmark = pytest.mark.django_db
 
@@ -145,3 +146,15 @@ def test_removing_the_admin_role_removes_the_permission(offices):
     admin = type(admin).objects.get(pk=admin.pk)  # fresh permission cache
     assert not admin.has_perm("offices.manage_office", office_a)
     assert not StaffMembership.objects.filter(pk=membership.pk).exists()
+
+
+def test_service_refuses_creating_a_department_in_another_office(offices, admin_a):
+    from offices.services import registry_save
+
+    _, office_b = offices
+    before = office_b.departments.count()
+    with pytest.raises(NotAllowed):
+        registry_save(
+            actor=admin_a, obj=Department(office=office_b, symbol="ZZ", name="Obcy"), before=None
+        )
+    assert office_b.departments.count() == before
