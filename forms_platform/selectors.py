@@ -261,3 +261,22 @@ def render_pdf(xml_bytes: bytes, *, version: FormVersion | None = None) -> bytes
 
     html = render_html(xml_bytes, version=version)
     return HTML(string=html, base_url=None).write_pdf()
+
+
+def current_version_numbers(
+    template_ids: list[int], *, on: dt.date | None = None
+) -> dict[int, int]:
+    """Template id -> number of its current published version, in one query (for lists)."""
+    day = on or timezone.localdate()
+    numbers: dict[int, int] = {}
+    rows = (
+        FormVersion.objects.filter(
+            status=VersionStatus.PUBLISHED, valid_from__lte=day, template_id__in=template_ids
+        )
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .order_by("template_id", "-valid_from", "-number")
+        .values_list("template_id", "number")
+    )
+    for template_id, number in rows:
+        numbers.setdefault(template_id, number)  # the first row is the current one
+    return numbers

@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import generics, permissions, serializers
 from rest_framework.exceptions import PermissionDenied
 
-from forms_platform.selectors import current_version
+from forms_platform.selectors import current_version_numbers
 
 from . import services
 from .models import Department, Office, OfficeKind, Service, StaffMembership
@@ -162,8 +162,10 @@ class ServiceSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_form_version(self, service: Service) -> int | None:
-        version = current_version(service.form_template)
-        return version.number if version else None
+        numbers = self.context.get("form_versions")
+        if numbers is None:  # a single service
+            numbers = current_version_numbers([service.form_template_id])
+        return numbers.get(service.form_template_id)
 
 
 @extend_schema(
@@ -177,6 +179,15 @@ class ServiceSerializer(serializers.ModelSerializer):
 class ServiceList(generics.ListAPIView):
     serializer_class = ServiceSerializer
     permission_classes = [permissions.AllowAny]
+
+    def get_serializer(self, *args, **kwargs):
+        if kwargs.get("many") and args:
+            template_ids = {service.form_template_id for service in args[0]}
+            kwargs["context"] = {
+                **self.get_serializer_context(),
+                "form_versions": current_version_numbers(list(template_ids)),
+            }
+        return super().get_serializer(*args, **kwargs)
 
     def get_queryset(self):
         params = self.request.query_params

@@ -87,3 +87,12 @@ def test_service_validation_explains_each_problem(english):
     with pytest.raises(ValidationError) as caught:
         service.clean()
     assert set(caught.value.message_dict) == {"jrwa_symbol", "fee_items"}
+
+
+def test_catalogue_api_query_count_does_not_grow_with_rows(
+    client, seeded_catalogue, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(3):  # count, page, current form versions
+        page = client.get("/api/v1/services/", {"office": "2466011"}).json()
+    assert len(page["results"]) > 20
+    assert all(s["form_version"] == 1 for s in page["results"])
