@@ -18,6 +18,7 @@ from .models import (
     Representation,
     RepresentationStatus,
     User,
+    UserKind,
     VerificationMethod,
 )
 
@@ -165,7 +166,10 @@ def representation_decide(
     office_terc: str,
     note: str = "",
 ) -> Representation:
-    """An office clerk approves or rejects a power of attorney (callers check the role)."""
+    """An office clerk approves or rejects a power of attorney (callers check the office role;
+    the service refuses anyone who is not office staff)."""
+    if getattr(actor, "kind", None) != UserKind.STAFF:
+        raise RepresentationError(_("Only office staff can decide on a power of attorney."))
     representation = Representation.objects.select_for_update().get(pk=representation.pk)
     if representation.status != RepresentationStatus.PENDING:
         raise RepresentationError(_("This request has already been decided."))
