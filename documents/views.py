@@ -103,6 +103,7 @@ def _staff_case(request: HttpRequest, pk):
 @staff_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _staff_case(request, pk)
+    services.case_viewed(reader=request.user, case=case)
     return render(
         request,
         "documents/backoffice_case.html",
@@ -170,6 +171,7 @@ def case_document(request: HttpRequest, pk: int, public_id: str) -> HttpResponse
     )
     if submission is None:
         raise Http404
+    services.document_read(reader=request.user, submission=submission, channel="backoffice")
     response = HttpResponse(bytes(submission.document), content_type="application/xml")
     response["Content-Disposition"] = f'attachment; filename="{submission.public_id}.xml"'
     return response

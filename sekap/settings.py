@@ -144,6 +144,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "Europe/Warsaw"
 CELERY_BEAT_SCHEDULE: dict = {
     "audit-verify-chain": {"task": "sekap.audit.tasks.audit_verify_chain", "schedule": 6 * 3600},
+    "audit-anchor-heads": {"task": "sekap.audit.tasks.audit_anchor_heads", "schedule": 24 * 3600},
     "certauth-refresh-crls": {"task": "certauth.tasks.refresh_crls", "schedule": 15 * 60},
     "documents-intake-sweep": {"task": "documents.tasks.intake_sweep", "schedule": 60},
     "documents-supplement-reminders": {
@@ -193,6 +194,8 @@ AXES_VERBOSE = False
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 
 OTP_TOTP_ISSUER = "SEKAP"
+# The admin never shows a TOTP secret or its QR code after the device exists.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Path prefixes that only staff with a verified second factor may enter.
 SEKAP_SECOND_FACTOR_PREFIXES = ("/admin/", "/backoffice/")
 
@@ -227,6 +230,16 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Anchors of the audit chain: must live off the database host (a mounted remote directory,
+    # or an object-storage backend configured here); see docs/security/audit.md.
+    "audit_anchors": {
+        "BACKEND": env.str(
+            "AUDIT_ANCHOR_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": {
+            "location": env.str("AUDIT_ANCHOR_DIR", default=str(VAR_DIR / "audit-anchors"))
+        },
+    },
 }
 WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
@@ -279,4 +292,8 @@ SIGNATURES_TRUST_ANCHORS_PROVIDER = "certauth.selectors.root_certificates_der"
 SIGNATURES_EXTRA_CERTIFICATES_PROVIDER = "certauth.selectors.intermediate_certificates_der"
 # The platform seal (trusted-profile signatures) is issued at run time: ask certauth for it.
 SIGNATURES_TRUSTED_PROFILE_SEALS_PROVIDER = "certauth.services.seals.platform_seal_fingerprints"
+# The audit chain head is time-stamped by the platform's own TSA, in-process (sekap.audit knows
+# no other app, so both ends are named here).
+AUDIT_TIMESTAMPER = "certauth.tsa.timestamp"
+AUDIT_TIMESTAMP_VERIFIER = "signatures.tsp.verify_token"
 SIGNATURES_TSA_URL = env.str("SIGNATURES_TSA_URL", default=f"{SITE_URL}/pki/tsa")

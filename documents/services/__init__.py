@@ -7,10 +7,13 @@ office: ``case_take``, ``letter_send``; the intake: ``intake_process``, ``intake
 from .cases import case_take, inbox_open, letter_send, reply_accept
 from .esp import esp_confirm, esp_count, esp_next
 from .intake import intake_process, intake_sweep
+from .reads import case_viewed, document_read
 from .submissions import submission_accept
 
 __all__ = [
     "case_take",
+    "case_viewed",
+    "document_read",
     "esp_confirm",
     "esp_count",
     "esp_next",

@@ -18,6 +18,7 @@ from sekap.errors import NotAllowed
 from ..errors import NotFound
 from ..models import Submission
 from ..selectors import esp_waiting
+from .reads import document_read
 
 ESP_ROLES = (StaffRole.REGISTRY_CLERK, StaffRole.OFFICE_ADMIN, StaffRole.HEAD, StaffRole.CLERK)
 
@@ -33,12 +34,16 @@ def esp_count(*, user, office: Office) -> int:
 
 
 def esp_next(*, user, office: Office) -> Submission | None:
+    """The oldest waiting document; handing it out is a read, logged with who took it."""
     esp_check_access(user=user, office=office)
-    return (
+    submission = (
         esp_waiting(office=office)
         .select_related("service", "case", "register_entry", "receipt")
         .first()
     )
+    if submission is not None:
+        document_read(reader=user, submission=submission, channel="esp")
+    return submission
 
 
 @transaction.atomic

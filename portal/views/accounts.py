@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sekap.accounts.selectors import representations_live
-from sekap.accounts.services import representation_request
+from sekap.accounts.services import password_changed, representation_request
 from sekap.errors import DomainError
 
 from ..forms import ProfileForm, RegistrationForm, RepresentationForm, SignedFileForm
@@ -78,6 +79,12 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "portal/accounts/password_reset_confirm.html"
     success_url = reverse_lazy("portal_password_reset_complete")
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            password_changed(actor=form.user, user=form.user, channel="reset")
+        return response
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
 
 from sekap import audit
 from sekap.errors import DomainError
@@ -191,3 +192,90 @@ def representation_decide(
         after={"status": representation.status, "office": office_terc},
     )
     return representation
+
+
+# --- credentials: passwords, API tokens, second-factor devices (all audited) ----------------
+
+
+def _fingerprint(secret: str) -> str:
+    """Names a secret in the audit trail without revealing it."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()[:16]
+
+
+def password_changed(*, actor: User, user: User, channel: str) -> None:
+    """Record a password set by Django's own forms (admin, reset link) in the caller's
+    transaction; the password itself is never recorded."""
+    audit.record(
+        actor=actor,
+        action="accounts.password.changed",
+        target=user,
+        after={"channel": channel, "usable": user.has_usable_password()},
+    )
+
+
+@transaction.atomic
+def api_token_issue(*, actor: User | None, user: User, token: Token | None = None) -> Token:
+    """Give ``user`` a new API token, replacing any earlier one; the key is never logged."""
+    previous = Token.objects.filter(user=user).values_list("key", flat=True).first()
+    Token.objects.filter(user=user).delete()
+    token = token if token is not None else Token()
+    token.user = user
+    token.save()
+    audit.record(
+        actor=actor,
+        action="accounts.api_token.issued",
+        target=user,
+        before={"token": _fingerprint(previous)} if previous else None,
+        after={"token": _fingerprint(token.key)},
+    )
+    return token
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: Token) -> None:
+    audit.record(
+        actor=actor,
+        action="accounts.api_token.revoked",
+        target=token.user,
+        before={"token": _fingerprint(token.key)},
+    )
+    Token.objects.filter(key=token.key).delete()
+
+
+def _device_snapshot(device: TOTPDevice) -> dict:
+    return {"device": device.pk, "name": device.name, "confirmed": device.confirmed}
+
+
+@transaction.atomic
+def totp_device_admin_save(*, actor: User, device: TOTPDevice) -> TOTPDevice:
+    """An administrator adds or changes someone's TOTP device (the secret is not recorded)."""
+    created = device.pk is None
+    before, key_changed = None, True
+    if not created:
+        old = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        before = {**_device_snapshot(old), "user": old.user_id}
+        key_changed = old.key != device.key
+    device.save()
+    audit.record(
+        actor=actor,
+        action="accounts.totp.added" if created else "accounts.totp.changed",
+        target=device.user,
+        before=before,
+        after={
+            **_device_snapshot(device),
+            "user": device.user_id,
+            "key_changed": key_changed,
+        },
+    )
+    return device
+
+
+@transaction.atomic
+def totp_device_delete(*, actor: User, device: TOTPDevice) -> None:
+    audit.record(
+        actor=actor,
+        action="accounts.totp.removed",
+        target=device.user,
+        before={**_device_snapshot(device), "user": device.user_id},
+    )
+    device.delete()

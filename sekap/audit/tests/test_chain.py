@@ -51,7 +51,7 @@ def _verify_exit_code() -> tuple[int, str]:
 def test_intact_chain_verifies(chain, capsys):
     assert verify_chain() is None
     call_command("audit_verify")
-    assert capsys.readouterr().out.strip() == "OK"
+    assert capsys.readouterr().out.strip() == "OK (0 anchors match)"
 
 
 def test_entry_holds_actor_target_and_request_context(chain, client):

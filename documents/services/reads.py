@@ -1,0 +1,33 @@
+"""Who read what: every read of a filed document by staff or through the ESP pull API, and every
+case a clerk opens, leaves an entry in the audit trail (GDPR art. 5(2) accountability)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from sekap import audit
+
+from ..models import Case, Submission
+
+
+@transaction.atomic
+def document_read(*, reader, submission: Submission, channel: str) -> None:
+    """``channel``: "backoffice" (a clerk downloads it) or "esp" (an office system pulls it)."""
+    audit.record(
+        actor=reader,
+        action="documents.document.read",
+        target=submission,
+        after={
+            "channel": channel,
+            "office": submission.office_id,
+            "case": submission.case_id,
+            "sha256": submission.sha256,
+        },
+    )
+
+
+@transaction.atomic
+def case_viewed(*, reader, case: Case) -> None:
+    audit.record(
+        actor=reader, action="documents.case.viewed", target=case, after={"office": case.office_id}
+    )
