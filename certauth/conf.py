@@ -8,6 +8,8 @@ from typing import Any
 
 from django.conf import settings
 
+from sekap.site import public_url
+
 # The object identifier arc for policies. The default sits under PEN 32473, which RFC 5612
 # reserves for documentation and examples: fine for the embedded demo, never for production, where
 # CERTAUTH_OID_ARC must name the operator's registered arc (and the profile rows follow it).
@@ -31,8 +33,7 @@ def pki_dir() -> Path:
 
 def base_url() -> str:
     """Public URL prefix used in AIA and CRL distribution point extensions."""
-    url = setting("CERTAUTH_BASE_URL", "") or getattr(settings, "SITE_URL", "http://127.0.0.1:8000")
-    return str(url).rstrip("/")
+    return str(setting("CERTAUTH_BASE_URL", "") or public_url()).rstrip("/")
 
 
 def oid_arc() -> str:

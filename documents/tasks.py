@@ -14,6 +14,8 @@ from django.core.mail import send_mail
 from django.db import OperationalError
 from kombu import pools
 
+from sekap.site import public_url
+
 from .models import InboxMessage
 from .services import intake, receipts
 
@@ -90,7 +92,7 @@ def receipt_pdf(self, *, receipt_id: int) -> None:
 def send_inbox_email(message_id: int) -> None:
     """E-mail the recipient that a message is waiting in the inbox (raises OSError)."""
     message = InboxMessage.objects.select_related("recipient").get(pk=message_id)
-    link = f"{settings.SITE_URL.rstrip('/')}/skrzynka/{message.pk}/"
+    link = public_url(f"/skrzynka/{message.pk}/")
     send_mail(
         subject=f"SEKAP: {message.title}",
         message=f"{message.body}\n\n{link}",

@@ -104,7 +104,8 @@ class ProfileForm(A11yForm):
         required=False,
         max_length=11,
         help_text=_(
-            "11 digits. Needed to verify your identity and to sign with the trusted profile."
+            "11 digits. Needed to verify your identity and to sign with the SEKAP personal "
+            "signature."
         ),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )

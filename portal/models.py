@@ -72,7 +72,7 @@ class DraftStatus(models.TextChoices):
 
 
 class SignatureMethod(models.TextChoices):
-    TRUSTED_PROFILE = "trusted_profile", _("trusted-profile signature")
+    TRUSTED_PROFILE = "trusted_profile", _("SEKAP personal signature")
     UPLOADED = "uploaded", _("signed elsewhere and uploaded")
     BROWSER = "browser", _("signed in the browser with my certificate")
 

@@ -34,7 +34,9 @@ SECRET_KEY = env.str("SECRET_KEY", default="") or _local_secret("secret_key")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The public address written into receipts and e-mails (sekap/site.py). Production must set it
+# (a system check refuses to start without it); the embedded default uses the address served.
+SITE_URL = env.str("SITE_URL", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -64,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "sekap.audit.middleware.RequestContextMiddleware",
+    "sekap.site.ServedAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -115,6 +118,8 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 IS_POSTGRESQL = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+# Production is what DATABASE_URL switches on (see the module docstring).
+PRODUCTION = bool(env.str("DATABASE_URL", default=""))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker, results, cache, locks ---------------------------------------------------
@@ -290,10 +295,13 @@ CERTAUTH_RA_POLICY = "offices.pki.OfficesRaPolicy"
 # The signature validator trusts the SEKAP CA through these providers, without importing it.
 SIGNATURES_TRUST_ANCHORS_PROVIDER = "certauth.selectors.root_certificates_der"
 SIGNATURES_EXTRA_CERTIFICATES_PROVIDER = "certauth.selectors.intermediate_certificates_der"
-# The platform seal (trusted-profile signatures) is issued at run time: ask certauth for it.
+# The platform seal (SEKAP personal signatures) is issued at run time: ask certauth for it.
 SIGNATURES_TRUSTED_PROFILE_SEALS_PROVIDER = "certauth.services.seals.platform_seal_fingerprints"
 # The audit chain head is time-stamped by the platform's own TSA, in-process (sekap.audit knows
 # no other app, so both ends are named here).
 AUDIT_TIMESTAMPER = "certauth.tsa.timestamp"
 AUDIT_TIMESTAMP_VERIFIER = "signatures.tsp.verify_token"
-SIGNATURES_TSA_URL = env.str("SIGNATURES_TSA_URL", default=f"{SITE_URL}/pki/tsa")
+# B-T time-stamps come from the platform's own TSA, called in-process (never over HTTP to
+# itself); set SIGNATURES_TSA_URL to use an external RFC 3161 TSA instead.
+SIGNATURES_TSA_URL = env.str("SIGNATURES_TSA_URL", default="")
+SIGNATURES_TSA_PROVIDER = "certauth.tsa.respond"

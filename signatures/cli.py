@@ -126,7 +126,7 @@ def render_text(report) -> str:
             lines.append(f"  signed by: {sig.signed_by.subject}")
         if sig.trusted_profile:
             tp = sig.trusted_profile
-            lines.append(f"  trusted profile: {tp.given_name} {tp.surname} ({tp.pesel})")
+            lines.append(f"  SEKAP personal signature: {tp.given_name} {tp.surname} ({tp.pesel})")
         lines.append(f"  claimed signing time: {sig.claimed_signing_time}")
         lines.append(f"  best signature time: {sig.best_signature_time}")
         lines += [f"  error: {e.message}" for e in sig.errors]

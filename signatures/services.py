@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 import logging
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from cryptography import x509
@@ -30,16 +31,19 @@ from signatures import signer as _signer
 from signatures.models import BatchItem, TrustedCertificate, ValidationBatch
 from signatures.report import Indication, ValidationReport
 from signatures.signer import SigningKey, TrustedProfile
+from signatures.tsp import TimestampError
 from signatures.validator import ValidationPolicy, validate_document
 from signatures.xmlsafe import ParseLimits
 
 __all__ = [
     "SigningKey",
+    "SigningUnavailable",
     "TrustedProfile",
     "batch_create",
     "batch_run",
     "max_document_bytes",
     "sign_enveloped",
+    "timestamp_source",
     "trust_anchors",
     "trusted_certificate_add",
     "trusted_profile_sign",
@@ -149,6 +153,44 @@ def validate(
     )
 
 
+class SigningUnavailable(DomainError):
+    code = "signatures.signing_unavailable"
+    message = _(
+        "The document could not be signed now: the time-stamping service did not answer. "
+        "Nothing was signed or lost; try again in a few minutes."
+    )
+    status = 503
+
+
+class _InProcessTsa:
+    """A fetcher that hands RFC 3161 requests to a callable (the platform's own TSA)."""
+
+    def __init__(self, respond: Callable[[bytes], bytes]) -> None:
+        self.respond = respond
+
+    def get(self, url: str) -> bytes:
+        raise pkix.FetchError("The in-process TSA answers only time-stamp requests.")
+
+    def post(self, url: str, body: bytes, content_type: str) -> bytes:
+        return self.respond(body)
+
+
+IN_PROCESS_TSA = "in-process:SIGNATURES_TSA_PROVIDER"
+
+
+def timestamp_source() -> tuple[str, pkix.Fetcher] | None:
+    """Where B-T time-stamps come from: an external TSA at ``SIGNATURES_TSA_URL`` (over HTTP),
+    else the callable named by ``SIGNATURES_TSA_PROVIDER`` (DER TimeStampReq in, DER
+    TimeStampResp out; the platform's own TSA, called in-process), else none."""
+    url = getattr(settings, "SIGNATURES_TSA_URL", "")
+    if url:
+        return url, environment().fetcher
+    provider = getattr(settings, "SIGNATURES_TSA_PROVIDER", "")
+    if provider:
+        return IN_PROCESS_TSA, _InProcessTsa(import_string(provider))
+    return None
+
+
 def sign_enveloped(
     xml_bytes: bytes,
     *,
@@ -160,23 +202,35 @@ def sign_enveloped(
     fetcher: pkix.Fetcher | None = None,
     parallel: bool = False,
 ) -> bytes:
-    """Sign with an enveloped XAdES B-B or B-T signature (B-T uses ``SIGNATURES_TSA_URL``)."""
-    return _signer.sign_enveloped(
-        xml_bytes,
-        key=key,
-        cert_chain=cert_chain,
-        level=level,
-        trusted_profile=trusted_profile,
-        tsa_url=tsa_url or getattr(settings, "SIGNATURES_TSA_URL", "") or None,
-        fetcher=fetcher or environment().fetcher,
-        parallel=parallel,
-    )
+    """Sign with an enveloped XAdES B-B or B-T signature. B-T asks ``tsa_url`` (with
+    ``fetcher``) or else :func:`timestamp_source`; a TSA that fails raises
+    :class:`SigningUnavailable`."""
+    if level == "B-T" and not tsa_url:
+        source = timestamp_source()
+        if source is None:
+            raise SigningUnavailable()
+        tsa_url, fetcher = source[0], fetcher or source[1]
+    try:
+        return _signer.sign_enveloped(
+            xml_bytes,
+            key=key,
+            cert_chain=cert_chain,
+            level=level,
+            trusted_profile=trusted_profile,
+            tsa_url=tsa_url,
+            fetcher=fetcher or environment().fetcher,
+            parallel=parallel,
+        )
+    except TimestampError as exc:
+        logger.warning("Time-stamping for a signature failed: %s", exc)
+        raise SigningUnavailable() from exc
 
 
 class TrustedProfileRefused(DomainError):
     code = "signatures.trusted_profile_refused"
     message = _(
-        "Only a user with a verified identity and a PESEL can sign with the trusted profile."
+        "Only a user with a verified identity and a PESEL can sign with the SEKAP personal "
+        "signature."
     )
     status = 403
 

@@ -100,7 +100,7 @@ def _platform_subject() -> x509.Name:
             x509.NameAttribute(NameOID.COUNTRY_NAME, "PL"),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, PLATFORM_NAME),
             x509.NameAttribute(NameOID.SERIAL_NUMBER, f"TERC-{PLATFORM_TERC}"),
-            x509.NameAttribute(NameOID.COMMON_NAME, "Platforma SEKAP - pieczęć podpisu zaufanego"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "Platforma SEKAP - pieczęć podpisu osobistego"),
         ]
     )
 
@@ -163,7 +163,8 @@ def office_seal(*, terc: str, name: str) -> SealMaterial:
 
 
 def platform_seal() -> SealMaterial:
-    """The platform seal used for trusted-profile signatures (podpis zaufany model)."""
+    """The platform seal used for SEKAP personal signatures (made on behalf of a verified
+    person; internally still called the trusted profile)."""
     return _cached(PLATFORM_TERC, _platform_subject)
 
 

@@ -12,13 +12,13 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from lxml import etree
 
 from certauth.services.seals import office_seal
 from offices.models import Office
+from sekap.site import public_url
 from signatures import services as signatures
 from signatures.signer import SoftwareKey
 
@@ -51,7 +51,7 @@ def seal_document(*, office: Office, xml: bytes) -> bytes:
 
 
 def verification_url(public_id: Any) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}/upo/{public_id}/"
+    return public_url(f"/upo/{public_id}/")
 
 
 def _iso(moment: dt.datetime) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from sekap import audit
+from sekap.site import public_url
 
 from ..models import CaseStatus, Letter, LetterKind
 
@@ -61,7 +62,7 @@ def supplement_reminders_send(*, today: dt.date | None = None) -> int:
 
 
 def _send(letter: Letter) -> None:
-    link = f"{settings.SITE_URL.rstrip('/')}/sprawy/{letter.case_id}/"
+    link = public_url(f"/sprawy/{letter.case_id}/")
     with override(settings.LANGUAGE_CODE):
         subject = _("SEKAP: the supplement for case %(sign)s is due on %(due)s") % {
             "sign": letter.case.sign,

@@ -232,7 +232,9 @@ def identity_prove_by_signature(*, user: User, signed_xml: bytes) -> User:
             % {"reason": report.sub_indication or report.indication}
         )
     if any(s.trusted_profile for s in passing):
-        raise ChallengeRefused(_("Sign with your own certificate, not the trusted profile."))
+        raise ChallengeRefused(
+            _("Sign with your own certificate, not the SEKAP personal signature.")
+        )
     nonces = _verified_nonces(report, email=user.email)
     earliest = timezone.now() - CHALLENGE_MAX_AGE
     challenge = (

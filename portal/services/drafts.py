@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import uuid
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,6 +28,8 @@ from ..models import Draft, DraftKind, DraftStatus, SignatureMethod
 from .accounts import profile_of
 
 DS_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
+
+logger = logging.getLogger(__name__)
 
 
 class DraftError(DomainError):
@@ -257,23 +259,64 @@ def _ready(draft: Draft) -> bytes:
     return bytes(draft.document)
 
 
-@transaction.atomic
-def draft_sign_trusted_profile(*, draft: Draft, user: User) -> Draft:
-    """The platform seals the document on behalf of the verified user (trusted profile)."""
-    from signatures.services import trusted_profile_sign
+class SealSigningFailed(DraftError):
+    code = "portal.seal_signing_failed"
+    message = gettext_lazy(
+        "The SEKAP personal signature could not be made now, because the time-stamping "
+        "service is not answering. Your application is kept as a draft and nothing was sent. "
+        "Try again in a few minutes, or download the document, sign it with your own "
+        "certificate and upload it."
+    )
 
-    draft = _locked(draft, user)
-    document = _ready(draft)
+
+SEAL_FAULT = gettext_lazy(
+    "The SEKAP personal signature could not be made now because of a fault on our side. "
+    "Your application is kept as a draft and nothing was sent. Try again later, or download "
+    "the document, sign it with your own certificate and upload it."
+)
+
+
+class ChangedWhileSigning(DraftError):
+    code = "portal.changed_while_signing"
+    message = gettext_lazy(
+        "The application was changed while it was being signed. Check it and sign it again."
+    )
+
+
+def draft_sign_trusted_profile(*, draft: Draft, user: User) -> Draft:
+    """The platform seals the document on behalf of the verified user (the SEKAP personal
+    signature). The seal signs outside any transaction (an external TSA is a network call);
+    the result is stored only if the draft still holds the same document. On any failure the
+    draft stays as it was and the person is told what to do."""
+    from signatures.services import SigningUnavailable, timestamp_source, trusted_profile_sign
+
+    with transaction.atomic():
+        document = _ready(_locked(draft, user))
     if not user.is_identity_verified:
         raise NotAllowed(
-            _("Only a person whose identity is verified can sign with the trusted profile.")
+            _(
+                "Only a person whose identity is verified can sign with the SEKAP personal "
+                "signature."
+            )
         )
-    key, chain = platform_seal()
-    level = "B-T" if getattr(settings, "SIGNATURES_TSA_URL", "") else "B-B"
-    signed = trusted_profile_sign(
-        xml_bytes=document, user=user, key=key, cert_chain=chain, level=level
-    )
-    return _signed(draft, signed, SignatureMethod.TRUSTED_PROFILE, user)
+    level = "B-T" if timestamp_source() else "B-B"
+    try:
+        key, chain = platform_seal()
+        signed = trusted_profile_sign(
+            xml_bytes=document, user=user, key=key, cert_chain=chain, level=level
+        )
+    except SigningUnavailable as exc:
+        raise SealSigningFailed() from exc
+    except DomainError:
+        raise
+    except Exception as exc:  # the seal or its key unavailable: keep the draft, say so
+        logger.exception("Signing draft %s with the platform seal failed", draft.pk)
+        raise SealSigningFailed(str(SEAL_FAULT)) from exc
+    with transaction.atomic():
+        locked = _locked(draft, user)
+        if locked.document is None or bytes(locked.document) != document:
+            raise ChangedWhileSigning()
+        return _signed(locked, signed, SignatureMethod.TRUSTED_PROFILE, user)
 
 
 def _normalized(root: etree._Element) -> bytes:

@@ -9,4 +9,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        from sekap import site  # noqa: F401  (registers the SITE_URL system check)
+
         from . import signals  # noqa: F401

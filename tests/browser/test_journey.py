@@ -176,7 +176,7 @@ def test_citizen_journey(a11y_page, live_server, browser, live_trust, pipeline):
     preview = page.locator(".document-preview").inner_text()
     assert "Potwierdzenie zameldowania na pobyt stały." in preview and "02070803628" in preview
     page.follow(page.get_by_role("button", name="Dane są poprawne – przejdź do podpisu"))
-    page.follow(page.get_by_role("button", name="Podpisz profilem zaufanym"))
+    page.follow(page.get_by_role("button", name="Podpisz podpisem osobistym SEKAP"))
     assert page.locator("main h1").first.inner_text() == "Wyślij wniosek"
     page.follow(page.get_by_role("button", name="Wyślij do urzędu"))
 
