@@ -287,7 +287,14 @@ LOGGING = {
 
 # --- apps -----------------------------------------------------------------------------------
 DOCUMENTS_SUPPLEMENT_REMINDER_DAYS = env.int("DOCUMENTS_SUPPLEMENT_REMINDER_DAYS", default=3)
+# Malware scanning of uploads (sekap/antivirus.py): a Unix socket, or a host and port.
 CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
+CLAMD_HOST = env.str("CLAMD_HOST", default="")
+CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
+CLAMD_TIMEOUT = env.float("CLAMD_TIMEOUT", default=30.0)
+# /healthz/details answers only with "Authorization: Bearer <HEALTH_TOKEN>" (off when empty).
+HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
+HEALTH_MIN_FREE_BYTES = env.int("HEALTH_MIN_FREE_BYTES", default=1024**3)
 
 # The certificate authority asks office roles through this policy (certauth sits below offices).
 CERTAUTH_RA_POLICY = "offices.pki.OfficesRaPolicy"
@@ -305,3 +312,8 @@ AUDIT_TIMESTAMP_VERIFIER = "signatures.tsp.verify_token"
 # itself); set SIGNATURES_TSA_URL to use an external RFC 3161 TSA instead.
 SIGNATURES_TSA_URL = env.str("SIGNATURES_TSA_URL", default="")
 SIGNATURES_TSA_PROVIDER = "certauth.tsa.respond"
+# Validator limits against CPU amplification by anonymous callers (see signatures/work.py).
+SIGNATURES_MAX_SIGNATURES = env.int("SIGNATURES_MAX_SIGNATURES", default=6)
+SIGNATURES_MAX_REFERENCES = env.int("SIGNATURES_MAX_REFERENCES", default=12)
+SIGNATURES_MAX_CANONICAL_BYTES = env.int("SIGNATURES_MAX_CANONICAL_BYTES", default=64 * 1024 * 1024)
+SIGNATURES_MAX_CPU_SECONDS = env.float("SIGNATURES_MAX_CPU_SECONDS", default=10.0)

@@ -32,9 +32,10 @@ from signatures.constants import (
     XPATH_NOT_SIGNATURE,
 )
 from signatures.report import Indication, SubIndication
+from signatures.work import WorkBudget
 from signatures.xmlsafe import ParsedDocument
 
-MAX_REFERENCES = 30
+MAX_REFERENCES = 12
 MAX_TRANSFORMS = 4
 
 _DS = f"{{{DS}}}"
@@ -149,7 +150,7 @@ def _inclusive_prefixes(method_el: etree._Element) -> list[str] | None:
     return prefixes
 
 
-def parse_signature(sig: etree._Element) -> SignatureParts:
+def parse_signature(sig: etree._Element, *, max_references: int = MAX_REFERENCES) -> SignatureParts:
     """Format checks of one ds:Signature (FC building block, XMLDSig part)."""
     children = _element_children(sig)
     tags = [c.tag for c in children]
@@ -186,8 +187,8 @@ def parse_signature(sig: etree._Element) -> SignatureParts:
         raise format_failure("dsig.algorithm", "SignatureMethod parameters are not allowed.")
     if not ref_els or any(r.tag != _DS + "Reference" for r in ref_els):
         raise format_failure("dsig.structure", "SignedInfo must contain only References.")
-    if len(ref_els) > MAX_REFERENCES:
-        raise format_failure("dsig.limits", f"More than {MAX_REFERENCES} references.")
+    if len(ref_els) > max_references:
+        raise format_failure("dsig.limits", f"More than {max_references} references.")
     key_type, hash_name = SIGNATURE_METHODS[sig_method]
     refs = [_parse_reference(r) for r in ref_els]
     value = b64decode_strict(sv_el.text, "SignatureValue")
@@ -419,11 +420,16 @@ def verify_references(
     doc: ParsedDocument,
     *,
     detached_documents: dict[str, bytes] | None = None,
+    work: WorkBudget | None = None,
+    document_size: int = 0,
 ) -> list[VerifiedReference]:
     """Dereference and digest every Reference; raise on the first failure.
 
-    Returns, per reference, the element whose canonical form was digested.
+    Returns, per reference, the element whose canonical form was digested. With ``work``, each
+    distinct canonicalisation runs once per validation and is charged against its budget
+    (``document_size`` is reserved before a whole-document one runs).
     """
+    work = work or WorkBudget()
     results = []
     for ref in parts.references:
         target: etree._Element | None
@@ -496,12 +502,24 @@ def verify_references(
             exclude = _signatures_within(target)
         method = ref.c14n or C14N_10
         node = doc.tree if ref.uri == "" else target
-        data = canonicalize(
+
+        def run(node=node, method=method, ref=ref, exclude=exclude) -> bytes:
+            return canonicalize(
+                node,
+                method,
+                inclusive_prefixes=ref.inclusive_prefixes,
+                exclude=exclude,
+                comments_allowed=False,
+            )
+
+        data = work.canonical(
             node,
             method,
             inclusive_prefixes=ref.inclusive_prefixes,
             exclude=exclude,
             comments_allowed=False,
+            expected_size=document_size if whole else 0,
+            run=run,
         )
         if not hmac.compare_digest(digest(ref.digest_name, data), ref.digest_value):
             what = (

@@ -133,6 +133,12 @@ def validation_policy(**overrides: object) -> ValidationPolicy:
         extra_certificates=extra_certificates(),
         trusted_profile_sealers=trusted_profile_seals(),
         limits=ParseLimits(max_bytes=max_document_bytes()),
+        max_signatures=int(getattr(settings, "SIGNATURES_MAX_SIGNATURES", 6)),
+        max_references=int(getattr(settings, "SIGNATURES_MAX_REFERENCES", 12)),
+        max_canonical_bytes=int(
+            getattr(settings, "SIGNATURES_MAX_CANONICAL_BYTES", 64 * 1024 * 1024)
+        ),
+        max_cpu_seconds=float(getattr(settings, "SIGNATURES_MAX_CPU_SECONDS", 10.0)),
     )
     return dataclasses.replace(policy, **overrides) if overrides else policy
 

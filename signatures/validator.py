@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -25,6 +26,8 @@ from signatures.constants import (
     DS,
     SIGNED_PROPERTIES_TYPE,
     STRONG_DIGESTS,
+    TRANSFORM_ENVELOPED,
+    TRANSFORM_XPATH,
     XADES,
 )
 from signatures.dsig import SignatureFailure, format_failure
@@ -40,11 +43,12 @@ from signatures.report import (
     iso,
     overall,
 )
+from signatures.work import WorkBudget, WorkBudgetExceeded
 from signatures.xmlsafe import ParsedDocument, ParseLimits, XmlRejected, parse_untrusted
 
 logger = logging.getLogger(__name__)
 
-MAX_SIGNATURES = 10
+MAX_SIGNATURES = 6
 MAX_CERTIFICATES = 20
 MAX_TIMESTAMPS = 5
 _DS = f"{{{DS}}}"
@@ -64,6 +68,11 @@ class ValidationPolicy:
     trusted_profile_sealers: frozenset[str] = frozenset()  # SHA-256 hex of platform seal certs
     validation_time: datetime | None = None
     limits: ParseLimits = field(default_factory=ParseLimits)
+    max_signatures: int = MAX_SIGNATURES
+    max_references: int = dsig.MAX_REFERENCES
+    # Work budget per document: canonicalised bytes and CPU seconds of the validating thread.
+    max_canonical_bytes: int = 64 * 1024 * 1024
+    max_cpu_seconds: float = 10.0
 
 
 @dataclass
@@ -127,13 +136,24 @@ def validate_document(
         policy=policy.name,
         document_sha256=digest,
     )
+    work = WorkBudget(
+        max_bytes=policy.max_canonical_bytes,
+        max_cpu_seconds=policy.max_cpu_seconds,
+        _started=time.thread_time(),
+    )
     try:
         doc = parse_untrusted(data, limits=policy.limits)
     except XmlRejected as exc:
         report.errors.append(Message(exc.code, exc.message))
         return report
     try:
-        _validate_signatures(doc, report, policy, env, now, detached_documents)
+        _validate_signatures(doc, report, policy, env, now, detached_documents, work, len(data))
+    except WorkBudgetExceeded as exc:
+        report.signatures = []
+        report.signed_content, report.signed_data = [], []
+        report.errors.append(Message(exc.code, exc.message))
+        report.indication, report.sub_indication = exc.indication, exc.sub_indication
+        return report
     except Exception as exc:
         logger.exception("Unexpected validator error")
         report.signatures = []
@@ -146,11 +166,16 @@ def validate_document(
     return report
 
 
-def _validate_signatures(doc, report, policy, env, now, detached_documents) -> None:
+def _validate_signatures(
+    doc, report, policy, env, now, detached_documents, work: WorkBudget, size: int
+) -> None:
     signatures = list(doc.root.iter(_DS + "Signature"))
-    if len(signatures) > MAX_SIGNATURES:
-        report.errors.append(Message("dsig.limits", f"More than {MAX_SIGNATURES} signatures."))
+    if len(signatures) > policy.max_signatures:
+        report.errors.append(
+            Message("dsig.limits", f"More than {policy.max_signatures} signatures.")
+        )
         return
+    _check_work_bound(doc, signatures, work, size)
     duplicates = doc.duplicate_ids()
     if duplicates:
         report.errors.append(
@@ -165,7 +190,8 @@ def _validate_signatures(doc, report, policy, env, now, detached_documents) -> N
                 raise format_failure(
                     "xml.duplicate_id", "The document has duplicate ID values (wrapping defence)."
                 )
-            content = _validate_one(sig, doc, sr, policy, env, now, detached_documents)
+            work.check_cpu()
+            content = _validate_one(sig, doc, sr, policy, env, now, detached_documents, work, size)
             sr.indication, sr.sub_indication = Indication.TOTAL_PASSED, None
             report.signed_content.extend(v.target for v in content if v.target is not None)
             report.signed_data.extend(v.octets for v in content)
@@ -174,6 +200,8 @@ def _validate_signatures(doc, report, policy, env, now, detached_documents) -> N
             sr.error(exc.code, exc.message)
         except _Verdict as verdict:
             sr.indication, sr.sub_indication = verdict.indication, verdict.sub_indication
+        except WorkBudgetExceeded:
+            raise  # ends the whole validation (validate_document reports it)
         except Exception as exc:
             logger.exception("Unexpected error validating a signature")
             sr.indication, sr.sub_indication = (
@@ -210,9 +238,11 @@ def _validate_one(
     env: pkix.PkixEnvironment,
     now: datetime,
     detached_documents: dict[str, bytes] | None,
+    work: WorkBudget,
+    size: int,
 ) -> list[dsig.VerifiedReference]:
     # --- FC ------------------------------------------------------------------------------------
-    parts = dsig.parse_signature(sig)
+    parts = dsig.parse_signature(sig, max_references=policy.max_references)
     sr.signature_method = parts.signature_method
     sr.signature_format = "XAdES"
     q = xades.locate(parts)
@@ -288,7 +318,10 @@ def _validate_one(
         )
     sr.signed_by = xades.signer_info(signing_cert)  # cached; never mutated
     # --- CV ------------------------------------------------------------------------------------
-    verified = dsig.verify_references(parts, doc, detached_documents=detached_documents)
+    verified = dsig.verify_references(
+        parts, doc, detached_documents=detached_documents, work=work, document_size=size
+    )
+    work.check_cpu()
     octets = dsig.signed_info_octets(parts)
     dsig.verify_signature_value(parts, pkix.public_key(signing_cert), octets)
     sp_verified = [
@@ -432,6 +465,7 @@ def _validate_one(
             )
     sr.best_signature_time = iso(best)
     # --- XCV -----------------------------------------------------------------------------------
+    work.check_cpu()
     check = pkix.check_certificate(signing_cert, pool=pool, anchors=anchors, moment=now, env=env)
     if (
         check.status in ("no_revinfo", "expired")
@@ -463,6 +497,39 @@ def _validate_one(
         sr.certificates.append(_cert_info(signing_cert, "SIGNING"))
     _judge(check, sr, signing_cert, claimed, best, bool(ts_times))
     return [v for v in verified if v.type != SIGNED_PROPERTIES_TYPE]
+
+
+def _check_work_bound(
+    doc: ParsedDocument, signatures: list[etree._Element], work: WorkBudget, size: int
+) -> None:
+    """Refuse, before any canonicalisation, a document whose whole-document references alone
+    would pass the work budget: distinct whole-document canonicalisations x document size.
+
+    Counts what :class:`~signatures.work.WorkBudget` would memoise: the same C14N method and
+    transforms share one run, except that an enveloped transform excludes its own signature.
+    Runs on the raw elements (no format checks yet), so it may over-count a malformed signature,
+    which is refused anyway.
+    """
+    root_ids = {value for value, els in doc.ids.items() if els == [doc.root]}
+    keys: set[tuple] = set()
+    for sig in signatures:
+        signed_info = sig.find(_DS + "SignedInfo")
+        if signed_info is None:
+            continue
+        for ref in signed_info.iterchildren(_DS + "Reference"):
+            uri = ref.get("URI")
+            if uri != "" and dsig.same_document_id(uri or "") not in root_ids:
+                continue
+            algorithms = tuple(
+                t.get("Algorithm") or "" for t in ref.iterfind(f"{_DS}Transforms/{_DS}Transform")
+            )
+            prefixes = tuple(
+                el.get("PrefixList") or ""
+                for el in ref.iter("{http://www.w3.org/2001/10/xml-exc-c14n#}InclusiveNamespaces")
+            )
+            enveloped_only = TRANSFORM_ENVELOPED in algorithms and TRANSFORM_XPATH not in algorithms
+            keys.add((uri == "", algorithms, prefixes, id(sig) if enveloped_only else None))
+    work.reserve(len(keys) * size)
 
 
 def _path_infos(check: pkix.CertCheck) -> list[CertificateInfo]:
