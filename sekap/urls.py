@@ -4,13 +4,14 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .health import healthz
+from .health import healthz, healthz_details
 
 admin.site.site_header = "SEKAP"
 admin.site.site_title = "SEKAP"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("healthz/details", healthz_details, name="healthz-details"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

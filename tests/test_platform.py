@@ -12,32 +12,91 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.django_db
 
 
-def test_healthz_reports_each_check(client, settings, request):
+TOKEN = "monitoring-token-0123456789"
+
+
+def test_anonymous_healthz_is_cheap_and_reveals_nothing(client, monkeypatch):
+    from sekap import health
+
+    def must_not_run() -> str:
+        raise AssertionError("anonymous /healthz must not touch the broker or the workers")
+
+    monkeypatch.setattr(health, "_broker", must_not_run)
+    monkeypatch.setattr(health, "_worker", must_not_run)
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_anonymous_healthz_says_fail_without_details(client, monkeypatch):
+    from sekap import health
+
+    def broken() -> str:
+        raise ConnectionError("database at 10.0.0.5 refused")
+
+    monkeypatch.setattr(health, "_database", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "fail"}
+
+
+def test_healthz_details_needs_the_token(client, settings):
+    settings.HEALTH_TOKEN = ""
+    assert client.get("/healthz/details").status_code == 404
+    settings.HEALTH_TOKEN = TOKEN
+    assert client.get("/healthz/details").status_code == 403
+    wrong = client.get("/healthz/details", HTTP_AUTHORIZATION="Bearer " + TOKEN[:-1] + "x")
+    assert wrong.status_code == 403 and "checks" not in wrong.json()
+    assert client.get("/healthz/details", HTTP_AUTHORIZATION=TOKEN).status_code == 403
+
+
+def test_healthz_details_reports_each_check(client, settings, request):
     if settings.REDIS_URL:
         request.getfixturevalue("celery_worker_process")  # the worker check needs a worker
-    response = client.get("/healthz")
+    settings.HEALTH_TOKEN = TOKEN
+    settings.HEALTH_MIN_FREE_BYTES = 1
+    response = client.get("/healthz/details", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
     body = response.json()
     assert response.status_code == 200, body
     assert body["status"] == "ok"
-    expected = {"database", "cache", "broker"} | ({"worker"} if settings.REDIS_URL else set())
+    expected = {"database", "cache", "broker", "disk", "clamav"}
+    expected |= {"worker"} if settings.REDIS_URL else set()
     assert set(body["checks"]) == expected
     assert all(check["ok"] for check in body["checks"].values())
+    if not (settings.CLAMD_SOCKET or settings.CLAMD_HOST):
+        assert body["checks"]["clamav"]["detail"] == (
+            "ClamAV is not configured (CLAMD_SOCKET/CLAMD_HOST unset): uploads are not scanned."
+        )
 
 
-def test_healthz_answers_503_when_a_check_fails(client, monkeypatch):
+def test_healthz_details_answers_503_when_a_check_fails(client, settings, monkeypatch):
     from sekap import health
 
     def broken_cache() -> None:
         raise ConnectionError("cache down")
 
     monkeypatch.setattr(health, "_cache", broken_cache)
-    response = client.get("/healthz")
+    settings.HEALTH_TOKEN = TOKEN
+    settings.HEALTH_MIN_FREE_BYTES = 1
+    response = client.get("/healthz/details", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
     assert response.status_code == 503
     assert response.json()["checks"]["cache"] == {
         "ok": False,
         "error": "ConnectionError: cache down",
         "ms": response.json()["checks"]["cache"]["ms"],
     }
+
+
+def test_healthz_details_reports_low_disk_and_clamav_down(client, settings):
+    settings.HEALTH_TOKEN = TOKEN
+    settings.HEALTH_MIN_FREE_BYTES = 10**18
+    settings.CLAMD_SOCKET = "/nonexistent/clamd.sock"
+    settings.CLAMD_HOST = ""
+    response = client.get("/healthz/details", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    checks = response.json()["checks"]
+    assert response.status_code == 503
+    assert checks["disk"]["ok"] is False and "below 1000000000000000000" in checks["disk"]["error"]
+    assert checks["clamav"]["ok"] is False
 
 
 def test_offices_api_lists_filters_and_paginates(client):

@@ -14,6 +14,7 @@ def test_worker_runs_a_task_against_the_test_database(celery_worker_process):
     assert result.get(timeout=30) == {"ok": True}
 
 
-def test_health_reports_the_worker(celery_worker_process, client):
-    body = client.get("/healthz").json()
+def test_health_reports_the_worker(celery_worker_process, client, settings):
+    settings.HEALTH_TOKEN = "monitoring-token"
+    body = client.get("/healthz/details", HTTP_AUTHORIZATION="Bearer monitoring-token").json()
     assert body["checks"]["worker"]["ok"] is True
