@@ -40,6 +40,8 @@ def _test_settings(settings, tmp_path) -> None:
     }
     # A deliberately slow password hash has no place in tests (the live setting is unchanged).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Rate-limit counters live in the shared cache: give each test its own namespace.
+    settings.RATELIMIT_CACHE_PREFIX = f"rl-{uuid.uuid4().hex}:"
 
 
 @pytest.fixture(autouse=True)

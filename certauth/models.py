@@ -281,6 +281,9 @@ class TimestampRecord(models.Model):
     hash_algorithm = models.CharField(max_length=16)
     imprint_hex = models.CharField(max_length=128)
     policy = models.CharField(max_length=200)
+    # The TSA's own log (not the audit chain): what was asked, and by whom.
+    request_sha256 = models.CharField(max_length=64, blank=True, default="")
+    requester_ip = models.GenericIPAddressField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.serial_hex

@@ -14,10 +14,7 @@ import secrets
 
 from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
-from django.db import transaction
 from django.utils import timezone
-
-from sekap import audit
 
 from . import der, keys
 from .conf import setting, tsa_policy_oid
@@ -45,8 +42,14 @@ def _accuracy_seconds() -> int:
     return int(setting("CERTAUTH_TSA_ACCURACY_SECONDS", 1))
 
 
-def respond(data: bytes) -> bytes:
-    """Answer one DER TimeStampReq with a DER TimeStampResp; never raises."""
+def respond(data: bytes, *, requester_ip: str | None = None) -> bytes:
+    """Answer one DER TimeStampReq with a DER TimeStampResp; never raises.
+
+    Each granted token is logged in :class:`~certauth.models.TimestampRecord` (serial, time,
+    SHA-256 of the request, requester IP), not in the audit chain: an anonymous, rate-limited
+    service must not take the chain's lock or grow it.
+    """
+    request_sha256 = hashlib.sha256(data).hexdigest() if isinstance(data, bytes) else ""
     try:
         if len(data) > MAX_REQUEST:
             return _rejection("bad_data_format", "request too large")
@@ -72,7 +75,14 @@ def respond(data: bytes) -> bytes:
             return _rejection("unaccepted_policy", "policy not supported")
         if extensions:
             return _rejection("unaccepted_extension", "extensions not supported")
-        return _grant(algorithm=algorithm, digest=digest, nonce=nonce, cert_req=cert_req)
+        return _grant(
+            algorithm=algorithm,
+            digest=digest,
+            nonce=nonce,
+            cert_req=cert_req,
+            request_sha256=request_sha256,
+            requester_ip=requester_ip,
+        )
     except Exception:
         logger.exception("TSA failure")
         return _rejection("system_failure", "internal error")
@@ -123,7 +133,15 @@ def _tsa_identity():
     return service
 
 
-def _grant(*, algorithm: str, digest: bytes, nonce: int | None, cert_req: bool) -> bytes:
+def _grant(
+    *,
+    algorithm: str,
+    digest: bytes,
+    nonce: int | None,
+    cert_req: bool,
+    request_sha256: str = "",
+    requester_ip: str | None = None,
+) -> bytes:
     service = _tsa_identity()
     signer = keys.load_signer(service.key_ref)
     cert_der = bytes(service.certificate.der)
@@ -206,25 +224,34 @@ def _grant(*, algorithm: str, digest: bytes, nonce: int | None, cert_req: bool) 
     if cert_req:
         signed_data["certificates"] = [cert]
     token = cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(signed_data)})
-    with transaction.atomic():
-        _log(serial=serial, gen_time=gen_time, algorithm=algorithm, digest=digest)
+    _log(
+        serial=serial,
+        gen_time=gen_time,
+        algorithm=algorithm,
+        digest=digest,
+        request_sha256=request_sha256,
+        requester_ip=requester_ip,
+    )
     return tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token}).dump()
 
 
-def _log(*, serial: int, gen_time: dt.datetime, algorithm: str, digest: bytes):
+def _log(
+    *,
+    serial: int,
+    gen_time: dt.datetime,
+    algorithm: str,
+    digest: bytes,
+    request_sha256: str,
+    requester_ip: str | None,
+):
     from .models import TimestampRecord
 
-    record = TimestampRecord.objects.create(
+    return TimestampRecord.objects.create(
         serial_hex=format(serial, "x"),
         gen_time=gen_time,
         hash_algorithm=algorithm,
         imprint_hex=digest.hex(),
         policy=tsa_policy_oid(),
+        request_sha256=request_sha256,
+        requester_ip=requester_ip,
     )
-    audit.record(
-        actor=None,
-        action="certauth.timestamp_issued",
-        target=record,
-        after={"serial": record.serial_hex, "imprint": record.imprint_hex, "alg": algorithm},
-    )
-    return record

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from sekap.ratelimits import limit
+
 from . import ocsp, tsa
 from .selectors import ca_by_slug, latest_crl
 
@@ -35,6 +37,7 @@ def crl(request: HttpRequest, slug: str, delta: bool = False) -> HttpResponse:
 
 
 @csrf_exempt
+@limit("ocsp", methods=("GET", "POST"))
 def ocsp_endpoint(request: HttpRequest, encoded: str = "") -> HttpResponse:
     body = request.body if request.method == "POST" else b""
     status, data = ocsp.handle(
@@ -46,6 +49,7 @@ def ocsp_endpoint(request: HttpRequest, encoded: str = "") -> HttpResponse:
 
 
 @csrf_exempt
+@limit("tsa")
 def tsa_endpoint(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "POST"})
@@ -56,4 +60,5 @@ def tsa_endpoint(request: HttpRequest) -> HttpResponse:
             status=415,
             content_type="text/plain",
         )
-    return HttpResponse(tsa.respond(request.body), content_type=tsa.CONTENT_TYPE)
+    reply = tsa.respond(request.body, requester_ip=request.META.get("REMOTE_ADDR") or None)
+    return HttpResponse(reply, content_type=tsa.CONTENT_TYPE)

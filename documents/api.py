@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 
 from offices.models import Office, Service
 from sekap.accounts.selectors import companies_represented_by
+from sekap.ratelimits import ScopedThrottle
 
 from . import selectors, services
 from .errors import NotRepresentative
@@ -162,6 +163,8 @@ class SubmissionListCreate(APIView):
     """File an already signed XML document with an office service; list your submissions."""
 
     permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "submission_api"  # per token (or per user for a session)
     parser_classes = [XmlBodyParser, TextXmlBodyParser, MultiPartParser, FormParser]
 
     @extend_schema(

@@ -1,15 +1,21 @@
 from django.urls import path
 
+from sekap.ratelimits import limit
+
 from .views import accounts, applications, backoffice, catalogue, common, matters
 
 urlpatterns = [
     path("", common.home, name="home"),
     path("deklaracja-dostepnosci/", common.accessibility_statement, name="accessibility"),
     # accounts
-    path("konto/rejestracja/", accounts.register, name="portal_register"),
+    path("konto/rejestracja/", limit("register")(accounts.register), name="portal_register"),
     path("konto/rejestracja/wyslano/", accounts.register_sent, name="portal_register_sent"),
     path("konto/potwierdz/<str:token>/", accounts.confirm, name="portal_confirm"),
-    path("konto/haslo/", accounts.PasswordResetView.as_view(), name="portal_password_reset"),
+    path(
+        "konto/haslo/",
+        limit("password_reset")(accounts.PasswordResetView.as_view()),
+        name="portal_password_reset",
+    ),
     path(
         "konto/haslo/wyslano/",
         accounts.PasswordResetDoneView.as_view(),

@@ -266,7 +266,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "EXCEPTION_HANDLER": "sekap.api.problem_exception_handler",
+    # Client IPs come from REMOTE_ADDR, set from X-Forwarded-For by sekap.proxy only when the
+    # request came through a trusted proxy: DRF must not read the header itself.
+    "NUM_PROXIES": 0,
 }
+
+# --- rate limits (sekap/ratelimits.py): {"group": "N/s|m|h|d"}; override per group ------------
+SEKAP_RATE_LIMITS = env.dict("SEKAP_RATE_LIMITS", default={})
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_CACHE_PREFIX = "rl:"
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 SPECTACULAR_SETTINGS = {
     "TITLE": "SEKAP API",
     "DESCRIPTION": "Public and business API of the SEKAP e-government platform.",

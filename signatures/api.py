@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from sekap.api import problem_response
+from sekap.ratelimits import ScopedThrottle
 from signatures import services
 
 NOT_XML_CODES = {"xml.syntax", "xml.empty", "xml.type"}
@@ -33,6 +34,8 @@ class TextXmlParser(RawXmlParser):
 class ValidateView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "signature_validation"
     parser_classes = [MultiPartParser, XmlOnlyParser, TextXmlParser, RawXmlParser]
 
     @extend_schema(

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
+from sekap.ratelimits import limit
 from signatures import services
 
 EXPLANATIONS = {
@@ -57,6 +58,7 @@ class VerifyForm(forms.Form):
         return upload
 
 
+@limit("verify_page")
 def verify_document(request: HttpRequest) -> HttpResponse:
     report = None
     form = VerifyForm()

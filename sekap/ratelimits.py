@@ -1,0 +1,115 @@
+"""Rate limits where anonymous or cheap requests cost the platform.
+
+One table of rates, ``SEKAP_RATE_LIMITS`` (``{"group": "N/period"}``), read on every request,
+counted in the configured cache (Redis in production, local memory in the embedded default):
+
+* views: :func:`limit` (django-ratelimit's counter, ``get_usage``) answers 429 with a translated
+  page and ``Retry-After`` instead of calling the view;
+* the API: :class:`ScopedThrottle` (a DRF throttle) answers 429 problem details with
+  ``Retry-After``; anonymous callers are counted per IP address, token callers per token.
+
+The client IP is ``REMOTE_ADDR``: ``sekap.proxy.TrustedProxyMiddleware`` puts the real client
+there only for requests that come through a configured proxy, so a forged ``X-Forwarded-For``
+cannot buy a fresh allowance. ``RATELIMIT_CACHE_PREFIX`` namespaces both kinds of counters.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django_ratelimit.core import get_usage
+from rest_framework.throttling import SimpleRateThrottle
+
+DEFAULT_RATES = {
+    "signature_validation": "30/m",
+    "verify_page": "20/m",
+    "tsa": "120/m",
+    "ocsp": "600/m",
+    "register": "10/h",
+    "password_reset": "10/h",
+    "login": "30/m",
+    "submission_api": "60/m",
+}
+
+
+def rate(group: str) -> str | None:
+    """The configured rate of ``group``; None switches the limit off."""
+    rates = {**DEFAULT_RATES, **getattr(settings, "SEKAP_RATE_LIMITS", {})}
+    return rates.get(group)
+
+
+def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
+    response = render(
+        request,
+        "429.html",
+        {"retry_after_minutes": max(1, math.ceil(retry_after / 60))},
+        status=429,
+    )
+    response["Retry-After"] = str(max(1, retry_after))
+    return response
+
+
+def _client_ip(group: str, request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def limit(group: str, *, methods: tuple[str, ...] = ("POST",)) -> Callable:
+    """Decorate a view: more than the group's rate per client IP gets a 429 page."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            configured = rate(group)
+            if configured and request.method in methods:
+                usage = get_usage(
+                    request,
+                    group=f"sekap.{group}",
+                    key=_client_ip,
+                    rate=configured,
+                    method=list(methods),
+                    increment=True,
+                )
+                if usage is not None and usage["should_limit"]:
+                    return too_many_requests(request, int(usage["time_left"]))
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+class ScopedThrottle(SimpleRateThrottle):
+    """DRF throttle for a view's ``throttle_scope``; the rate comes from ``SEKAP_RATE_LIMITS``
+    at request time (DRF's own ``THROTTLE_RATES`` is read once at import)."""
+
+    cache = cache
+
+    def __init__(self) -> None:  # the rate depends on the view: see allow_request
+        self.rate = None
+
+    def allow_request(self, request, view) -> bool:
+        self.scope = getattr(view, "throttle_scope", None)
+        if not self.scope or not getattr(settings, "RATELIMIT_ENABLE", True):
+            return True
+        self.rate = rate(self.scope)
+        if not self.rate:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request, view) -> str:
+        token = getattr(request, "auth", None)
+        if token is not None and getattr(token, "pk", None) is not None:
+            ident = f"token-{token.pk}"
+        elif request.user and request.user.is_authenticated:
+            ident = f"user-{request.user.pk}"
+        else:
+            ident = f"ip-{request.META.get('REMOTE_ADDR', '') or 'unknown'}"
+        prefix = getattr(settings, "RATELIMIT_CACHE_PREFIX", "rl:")
+        return f"{prefix}throttle:{self.scope}:{ident}"

@@ -1,0 +1,154 @@
+"""Rate limits (issue 10, item 4): the request past the limit gets 429 with Retry-After, per
+client IP for anonymous endpoints and per token for the submission API."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from asn1crypto import tsp as asn1_tsp
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from certauth.models import TimestampRecord
+from certauth.tests.fixtures import ca, pki_dir  # noqa: F401
+from sekap.accounts.tests.factories import UserFactory
+from sekap.audit.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def limits(settings):
+    def set_limit(group: str, rate: str = "2/m") -> None:
+        settings.SEKAP_RATE_LIMITS = {group: rate}
+
+    return set_limit
+
+
+def _retry_after(response) -> int:
+    value = int(response["Retry-After"])
+    assert 1 <= value <= 60
+    return value
+
+
+def _exhaust_then_refused(send, allowed: int = 2):
+    for _ in range(allowed):
+        assert send().status_code != 429
+    refused = send()
+    assert refused.status_code == 429
+    _retry_after(refused)
+    return refused
+
+
+def test_signature_validation_api(client, limits):
+    limits("signature_validation")
+    refused = _exhaust_then_refused(
+        lambda: client.post("/api/v1/signatures/validate", b"<a/>", content_type="application/xml")
+    )
+    body = refused.json()
+    assert body["status"] == 429 and body["code"] == "throttled"
+    # Another client (another IP) still has its allowance.
+    other = client.post(
+        "/api/v1/signatures/validate",
+        b"<a/>",
+        content_type="application/xml",
+        REMOTE_ADDR="192.0.2.99",
+    )
+    assert other.status_code == 200
+
+
+def test_verify_page_answers_a_translated_429_page(client, limits, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    limits("verify_page")
+    refused = _exhaust_then_refused(lambda: client.post("/weryfikacja/", {}))
+    page = refused.content.decode()
+    assert "Too many requests" in page
+    assert "Please try again in 1 minute." in page
+    assert client.get("/weryfikacja/").status_code == 200  # reading the page is not limited
+
+
+def test_verify_page_429_is_polish_by_default(client, limits):
+    limits("verify_page", "1/m")
+    client.post("/weryfikacja/", {})
+    refused = client.post("/weryfikacja/", {})
+    assert refused.status_code == 429
+    assert "Zbyt wiele żądań" in refused.content.decode()
+
+
+def _tsq() -> bytes:
+    return asn1_tsp.TimeStampReq(
+        {
+            "version": "v1",
+            "message_imprint": {
+                "hash_algorithm": {"algorithm": "sha256"},
+                "hashed_message": b"\x05" * 32,
+            },
+            "cert_req": False,
+        }
+    ).dump()
+
+
+def test_tsa_is_limited_and_logs_outside_the_audit_chain(client, limits, ca):  # noqa: F811
+    limits("tsa")
+    audit_before = AuditEntry.objects.count()
+    query = _tsq()
+
+    def send():
+        return client.post(
+            "/pki/tsa",
+            query,
+            content_type="application/timestamp-query",
+            REMOTE_ADDR="198.51.100.7",
+        )
+
+    _exhaust_then_refused(send)
+    records = list(TimestampRecord.objects.order_by("pk"))
+    assert len(records) == 2  # the refused request got no token
+    assert {(r.requester_ip, r.request_sha256) for r in records} == {
+        ("198.51.100.7", hashlib.sha256(query).hexdigest())
+    }
+    assert AuditEntry.objects.count() == audit_before  # no audit row, no chain lock
+
+
+def test_ocsp_is_limited(client, limits):
+    limits("ocsp")
+    _exhaust_then_refused(lambda: client.get("/pki/ocsp/MAo="))
+
+
+def test_registration_is_limited(client, limits):
+    limits("register")
+    _exhaust_then_refused(lambda: client.post("/konto/rejestracja/", {"email": "x"}))
+    assert client.get("/konto/rejestracja/").status_code == 200
+
+
+def test_password_reset_is_limited(client, limits):
+    limits("password_reset")
+    _exhaust_then_refused(lambda: client.post("/konto/haslo/", {"email": "someone@example.test"}))
+
+
+def test_login_is_limited_beside_axes(client, limits):
+    limits("login")
+    _exhaust_then_refused(
+        lambda: client.post(
+            "/konto/logowanie/", {"username": f"nobody{id(object())}@x.test", "password": "x"}
+        )
+    )
+
+
+def test_submission_api_is_limited_per_token(limits):
+    limits("submission_api")
+    first, second = APIClient(), APIClient()
+    for api in (first, second):
+        token = Token.objects.create(user=UserFactory())
+        api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    refused = _exhaust_then_refused(lambda: first.get("/api/v1/submissions/"))
+    assert refused.json()["code"] == "throttled"
+    # The same IP with another token is counted separately.
+    assert second.get("/api/v1/submissions/").status_code == 200
+
+
+def test_limit_off_when_rate_is_none(client, settings):
+    settings.SEKAP_RATE_LIMITS = {"register": None}
+    for _ in range(15):
+        assert client.post("/konto/rejestracja/", {"email": "x"}).status_code != 429
