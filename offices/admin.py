@@ -7,13 +7,18 @@ Every save and delete goes through ``offices.services`` so it is audited.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from sekap.accounts.models import User, UserKind
 
 from . import services
-from .models import DayOff, Department, Deputy, Office, Service, StaffMembership
+from .identity import identity_unchanged, office_identity_change, office_identity_current
+from .models import DayOff, Department, Deputy, Office, OfficeIdentity, Service, StaffMembership
 from .selectors import offices_managed_by, user_manages_office
 
 
@@ -92,13 +97,46 @@ class DepartmentInline(admin.TabularInline):
         return False
 
 
+class IdentityInline(admin.TabularInline):
+    """The versions of the office's name and address, newest first (read-only history)."""
+
+    model = OfficeIdentity
+    fk_name = "office"
+    extra = 0
+    fields = ("valid_from", "official_name", "organ_name", "name_verified", "contact_verified")
+    readonly_fields = fields
+    ordering = ("-valid_from",)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Office)
 class OfficeAdmin(AuditedAdmin):
     office_path = "pk"
     list_display = ("name", "terc", "kind", "seat", "esp_address")
     list_filter = ("kind",)
     search_fields = ("name", "terc", "seat", "search_text")
-    inlines = [DepartmentInline]
+    readonly_fields = ("name_and_address",)
+    inlines = [IdentityInline, DepartmentInline]
+
+    @admin.display(description=_("name and address"))
+    def name_and_address(self, obj: Office) -> str:
+        if obj.pk is None:
+            return "–"
+        url = reverse("admin:offices_officeidentity_add") + f"?office={obj.pk}"
+        return format_html(
+            '{} <a href="{}">{}</a>',
+            obj.name,
+            url,
+            _("Change the name, organ or address (makes a new version)"),
+        )
 
     def get_queryset(self, request):
         queryset = admin.ModelAdmin.get_queryset(self, request)
@@ -152,3 +190,72 @@ class ServiceAdmin(AuditedAdmin):
     list_filter = ("deadline_rule", "fee_kind", "is_active", "category")
     search_fields = ("title", "office__name", "search_text")
     list_select_related = ("office", "department")
+
+
+class IdentityForm(forms.ModelForm):
+    class Meta:
+        model = OfficeIdentity
+        fields = [
+            "office",
+            "official_name",
+            "organ_name",
+            "name_verified",
+            "street",
+            "postal_code",
+            "city",
+            "phone",
+            "email",
+            "opening_hours",
+            "contact_verified",
+            "source",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        office = data.get("office")
+        proposed = OfficeIdentity(**{f: data.get(f) for f in OfficeIdentity.CONTENT_FIELDS})
+        if office is not None and identity_unchanged(office=office, version=proposed):
+            raise forms.ValidationError(
+                _("Nothing changed compared with the version in force."), code="unchanged"
+            )
+        return data
+
+
+@admin.register(OfficeIdentity)
+class OfficeIdentityAdmin(AuditedAdmin):
+    """A change of name or address is a new version; versions in force before stay as they
+    were (receipts and letters sealed under them keep naming the office that way)."""
+
+    form = IdentityForm
+    list_display = (
+        "official_name",
+        "organ_name",
+        "office",
+        "valid_from",
+        "name_verified",
+        "contact_verified",
+        "created_by",
+    )
+    list_filter = ("name_verified", "contact_verified")
+    search_fields = ("official_name", "organ_name", "office__terc", "office__name")
+    list_select_related = ("office", "created_by")
+    date_hierarchy = "valid_from"
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and self.has_module_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_changeform_initial_data(self, request) -> dict:
+        initial = super().get_changeform_initial_data(request)
+        office_id = request.GET.get("office", "")
+        if not office_id.isdigit():
+            return initial
+        office = self._managed(request).filter(pk=office_id).first()
+        if office is not None:
+            initial.update(office_identity_current(office).content(), office=office.pk)
+        return initial
+
+    def save_model(self, request, obj, form, change) -> None:
+        office_identity_change(actor=request.user, office=obj.office, version=obj)

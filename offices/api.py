@@ -11,12 +11,33 @@ from rest_framework.exceptions import PermissionDenied
 from forms_platform.selectors import current_version_numbers
 
 from . import services
-from .models import Department, Office, OfficeKind, Service, StaffMembership
+from .models import Department, Office, OfficeIdentity, OfficeKind, Service, StaffMembership
 from .selectors import offices_search, services_search, user_manages_office
 
 
-class OfficeSerializer(serializers.ModelSerializer):
+class OfficeIdentitySerializer(serializers.ModelSerializer):
     postal_address = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = OfficeIdentity
+        fields = [
+            "official_name",
+            "organ_name",
+            "name_verified",
+            "street",
+            "postal_code",
+            "city",
+            "postal_address",
+            "phone",
+            "email",
+            "opening_hours",
+            "contact_verified",
+            "valid_from",
+        ]
+
+
+class OfficeSerializer(serializers.ModelSerializer):
+    identity = OfficeIdentitySerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Office
@@ -28,9 +49,7 @@ class OfficeSerializer(serializers.ModelSerializer):
             "gmina_type",
             "powiat",
             "seat",
-            "postal_address",
-            "phone",
-            "email",
+            "identity",
             "esp_address",
             "ade_address",
         ]
@@ -57,7 +76,7 @@ class OfficeList(generics.ListAPIView):
 class OfficeDetail(generics.RetrieveAPIView):
     serializer_class = OfficeSerializer
     permission_classes = [permissions.AllowAny]
-    queryset = Office.objects.all()
+    queryset = Office.objects.select_related("identity")
     lookup_field = "terc"
 
 

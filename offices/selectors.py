@@ -19,7 +19,7 @@ MANAGE_OFFICE = "offices.manage_office"
 
 def offices_search(*, q: str = "", kind: str = "", terc: str = "") -> QuerySet[Office]:
     """Offices matching every word of ``q`` regardless of case and diacritics."""
-    offices = Office.objects.all()
+    offices = Office.objects.select_related("identity")
     for word in search_key(q).split():
         offices = offices.filter(search_text__contains=word)
     if kind:
@@ -27,6 +27,11 @@ def offices_search(*, q: str = "", kind: str = "", terc: str = "") -> QuerySet[O
     if terc:
         offices = offices.filter(terc__startswith=terc)
     return offices.order_by("name")
+
+
+def office_services(office: Office) -> QuerySet[Service]:
+    """The services the office offers, for its public page."""
+    return Service.objects.filter(office=office, is_active=True).order_by("category", "title")
 
 
 def office_by_terc(terc: str) -> Office | None:
@@ -131,6 +136,7 @@ __all__ = [
     "memberships_active",
     "next_working_day",
     "office_by_terc",
+    "office_services",
     "offices_managed_by",
     "offices_search",
     "offices_where_role",

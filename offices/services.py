@@ -16,6 +16,7 @@ from sekap import audit
 from sekap.accounts.models import UserKind
 from sekap.errors import NotAllowed
 
+from .identity import identity_seed_rows, office_identities_seed
 from .models import Department, Office, StaffMembership, StaffRole
 from .selectors import MANAGE_OFFICE, user_manages_office
 from .validators import terc_errors
@@ -104,20 +105,15 @@ def membership_grant(
 class SeedResult:
     created: int
     updated: int
-
-
-def office_name(row: dict) -> str:
-    if row["kind"] == "voivodeship":
-        return row["office"]
-    if row["kind"] == "county":
-        return f"{row['office']} – powiat {row['powiat']}"
-    return f"{row['office']} {row['seat']}"
+    renamed: int = 0  # offices given a new name-and-address version from the data file
 
 
 @transaction.atomic
 def offices_load_csv(*, path: Path | None = None, actor=None) -> SeedResult:
-    """Create or update the offices from the registry file (idempotent)."""
+    """Create or update the offices from the registry file, then give them their names and
+    addresses from ``office_identities.csv`` (idempotent)."""
     path = path or DATA_DIR / "offices.csv"
+    names = {terc: row["official_name"] for terc, row in identity_seed_rows().items()}
     created = updated = 0
     with path.open(encoding="utf-8") as handle:
         for line, row in enumerate(csv.DictReader(handle), start=2):
@@ -139,7 +135,7 @@ def offices_load_csv(*, path: Path | None = None, actor=None) -> SeedResult:
             if office is None:
                 office = Office(
                     terc=row["terc"],
-                    name=office_name(row),
+                    name=names.get(row["terc"], row["unit"]),
                     esp_address=f"/sekap-{row['terc']}/SkrytkaESP",
                     **defaults,
                 )
@@ -165,7 +161,8 @@ def offices_load_csv(*, path: Path | None = None, actor=None) -> SeedResult:
                     after=snapshot(office),
                 )
                 updated += 1
-    return SeedResult(created, updated)
+    renamed = office_identities_seed(actor=actor)
+    return SeedResult(created, updated, renamed)
 
 
 @transaction.atomic

@@ -6,8 +6,9 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from .identity import office_identity_current
 from .models import Office, OfficeKind
-from .selectors import offices_search
+from .selectors import office_services, offices_search
 
 
 def office_directory(request: HttpRequest) -> HttpResponse:
@@ -22,4 +23,9 @@ def office_directory(request: HttpRequest) -> HttpResponse:
 
 def office_detail(request: HttpRequest, terc: str) -> HttpResponse:
     office = get_object_or_404(Office, terc=terc)
-    return render(request, "offices/detail.html", {"office": office})
+    context = {
+        "office": office,
+        "identity": office_identity_current(office),
+        "services": office_services(office),
+    }
+    return render(request, "offices/detail.html", context)

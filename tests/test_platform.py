@@ -108,7 +108,7 @@ def test_offices_api_lists_filters_and_paginates(client):
     assert counties["count"] == 7 and {o["kind"] for o in counties["results"]} == {"county"}
 
     by_terc = client.get("/api/v1/offices/?terc=2466011").json()
-    assert [o["name"] for o in by_terc["results"]] == ["Urząd Miasta Gliwice"]
+    assert [o["name"] for o in by_terc["results"]] == ["Urząd Miejski w Gliwicach"]
     assert by_terc["results"][0]["esp_address"] == "/sekap-2466011/SkrytkaESP"
 
     fuzzy = client.get("/api/v1/offices/", {"q": "dabrowa gornicza"}).json()
@@ -128,7 +128,7 @@ def test_openapi_schema_has_no_warnings_and_docs_page_renders(client, capsys):
 def test_directory_page_searches_without_diacritics(client):
     offices_load_csv()
     page = client.get("/urzedy/", {"q": "czestochowa"}).content.decode()
-    assert "Urząd Miasta Częstochowa" in page and "Gliwice" not in page
+    assert "Urząd Miasta Częstochowy" in page and "Gliwice" not in page
     detail = client.get("/urzedy/2464011/").content.decode()
     assert "/sekap-2464011/SkrytkaESP" in detail and "2464011" in detail
 

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from offices.identity import office_identity_current
 from offices.models import Department
 from sekap import audit
 from signatures import services as signatures
@@ -292,14 +293,13 @@ def notify(*, submission: Submission) -> InboxMessage:
     if submission.needs_attention:
         title = _("Your document was registered, but needs checking")
         body = _(
-            "The office %(office)s registered your document “%(title)s” in case "
-            "%(sign)s. %(reason)s A clerk will check it and may ask you to sign it again."
+            "Your document “%(title)s” was registered by %(office)s in case %(sign)s. "
+            "%(reason)s A clerk will check it and may ask you to sign it again."
         )
     else:
         title = _("Your case %(sign)s was opened") % {"sign": case.sign}
         body = _(
-            "The office %(office)s registered your document “%(title)s” in case "
-            "%(sign)s. %(deadline)s"
+            "Your document “%(title)s” was registered by %(office)s in case %(sign)s. %(deadline)s"
         )
     deadline = (
         _("The office should deal with it by %(date)s.") % {"date": case.deadline.isoformat()}
@@ -313,7 +313,7 @@ def notify(*, submission: Submission) -> InboxMessage:
         title=str(title)[:300],
         body=body
         % {
-            "office": submission.office.name,
+            "office": office_identity_current(submission.office).official_name,
             "title": submission.title,
             "sign": case.sign,
             "reason": submission.attention_reason,

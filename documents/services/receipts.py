@@ -17,7 +17,8 @@ from django.utils import timezone
 from lxml import etree
 
 from certauth.services.seals import office_seal
-from offices.models import Office
+from offices.identity import office_identity_current
+from offices.models import Office, OfficeIdentity
 from sekap.site import public_url
 from signatures import services as signatures
 from signatures.signer import SoftwareKey
@@ -75,6 +76,20 @@ def _info(parent: etree._Element, kind: str, text: str) -> None:
     _sub(parent, "InformacjaUzupelniajaca", text, TypInformacjiUzupelniajacej=kind)
 
 
+def _public_body(parent: etree._Element, tag: str, office: Office) -> OfficeIdentity:
+    """Name the public body by its full official name in force now; a sealed receipt keeps
+    that name for good (its XML bytes are stored once and never re-rendered)."""
+    identity = office_identity_current(office)
+    _party(parent, tag, name=identity.official_name, id_type="TERC", ident=office.terc)
+    return identity
+
+
+def _public_body_address(parent: etree._Element, identity: OfficeIdentity) -> None:
+    """The body's postal address, once confirmed (an unconfirmed one is never sealed)."""
+    if identity.contact_verified and identity.street:
+        _info(parent, "AdresPodmiotu", identity.postal_address)
+
+
 def sender_of(submission: Submission) -> tuple[str, str, str]:
     """(name, identifier type, identifier) of the sender."""
     if submission.company_id:
@@ -89,7 +104,7 @@ def upp_xml(*, submission: Submission, receipt_id: Any, created_at: dt.datetime)
     root = etree.Element(_P + "Dokument", nsmap={"pos": UPO_NS})
     upp = _sub(root, "UPP")
     _sub(upp, "IdentyfikatorPoswiadczenia", str(receipt_id))
-    _party(upp, "Adresat", name=office.name, id_type="TERC", ident=office.terc)
+    identity = _public_body(upp, "Adresat", office)
     name, id_type, ident = sender_of(submission)
     _party(upp, "Nadawca", name=name, id_type=id_type, ident=ident)
     _sub(upp, "DataDoreczenia", _iso(submission.received_at))
@@ -97,6 +112,7 @@ def upp_xml(*, submission: Submission, receipt_id: Any, created_at: dt.datetime)
     _sub(upp, "IdentyfikatorDokumentu", str(submission.public_id))
     _info(upp, "SkrotDokumentuSHA256", submission.sha256)
     _info(upp, "NazwaDokumentu", submission.title)
+    _public_body_address(upp, identity)
     _info(upp, "AdresSkrytki", office.esp_address)
     _info(upp, "Pouczenie", ART_63_NOTICE)
     _info(upp, "AdresWeryfikacji", verification_url(receipt_id))
@@ -109,9 +125,7 @@ def upd_xml(*, letter: Letter, receipt_id: Any, created_at: dt.datetime) -> byte
     root = etree.Element(_P + "Dokument", nsmap={"pos": UPO_NS})
     upd = _sub(root, "UPD")
     _sub(upd, "IdentyfikatorPoswiadczenia", str(receipt_id))
-    _party(
-        upd, "PodmiotWystawiajacyPoswiadczenie", name=office.name, id_type="TERC", ident=office.terc
-    )
+    identity = _public_body(upd, "PodmiotWystawiajacyPoswiadczenie", office)
     user = letter.recipient
     _party(
         upd,
@@ -126,6 +140,7 @@ def upd_xml(*, letter: Letter, receipt_id: Any, created_at: dt.datetime) -> byte
     _sub(upd, "IdentyfikatorDokumentu", str(letter.public_id))
     _info(upd, "SkrotDokumentuSHA256", letter.sha256)
     _info(upd, "NazwaDokumentu", letter.title)
+    _public_body_address(upd, identity)
     _info(upd, "AdresWeryfikacji", verification_url(receipt_id))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -30,17 +31,24 @@ class Office(models.Model):
     terc = models.CharField(_("TERC code"), max_length=7, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=OfficeKind.choices)
     unit = models.CharField(_("local-government unit"), max_length=200)
-    name = models.CharField(_("office name"), max_length=255)
+    # The official name of the current identity version, kept here by the one writer
+    # (``offices.services.office_identity_change``) for ordering, search and display.
+    name = models.CharField(_("office name"), max_length=255, editable=False)
     office_type = models.CharField(_("type of office"), max_length=120)
     gmina_type = models.CharField(
         _("municipality type"), max_length=1, choices=GminaType.choices, blank=True
     )
     powiat = models.CharField(_("county"), max_length=120, blank=True)
     seat = models.CharField(_("seat"), max_length=120)
-    street = models.CharField(_("street and number"), max_length=200, blank=True)
-    postal_code = models.CharField(_("postal code"), max_length=6, blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
-    email = models.EmailField(_("e-mail"), blank=True)
+    identity = models.OneToOneField(
+        "OfficeIdentity",
+        verbose_name=_("current name and address"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     esp_address = models.CharField(_("ESP address"), max_length=120, unique=True)
     ade_address = models.CharField(_("e-Delivery address"), max_length=60, blank=True)
     fee_iban = models.CharField(
@@ -69,9 +77,88 @@ class Office(models.Model):
         if errors:
             raise ValidationError({"terc": errors})
 
+
+_POSTAL_CODE = RegexValidator(r"^\d{2}-\d{3}$", _("Enter the postal code as NN-NNN."))
+
+
+class OfficeIdentity(models.Model):
+    """One version of an office's official name, its organ and its contact data.
+
+    Rows are never changed: a change is a new row valid from the moment it was made, so a
+    receipt or letter sealed earlier keeps naming the office as it was named then. The
+    ``*_verified`` flags say whether the data was confirmed from an official source or by
+    the office; unconfirmed data is shown as such.
+    """
+
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="identities"
+    )
+    valid_from = models.DateTimeField(_("valid from"), editable=False)
+    official_name = models.CharField(_("official name of the office"), max_length=255)
+    organ_name = models.CharField(
+        _("name of the organ"),
+        max_length=255,
+        help_text=_("Who decides, e.g. Prezydent Miasta Gliwice, Starosta Będziński."),
+    )
+    name_verified = models.BooleanField(_("names confirmed"), default=False)
+    street = models.CharField(_("street and number"), max_length=200, blank=True)
+    postal_code = models.CharField(
+        _("postal code"), max_length=6, blank=True, validators=[_POSTAL_CODE]
+    )
+    city = models.CharField(_("town (post office)"), max_length=120, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    opening_hours = models.TextField(_("opening hours"), blank=True)
+    contact_verified = models.BooleanField(_("address and contact data confirmed"), default=False)
+    source = models.CharField(
+        _("source"), max_length=500, blank=True, help_text=_("Where the data was confirmed.")
+    )
+    from_seed = models.BooleanField(_("from the seed data"), default=False, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("office name and address version")
+        verbose_name_plural = _("office name and address versions")
+        ordering = ["office", "-valid_from"]
+        get_latest_by = "valid_from"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "valid_from"], name="offices_identity_one_per_moment"
+            )
+        ]
+
+    CONTENT_FIELDS = (
+        "official_name",
+        "organ_name",
+        "name_verified",
+        "street",
+        "postal_code",
+        "city",
+        "phone",
+        "email",
+        "opening_hours",
+        "contact_verified",
+        "source",
+    )
+
+    def __str__(self) -> str:
+        return self.official_name
+
+    def content(self) -> dict[str, object]:
+        return {field: getattr(self, field) for field in self.CONTENT_FIELDS}
+
     @property
     def postal_address(self) -> str:
-        town = f"{self.postal_code} {self.seat}".strip()
+        """``ul. Zwycięstwa 21, 44-100 Gliwice``, or as much of it as is known."""
+        town = f"{self.postal_code} {self.city}".strip()
         return ", ".join(part for part in (self.street, town) if part)
 
 

@@ -41,7 +41,7 @@ def test_offices_whose_seal_a_user_may_request_and_clerk_office(policy):
     )
     assert [o.terc for o in policy.seal_offices(admin)] == ["2466011"]
     assert policy.seal_offices(clerk) == []
-    assert policy.clerk_office(clerk).name == "Urząd Miasta Gliwice"
+    assert policy.clerk_office(clerk).name == "Urząd Miejski w Gliwicach"
     assert policy.clerk_office(admin) is None
     assert policy.is_ca_admin(StaffFactory(is_superuser=True))
     assert not policy.is_ca_admin(clerk)

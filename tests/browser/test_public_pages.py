@@ -24,11 +24,27 @@ def test_home_directory_search_and_office_page(a11y_page, offices):
 
     page.get_by_label("Znajdź urząd").fill("bielsko biala")
     page.follow(page.get_by_role("button", name="Szukaj"))
-    assert "Urząd Miasta Bielsko-Biała" in page.locator("table").inner_text()
+    assert "Urząd Miejski w Bielsku-Białej" in page.locator("table").inner_text()
 
-    page.follow(page.get_by_role("link", name="Urząd Miasta Bielsko-Biała"))
-    assert page.locator("h1").inner_text() == "Urząd Miasta Bielsko-Biała"
+    page.follow(page.get_by_role("link", name="Urząd Miejski w Bielsku-Białej"))
+    assert page.locator("h1").inner_text() == "Urząd Miejski w Bielsku-Białej"
+    facts = page.locator("main").inner_text()
+    for text in ("Prezydent Miasta Bielska-Białej", "pl. Ratuszowy 1", "43-300 Bielsko-Biała"):
+        assert text in facts
     assert "/sekap-2461011/SkrytkaESP" in page.content()
+    assert page.get_by_role("heading", name="Usługi tego urzędu").is_visible()
+
+
+def test_office_page_marks_unconfirmed_data_in_both_languages(a11y_page, offices):
+    page = a11y_page
+    page.goto("/urzedy/2469011/")  # Katowice: names derived, address not known yet
+    assert page.locator("h1").inner_text() == "Urząd Miasta Katowice"
+    assert page.locator("#unconfirmed").is_visible()
+    assert page.locator(".badge", has_text="niepotwierdzone").count() >= 2
+    page.get_by_label("Język").select_option("en")
+    page.follow(page.get_by_role("button", name="Zmień"))
+    assert page.get_by_role("heading", name="Services of this office").is_visible()
+    assert "not known yet" in page.locator("main").inner_text()
 
 
 def test_directory_filter_by_kind_with_keyboard_only(a11y_page, offices):

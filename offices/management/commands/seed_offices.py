@@ -10,6 +10,7 @@ class Command(BaseCommand):
         result = offices_load_csv()
         departments = departments_seed_defaults()
         self.stdout.write(
-            f"Offices: {result.created} created, {result.updated} updated; "
+            f"Offices: {result.created} created, {result.updated} updated, "
+            f"{result.renamed} given names and addresses from the data file; "
             f"departments: {departments} created."
         )
