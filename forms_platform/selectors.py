@@ -136,17 +136,25 @@ def build_document(
     addressee: dict,
     files: Mapping[str, Any] | None = None,
     created: dt.datetime | None = None,
+    title: str | None = None,
 ) -> bytes:
     """The XML document (UTF-8 bytes) for the data, valid against the version's XSD.
 
     Raises ``FormDataInvalid`` (with ``errors``) when the data does not validate. A draft
-    version builds preview documents in a ``urn:sekap:draft:`` namespace.
+    version builds preview documents in a ``urn:sekap:draft:`` namespace. ``title`` names the
+    document (``NazwaDokumentu``) when it has a name of its own, e.g. a letter's title;
+    otherwise it is the version's title.
     """
     cleaned, errors = clean_data(version, data, files)
     if errors:
         raise FormDataInvalid(errors)
     return build_clean_document(
-        version=version, cleaned=cleaned, sender=sender, addressee=addressee, created=created
+        version=version,
+        cleaned=cleaned,
+        sender=sender,
+        addressee=addressee,
+        created=created,
+        title=title,
     )
 
 
@@ -157,6 +165,7 @@ def build_clean_document(
     sender: dict,
     addressee: dict,
     created: dt.datetime | None = None,
+    title: str | None = None,
 ) -> bytes:
     """``build_document`` for data that already passed ``clean_data`` (the portal validates
     each step as it is filled in); still checks the result against the XSD."""
@@ -169,7 +178,7 @@ def build_clean_document(
         definition=version.definition,
         namespace=_namespace(version),
         identifier=version.identifier or "projekt",
-        title=version.title,
+        title=title or version.title,
         data=cleaned,
         sender=sender,
         addressee=addressee,

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import iso3166
 from django import forms
 from django.contrib.auth import password_validation
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from stdnum.pl import nip as std_nip
 from stdnum.pl import pesel as std_pesel
 from stdnum.pl import regon as std_regon
 
-from sekap.accounts.models import UserKind
+from sekap.accounts.models import IdentityDocumentKind, UserKind
+from sekap.accounts.services import IdentityDocument
 
 MAX_SIGNED_BYTES = 40 * 1024 * 1024
 
@@ -72,6 +76,14 @@ class RegistrationForm(A11yForm):
         error_messages={"required": _("Confirm that you have read the information.")},
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["consent"].help_text = format_html(
+            '<a href="{}">{}</a>',
+            reverse("portal_privacy"),
+            _("Information on the processing of personal data"),
+        )
+
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
 
@@ -86,6 +98,21 @@ class RegistrationForm(A11yForm):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return cleaned
+
+
+class ConfirmEmailForm(A11yForm):
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        help_text=_("The password you chose when you registered."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class ResendConfirmationForm(A11yForm):
+    email = forms.EmailField(
+        label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
 
 class ProfileForm(A11yForm):
@@ -173,26 +200,125 @@ class CounterSearchForm(A11yForm):
     q = forms.CharField(
         label=_("E-mail address or PESEL number of the person"),
         max_length=254,
-        help_text=_("Type the whole e-mail address or all 11 digits of the PESEL."),
+        help_text=_(
+            "Type the whole e-mail address or the 11 digits of the PESEL from the identity "
+            "document (spaces are ignored)."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+
+    def clean_q(self) -> str:
+        value = self.cleaned_data["q"].strip()
+        compact = value.replace(" ", "").replace("-", "")
+        if "@" not in value:
+            if not compact.isdigit() or len(compact) != 11:
+                raise forms.ValidationError(
+                    _("Type the whole e-mail address or all 11 digits of the PESEL.")
+                )
+            if not std_pesel.is_valid(compact):
+                raise forms.ValidationError(
+                    _("The PESEL number is not valid: check its 11 digits.")
+                )
+            return compact
+        return value
 
 
 class CounterConfirmForm(A11yForm):
+    """What the clerk reads from the identity document and confirms about the account."""
+
+    account_confirmed = forms.BooleanField(
+        label=_("The person gave me this account's e-mail address and says the name is theirs."),
+        error_messages={
+            "required": _(
+                "Confirm that the person gave you the account's e-mail address and that the "
+                "name is theirs."
+            )
+        },
+    )
     document_kind = forms.ChoiceField(
-        label=_("Identity document shown"),
-        choices=[
-            ("id_card", _("identity card")),
-            ("passport", _("passport")),
-            ("residence", _("residence card")),
-        ],
+        label=_("Identity document shown"), choices=IdentityDocumentKind.choices
+    )
+    pesel = forms.CharField(
+        label=_("PESEL number from the document"),
+        required=False,
+        max_length=13,
+        help_text=_(
+            "11 digits, as printed in the document. Leave empty only if the person has no PESEL "
+            "(for example a foreigner with a residence card or a passport)."
+        ),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    document_number = forms.CharField(
+        label=_("Document number"),
+        required=False,
+        max_length=32,
+        help_text=_("Without a PESEL: the series and number of the document."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    birth_date = forms.DateField(
+        label=_("Date of birth"),
+        required=False,
+        help_text=_("Without a PESEL: as in the document, for example 1990-05-14."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    nationality = forms.CharField(
+        label=_("Nationality"),
+        required=False,
+        max_length=3,
+        help_text=_("Without a PESEL: the country code printed in the document, for example UKR."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "size": "4"}),
     )
     document_checked = forms.BooleanField(
         label=_(
-            "I compared the person with the photograph and checked that the name and PESEL in "
-            "the document are the ones in the account."
+            "I compared the person with the photograph and checked that the name in the "
+            "document is the one in the account."
         ),
         error_messages={"required": _("Confirm that you checked the identity document.")},
     )
+
+    def __init__(self, *args, person=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if person is not None:
+            self.fields["account_confirmed"].label = _(
+                "The person gave me the e-mail address %(email)s and says that the name "
+                "%(name)s is theirs."
+            ) % {"email": person.email, "name": person.get_full_name() or "—"}
+
+    def clean_pesel(self) -> str:
+        value = self.cleaned_data["pesel"].replace(" ", "")
+        if value and not std_pesel.is_valid(value):
+            raise forms.ValidationError(_("The PESEL number is not valid: check its 11 digits."))
+        return value
+
+    def clean_nationality(self) -> str:
+        value = self.cleaned_data["nationality"].strip().upper()
+        if not value:
+            return ""
+        try:
+            return iso3166.countries.get(value).alpha3
+        except KeyError as exc:
+            raise forms.ValidationError(
+                _("Enter the country code as printed in the document, for example UKR or DEU.")
+            ) from exc
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if "pesel" in self.errors or cleaned.get("pesel"):
+            return cleaned
+        for name in ("document_number", "birth_date", "nationality"):
+            if not cleaned.get(name) and name not in self.errors:
+                self.add_error(name, _("Without a PESEL number enter this from the document."))
+        return cleaned
+
+    def identity_document(self) -> IdentityDocument:
+        data = self.cleaned_data
+        return IdentityDocument(
+            kind=data["document_kind"],
+            pesel=data["pesel"],
+            number="" if data["pesel"] else data["document_number"],
+            birth_date=None if data["pesel"] else data["birth_date"],
+            nationality="" if data["pesel"] else data["nationality"],
+        )
 
 
 class RepresentationForm(A11yForm):

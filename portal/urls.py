@@ -10,12 +10,18 @@ urlpatterns = [
     # accounts
     path("konto/rejestracja/", limit("register")(accounts.register), name="portal_register"),
     path("konto/rejestracja/wyslano/", accounts.register_sent, name="portal_register_sent"),
+    path(
+        "konto/rejestracja/ponownie/",
+        limit("register")(accounts.register_resend),
+        name="portal_register_resend",
+    ),
     path("konto/potwierdz/<str:token>/", accounts.confirm, name="portal_confirm"),
     path(
         "konto/haslo/",
         limit("password_reset")(accounts.PasswordResetView.as_view()),
         name="portal_password_reset",
     ),
+    path("ochrona-danych/", accounts.privacy, name="portal_privacy"),
     path(
         "konto/haslo/wyslano/",
         accounts.PasswordResetDoneView.as_view(),

@@ -156,6 +156,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "documents.tasks.supplement_reminders",
         "schedule": 3600,
     },
+    "portal-unconfirmed-accounts-purge": {
+        "task": "portal.tasks.unconfirmed_accounts_purge",
+        "schedule": 3600,
+    },
     "signatures-resume-stale-batches": {
         "task": "signatures.tasks.resume_stale_batches",
         "schedule": 10 * 60,
@@ -203,6 +207,22 @@ OTP_TOTP_ISSUER = "SEKAP"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Path prefixes that only staff with a verified second factor may enter.
 SEKAP_SECOND_FACTOR_PREFIXES = ("/admin/", "/backoffice/")
+# Where staff land after the second factor when they did not ask for a staff page.
+SEKAP_STAFF_HOME = "/backoffice/"
+# Self-registered accounts whose e-mail address is not confirmed within this time are removed
+# (portal.tasks.unconfirmed_accounts_purge); the confirmation link is valid as long.
+SEKAP_UNCONFIRMED_ACCOUNT_HOURS = env.int("SEKAP_UNCONFIRMED_ACCOUNT_HOURS", default=48)
+# The platform's operator, named in the privacy notice (GDPR art. 13) as the controller of the
+# account data; each office is the controller of the data in its own cases.
+SEKAP_OPERATOR = {
+    "name": env.str("SEKAP_OPERATOR_NAME", default="Województwo Śląskie"),
+    "address": env.str(
+        "SEKAP_OPERATOR_ADDRESS",
+        default="Urząd Marszałkowski Województwa Śląskiego, ul. Ligonia 46, 40-037 Katowice",
+    ),
+    "email": env.str("SEKAP_OPERATOR_EMAIL", default=""),
+    "dpo_email": env.str("SEKAP_OPERATOR_DPO_EMAIL", default=""),
+}
 
 GUARDIAN_RAISE_403 = True
 ANONYMOUS_USER_NAME = None

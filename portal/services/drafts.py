@@ -28,6 +28,8 @@ from ..models import Draft, DraftKind, DraftStatus, SignatureMethod
 from .accounts import profile_of
 
 DS_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
+# A reply in a case is named by its own title (the general letter form's field), not the form's.
+REPLY_TITLE_FIELD = "Tytul"
 
 logger = logging.getLogger(__name__)
 
@@ -192,6 +194,14 @@ def parties(draft: Draft) -> tuple[dict, dict]:
     return sender, addressee
 
 
+def document_title(draft: Draft) -> str | None:
+    """The document's own name: a reply's title; None for the form's name."""
+    if draft.kind != DraftKind.REPLY:
+        return None
+    title = draft.data.get(REPLY_TITLE_FIELD)
+    return title.strip() if isinstance(title, str) and title.strip() else None
+
+
 def missing_steps(draft: Draft) -> list[dict]:
     return [step for step in draft.steps if step["key"] not in draft.completed_steps]
 
@@ -210,7 +220,11 @@ def draft_prepare(*, draft: Draft, user: User) -> Draft:
     sender, addressee = parties(draft)
     try:
         document = forms.build_document(
-            version=draft.version, data=draft.data, sender=sender, addressee=addressee
+            version=draft.version,
+            data=draft.data,
+            sender=sender,
+            addressee=addressee,
+            title=document_title(draft),
         )
     except FormsError as exc:
         raise DraftError(str(exc.message)) from exc

@@ -32,3 +32,10 @@ def zloty(grosze: int | None) -> str:
     if grosze is None:
         return ""
     return f"{grosze // 100},{grosze % 100:02d} zł"
+
+
+@register.filter
+def summary_label(label: str) -> str:
+    """A label as the start of an error-summary line: without its closing full stop, so that
+    "Label: error." never reads "Label.: error."."""
+    return str(label).rstrip().rstrip(".:;!?")

@@ -45,13 +45,21 @@ def test_registration_sends_a_link_and_the_account_works_only_after_confirming(
     assert not user.is_active and user.kind == "citizen"
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["anna.nowak@example.test"]
     login = {"username": "anna.nowak@example.test", "password": REGISTRATION["password1"]}
-    assert client.post("/konto/logowanie/", login).status_code == 200  # refused: inactive
+    response = client.post("/konto/logowanie/", login)
+    assert response.status_code == 200  # refused: not confirmed yet, and told so
+    assert response.context["form"].has_error("__all__", "unconfirmed")
+    assert response.context["unconfirmed_email"] == "anna.nowak@example.test"
+    assert "/konto/rejestracja/ponownie/" in response.content.decode()
 
     link = confirm_link(mail.outbox[0])
     assert client.get(link).status_code == 200  # a GET (mail scanner) confirms nothing
     user.refresh_from_db()
     assert not user.is_active
-    assert client.post(link).status_code == 302
+    assert client.post(link).status_code == 400  # without the password
+    assert client.post(link, {"password": "not-the-password-1"}).status_code == 400
+    user.refresh_from_db()
+    assert not user.is_active
+    assert client.post(link, {"password": REGISTRATION["password1"]}).status_code == 302
     user.refresh_from_db()
     assert user.is_active and user.portal_profile.email_confirmed_at is not None
     assert client.post("/konto/logowanie/", login).status_code == 302
@@ -76,7 +84,10 @@ def test_a_tampered_confirmation_link_is_refused(client, django_capture_on_commi
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/konto/rejestracja/", REGISTRATION)
     link = confirm_link(mail.outbox[0])
-    response = client.post(link.replace("/konto/potwierdz/", "/konto/potwierdz/x"))
+    response = client.post(
+        link.replace("/konto/potwierdz/", "/konto/potwierdz/x"),
+        {"password": REGISTRATION["password1"]},
+    )
     assert response.status_code == 400
     assert not User.objects.get(email="anna.nowak@example.test").is_active
 
@@ -180,7 +191,8 @@ def test_clerk_confirms_identity_at_the_counter(client):
     assert response.status_code == 200
     person.refresh_from_db()
     assert not person.is_identity_verified
-    response = client.post(url, {"document_kind": "id_card", "document_checked": "on"})
+    confirmed = {"document_kind": "id_card", "document_checked": "on", "account_confirmed": "on"}
+    response = client.post(url, {**confirmed, "pesel": "02070803628"})
     assert response.status_code == 302
     person.refresh_from_db()
     assert person.is_identity_verified

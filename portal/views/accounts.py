@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -16,8 +17,21 @@ from sekap.accounts.selectors import representations_live
 from sekap.accounts.services import password_changed, representation_request
 from sekap.errors import DomainError
 
-from ..forms import ProfileForm, RegistrationForm, RepresentationForm, SignedFileForm
+from ..forms import (
+    ConfirmEmailForm,
+    ProfileForm,
+    RegistrationForm,
+    RepresentationForm,
+    ResendConfirmationForm,
+    SignedFileForm,
+)
 from ..services import accounts as services
+
+
+def _confirm_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("portal_confirm", args=["TOKEN"])).replace(
+        "TOKEN", "{token}"
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -27,9 +41,6 @@ def register(request: HttpRequest) -> HttpResponse:
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        confirm_url = request.build_absolute_uri(reverse("portal_confirm", args=["TOKEN"])).replace(
-            "TOKEN", "{token}"
-        )
         try:
             services.registration_create(
                 email=data["email"],
@@ -37,7 +48,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 first_name=data["first_name"],
                 last_name=data["last_name"],
                 kind=data["kind"],
-                confirm_url=confirm_url,
+                confirm_url=_confirm_url(request),
             )
         except DomainError as exc:
             form.add_error("email", exc.message)
@@ -47,22 +58,53 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 def register_sent(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/accounts/register_sent.html")
+    return render(
+        request, "portal/accounts/register_sent.html", {"hours": services.unconfirmed_hours()}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def register_resend(request: HttpRequest) -> HttpResponse:
+    """Send the confirmation link again. The answer is the same for every address (it tells
+    nothing about which addresses have accounts); the mail goes only to the address itself."""
+    form = ResendConfirmationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.confirmation_resend(
+            email=form.cleaned_data["email"], confirm_url=_confirm_url(request)
+        )
+        return redirect("portal_register_sent")
+    return render(request, "portal/accounts/register_resend.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    """GET shows a button (mail scanners must not confirm); POST confirms."""
-    if request.method == "POST":
+    """GET shows the form (mail scanners must not confirm); POST with the password confirms."""
+    try:
+        user = services.confirmation_user(token)
+    except DomainError as exc:
+        return render(request, "portal/accounts/confirm.html", {"error": exc.message}, status=400)
+    form = ConfirmEmailForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
         try:
-            services.email_confirm(token=token)
+            services.email_confirm(token=token, password=form.cleaned_data["password"])
         except DomainError as exc:
-            return render(
-                request, "portal/accounts/confirm.html", {"error": exc.message}, status=400
-            )
-        messages.success(request, _("Your e-mail address is confirmed. You can log in now."))
-        return redirect("accounts:login")
-    return render(request, "portal/accounts/confirm.html", {"token": token})
+            form.add_error("password", exc.message)
+        else:
+            messages.success(request, _("Your e-mail address is confirmed. You can log in now."))
+            return redirect("accounts:login")
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request, "portal/accounts/confirm.html", {"form": form, "email": user.email}, status=status
+    )
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    """The information on processing personal data (GDPR art. 13)."""
+    return render(
+        request,
+        "portal/accounts/privacy.html",
+        {"operator": settings.SEKAP_OPERATOR, "unconfirmed_hours": services.unconfirmed_hours()},
+    )
 
 
 class PasswordResetView(auth_views.PasswordResetView):

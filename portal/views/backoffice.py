@@ -6,10 +6,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from stdnum.pl import pesel as std_pesel
 
+from certauth.authority import ra_policy
+from forms_platform.permissions import can_manage_forms
+from offices.models import StaffRole
 from offices.selectors import memberships_active
 from sekap.accounts.decorators import staff_required
 from sekap.accounts.models import Representation, RepresentationStatus, User, UserKind
@@ -35,14 +38,13 @@ def identity_search(request: HttpRequest) -> HttpResponse:
     form = CounterSearchForm(request.GET or None)
     people = None
     if request.GET and form.is_valid():
-        q = form.cleaned_data["q"].strip()
-        compact = q.replace(" ", "")
+        q = form.cleaned_data["q"]
         people = User.objects.exclude(kind=UserKind.STAFF)
-        if std_pesel.is_valid(compact):
-            people = people.filter(pesel=compact)
-        else:
-            people = people.filter(email__iexact=q)
-        people = list(people[:5])
+        # Several unverified accounts may carry the same PESEL (anyone can type one in): all
+        # are listed with their e-mail addresses, and the clerk confirms the one the person
+        # says is theirs.
+        people = people.filter(email__iexact=q) if "@" in q else people.filter(pesel=q)
+        people = list(people.order_by("-identity_level", "email")[:20])
     return render(
         request, "portal/backoffice/identity_search.html", {"form": form, "people": people}
     )
@@ -53,12 +55,14 @@ def identity_search(request: HttpRequest) -> HttpResponse:
 def identity_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     _counter_office(request)
     person = get_object_or_404(User.objects.exclude(kind=UserKind.STAFF), pk=pk)
-    form = CounterConfirmForm(request.POST or None)
+    form = CounterConfirmForm(request.POST or None, person=person)
     if request.method == "POST" and form.is_valid():
         try:
             services.identity_verify_at_counter(
                 user=person,
                 clerk=request.user,
+                document=form.identity_document(),
+                account_confirmed=form.cleaned_data["account_confirmed"],
                 document_checked=form.cleaned_data["document_checked"],
             )
         except DomainError as exc:
@@ -131,8 +135,35 @@ def representation_document(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+CASE_ROLES = (StaffRole.REGISTRY_CLERK, StaffRole.CLERK, StaffRole.HEAD, StaffRole.OFFICE_ADMIN)
+
+
+def _sections(user: User, memberships: list) -> list[dict]:
+    """The back-office sections this person may open (each asks the same question as the
+    section's own view, so no link on the start page ends in 403)."""
+    roles = {m.role for m in memberships}
+    at_counter = bool(memberships) or user.is_superuser
+    candidates = [
+        (
+            "documents:backoffice_queue",
+            _("Cases of your department"),
+            bool(roles & set(CASE_ROLES)),
+        ),
+        ("portal_bo_identity", _("Confirm a person's identity at the counter"), at_counter),
+        ("portal_bo_representations", _("Powers of attorney waiting for approval"), at_counter),
+        ("certauth:ra_queue", _("Certificate requests"), ra_policy().is_operator(user)),
+        ("certauth:ca_console", _("Certificate authority console"), ra_policy().is_ca_admin(user)),
+        ("forms_platform:designer", _("Form designer"), can_manage_forms(user)),
+        ("admin:index", _("Administration (offices, departments, staff)"), user.is_staff),
+    ]
+    return [
+        {"url": reverse(name), "title": title} for name, title, allowed in candidates if allowed
+    ]
+
+
 @staff_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The back office's start page: the sections, with the offices and roles of the person."""
-    memberships = memberships_active(user=request.user).select_related("office", "department")
-    return render(request, "portal/backoffice/home.html", {"memberships": memberships})
+    """The back office's start page: the sections the person may use, with their roles."""
+    memberships = list(memberships_active(user=request.user).select_related("office", "department"))
+    context = {"memberships": memberships, "sections": _sections(request.user, memberships)}
+    return render(request, "portal/backoffice/home.html", context)

@@ -11,12 +11,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from documents import selectors as documents
 from documents import services as document_services
-from offices.models import Service
 from sekap.errors import DomainError
 
-from ..services import drafts as draft_services
-
-REPLY_FORM = "pismo-ogolne"
+from ..services import replies
 
 
 def _or_404(found):
@@ -120,22 +117,15 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "portal/matters/case.html", context)
 
 
-def _reply_service(case) -> Service:
-    """Replies go on the office's general letter form, else on the case's own service form."""
-    general = Service.objects.filter(
-        office_id=case.office_id, form_template__slug=REPLY_FORM, is_active=True
-    ).first()
-    return general or case.service
-
-
 @login_required
 @require_POST
 def case_reply(request: HttpRequest, pk: int) -> HttpResponse:
-    """Start a reply or supplement in the case: the same filling, signing and receipt path."""
+    """Start a reply or supplement in the case (the same filling, signing and receipt path),
+    filled in with the case sign, the kind of letter and the account's addresses."""
     case = _or_404(documents.case_for(user=request.user, pk_or_sign=pk))
     try:
-        draft = draft_services.draft_start(
-            user=request.user, service=_reply_service(case), company=case.company, case_id=case.pk
+        draft = replies.reply_start(
+            user=request.user, case=case, letter_public_id=request.POST.get("letter", "")
         )
     except DomainError as exc:
         messages.error(request, exc.message)

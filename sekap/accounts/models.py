@@ -25,6 +25,15 @@ class VerificationMethod(models.TextChoices):
     ADMINISTRATOR = "administrator", _("Confirmed by an administrator")
 
 
+class IdentityDocumentKind(models.TextChoices):
+    """Documents a counter clerk accepts as proof of identity."""
+
+    ID_CARD = "id_card", _("Polish identity card")
+    PASSPORT = "passport", _("passport")
+    RESIDENCE_CARD = "residence_card", _("residence card")
+    EU_ID_CARD = "eu_id_card", _("identity card of an EU or EEA state")
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -56,7 +65,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     kind = models.CharField(
         _("kind of account"), max_length=16, choices=UserKind.choices, default=UserKind.CITIZEN
     )
+    # PESEL is unique among verified identities only (see Meta): anyone may type any number into
+    # an unverified profile, so uniqueness there would let a stranger lock the owner out.
     pesel = models.CharField(_("PESEL"), max_length=11, blank=True, db_index=True)
+    # People without a PESEL (foreigners) are identified by the document a clerk checked.
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    nationality = models.CharField(
+        _("nationality"), max_length=3, blank=True, help_text=_("ISO 3166-1 alpha-3 code.")
+    )
+    id_document_kind = models.CharField(
+        _("identity document"), max_length=16, choices=IdentityDocumentKind.choices, blank=True
+    )
+    id_document_number = models.CharField(_("identity document number"), max_length=32, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     identity_level = models.CharField(
         _("identity level"),
@@ -96,8 +116,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.UniqueConstraint(
                 fields=["pesel"],
-                condition=~models.Q(pesel=""),
-                name="accounts_user_unique_pesel",
+                condition=~models.Q(pesel="") & models.Q(identity_level="verified"),
+                name="accounts_user_unique_verified_pesel",
+                violation_error_message=_("Another verified account has this PESEL number."),
+            ),
+            models.UniqueConstraint(
+                fields=["nationality", "id_document_kind", "id_document_number"],
+                condition=~models.Q(id_document_number="") & models.Q(identity_level="verified"),
+                name="accounts_user_unique_verified_document",
+                violation_error_message=_("Another verified account has this identity document."),
             ),
             models.CheckConstraint(
                 condition=models.Q(identity_level="unverified")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django_otp import devices_for_user
 
 from .models import Company, Representation, RepresentationStatus, User
 
@@ -24,3 +27,18 @@ def companies_represented_by(user: User) -> QuerySet[Company]:
 
 def may_represent(*, user: User, company: Company) -> bool:
     return companies_represented_by(user).filter(pk=company.pk).exists()
+
+
+def second_factor_wait(*, user: User) -> int:
+    """Seconds until the user's devices accept a code again (0: now).
+
+    After a wrong code django-otp refuses every code, the right one too, for 1, 2, 4, 8 …
+    seconds; the person must be told to wait rather than that the right code is wrong.
+    """
+    now = timezone.now()
+    wait = 0.0
+    for device in devices_for_user(user, confirmed=None):
+        allowed, details = device.verify_is_allowed()
+        if not allowed and details and details.get("locked_until"):
+            wait = max(wait, (details["locked_until"] - now).total_seconds())
+    return math.ceil(wait) if wait > 0 else 0

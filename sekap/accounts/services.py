@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -15,6 +17,7 @@ from sekap.errors import DomainError
 
 from .models import (
     Company,
+    IdentityDocumentKind,
     IdentityLevel,
     Representation,
     RepresentationStatus,
@@ -60,26 +63,137 @@ def user_admin_save(*, actor: User, user: User, before: dict | None) -> User:
     return user
 
 
+@dataclass(frozen=True)
+class IdentityDocument:
+    """What a clerk read from the identity document a person showed at the counter.
+
+    A PESEL identifies a person registered in Poland. Someone without one (a foreigner with a
+    residence card or a passport) is identified by the document's kind and number, their date
+    of birth and nationality (ISO 3166-1 alpha-3, as printed in the document).
+    """
+
+    kind: str
+    pesel: str = ""
+    number: str = ""
+    birth_date: dt.date | None = None
+    nationality: str = ""
+
+
+def _apply_document(user: User, document: IdentityDocument) -> None:
+    if document.kind not in IdentityDocumentKind.values:
+        raise IdentityError(_("Choose the kind of identity document."))
+    if document.pesel:
+        if user.pesel and user.pesel != document.pesel:
+            raise IdentityError(
+                _(
+                    "The PESEL number in the document is not the one in the account. Do not "
+                    "confirm this account: the person should correct the profile or use their "
+                    "own account."
+                )
+            )
+        user.pesel = document.pesel
+        user.id_document_kind = document.kind
+        return
+    if user.pesel:
+        raise IdentityError(
+            _(
+                "The account has a PESEL number, but none was read from the document. Check it "
+                "in a document that shows the PESEL, or ask the person to remove it from the "
+                "profile."
+            )
+        )
+    if not (document.number and document.birth_date and document.nationality):
+        raise IdentityError(
+            _(
+                "Without a PESEL number enter the document's number, the date of birth and the "
+                "nationality."
+            )
+        )
+    user.id_document_kind = document.kind
+    user.id_document_number = document.number.upper().replace(" ", "")
+    user.birth_date = document.birth_date
+    user.nationality = document.nationality.upper()
+
+
+def _check_identity_free(user: User) -> None:
+    """A PESEL (or a foreigner's document) identifies one verified account only."""
+    verified = User.objects.filter(identity_level=IdentityLevel.VERIFIED).exclude(pk=user.pk)
+    if user.pesel and verified.filter(pesel=user.pesel).exists():
+        raise IdentityError(
+            _(
+                "Another account with this PESEL number is already verified. The person should "
+                "log in to that account; if they no longer have access to it, an administrator "
+                "must resolve it."
+            )
+        )
+    if (
+        user.id_document_number
+        and verified.filter(
+            nationality=user.nationality,
+            id_document_kind=user.id_document_kind,
+            id_document_number=user.id_document_number,
+        ).exists()
+    ):
+        raise IdentityError(_("Another account with this identity document is already verified."))
+
+
 @transaction.atomic
-def identity_verify(*, user: User, verified_by: User | None, method: str) -> User:
-    """Mark a person's identity as verified, recording who did it and how."""
+def identity_verify(
+    *,
+    user: User,
+    verified_by: User | None,
+    method: str,
+    document: IdentityDocument | None = None,
+) -> User:
+    """Mark a person's identity as verified, recording who did it, how and with what.
+
+    PESEL squatting: anyone can type any PESEL into an unverified profile, so a PESEL is unique
+    among verified accounts only (a partial unique constraint), and verification is refused
+    when another verified account already holds the same PESEL or document.
+    """
     if method not in VerificationMethod.values:
         raise IdentityError(_("Unknown verification method."))
     user = User.objects.select_for_update().get(pk=user.pk)
     if verified_by is not None and verified_by.pk == user.pk:
         raise IdentityError(_("Nobody can confirm their own identity."))
     before = user_snapshot(user)
+    if document is not None:
+        _apply_document(user, document)
+    if not user.pesel and not user.id_document_number:
+        raise IdentityError(_("A PESEL number or an identity document is needed."))
+    _check_identity_free(user)
     user.identity_level = IdentityLevel.VERIFIED
     user.verified_by = verified_by
     user.verified_method = method
     user.verified_at = timezone.now()
-    user.save(update_fields=["identity_level", "verified_by", "verified_method", "verified_at"])
+    try:
+        with transaction.atomic():
+            user.save(
+                update_fields=[
+                    "identity_level",
+                    "verified_by",
+                    "verified_method",
+                    "verified_at",
+                    "pesel",
+                    "id_document_kind",
+                    "id_document_number",
+                    "birth_date",
+                    "nationality",
+                ]
+            )
+    except IntegrityError as exc:  # a concurrent verification took the same identity
+        raise IdentityError(_("Another account with this identity is already verified.")) from exc
     audit.record(
         actor=verified_by or user,
         action="accounts.identity.verified",
         target=user,
-        before={"identity_level": before["identity_level"]},
-        after={"identity_level": user.identity_level, "method": method},
+        before={"identity_level": before["identity_level"], "pesel": before["pesel"]},
+        after={
+            "identity_level": user.identity_level,
+            "method": method,
+            "pesel": user.pesel,
+            "document": user.id_document_kind,
+        },
     )
     return user
 

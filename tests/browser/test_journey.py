@@ -49,7 +49,7 @@ def pipeline(request):
         request.getfixturevalue("celery_worker_process")
 
 
-def clerk_verifies(browser, live_server, email: str) -> None:
+def clerk_verifies(browser, live_server, email: str, pesel: str) -> None:
     office = Office.objects.get(terc="2466011")
     clerk = StaffFactory(email="urzednik@example.test", first_name="Urszula", last_name="Okienko")
     MembershipFactory(user=clerk, office=office, role=StaffRole.CLERK)
@@ -70,7 +70,9 @@ def clerk_verifies(browser, live_server, email: str) -> None:
         page.get_by_label("Adres e-mail lub numer PESEL osoby").fill(email)
         page.follow(page.get_by_role("button", name="Znajdź"))
         page.follow(page.get_by_role("link", name="Anna Nowak"))
+        page.get_by_label(re.compile("Osoba podała mi adres e-mail")).check()
         page.get_by_label("Okazany dokument tożsamości").select_option("id_card")
+        page.get_by_label("Numer PESEL z dokumentu").fill(pesel)
         page.get_by_label(re.compile("Porównałem")).check()
         page.follow(page.get_by_role("button", name="Potwierdź tożsamość"))
         assert (
@@ -100,6 +102,7 @@ def test_citizen_journey(a11y_page, live_server, browser, live_trust, pipeline):
     (message,) = mail.outbox
     link = re.search(r"https?://[^/\s]+(/konto/potwierdz/\S+/)", message.body).group(1)
     page.goto(link)
+    page.get_by_label("Hasło").fill(PASSWORD)
     page.follow(page.get_by_role("button", name="Potwierdź i aktywuj"))
     assert "Adres e-mail jest potwierdzony" in page.locator(".messages").inner_text()
 
@@ -118,7 +121,7 @@ def test_citizen_journey(a11y_page, live_server, browser, live_trust, pipeline):
     assert "nie jest jeszcze potwierdzona" in page.content()
 
     # 3. a clerk at the Gliwice counter confirms the identity (second browser, TOTP)
-    clerk_verifies(browser, live_server, "anna.nowak@example.test")
+    clerk_verifies(browser, live_server, "anna.nowak@example.test", "02070803628")
     page.reload()
     page.check()
     assert "Twoja tożsamość jest potwierdzona" in page.content()

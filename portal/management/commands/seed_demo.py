@@ -12,10 +12,15 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from offices.models import Department, Office, StaffRole
+from documents.services import intake_process
+from forms_platform.definition import iter_fields
+from forms_platform.seeding import seed_files
+from offices.models import Department, Office, Service, StaffRole
 from offices.services import membership_grant
+from portal.models import Draft
+from portal.services import drafts
 from sekap.accounts.models import User, UserKind, VerificationMethod
-from sekap.accounts.services import identity_verify
+from sekap.accounts.services import IdentityDocument, identity_verify
 
 CREDENTIALS_FILE = "demo_logins.json"
 
@@ -58,7 +63,7 @@ DEMO_PEOPLE = [
         UserKind.STAFF,
         "2466011",
         StaffRole.CLERK,
-        "GK",
+        "OR",
         "",
     ),
     (
@@ -68,7 +73,7 @@ DEMO_PEOPLE = [
         UserKind.STAFF,
         "2466011",
         StaffRole.HEAD,
-        "GK",
+        "OR",
         "",
     ),
     (
@@ -105,6 +110,15 @@ DEMO_PEOPLE = [
     ("anna.nowak@sekap.example", "Anna", "Nowak", UserKind.CITIZEN, "", "", "", ""),
 ]
 
+# Applications the demo citizen has filed, so that every demo clerk finds a case in their queue:
+# (citizen, office TERC, form slug). The catalogue routes certificates and public information
+# to OR and general letters to KA (offices/data/service_routing.csv).
+DEMO_APPLICATIONS = [
+    ("jan.kowalski@sekap.example", "2466011", "wniosek-o-zaswiadczenie"),  # Gliwice OR
+    ("jan.kowalski@sekap.example", "2466011", "pismo-ogolne"),  # Gliwice KA (registry)
+    ("jan.kowalski@sekap.example", "2410053", "informacja-publiczna"),  # Pszczyna OR
+]
+
 
 class Command(BaseCommand):
     help = "Create demo staff and citizens (idempotent) and print their logins."
@@ -118,6 +132,8 @@ class Command(BaseCommand):
             for person in DEMO_PEOPLE:
                 self._ensure(person, known)
         path.write_text(json.dumps(known, indent=1))
+        for email, terc, slug in DEMO_APPLICATIONS:
+            self._file(email, terc, slug)
         path.chmod(0o600)
         self.stdout.write("Demo logins (also in var/demo_logins.json):")
         for email, entry in known.items():
@@ -135,7 +151,12 @@ class Command(BaseCommand):
                 email, entry["password"], first_name=first, last_name=last, kind=kind, pesel=pesel
             )
         if pesel and not user.is_identity_verified:
-            identity_verify(user=user, verified_by=None, method=VerificationMethod.ADMINISTRATOR)
+            identity_verify(
+                user=user,
+                verified_by=None,
+                method=VerificationMethod.ADMINISTRATOR,
+                document=IdentityDocument(kind="id_card", pesel=pesel),
+            )
         if role:
             office = Office.objects.get(terc=terc)
             department = Department.objects.filter(office=office, symbol=symbol).first()
@@ -144,3 +165,48 @@ class Command(BaseCommand):
             if device is None:
                 device = TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
             entry["totp_key"] = base64.b32encode(device.bin_key).decode().rstrip("=")
+
+    def _file(self, email: str, terc: str, slug: str) -> None:
+        """File the form's sample application as the citizen, through the portal's own path
+        (draft, document, trusted-profile signature, submission, intake); once."""
+        user = User.objects.get(email=email)
+        service = Service.objects.filter(
+            office__terc=terc, form_template__slug=slug, is_active=True
+        ).first()
+        if service is None:
+            self.stderr.write(f"demo application skipped: {slug} is not offered at {terc}")
+            return
+        if Draft.objects.filter(owner=user, service=service).exists():
+            return  # filed (or started) by an earlier run
+        sample = next(item["sample_data"] for item in seed_files() if item["slug"] == slug)
+        draft = drafts.draft_start(user=user, service=service)
+        data = {**sample, **_as_filer(draft, sample, user)}
+        for step in draft.steps:
+            names = drafts.step_field_names(draft, step["key"])
+            drafts.draft_save_step(
+                draft=draft,
+                user=user,
+                step_key=step["key"],
+                step_data={key: value for key, value in data.items() if key in names},
+            )
+        drafts.draft_prepare(draft=draft, user=user)
+        drafts.draft_sign_trusted_profile(draft=draft, user=user)
+        draft.refresh_from_db()
+        submission = drafts.draft_submit(
+            draft=draft, user=user, idempotency_key=str(draft.idempotency_key)
+        )
+        intake_process(submission_id=submission.pk)  # idempotent; eager mode has run it
+        self.stdout.write(f"demo application filed: {service.title} ({service.office.name})")
+
+
+def _as_filer(draft, sample: dict, user: User) -> dict:
+    """The sample's person blocks filled with the filing citizen's own name and PESEL."""
+    replaced = {}
+    for spec in iter_fields(draft.version.definition):
+        if spec["type"] == "person" and isinstance(sample.get(spec["name"]), dict):
+            person = dict(sample[spec["name"]])
+            person.update(first_name=user.first_name, last_name=user.last_name)
+            if person.get("pesel"):
+                person["pesel"] = user.pesel
+            replaced[spec["name"]] = person
+    return replaced

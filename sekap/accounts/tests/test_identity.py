@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_clerk_verifies_identity_and_it_is_recorded():
-    citizen, clerk = UserFactory(), StaffFactory()
+    citizen, clerk = UserFactory(pesel="44051401359"), StaffFactory()
 
     identity_verify(user=citizen, verified_by=clerk, method="counter")
 

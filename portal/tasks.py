@@ -1,0 +1,13 @@
+"""Periodic work of the portal (polled by beat)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .services import accounts
+
+
+@shared_task
+def unconfirmed_accounts_purge() -> int:
+    """Remove accounts whose e-mail address was not confirmed in time (idempotent)."""
+    return accounts.unconfirmed_accounts_purge()

@@ -1,0 +1,66 @@
+"""The back-office start page links only to sections the person may open (issue 9, portal 11)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from offices.models import StaffRole
+from offices.services import membership_grant
+from offices.tests.factories import DepartmentFactory, OfficeFactory
+from sekap.accounts.tests.factories import StaffFactory, login_with_second_factor
+
+pytestmark = pytest.mark.django_db
+
+
+def section_links(html: str) -> list[str]:
+    block = html[html.index('class="section-list"') :]
+    block = block[: block.index("</ul>")]
+    return re.findall(r'href="([^"]+)"', block)
+
+
+@pytest.mark.parametrize(
+    ("role", "with_department", "expected"),
+    [
+        (
+            StaffRole.CLERK,
+            True,
+            ["/backoffice/sprawy/", "/backoffice/tozsamosc/", "/backoffice/pelnomocnictwa/"],
+        ),
+        (
+            StaffRole.CA_OPERATOR,
+            False,
+            ["/backoffice/tozsamosc/", "/backoffice/pelnomocnictwa/", "/backoffice/pki/"],
+        ),
+        (
+            StaffRole.OFFICE_ADMIN,
+            False,
+            [
+                "/backoffice/sprawy/",
+                "/backoffice/tozsamosc/",
+                "/backoffice/pelnomocnictwa/",
+                "/admin/",
+            ],
+        ),
+    ],
+)
+def test_every_link_on_the_start_page_opens(client, role, with_department, expected):
+    office = OfficeFactory()
+    department = DepartmentFactory(office=office) if with_department else None
+    person = StaffFactory()
+    membership_grant(actor=None, user=person, office=office, role=role, department=department)
+    login_with_second_factor(client, person)
+    links = section_links(client.get("/backoffice/").content.decode())
+    assert links == expected
+    for link in links:
+        assert client.get(link).status_code == 200, link
+
+
+def test_staff_without_a_role_see_no_sections_and_are_told_why(client):
+    person = StaffFactory()
+    login_with_second_factor(client, person)
+    html = client.get("/backoffice/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'class="section-list"' not in html
+    assert "You have no role in any office yet" in html
+    assert client.get("/backoffice/tozsamosc/").status_code == 403  # and indeed it is refused
