@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from sekap.accounts.decorators import staff_required
 from sekap.errors import DomainError
 from signatures import services as signatures
+from signatures.presentation import summarize
 
 from . import selectors, services
 from .forms import LetterForm
@@ -35,7 +36,7 @@ def receipt_verify(request: HttpRequest, public_id: str) -> HttpResponse:
             "fields": fields,
             "document_sha256": fields["info"].get("SkrotDokumentuSHA256", ""),
             "valid": report.indication == "TOTAL_PASSED",
-            "indication": report.indication,
+            "reason": summarize(report).reason,
         },
     )
 

@@ -83,6 +83,9 @@ class SignerInfo:
     pesel: str | None = None
     nip: str | None = None
     key_usage: list[str] = field(default_factory=list)
+    # ETSI EN 319 412-5 QCStatements, as the certificate states them (trust is the path's job)
+    qualified: bool = False  # QcCompliance
+    qc_type: str | None = None  # "esign" | "eseal" | "web" (QcType)
 
 
 @dataclass

@@ -107,6 +107,19 @@ def trust_anchors() -> tuple[bytes, ...]:
     return tuple(seen.values())
 
 
+def own_anchor_fingerprints() -> frozenset[str]:
+    """SHA-256 (hex) of the anchors from ``SIGNATURES_TRUST_ANCHORS_PROVIDER`` (the platform's
+    own CA), to tell SEKAP certificates from others in reports for people."""
+    provider = getattr(settings, "SIGNATURES_TRUST_ANCHORS_PROVIDER", "")
+    if not provider:
+        return frozenset()
+    try:
+        return frozenset(hashlib.sha256(bytes(d)).hexdigest() for d in import_string(provider)())
+    except Exception:
+        logger.exception("SIGNATURES_TRUST_ANCHORS_PROVIDER failed")
+        return frozenset()
+
+
 def extra_certificates() -> tuple[bytes, ...]:
     """Intermediate CA certificates for path building (not trusted by themselves)."""
     provider = getattr(settings, "SIGNATURES_EXTRA_CERTIFICATES_PROVIDER", "")

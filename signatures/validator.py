@@ -391,15 +391,16 @@ def _validate_one(
         else:
             sr.warn(
                 "trusted_profile.not_platform_seal",
-                "Trusted-profile data is signed by a certificate that is not a platform seal; "
-                "ignored.",
+                "Signer data of a SEKAP personal signature is signed by a certificate that is "
+                "not a platform seal; ignored.",
             )
     sp_el = q.signed_properties
     injected = [el for el in doc.special()["podpis_zp"] if sp_el not in el.iterancestors()]
     if injected:
         sr.warn(
             "trusted_profile.unsigned_copy",
-            "Unsigned trusted-profile data found outside the signed properties; ignored.",
+            "Unsigned signer data of a SEKAP personal signature found outside the signed "
+            "properties; ignored.",
         )
     stray = [
         el

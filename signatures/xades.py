@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from asn1crypto import core
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from lxml import etree
@@ -256,6 +257,7 @@ def signer_info(cert: x509.Certificate) -> SignerInfo:
                 usages.append("non_repudiation" if name == "content_commitment" else name)
     except x509.ExtensionNotFound:
         pass
+    qualified, qc_type = qc_statements(cert)
     return SignerInfo(
         subject=pkix.dn(subject),
         issuer=pkix.dn(cert.issuer),
@@ -267,7 +269,49 @@ def signer_info(cert: x509.Certificate) -> SignerInfo:
         pesel=pesel.group(1) if pesel else None,
         nip=nip.group(1) if nip else None,
         key_usage=usages,
+        qualified=qualified,
+        qc_type=qc_type,
     )
+
+
+QC_STATEMENTS = x509.ObjectIdentifier("1.3.6.1.5.5.7.1.3")
+QC_COMPLIANCE = "0.4.0.1862.1.1"
+QC_TYPE = "0.4.0.1862.1.6"
+QC_TYPES = {"0.4.0.1862.1.6.1": "esign", "0.4.0.1862.1.6.2": "eseal", "0.4.0.1862.1.6.3": "web"}
+
+
+class _QcStatement(core.Sequence):
+    _fields = [
+        ("statement_id", core.ObjectIdentifier),
+        ("statement_info", core.Any, {"optional": True}),
+    ]
+
+
+class _QcStatements(core.SequenceOf):
+    _child_spec = _QcStatement
+
+
+class _QcTypes(core.SequenceOf):
+    _child_spec = core.ObjectIdentifier
+
+
+def qc_statements(cert: x509.Certificate) -> tuple[bool, str | None]:
+    """(QcCompliance stated, QcType) from the certificate's QCStatements extension; a
+    malformed extension states nothing."""
+    try:
+        raw = cert.extensions.get_extension_for_oid(QC_STATEMENTS).value.value
+        statements = _QcStatements.load(raw)
+        compliance, qc_type = False, None
+        for statement in statements:
+            oid = statement["statement_id"].dotted
+            if oid == QC_COMPLIANCE:
+                compliance = True
+            elif oid == QC_TYPE and statement["statement_info"].native is not None:
+                types = _QcTypes.load(statement["statement_info"].dump())
+                qc_type = next((QC_TYPES[t.dotted] for t in types if t.dotted in QC_TYPES), None)
+        return compliance, qc_type
+    except Exception:
+        return False, None
 
 
 __all__ = ["XADES141"]

@@ -42,6 +42,22 @@ def test_public_verification_page_shows_no_personal_data(client, filed, citizen,
     assert client.get("/upo/not-a-uuid/").status_code == 404
 
 
+def test_verification_page_speaks_of_the_upo_in_words(client, filed):
+    from sekap.datetimes import polish_datetime
+
+    receipt = filed.receipt
+    html = client.get(f"/upo/{receipt.public_id}/").content.decode()
+    assert "To UPO jest autentyczne" in html
+    assert f"<dd>{polish_datetime(receipt.created_at)}</dd>" in html
+    assert f"<dd>{polish_datetime(filed.received_at)}</dd>" in html
+    # a receipt whose bytes no longer match its seal is explained, not coded
+    tampered = bytes(receipt.xml).replace(filed.sha256.encode(), b"0" * 64, 1)
+    Receipt.objects.filter(pk=receipt.pk).update(xml=tampered)
+    html = client.get(f"/upo/{receipt.public_id}/").content.decode()
+    assert "Nie udało się potwierdzić pieczęci tego UPO: Dokument został zmieniony" in html
+    assert "TOTAL_FAILED" not in html
+
+
 def test_pdf_and_xml_only_for_the_owner(client, filed, citizen, ca):
     receipt = filed.receipt
     client.force_login(citizen.user)

@@ -78,7 +78,7 @@ def test_verify_page_shows_report(client, corpus, sekap_trust) -> None:
 @pytest.mark.django_db
 def test_verify_page_requires_a_file(client) -> None:
     response = client.post(reverse("signatures:verify"), data={})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'class="error-summary"' in response.content.decode()
 
 

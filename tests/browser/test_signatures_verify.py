@@ -33,7 +33,14 @@ def trusted(settings, pki):
     services.reset_environment()
 
 
-def test_verify_page_upload_shows_readable_report(a11y_page, pki, trusted, tmp_path) -> None:
+def _upload(page, path) -> str:
+    page.goto("/weryfikacja/")
+    page.set_input_files("#id_document", str(path))
+    page.follow(page.locator("button[name=format][value=html]"))
+    return page.locator("section[aria-labelledby=report-heading]").inner_text()
+
+
+def test_verify_page_in_plain_words(a11y_page, pki, trusted, tmp_path) -> None:
     profile = TrustedProfile(
         given_name="Anna", surname="Nowak", pesel="02070803628", account_id="7"
     )
@@ -43,15 +50,42 @@ def test_verify_page_upload_shows_readable_report(a11y_page, pki, trusted, tmp_p
         cert_chain=[pki.seal.cert, pki.ca.cert],
         trusted_profile=profile,
     )
-    path = tmp_path / "wniosek.xml"
-    path.write_bytes(signed)
+    page = a11y_page
+    valid = tmp_path / "wniosek.xml"
+    valid.write_bytes(signed)
+    report = _upload(page, valid)
+    assert "Wynik: ważny" in report
+    assert "Anna Nowak, PESEL 02070803628" in report
+    assert "podpis osobisty SEKAP (pieczęć SEKAP potwierdzająca tożsamość osoby)" in report
+    assert "cały dokument" in report
+    assert "Nie ma dowodu, kiedy dokument został podpisany" in report
+    # the codes are there, collapsed: not shown until the person opens the details
+    details = page.locator("article details").first
+    assert details.get_attribute("open") is None
+    assert not page.get_by_text("TOTAL_PASSED").first.is_visible()
+    details.locator("summary").click()
+    assert page.get_by_text("TOTAL_PASSED").first.is_visible()
+    page.check()
+
+    tampered = tmp_path / "zmieniony.xml"
+    tampered.write_bytes(signed.replace(b"Kowalski", b"Kowalsky", 1))
+    assert signed != tampered.read_bytes()
+    report = _upload(page, tampered)
+    assert "Wynik: nieważny" in report
+    assert "Dokument został zmieniony po podpisaniu" in report
+    assert "Digest mismatch" not in report.split("Szczegóły techniczne")[0]
+    assert not page.get_by_text("HASH_FAILURE").first.is_visible()
+
+
+def test_verify_page_pdf_is_not_supported_yet(a11y_page, tmp_path) -> None:
+    pdf = tmp_path / "decyzja.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\n")
     page = a11y_page
     page.goto("/weryfikacja/")
-    page.set_input_files("#id_document", str(path))
+    page.set_input_files("#id_document", str(pdf))
     page.follow(page.locator("button[name=format][value=html]"))
-    report = page.locator("section").inner_text()
-    assert "TOTAL_PASSED" in report
-    assert "Anna Nowak" in report
+    summary = page.locator(".error-summary").inner_text()
+    assert "Sprawdzanie podpisów w plikach PDF (PAdES) nie jest jeszcze obsługiwane" in summary
 
 
 def test_verify_page_error_summary_without_file(a11y_page) -> None:
