@@ -45,6 +45,18 @@ def _test_settings(settings, tmp_path) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request served in English by an earlier
+    test leaves its language active in the thread, which would leak into the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _tasks_in_process(request):
     """Unit tests run Celery tasks in-process; only ``worker`` tests use the real worker."""
     if request.node.get_closest_marker("worker"):
