@@ -47,6 +47,15 @@ class DescriptionForm(forms.Form):
         required=False,
         help_text=_("One per line."),
     )
+    signature_required = forms.BooleanField(
+        label=_("A signature is required"),
+        required=False,
+        help_text=_(
+            "Untick only where the law needs no signature (a request for public information, "
+            "a petition, a complaint or request): such a letter from a logged-in person is "
+            "then accepted unsigned."
+        ),
+    )
 
     @classmethod
     def initial_from(cls, description: dict) -> dict:
@@ -56,6 +65,7 @@ class DescriptionForm(forms.Form):
             "legal_basis": description.get("legal_basis", ""),
             "who_may_file": description.get("who_may_file", ""),
             "required_attachments": "\n".join(description.get("required_attachments", [])),
+            "signature_required": description.get("signature_required", True),
         }
 
     def description(self) -> dict:
@@ -68,6 +78,7 @@ class DescriptionForm(forms.Form):
             "required_attachments": [
                 line.strip() for line in data["required_attachments"].splitlines() if line.strip()
             ],
+            "signature_required": data["signature_required"],
         }
 
 
@@ -126,8 +137,8 @@ class FieldAddForm(forms.Form):
     def spec(self) -> dict:
         data = self.cleaned_data
         spec: dict[str, Any] = {"name": data["name"], "type": data["type"], "label": data["label"]}
-        if data["required"]:
-            spec["required"] = True
+        if data["required"] or data["type"] == "declaration":
+            spec["required"] = True  # a declaration is always confirmed
         if data["type"] in ("choice", "multichoice"):
             spec["options"] = [{"value": "tak", "label": "Tak"}, {"value": "nie", "label": "Nie"}]
         if data["type"] == "group":
@@ -189,6 +200,10 @@ class FieldEditForm(forms.Form):
         "require_pesel": lambda: forms.BooleanField(label=_("PESEL is required"), required=False),
         "require_nip": lambda: forms.BooleanField(label=_("NIP is required"), required=False),
         "with_address": lambda: forms.BooleanField(label=_("Ask for the address"), required=False),
+        "building_optional": lambda: forms.BooleanField(
+            label=_("The building number is optional (the address of a plot of land)"),
+            required=False,
+        ),
         "allowed_types": lambda: forms.MultipleChoiceField(
             label=_("Allowed file types"),
             widget=forms.CheckboxSelectMultiple,

@@ -706,6 +706,32 @@ class YesNoType(FieldType):
         element.set("type", "xs:boolean")
 
 
+@register
+class DeclarationType(FieldType):
+    """A statement the applicant confirms by ticking one box (its label is the statement).
+
+    Unlike ``yesno`` there is no "no": a visible declaration that is not ticked is an error,
+    whatever the field's ``required`` flag says, and the XML can only say ``true``.
+    """
+
+    key = "declaration"
+    label = _("Declaration (one box that must be ticked)")
+
+    def coerce(self, spec, raw, ctx):
+        if raw is not False and _text(raw).lower() in _TRUE:
+            return True, []
+        return None, [("", str(_("Tick the box to confirm this statement.")))]
+
+    def lexical(self, spec, value):
+        return "true"
+
+    def parse_lexical(self, spec, text):
+        return text.strip() in ("true", "1")
+
+    def xsd(self, element, spec, form_prefix):
+        _restriction(element, "xs:boolean", [("pattern", "true|1")])
+
+
 # --- blocks built from the shared crd.gov.pl schemas ---------------------------------------
 
 ADDRESS_PARTS = (
@@ -723,14 +749,16 @@ def _mapping(raw: Any) -> dict:
     return raw if isinstance(raw, dict) else {}
 
 
-def coerce_address(raw: Any, prefix: str = "") -> tuple[dict, list[Issue]]:
+def coerce_address(
+    raw: Any, prefix: str = "", *, building_required: bool = True
+) -> tuple[dict, list[Issue]]:
     raw = _mapping(raw)
     value: dict[str, str] = {}
     issues: list[Issue] = []
     for key, _element, _label, required, max_length in ADDRESS_PARTS:
         text = _text(raw.get(key))
         if not text:
-            if required:
+            if required and (building_required or key != "building"):
                 issues.append((prefix + key, str(_("This field is required."))))
             continue
         if key == "postal_code" and not re.fullmatch(r"[0-9]{2}-[0-9]{3}", text):
@@ -762,25 +790,56 @@ def _block_xsd(element: etree._Element, ref: str) -> None:
     _xs(seq, "element", ref=ref)
 
 
+def building_optional(spec: dict) -> bool:
+    """A plot or parcel address (land without a building number)."""
+    return bool(spec.get("building_optional"))
+
+
 @register
 class AddressType(FieldType):
+    """A postal address (``adr:Adres``). With ``building_optional`` it is the address of a plot
+    of land: the shared ``adr:Adres`` requires a building number, so such a field keeps the same
+    parts as elements of the form's own namespace, with ``Budynek`` optional."""
+
     key = "address"
     label = _("Address")
+    options = ("building_optional",)
     composite = True
 
     def coerce(self, spec, raw, ctx):
         if is_empty(raw) or not any(_text(v) for v in _mapping(raw).values()):
             return {}, []
-        return coerce_address(raw)
+        return coerce_address(raw, building_required=not building_optional(spec))
 
     def to_xml(self, parent, spec, value, ctx):
-        address_to_xml(_sub(parent, ctx.ns + spec["name"]), value)
+        el = _sub(parent, ctx.ns + spec["name"])
+        if not building_optional(spec):
+            address_to_xml(el, value)
+            return
+        for key, element, *_rest in ADDRESS_PARTS:
+            if key in value:
+                _sub(el, ctx.ns + element, value[key])
 
     def from_xml(self, el, spec, ctx):
-        return address_from_xml(el[0])
+        if not building_optional(spec):
+            return address_from_xml(el[0])
+        by_name = {etree.QName(child).localname: child.text or "" for child in el}
+        return {key: by_name[element] for key, element, *_ in ADDRESS_PARTS if element in by_name}
 
     def xsd(self, element, spec, form_prefix):
-        _block_xsd(element, "adr:Adres")
+        if not building_optional(spec):
+            _block_xsd(element, "adr:Adres")
+            return
+        seq = _xs(_xs(element, "complexType"), "sequence")
+        for key, name, _label, required, max_length in ADDRESS_PARTS:
+            attrs = {} if required and key != "building" else {"minOccurs": 0}
+            part = _xs(seq, "element", name=name, **attrs)
+            if key == "postal_code":
+                _restriction(part, "xs:string", [("pattern", "[0-9]{2}-[0-9]{3}")])
+            else:
+                _restriction(
+                    part, "xs:string", [("minLength", "1"), ("maxLength", str(max_length))]
+                )
 
 
 PERSON_PARTS = (

@@ -7,8 +7,9 @@ repository's own (``validation.clean_data``): the Django fields only carry strin
 ``form.form_data`` is the canonical data of the step once ``form.is_valid()``.
 
 Input names: ``Name`` for simple fields, ``Name__pesel`` / ``Name__address__city`` for blocks,
-``Group__0__Child`` for repeating groups. A submit button ``_add=<Group>`` adds a row without
-JavaScript.
+``Group__0__Child`` for repeating groups. Submit buttons ``_add=<Group>`` and
+``_remove=<Group>__<index>`` add and remove a row without JavaScript; a form built with
+``validate=False`` (for those round trips) shows the answers again without judging them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -45,11 +47,27 @@ class MultipleFileField(forms.FileField):
         return [data] if data else []
 
 
+class Radios(forms.RadioSelect):
+    """Radio buttons with none checked until the person chooses (Django would check the
+    option whose value is "" for a question not answered yet)."""
+
+    def format_value(self, value: Any) -> list[str]:
+        return [] if value is None else super().format_value(value)
+
+
+class DeclarationBox(forms.CheckboxInput):
+    """One checkbox whose submitted text reaches the field type as it is ("on" when ticked):
+    the declaration type, not Django's truthiness of strings, decides what counts as ticked."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.get(name)
+
+
 @dataclass
 class Item:
     """One thing to render: a field, a block (fieldset of inputs) or a repeating group."""
 
-    kind: str  # "input", "choice", "multichoice", "yesno", "block", "group"
+    kind: str  # "input", "choice", "multichoice", "yesno", "declaration", "block", "group"
     spec: dict
     label: str
     hint: str = ""
@@ -58,6 +76,7 @@ class Item:
     children: list[Item] = field(default_factory=list)
     rows: list[list[Item]] = field(default_factory=list)
     can_add: bool = False
+    can_remove: bool = False
     rule: str = ""  # the visible_if rule as JSON, for the optional browser script
     form: Any = None
 
@@ -104,8 +123,12 @@ class StepForm(forms.Form):
         initial_data: Mapping[str, Any] | None = None,
         context: Mapping[str, Any] | None = None,
         today: dt.date | None = None,
+        validate: bool = True,
     ) -> None:
+        if data is not None and data.get("_remove"):
+            data = _without_row(data, str(data.get("_remove")))
         super().__init__(data=data, files=files)
+        self.validate = validate
         self.definition = definition
         self.steps = [
             step
@@ -141,7 +164,7 @@ class StepForm(forms.Form):
             spec=spec,
             label=_label(spec),
             hint=text_of(spec.get("hint")),
-            required=bool(spec.get("required")),
+            required=bool(spec.get("required")) or ftype == "declaration",
             name=name,
             form=self,
         )
@@ -158,13 +181,16 @@ class StepForm(forms.Form):
             item.kind = "choice"
             choices = [(str(o["value"]), text_of(o.get("label"))) for o in spec.get("options", [])]
             if len(choices) > 6:
-                widget: forms.Widget = forms.Select(choices=[("", "—"), *choices])
                 item.kind = "input"
+                choices = [("", _("Choose…")), *choices]
+                widget: forms.Widget = forms.Select()
             else:
-                widget = forms.RadioSelect(choices=choices)
-            self._add_input(
-                name, forms.ChoiceField(choices=[("", "—"), *choices], widget=widget), initial
-            )
+                # Nothing is chosen in advance; an optional question can be left unanswered
+                # again with its own last option, a required one has no blank option at all.
+                if not item.required:
+                    choices = [*choices, ("", _("No answer"))]
+                widget = Radios()
+            self._add_input(name, forms.ChoiceField(choices=choices, widget=widget), initial)
         elif ftype == "multichoice":
             item.kind = "multichoice"
             choices = [(str(o["value"]), text_of(o.get("label"))) for o in spec.get("options", [])]
@@ -182,6 +208,9 @@ class StepForm(forms.Form):
                 ),
                 _initial_text(spec, initial),
             )
+        elif ftype == "declaration":
+            item.kind = "declaration"
+            self._add_input(name, forms.CharField(widget=DeclarationBox()), bool(initial))
         elif ftype == "attachment":
             max_files = int(spec.get("max_files") or 1)
             allowed = spec.get("allowed_types") or fieldtypes.DEFAULT_ALLOWED
@@ -252,7 +281,9 @@ class StepForm(forms.Form):
             form=self,
         )
 
-    def _address_children(self, prefix: str, initial: dict) -> list[Item]:
+    def _address_children(
+        self, prefix: str, initial: dict, *, building_required: bool = True
+    ) -> list[Item]:
         autocomplete = {
             "postal_code": "postal-code",
             "city": "address-level2",
@@ -264,7 +295,7 @@ class StepForm(forms.Form):
                 key,
                 label,
                 initial.get(key),
-                required,
+                required and (building_required or key != "building"),
                 **({"autocomplete": autocomplete[key]} if key in autocomplete else {}),
             )
             for key, _element, label, required, _max in fieldtypes.ADDRESS_PARTS
@@ -274,7 +305,9 @@ class StepForm(forms.Form):
         ftype = spec["type"]
         children: list[Item] = []
         if ftype == "address":
-            return self._address_children(name, initial)
+            return self._address_children(
+                name, initial, building_required=not fieldtypes.building_optional(spec)
+            )
         if ftype == "person":
             for key, _element, label, _max in fieldtypes.PERSON_PARTS:
                 required = key != "pesel" or spec.get("require_pesel", True)
@@ -335,6 +368,7 @@ class StepForm(forms.Form):
             rows += 1
         rows = min(rows, max(maximum, self._submitted_rows(name)))
         item.can_add = rows < maximum
+        item.can_remove = rows > max(minimum, 1)
         for index in range(rows):
             row_initial = initial[index] if index < len(initial) else {}
             item.rows.append(
@@ -367,6 +401,13 @@ class StepForm(forms.Form):
                     target = target.setdefault(part, [] if nxt.isdigit() else {})
             target[parts[-1]] = value
         return raw
+
+    def full_clean(self) -> None:
+        if self.validate:
+            super().full_clean()
+            return
+        self._errors = ErrorDict()  # shown again as typed, not judged
+        self.cleaned_data = {}
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -426,6 +467,31 @@ class StepForm(forms.Form):
                 yield from self._walk(row)
 
 
+def _without_row(data: Mapping[str, Any], target: str) -> Mapping[str, Any]:
+    """``data`` without the inputs of row ``Group__<index>``, later rows moved up by one."""
+    group, _sep, position = target.rpartition(SEP)
+    if not group or not position.isdigit():
+        return data
+    removed = int(position)
+    prefix = f"{group}{SEP}"
+    copy = data.copy()  # a QueryDict copy is mutable and keeps every value of a key
+    getlist = getattr(data, "getlist", lambda key: [data[key]])
+    moved: dict[str, list] = {}
+    for key in list(data.keys()):
+        index, _sep, rest = key[len(prefix) :].partition(SEP)
+        if not key.startswith(prefix) or not index.isdigit() or int(index) < removed:
+            continue
+        if int(index) > removed:
+            moved[f"{prefix}{int(index) - 1}{SEP}{rest}"] = getlist(key)
+        del copy[key]
+    for key, values in moved.items():
+        if hasattr(copy, "setlist"):
+            copy.setlist(key, values)
+        else:
+            copy[key] = values[0] if len(values) == 1 else values
+    return copy
+
+
 def build_step_form(
     definition: dict,
     *,
@@ -434,8 +500,10 @@ def build_step_form(
     files: Mapping[str, Any] | None = None,
     initial_data: Mapping[str, Any] | None = None,
     context: Mapping[str, Any] | None = None,
+    validate: bool = True,
 ) -> StepForm:
-    """The form for one step (or the whole form when ``step_key`` is None)."""
+    """The form for one step (or the whole form when ``step_key`` is None). Build it with
+    ``validate=False`` when the page only changes shape (a row added or removed)."""
     form = StepForm(
         definition,
         step_key=step_key,
@@ -443,6 +511,7 @@ def build_step_form(
         files=files,
         initial_data=initial_data,
         context=context,
+        validate=validate,
     )
     form.describe()
     return form

@@ -3,6 +3,7 @@
 Public interface for ``offices``, ``documents`` and ``portal``:
 
 * ``current_version(template)`` / ``version_by_id(pk)`` / ``version_by_namespace(ns)``
+* ``signature_required(version)``: whether its documents must be signed
 * ``validate_data(version, data, files) -> errors`` and ``clean_data``
 * ``build_document(version=, data=, sender=, addressee=) -> bytes`` (``build_clean_document``
   for data already cleaned)
@@ -89,6 +90,19 @@ def version_by_identifier(identifier: str) -> FormVersion | None:
         .exclude(identifier="")
         .first()
     )
+
+
+def signature_required(version: FormVersion) -> bool:
+    """Whether documents of this version must be signed.
+
+    Set per form version, in its description (``"signature_required": false``), because the
+    rule comes from the law that governs the kind of letter, which is the same in every office:
+    a request for public information (u.d.i.p. art. 10), a petition (ustawa o petycjach art. 4)
+    and a complaint or request (KPA Dział VIII) need no signature; an application in
+    administrative proceedings does (KPA art. 63 § 3a). The description is frozen on
+    publishing, so the rule a submission was accepted under stays readable from its version.
+    """
+    return version.description.get("signature_required", True) is not False
 
 
 def template_versions(template: FormTemplate) -> QuerySet[FormVersion]:

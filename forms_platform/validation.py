@@ -201,20 +201,38 @@ def _clean_group(
         target[spec["name"]] = cleaned_items
 
 
+def _part_labels() -> dict[str, str]:
+    """Labels of the parts of person, address and institution blocks, by key."""
+    labels = {key: str(label) for key, _el, label, *_rest in fieldtypes.ADDRESS_PARTS}
+    labels.update({key: str(label) for key, _el, label, _max in fieldtypes.PERSON_PARTS})
+    labels.update({key: str(label) for key, _el, label in fieldtypes.INSTITUTION_IDS})
+    labels.update({"name": _("Name"), "address": _("Address")})
+    return labels
+
+
+def field_label(definition: dict, path: str) -> str:
+    """The label of the field an error path points at, naming the part of a block and the
+    row of a group: "Applicant – PESEL number", "Trees 2: Species"."""
+    parts = path.split(".")
+    specs: dict[str, dict] = {}
+    for spec in iter_fields(definition):
+        specs[spec["name"]] = spec
+        for child in spec.get("fields", []) if spec.get("type") == "group" else []:
+            specs[f"{spec['name']}.{child['name']}"] = child
+    labels = {key: text_of(spec.get("label")) for key, spec in specs.items()}
+    label = labels.get(parts[0], parts[0])
+    rest = parts[1:]
+    if len(rest) >= 2 and rest[0].isdigit():
+        label = f"{label} {int(rest[0]) + 1}: " + labels.get(f"{parts[0]}.{rest[1]}", rest[1])
+        rest = rest[2:]
+    part_labels = _part_labels()
+    return " – ".join([label, *(part_labels.get(part, part) for part in rest)])
+
+
 def error_list(definition: dict, errors: Errors) -> list[dict]:
     """Errors as a list for an error summary: path, field label and message, in form order."""
-    labels: dict[str, str] = {}
-    for spec in iter_fields(definition):
-        labels[spec["name"]] = text_of(spec.get("label"))
-        for child in spec.get("fields", []) if spec.get("type") == "group" else []:
-            labels[f"{spec['name']}.{child['name']}"] = text_of(child.get("label"))
     result = []
     for path, messages in errors.items():
-        parts = path.split(".")
-        label = labels.get(parts[0], parts[0])
-        if len(parts) >= 3 and parts[1].isdigit():
-            label = f"{label} {int(parts[1]) + 1}: " + labels.get(
-                f"{parts[0]}.{parts[2]}", parts[2]
-            )
+        label = field_label(definition, path)
         result.extend({"path": path, "label": label, "message": m} for m in messages)
     return result

@@ -72,6 +72,10 @@ def _render_value(dd: etree._Element, spec: dict) -> None:
         choose = _x(dd, "choose")
         _x(choose, "when", test=f"{name}='true' or {name}='1'").text = "Tak"
         _x(choose, "otherwise").text = "Nie"
+    elif ftype == "declaration":
+        _x(_x(dd, "if", test=f"{name}='true' or {name}='1'"), "text").text = "Potwierdzam"
+    elif ftype == "address" and spec.get("building_optional"):
+        _x(dd, "for-each", select=name).append(_address_paragraph(W))
     elif ftype == "choice":
         _choice_labels(dd, spec, name)
     elif ftype == "multichoice":
@@ -94,6 +98,30 @@ def _render_value(dd: etree._Element, spec: dict) -> None:
             _render_field(dl, child)
     else:
         _value_of(dd, name)
+
+
+def _address_paragraph(prefix: str) -> etree._Element:
+    """An address (``adr:Adres``, or a plot address in the form's namespace) as a paragraph:
+    the parts are read relative to the current node, with names starting with ``prefix``."""
+    p = etree.Element("p", {"class": "adres"})
+    street = _x(p, "choose")
+    when = _x(street, "when", test=f"{prefix}Ulica")
+    _value_of(when, f"{prefix}Ulica")
+    _x(when, "text").text = " "
+    otherwise = _x(street, "otherwise")
+    _value_of(otherwise, f"{prefix}Miejscowosc")
+    _x(otherwise, "text").text = " "
+    _value_of(p, f"{prefix}Budynek")
+    unit = _x(p, "if", test=f"{prefix}Lokal")
+    _x(unit, "text").text = "/"
+    _value_of(unit, f"{prefix}Lokal")
+    _h(p, "br")
+    _value_of(p, f"{prefix}KodPocztowy")
+    _x(p, "text").text = " "
+    post = _x(p, "choose")
+    _value_of(_x(post, "when", test=f"{prefix}Poczta"), f"{prefix}Poczta")
+    _value_of(_x(post, "otherwise"), f"{prefix}Miejscowosc")
+    return p
 
 
 def _render_field(dl: etree._Element, spec: dict) -> None:
@@ -203,25 +231,7 @@ def generate_xsl(definition: dict, namespace: str) -> str:
         _value_of(cond, f"inst:IdInstytucji/inst:{element}")
     _x(inst, "apply-templates", select="adr:Adres")
 
-    adres = _x(sheet, "template", match="adr:Adres")
-    p = _h(adres, "p", **{"class": "adres"})
-    street = _x(p, "choose")
-    when = _x(street, "when", test="adr:Ulica")
-    _value_of(when, "adr:Ulica")
-    _x(when, "text").text = " "
-    otherwise = _x(street, "otherwise")
-    _value_of(otherwise, "adr:Miejscowosc")
-    _x(otherwise, "text").text = " "
-    _value_of(p, "adr:Budynek")
-    unit = _x(p, "if", test="adr:Lokal")
-    _x(unit, "text").text = "/"
-    _value_of(unit, "adr:Lokal")
-    _h(p, "br")
-    _value_of(p, "adr:KodPocztowy")
-    _x(p, "text").text = " "
-    post = _x(p, "choose")
-    _value_of(_x(post, "when", test="adr:Poczta"), "adr:Poczta")
-    _value_of(_x(post, "otherwise"), "adr:Miejscowosc")
+    _x(sheet, "template", match="adr:Adres").append(_address_paragraph("adr:"))
 
     etree.indent(sheet, space="  ")
     text = etree.tostring(sheet, xml_declaration=True, encoding="UTF-8", pretty_print=True).decode()

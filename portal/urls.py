@@ -2,7 +2,7 @@ from django.urls import path
 
 from sekap.ratelimits import limit
 
-from .views import accounts, applications, backoffice, catalogue, common, matters
+from .views import accounts, applications, backoffice, catalogue, common, matters, unsigned
 
 urlpatterns = [
     path("", common.home, name="home"),
@@ -94,6 +94,11 @@ urlpatterns = [
         name="portal_draft_sign_browser",
     ),
     path("wnioski/robocze/<int:pk>/wyslij/", applications.draft_send, name="portal_draft_send"),
+    path(
+        "wnioski/robocze/<int:pk>/wyslij-bez-podpisu/",
+        unsigned.draft_send_unsigned,
+        name="portal_draft_send_unsigned",
+    ),
     path("wnioski/robocze/<int:pk>/usun/", applications.draft_delete, name="portal_draft_delete"),
     # after sending
     path("wnioski/", matters.submission_list, name="portal_submissions"),

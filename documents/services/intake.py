@@ -18,10 +18,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from forms_platform.selectors import signature_required
 from offices.identity import office_identity_current
 from offices.models import Department
 from sekap import audit
 from signatures import services as signatures
+from signatures.xmlsafe import ParseLimits, parse_untrusted
 
 from ..deadlines import deadline_for
 from ..models import (
@@ -37,6 +39,7 @@ from ..models import (
     Stage,
     Submission,
 )
+from .submissions import is_signed, max_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +77,18 @@ def _signer_pesel(report: dict) -> str:
     return ""
 
 
+# What an unsigned submission records instead of a validation report.
+UNSIGNED = "UNSIGNED"
+NOT_REQUIRED = "NOT_REQUIRED"  # the form version's law needs no signature
+REQUIRED = "REQUIRED"  # accepted unsigned although it needed a signature: a clerk must look
+
+
 def _attention(submission: Submission, report: dict) -> str:
     """Why a clerk must look at the submission ("" when nothing is wrong)."""
+    if report.get("indication") == UNSIGNED:
+        if report.get("sub_indication") == NOT_REQUIRED:
+            return ""
+        return _("The document is not signed, although this kind of letter needs a signature.")
     if report.get("indication") != "TOTAL_PASSED":
         sub = report.get("sub_indication") or ""
         return _("The signature could not be confirmed (%(indication)s %(sub)s).") % {
@@ -103,12 +116,18 @@ def signature_check(*, submission_id: int) -> dict | None:
     """Step 1, outside any transaction (it may fetch OCSP responses and CRLs): the validation
     report, or None when the submission is past this step. Raises TemporaryFailure while
     revocation data is unavailable (a few times, then the INDETERMINATE result is kept)."""
-    submission = Submission.objects.only("pk", "stage", "intake_attempts", "document").get(
-        pk=submission_id
+    submission = (
+        Submission.objects.select_related("form_version")
+        .only("pk", "stage", "intake_attempts", "document", "form_version__description")
+        .get(pk=submission_id)
     )
     if submission.stage >= Stage.SIGNATURE_CHECKED:
         return None
-    report = signatures.validate(bytes(submission.document))
+    document = bytes(submission.document)
+    if not _signed(document):
+        required = signature_required(submission.form_version)
+        return {"indication": UNSIGNED, "sub_indication": REQUIRED if required else NOT_REQUIRED}
+    report = signatures.validate(document)
     if (
         report.indication == "INDETERMINATE"
         and report.sub_indication == "TRY_LATER"
@@ -118,12 +137,19 @@ def signature_check(*, submission_id: int) -> dict | None:
     return report.to_dict()
 
 
+def _signed(document: bytes) -> bool:
+    """Whether the stored document carries a signature (it was parsed and accepted before)."""
+    parsed = parse_untrusted(document, limits=ParseLimits(max_bytes=max_bytes()))
+    return is_signed(parsed.root)
+
+
 def signature_store(*, submission: Submission, report: dict) -> None:
-    """Record the report on the locked submission (saved by the caller)."""
+    """Record the report on the locked submission (saved by the caller). An unsigned
+    submission keeps no report: it is recorded as ``UNSIGNED`` / ``NOT_REQUIRED``."""
     reason = _attention(submission, report)
     submission.signature_indication = str(report.get("indication") or "")
     submission.signature_sub_indication = str(report.get("sub_indication") or "")
-    submission.signature_report = report
+    submission.signature_report = None if report.get("indication") == UNSIGNED else report
     submission.signature_checked_at = timezone.now()
     submission.needs_attention = bool(reason)
     submission.attention_reason = reason[:300]

@@ -25,6 +25,7 @@ SIMPLE_TYPES = [
     "choice",
     "multichoice",
     "yesno",
+    "declaration",
     "email",
     "phone",
     "pesel",
@@ -89,12 +90,10 @@ OPTIONS = [{"value": v, "label": f"Opcja {v}"} for v in ("a", "b", "c", "d")]
 
 
 @st.composite
-def addresses(draw) -> dict:
-    value = {
-        "postal_code": draw(POSTAL),
-        "city": draw(LINE),
-        "building": draw(_digits(2).map(lambda s: s.lstrip("0") or "1")),
-    }
+def addresses(draw, building_optional: bool = False) -> dict:
+    value = {"postal_code": draw(POSTAL), "city": draw(LINE)}
+    if not building_optional or draw(st.booleans()):
+        value["building"] = draw(_digits(2).map(lambda s: s.lstrip("0") or "1"))
     for key in ("post_office", "street", "unit"):
         if draw(st.booleans()):
             value[key] = draw(WORD if key == "unit" else LINE)
@@ -149,6 +148,8 @@ def value_for(spec: dict) -> st.SearchStrategy:
         )
     if t == "yesno":
         return st.booleans()
+    if t == "declaration":
+        return st.just(True)
     if t == "email":
         return st.tuples(
             st.text(string.ascii_lowercase + string.digits + "._", min_size=1, max_size=10),
@@ -169,7 +170,7 @@ def value_for(spec: dict) -> st.SearchStrategy:
     if t == "person":
         return people(spec)
     if t == "address":
-        return addresses()
+        return addresses(building_optional=bool(spec.get("building_optional")))
     if t == "institution":
         return institutions(spec)
     if t == "attachment":
@@ -201,6 +202,10 @@ def field_specs(draw, index: int, allow_complex: bool = True) -> dict:
         spec["decimals"] = draw(st.sampled_from([0, 2]))
     if t in ("choice", "multichoice"):
         spec["options"] = OPTIONS
+    if t == "declaration":
+        spec["required"] = True
+    if t == "address":
+        spec["building_optional"] = draw(st.booleans())
     if t == "person":
         spec["require_pesel"] = draw(st.booleans())
         spec["with_address"] = draw(st.booleans())

@@ -22,6 +22,7 @@ from sekap.errors import DomainError
 from ..models import Draft, DraftStatus, SignatureMethod
 from ..selectors import draft_for, drafts_for
 from ..services import drafts as services
+from ..services import prefill
 
 
 def _draft(request: HttpRequest, pk: int) -> Draft:
@@ -67,20 +68,8 @@ def _files_with_kept(draft: Draft, step: dict, uploaded: MultiValueDict) -> Mult
     return files
 
 
-def _with_profile(draft: Draft, step: dict) -> dict:
-    """Answers so far; empty person blocks start with the person's own profile data."""
-    initial = dict(draft.data)
-    if draft.company_id is not None:
-        return initial
-    user = draft.owner
-    for spec in iter_fields({"steps": [step]}):
-        if spec["type"] != "person" or spec["name"] in initial:
-            continue
-        person = {"first_name": user.first_name, "last_name": user.last_name, "pesel": user.pesel}
-        if spec.get("with_address"):
-            person["address"] = services.profile_of(user).address
-        initial[spec["name"]] = person
-    return initial
+# The stages after the form's own steps, as the progress bar shows them: check, sign, send.
+STAGES_AFTER_FORM = 3
 
 
 @login_required
@@ -98,15 +87,16 @@ def draft_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     context_data = {k: v for k, v in draft.data.items() if k not in names}
     if request.method == "POST":
         files = _files_with_kept(draft, spec_step, request.FILES)
+        reshaping = "_add" in request.POST or "_remove" in request.POST  # a row added/removed
         form = build_step_form(
             draft.version.definition,
             step_key=step,
             data=request.POST,
             files=files,
             context=context_data,
+            validate=not reshaping,
         )
-        adding = "_add" in request.POST
-        if not adding and form.is_valid():
+        if not reshaping and form.is_valid():
             services.draft_save_step(
                 draft=draft, user=request.user, step_key=step, step_data=form.form_data
             )
@@ -118,12 +108,12 @@ def draft_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             if index + 1 < len(steps):
                 return redirect("portal_draft_step", pk=draft.pk, step=steps[index + 1]["key"])
             return redirect("portal_draft_preview", pk=draft.pk)
-        status = 200 if adding else 400
+        status = 200 if reshaping else 400
     else:
         form = build_step_form(
             draft.version.definition,
             step_key=step,
-            initial_data=_with_profile(draft, spec_step),
+            initial_data=prefill.step_initial(draft=draft, step=spec_step),
             context=context_data,
         )
         status = 200
@@ -133,7 +123,7 @@ def draft_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         "form": form,
         "steps": _steps(draft),
         "step": {"key": step, "title": text_of(spec_step.get("title")), "number": index + 1},
-        "step_count": len(steps),
+        "step_count": len(steps) + STAGES_AFTER_FORM,
         "is_first": index == 0,
         "is_last": index + 1 == len(steps),
         "attached": attached,
