@@ -343,11 +343,13 @@ def field_edit(request: HttpRequest, slug: str, number: int, path: str) -> HttpR
 def version_preview(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     """The form exactly as citizens see it; submitting shows errors or the rendered document."""
     version = _version(slug, number)
-    submitted = request.method == "POST" and "_add" not in request.POST
+    reshaping = "_add" in request.POST or "_remove" in request.POST  # a row added or removed
+    submitted = request.method == "POST" and not reshaping
     form = build_step_form(
         version.definition,
         data=request.POST if request.method == "POST" else None,
         files=request.FILES if request.method == "POST" else None,
+        validate=not reshaping,
     )
     document_html = None
     if submitted and form.is_valid():

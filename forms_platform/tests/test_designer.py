@@ -199,3 +199,44 @@ def test_export_and_import_through_the_designer(admin_client):
     upload.seek(0)
     r = c.post(BASE, {"op": "import", "import-archive": upload})
     assert "już istnieje" in r.content.decode()
+
+
+def test_the_designer_offers_the_declaration_and_the_signature_rule(admin_client):
+    c = admin_client
+    c.post(
+        BASE,
+        {
+            "op": "create",
+            "create-name": "Petycja testowa",
+            "create-slug": "petycja-testowa",
+            "create-scope": "local",
+        },
+    )
+    url = f"{BASE}petycja-testowa/v1/"
+    c.post(url, {"op": "step_add", "step-key": "dane", "step-title": "Dane"})
+    page = c.get(url).content.decode()
+    assert '<option value="declaration">' in page
+    c.post(
+        url,
+        {
+            "op": "field_add",
+            "field-step": "dane",
+            "field-type": "declaration",
+            "field-name": "Oswiadczenie",
+            "field-label": "Oświadczam, że dane są zgodne z prawdą.",
+        },
+    )
+    version = FormVersion.objects.get(template__slug="petycja-testowa")
+    field = version.definition["steps"][0]["fields"][0]
+    assert field == {
+        "name": "Oswiadczenie",
+        "type": "declaration",
+        "label": "Oświadczam, że dane są zgodne z prawdą.",
+        "required": True,
+    }
+    box = page[page.index('name="desc-signature_required"') :]
+    assert " checked" in box[: box.index(">")]  # ticked by default
+    r = c.post(url, {"op": "description", "desc-title": "Petycja testowa"})  # box unticked
+    assert r.status_code == 302, r.content.decode()[:2000]
+    version.refresh_from_db()
+    assert version.description["signature_required"] is False

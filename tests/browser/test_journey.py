@@ -170,7 +170,7 @@ def test_citizen_journey(a11y_page, live_server, browser, live_trust, pipeline):
     page.follow(page.get_by_role("button", name="Zapisz i przejdź dalej"))
     # step 3
     page.locator("[name=PrzezPelnomocnika][value=false]").check()
-    page.locator("[name=Oswiadczenie][value=true]").check()
+    page.get_by_label(re.compile("Oświadczam, że dane podane we wniosku")).check()
     page.fill("[name=MiejscowoscDokumentu]", "Pszczyna")
     page.follow(page.get_by_role("button", name="Zapisz i sprawdź wniosek"))
 
