@@ -8,9 +8,10 @@ counted in the configured cache (Redis in production, local memory in the embedd
 * the API: :class:`ScopedThrottle` (a DRF throttle) answers 429 problem details with
   ``Retry-After``; anonymous callers are counted per IP address, token callers per token.
 
-The client IP is ``REMOTE_ADDR``: ``sekap.proxy.TrustedProxyMiddleware`` puts the real client
-there only for requests that come through a configured proxy, so a forged ``X-Forwarded-For``
-cannot buy a fresh allowance. ``RATELIMIT_CACHE_PREFIX`` namespaces both kinds of counters.
+The client IP is ``REMOTE_ADDR``: ``sekap.audit.middleware.RequestContextMiddleware`` puts the
+real client there only for requests that come through a configured proxy, so a forged
+``X-Forwarded-For`` cannot buy a fresh allowance. ``RATELIMIT_CACHE_PREFIX`` namespaces both
+kinds of counters.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -68,6 +69,7 @@ MIDDLEWARE = [
     "sekap.audit.middleware.RequestContextMiddleware",
     "sekap.site.ServedAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -95,6 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
             "libraries": {"sekap_dates": "sekap.datetimes"},
         },
@@ -228,15 +231,45 @@ SEKAP_OPERATOR = {
 GUARDIAN_RAISE_403 = True
 ANONYMOUS_USER_NAME = None
 
+# --- transport ------------------------------------------------------------------------------
+# HTTPS=true (docker-compose sets it) turns on what a public HTTPS deployment needs: redirect to
+# HTTPS, HSTS, secure cookies. X-Forwarded-Proto, X-Forwarded-For and X-Request-ID count only
+# when they come from TRUSTED_PROXIES (addresses or networks; sekap.audit.middleware drops them
+# from anyone else), so the proxy-SSL header is safe to honour behind the proxy.
+HTTPS = env.bool("HTTPS", default=False)
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = 60 * 60 * 8
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz"]  # the container health check speaks plain HTTP
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-if env.bool("SECURE_PROXY_SSL", default=False):
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if env.bool("SECURE_PROXY_SSL", default=HTTPS):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+AXES_CLIENT_IP_CALLABLE = "sekap.audit.middleware.client_ip"
+
+# Content-Security-Policy on every response (django-csp): no inline script or style without
+# the per-request nonce ({{ request.csp_nonce }}), nothing from other origins.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- i18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "pl"
@@ -269,6 +302,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
+# The whole request body the reverse proxy lets through (deploy/nginx.conf client_max_body_size):
+# the form data limit above plus room for multipart framing.
+REQUEST_BODY_MAX_BYTES = 32 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -1,5 +1,6 @@
 """The platform as a client sees it: health, the public API and its schema, deployment files."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -136,7 +137,7 @@ def test_directory_page_searches_without_diacritics(client):
 def test_docker_compose_describes_the_production_stack():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
+    assert set(services) == {"nginx", "web", "worker", "beat", "postgres", "redis", "clamd"}
     for name, service in services.items():
         assert "healthcheck" in service, name
     assert "migrate" in services["web"]["command"]
@@ -147,6 +148,23 @@ def test_docker_compose_describes_the_production_stack():
     assert "celery -A sekap beat" in services["beat"]["command"]
     assert {"postgres-data", "redis-data", "sekap-var"} <= set(compose["volumes"])
     assert "migrate" in (ROOT / "Dockerfile").read_text().split("CMD", 1)[1]
+
+
+def test_reverse_proxy_limits_the_body_and_is_the_only_trusted_proxy(settings):
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert "ports" not in services["web"]  # reachable only through nginx
+    assert set(services["nginx"]["ports"]) == {"80:80", "443:443"}
+    nginx_ip = services["nginx"]["networks"]["sekap"]["ipv4_address"]
+    app_env = services["web"]["environment"]
+    assert app_env["TRUSTED_PROXIES"] == nginx_ip
+    assert app_env["HTTPS"] == "true" and app_env["CLAMD_HOST"] == "clamd"
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    sizes = set(re.findall(r"client_max_body_size (\d+)m;", conf))
+    assert sizes == {str(settings.REQUEST_BODY_MAX_BYTES // (1024 * 1024))}
+    assert settings.REQUEST_BODY_MAX_BYTES >= settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf
+    assert "proxy_set_header X-Request-ID $request_id;" in conf
 
 
 def test_local_secret_key_is_generated_into_var_and_not_committed(settings):

@@ -17,7 +17,8 @@ class StaffSecondFactorMiddleware:
         self.prefixes = tuple(settings.SEKAP_SECOND_FACTOR_PREFIXES)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith(self.prefixes):
+        # path_info: the path inside the app, whatever prefix (SCRIPT_NAME) it is mounted under.
+        if request.path_info.startswith(self.prefixes):
             refusal = self._refusal(request)
             if refusal is not None:
                 return refusal

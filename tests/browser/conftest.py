@@ -50,7 +50,13 @@ class A11yPage:
         self.base_url = base_url
         self.visited: list[str] = []
         self.checked: set[str] = set()
+        self.csp_violations: list[str] = []
         page.on("framenavigated", self._navigated)
+        page.on("console", self._console)
+
+    def _console(self, message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.csp_violations.append(f"{self.page.url}: {message.text}")
 
     def _navigated(self, frame) -> None:
         if frame == self.page.main_frame:
@@ -80,7 +86,8 @@ class A11yPage:
         """Run axe on the current page; raise on any WCAG 2.1 A/AA violation."""
         self.page.wait_for_load_state("load")
         if not self.page.evaluate("typeof window.axe !== 'undefined'"):
-            self.page.add_script_tag(path=str(AXE_SCRIPT))
+            # Evaluated through the DevTools protocol, which the page's CSP does not govern.
+            self.page.evaluate(AXE_SCRIPT.read_text())
         result = self.page.evaluate(
             "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
         )
@@ -118,6 +125,9 @@ def browser():
 @pytest.fixture
 def browser_context(browser):
     context = browser.new_context(locale="pl-PL", timezone_id="Europe/Warsaw")
+    # axe-core is injected by the browser itself on every page: an inline <script> tag added
+    # into the page would be (rightly) refused by the Content-Security-Policy.
+    context.add_init_script(path=str(AXE_SCRIPT))
     context.set_default_timeout(15_000)
     yield context
     context.close()
@@ -131,3 +141,4 @@ def a11y_page(browser_context, live_server, transactional_db):
         page.check()
     missed = page.unchecked()
     assert not missed, f"pages visited without an accessibility check: {missed}"
+    assert not page.csp_violations, "\n".join(page.csp_violations)

@@ -54,7 +54,8 @@ def test_intact_chain_verifies(chain, capsys):
     assert capsys.readouterr().out.strip() == "OK (0 anchors match)"
 
 
-def test_entry_holds_actor_target_and_request_context(chain, client):
+def test_entry_holds_actor_target_and_request_context(chain, client, settings):
+    settings.TRUSTED_PROXIES = ["10.1.2.3"]  # X-Request-ID is kept from our proxy only
     entry = chain[2]
     assert entry.actor_repr.endswith("@example.test")
     assert entry.target_type == "accounts.user"
