@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import holidays
@@ -13,6 +15,7 @@ from guardian.shortcuts import get_objects_for_user
 from sekap.text import search_key
 
 from .models import DayOff, Department, Deputy, Office, Service, StaffMembership, StaffRole
+from .search import parse_query, query_filter
 
 MANAGE_OFFICE = "offices.manage_office"
 
@@ -127,6 +130,7 @@ def next_working_day(*, office: Office, day: dt.date) -> dt.date:
 
 __all__ = [
     "MANAGE_OFFICE",
+    "ServiceGroup",
     "StaffRole",
     "days_off",
     "departments_of",
@@ -140,6 +144,8 @@ __all__ = [
     "offices_managed_by",
     "offices_search",
     "offices_where_role",
+    "search_hints",
+    "services_grouped",
     "services_search",
     "stands_in_for",
     "user_has_role",
@@ -153,16 +159,49 @@ __all__ = [
 def services_search(
     *, office_terc: str = "", q: str = "", category: str = "", life_event: str = ""
 ) -> QuerySet[Service]:
-    """Offered services matching every word of ``q`` regardless of case and diacritics."""
+    """Offered services matching every word of ``q`` in any of its forms (or a synonym, or the
+    office's name or place), regardless of case and diacritics (see ``offices.search``)."""
     services = Service.objects.filter(is_active=True).select_related(
         "office", "department", "form_template"
     )
     if office_terc:
         services = services.filter(office__terc=office_terc)
-    for word in search_key(q).split():
-        services = services.filter(search_text__contains=word)
+    if q.strip():
+        services = services.filter(query_filter(parse_query(q)))
     if category:
         services = services.filter(category=category)
     if life_event:
         services = services.filter(life_event=life_event)
     return services.order_by("office__name", "title")
+
+
+@dataclass(frozen=True)
+class ServiceGroup:
+    """One form as offered by one or more offices, under its life event."""
+
+    life_event: str
+    title: str
+    services: tuple[Service, ...]
+
+
+def services_grouped(services: Iterable[Service]) -> list[ServiceGroup]:
+    """Services grouped by life event, then by form (one entry per form, its offices within),
+    in the order a person scans them: life event, title, office."""
+    by_form: dict[tuple[str, int], list[Service]] = {}
+    for service in services:
+        by_form.setdefault((service.life_event, service.form_template_id), []).append(service)
+    groups = [
+        ServiceGroup(
+            life_event=life_event,
+            title=rows[0].public_title,
+            services=tuple(sorted(rows, key=lambda s: s.office.name)),
+        )
+        for (life_event, _form), rows in by_form.items()
+    ]
+    return sorted(groups, key=lambda g: (g.life_event or "\uffff", g.title))
+
+
+def search_hints(q: str, *, language: str) -> list[str]:
+    """Explanations for searches whose answer lies partly elsewhere (``data/search_synonyms``)."""
+    hints = parse_query(q).hints if q.strip() else ()
+    return [(h.hint_en if language == "en" and h.hint_en else h.hint) for h in hints]

@@ -143,7 +143,7 @@ def test_at_least_twenty_real_seed_forms_with_catalogue_metadata():
     assert len(SEEDS) >= 20
     kinds = {"municipality", "city_county", "county", "voivodeship"}
     for entry in seed_catalogue():
-        assert entry["deadline"] in {"immediately", "7d", "14d", "1m", "2m", "special"}
+        assert entry["deadline"] in {"immediately", "7d", "14d", "1m", "2m", "90d", "special"}
         assert set(entry["office_kinds"]) <= kinds and entry["office_kinds"]
         assert entry["fee"]["kind"] in {"none", "amount", "tariff", "computed"}
         assert (

@@ -6,10 +6,11 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from sekap.text import search_key
-
+from ..jrwa import LISTS_OF_KIND, case_class
+from ..search import service_search_text
 from .registry import Department, Office
 
 _JRWA = re.compile(r"^\d{1,4}$")
@@ -23,6 +24,7 @@ class DeadlineRule(models.TextChoices):
     DAYS_14 = "14d", _("within 14 days")
     MONTH_1 = "1m", _("within 1 month")
     MONTHS_2 = "2m", _("within 2 months")
+    DAYS_90 = "90d", _("within 90 days")
     SPECIAL = "special", _("special rule")
 
 
@@ -66,6 +68,28 @@ class Service(models.Model):
     )
     fee_legal_basis = models.CharField(_("legal basis of the fee"), max_length=300, blank=True)
     fee_note = models.TextField(_("fee note"), blank=True)
+    fee_exemptions = models.JSONField(
+        _("fee exemptions"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'A list of {"label": ..., "legal_basis": ..., "applies_if": a form rule}; '
+            "no fee is due when a rule holds for the application."
+        ),
+    )
+    translations = models.JSONField(
+        _("translations"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'Title and description per language: {"en": {"title": ..., "description": ...}}.'
+        ),
+    )
+    editor_note = models.TextField(
+        _("note for editors"),
+        blank=True,
+        help_text=_("Internal: what is still to be checked. Never shown to the public."),
+    )
     is_active = models.BooleanField(_("offered"), default=True)
     search_text = models.TextField(editable=False, default="")
 
@@ -83,15 +107,18 @@ class Service(models.Model):
         return f"{self.title} ({self.office})"
 
     def save(self, *args, **kwargs) -> None:
-        self.search_text = search_key(
-            " ".join([self.title, self.description, self.category, self.life_event])
-        )
+        self.search_text = service_search_text(self)
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if not _JRWA.match(self.jrwa_symbol or ""):
             errors["jrwa_symbol"] = _("A JRWA class symbol has one to four digits.")
+        elif not self._jrwa_is_leaf():
+            errors["jrwa_symbol"] = _(
+                "Class %(symbol)s is not a last-level class of the JRWA list of this kind "
+                "of office; cases are opened only on the last level of the class tree."
+            ) % {"symbol": self.jrwa_symbol}
         if self.department_id and self.office_id and self.department.office_id != self.office_id:
             errors["department"] = _("The department belongs to another office.")
         if self.fee_kind == FeeKind.TARIFF and not self.fee_items:
@@ -102,8 +129,30 @@ class Service(models.Model):
                 errors["fee_items"] = _(
                     "Each tariff item needs a label and a whole, non-negative amount in grosze."
                 )
+        for exemption in self.fee_exemptions or []:
+            if not isinstance(exemption, dict) or not exemption.get("label"):
+                errors["fee_exemptions"] = _("Each fee exemption needs a label.")
         if errors:
             raise ValidationError(errors)
+
+    def _jrwa_is_leaf(self) -> bool:
+        if not self.office_id or self.office.kind not in LISTS_OF_KIND:
+            return True  # the office's own validation reports an unknown kind
+        return case_class(office_kind=self.office.kind, symbol=self.jrwa_symbol) is not None
+
+    def translated(self, field: str, language: str) -> str:
+        """``title`` or ``description`` in ``language``; the Polish text when there is none."""
+        text = (self.translations or {}).get(language, {}).get(field, "")
+        return text or getattr(self, field)
+
+    @property
+    def public_title(self) -> str:
+        """The title in the language of the request (Polish when not translated)."""
+        return self.translated("title", get_language() or "pl")
+
+    @property
+    def public_description(self) -> str:
+        return self.translated("description", get_language() or "pl")
 
     @property
     def fee_from_grosze(self) -> int | None:

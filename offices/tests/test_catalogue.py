@@ -6,8 +6,10 @@ from django.core.management import call_command
 from django.db.models import F
 
 from offices.catalogue import catalogue_entries, catalogue_seed
+from offices.jrwa import case_class
 from offices.models import Office, Service
 from offices.services import departments_seed_defaults, offices_load_csv
+from sekap.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -50,9 +52,41 @@ def test_each_service_is_routed_to_a_department_of_its_own_office(seeded_catalog
     assert (taxi.department.symbol, taxi.jrwa_symbol, taxi.deadline_rule) == ("DG", "7350", "1m")
     assert taxi.fee_kind == "tariff" and taxi.fee_from_grosze == 20000
     certificate = Service.objects.get(
-        office__terc="24", form_template__slug="wniosek-o-zaswiadczenie"
+        office__terc="2466011", form_template__slug="wniosek-o-zaswiadczenie"
     )
-    assert certificate.fee_items[0]["amount_grosze"] == 1700
+    assert certificate.fee_items == [
+        {"label": "zaświadczenie", "amount_grosze": 1700, "tariff": "II.21"}
+    ]
+    assert (certificate.department.symbol, certificate.jrwa_symbol) == ("SO", "5340")
+    wz = Service.objects.get(office__terc="2466011", form_template__slug="warunki-zabudowy")
+    assert (wz.deadline_rule, wz.fee_from_grosze) == ("90d", 59800)
+    assert wz.fee_exemptions[0]["applies_if"] == 'TytulPrawny in ["wlasnosc", "uzytkowanie"]'
+    assert "do weryfikacji" not in wz.fee_note and "budownictwa" not in wz.fee_note
+    assert wz.editor_note.startswith("Zwolnienie: od 24.07.2020")
+
+
+def test_every_offered_service_has_a_leaf_class_of_its_office_kind(seeded_catalogue):
+    services = list(Service.objects.select_related("office"))
+    assert len(services) > 500
+    for service in services:
+        found = case_class(office_kind=service.office.kind, symbol=service.jrwa_symbol)
+        assert found is not None, (service.office.terc, service.title, service.jrwa_symbol)
+
+
+def test_refresh_brings_services_seeded_earlier_up_to_the_corrected_seed(seeded_catalogue):
+    wz = Service.objects.get(office__terc="2466011", form_template__slug="warunki-zabudowy")
+    Service.objects.filter(pk=wz.pk).update(
+        deadline_rule="2m", fee_items=[{"label": "x", "amount_grosze": 10700}], fee_note="[R]"
+    )
+    assert catalogue_seed() == 0  # without refresh nothing already offered changes
+    wz.refresh_from_db()
+    assert wz.deadline_rule == "2m"
+    assert catalogue_seed(refresh=True) == 1
+    wz.refresh_from_db()
+    assert (wz.deadline_rule, wz.fee_from_grosze, wz.fee_note) == ("90d", 59800, "")
+    entry = AuditEntry.objects.filter(action="offices.catalogue.seeded").latest("pk")
+    assert entry.after == {"created": 0, "changed": 1}
+    assert catalogue_seed(refresh=True) == 0
 
 
 def test_api_searches_the_catalogue_without_diacritics(client, seeded_catalogue):

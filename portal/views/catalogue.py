@@ -7,12 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from forms_platform import selectors as forms
 from forms_platform.definition import text_of
 from offices.models import Office, Service
-from offices.selectors import services_search
+from offices.selectors import search_hints, services_grouped, services_search
 from sekap.accounts.selectors import companies_represented_by
 from sekap.errors import DomainError
 
@@ -30,7 +31,8 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("kategoria", "").strip()[:120]
     life_event = request.GET.get("zdarzenie", "").strip()[:120]
     results = services_search(office_terc=office, q=q, category=category, life_event=life_event)
-    page = Paginator(results, 25).get_page(request.GET.get("strona"))
+    groups = services_grouped(results)
+    page = Paginator(groups, 25).get_page(request.GET.get("strona"))
     params = request.GET.copy()
     params.pop("strona", None)
     context = {
@@ -42,6 +44,8 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         "categories": _choices("category"),
         "life_events": _choices("life_event"),
         "page": page,
+        "service_count": sum(len(group.services) for group in groups),
+        "hints": search_hints(q, language=get_language() or "pl"),
         "query": params.urlencode(),
         "searched": bool(request.GET),
     }

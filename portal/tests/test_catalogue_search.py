@@ -1,0 +1,120 @@
+"""The catalogue as a newcomer uses it: Polish word forms, everyday words, places; and no
+editor's notes on public pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from offices.catalogue import catalogue_seed
+from offices.models import Service
+from offices.services import departments_seed_defaults, offices_load_csv
+
+pytestmark = pytest.mark.django_db
+
+GLIWICE = "2466011"
+
+
+@pytest.fixture
+def full_catalogue():
+    offices_load_csv()
+    departments_seed_defaults()
+    call_command("seed_forms", verbosity=0)
+    catalogue_seed()
+
+
+def found(client, q: str, **params) -> list[dict]:
+    """Every service the API finds for ``q`` (all pages)."""
+    page = client.get("/api/v1/services/", {"q": q, **params}).json()
+    results = list(page["results"])
+    while page["next"]:
+        page = client.get(page["next"]).json()
+        results += page["results"]
+    assert len(results) == page["count"]
+    return results
+
+
+def forms(results: list[dict]) -> set[str]:
+    return {s["form"] for s in results}
+
+
+def test_word_forms_synonyms_and_places_find_the_relevant_services(client, full_catalogue):
+    offering = {
+        slug: Service.objects.filter(form_template__slug=slug).count()
+        for slug in ("warunki-zabudowy", "zameldowanie", "odpis-aktu-stanu-cywilnego")
+    }
+    budowa, budowe = found(client, "budowa"), found(client, "budowę")
+    assert len(budowa) == len(budowe) > 0
+    assert "warunki-zabudowy" in forms(budowe)
+
+    permit = found(client, "pozwolenie na budowę")
+    assert forms(permit) == {"warunki-zabudowy", "wypis-wyrys-mpzp"}
+    assert len(permit) == offering["warunki-zabudowy"] * 2
+
+    for q in ("meldunek", "meldunku", "zameldować się"):
+        assert "zameldowanie" in forms(found(client, q)), q
+    identity = found(client, "dowód osobisty")
+    assert {"zameldowanie", "wniosek-o-zaswiadczenie"} <= forms(identity)
+    assert all(s["category"] == "Ewidencja ludności" for s in identity)
+
+    wedding = found(client, "ślub")
+    assert forms(wedding) == {"odpis-aktu-stanu-cywilnego"}
+    assert len(wedding) == offering["odpis-aktu-stanu-cywilnego"]
+
+    for q in ("wycinka", "wycinka drzew", "wycinki"):
+        assert forms(found(client, q)) == {
+            "zgloszenie-usuniecia-drzewa",
+            "zezwolenie-usuniecie-drzew",
+        }, q
+
+    in_gliwice = found(client, "Gliwice")
+    assert {s["id"] for s in found(client, "", office=GLIWICE)} <= {s["id"] for s in in_gliwice}
+    offices = {s["office"] for s in in_gliwice}
+    assert GLIWICE in offices
+    assert found(client, "Gliwicach", office=GLIWICE) == found(client, "", office=GLIWICE)
+    # a word and a place together: the USC copy at Gliwice only
+    assert {(s["office"], s["form"]) for s in found(client, "ślub Gliwice")} >= {
+        (GLIWICE, "odpis-aktu-stanu-cywilnego")
+    }
+    assert all(s["form"] == "odpis-aktu-stanu-cywilnego" for s in found(client, "ślub Gliwice"))
+
+
+def test_results_are_grouped_by_life_event_and_form_with_the_offices_within(client, full_catalogue):
+    html = client.get("/uslugi/", {"q": "wycinka"}).content.decode()
+    assert "Znaleziono 2 usługi" in html
+    assert '<h2 id="event-1">Budowa i remont</h2>' in html
+    assert '<h2 id="event-2">Dom i ogród</h2>' in html
+    assert html.count('<h3 class="result-title">') == 2
+    gliwice = Service.objects.get(office__terc=GLIWICE, form_template__slug="zameldowanie")
+    html = client.get("/uslugi/", {"q": "meldunek", "urzad": GLIWICE}).content.decode()
+    assert f'<a href="/uslugi/{gliwice.pk}/">{gliwice.title}</a>' in html
+
+
+def test_searches_whose_answer_lies_elsewhere_say_so(client, full_catalogue):
+    html = client.get("/uslugi/", {"q": "dowód osobisty"}).content.decode()
+    assert "Wniosek o dowód osobisty składa się osobiście w urzędzie gminy albo przez gov" in html
+    html = client.get("/uslugi/", {"q": "pozwolenie na budowę"}).content.decode()
+    assert "Pozwolenie na budowę wydaje starosta albo prezydent miasta na prawach powiatu" in html
+
+
+def test_no_results_page_helps(client, full_catalogue):
+    html = client.get("/uslugi/", {"q": "xyzzy"}).content.decode()
+    assert "Znaleziono 0 usług" in html
+    assert "Nic nie znaleziono" in html
+    assert "Możesz szukać po nazwie lub miejscowości urzędu" in html
+    assert 'href="?q=pismo+og%C3%B3lne"' in html
+    assert found(client, "pismo ogólne")  # the help's link leads somewhere
+
+
+def test_editor_notes_never_reach_a_public_page(client, full_catalogue):
+    services = list(Service.objects.filter(office__terc__in=[GLIWICE, "2403122", "2403", "24"]))
+    notes = {s.editor_note for s in services if s.editor_note}
+    assert len(notes) >= 6  # the notes exist, so not finding them below means something
+    pages = [client.get("/uslugi/").content.decode()]
+    pages += [client.get(f"/uslugi/{s.pk}/").content.decode() for s in services]
+    pages += [client.get(f"/api/v1/services/{s.pk}/").content.decode() for s in services]
+    for html in pages:
+        for marker in ("[R]", "[C]", "do weryfikacji", "do potwierdzenia", "do sprawdzenia"):
+            assert marker not in html
+        for note in notes:
+            assert note not in html
