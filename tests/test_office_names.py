@@ -154,6 +154,8 @@ def test_each_notice_naming_an_office_reads_without_a_doubled_word(
             assert name in text, text
             assert f"{name} przyjął" not in text and f"{name} zarejestrował" not in text
         assert notices[0].startswith("Twój dokument „Wniosek testowy” został zarejestrowany przez")
+        sender = etree.fromstring(bytes(letter.xml)).find("{urn:sekap:documents:pismo:1}Nadawca")
+        assert [e.text for e in sender][:2] == [name, office.identity.organ_name]
         upd = etree.fromstring(bytes(letter.receipt.xml))
         assert upd.findtext(f"{P}UPD/{P}PodmiotWystawiajacyPoswiadczenie/{P}Nazwa") == name
         assert addressee(submission.receipt) == name

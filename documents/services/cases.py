@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from offices.identity import office_identity_current
 from offices.models import Service
 from sekap import audit
 from sekap.errors import NotAllowed
@@ -85,12 +86,16 @@ def letter_xml(
         else ""
     )
     applicant = case.applicant.get_full_name() or case.applicant.email
+    # The office and the organ in whose name it writes (KPA art. 107 § 1: a decision names
+    # the organ), as named when the letter is sealed.
+    sender = office_identity_current(case.office)
+    organ = f"<p:Organ>{escape(sender.organ_name)}</p:Organ>" if sender.organ_name else ""
     return (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<p:Pismo xmlns:p="{LETTER_NS}">'
         f"<p:Identyfikator>{public_id}</p:Identyfikator>"
         f"<p:Rodzaj>{kind}</p:Rodzaj>"
         f"<p:ZnakSprawy>{escape(case.sign)}</p:ZnakSprawy>"
-        f"<p:Nadawca><p:Nazwa>{escape(case.office.name)}</p:Nazwa>"
+        f"<p:Nadawca><p:Nazwa>{escape(sender.official_name)}</p:Nazwa>{organ}"
         f'<p:Identyfikator typ="TERC">{case.office.terc}</p:Identyfikator></p:Nadawca>'
         f"<p:Adresat><p:Nazwa>{escape(applicant)}</p:Nazwa></p:Adresat>"
         f"<p:DataWyslania>{timezone.localtime(sent_at).isoformat(timespec='seconds')}"
