@@ -120,3 +120,22 @@ def test_sweep_command_dispatches_overdue(setup, citizen, monkeypatch):
     monkeypatch.setattr("documents.tasks.dispatch_receipt_pdf", lambda pk: None)
     call_command("documents_sweep")
     assert dispatched == [submission.pk]
+
+
+def test_an_unsigned_document_that_needed_a_signature_is_flagged_at_intake(setup, citizen):
+    """Accepting refuses it; should one ever be stored (a version changed its rule later, a
+    row written by hand), intake does not treat it as fine."""
+    submission = _accept(setup, citizen)
+    Submission.objects.filter(pk=submission.pk).update(document=document_for(setup, note="k"))
+    intake.intake_process(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert (
+        submission.signature_indication,
+        submission.signature_sub_indication,
+        submission.signature_report,
+        submission.needs_attention,
+    ) == ("UNSIGNED", "REQUIRED", None, True)
+    assert submission.attention_reason == (
+        "Dokument nie jest podpisany, choć ten rodzaj pisma wymaga podpisu."
+    )
+    assert submission.case.events.filter(action="attention").count() == 1

@@ -223,3 +223,36 @@ def test_seed_forms_together_cover_every_kind_of_bad_data():
         kind for item in SEEDS for kind, *_ in mutations(item["definition"], item["sample_data"])
     }
     assert covered >= REQUIRED_KINDS
+
+
+@pytest.mark.django_db
+def test_a_plot_without_a_building_number_makes_a_valid_rendered_document():
+    item = next(seed for seed in SEEDS if seed["slug"] == "warunki-zabudowy")
+    seed_forms(only={item["slug"]})
+    version = selectors.current_version(item["slug"])
+    plot = {"postal_code": "44-100", "city": "Gliwice", "street": "Polna"}
+    data = {**item["sample_data"], "AdresTerenu": plot}
+    assert selectors.validate_data(version, data) == {}
+    xml = selectors.build_document(version=version, data=data, sender=SENDER, addressee=ADDRESSEE)
+    assert selectors.parse_document(xml)[1]["AdresTerenu"] == plot  # XSD-valid, reads back
+    html = selectors.render_html(xml)
+    assert "Polna" in html and "44-100 Gliwice" in html
+
+
+@pytest.mark.django_db
+def test_the_seed_declarations_cannot_be_answered_no():
+    for item in SEEDS:
+        declarations = [
+            spec["name"]
+            for spec in iter_fields(item["definition"])
+            if text_of(spec.get("label"), "pl").startswith("Oświadczam")
+        ]
+        assert declarations, item["slug"]
+        seed_forms(only={item["slug"]})
+        version = selectors.current_version(item["slug"])
+        for name in declarations:
+            spec = next(s for s in iter_fields(version.definition) if s["name"] == name)
+            assert spec["type"] == "declaration", (item["slug"], name)
+            with translation.override("en"):
+                errors = selectors.validate_data(version, {**item["sample_data"], name: False})
+            assert errors[name] == ["Tick the box to confirm this statement."], item["slug"]
