@@ -160,7 +160,12 @@ def _int_or_none(value) -> int | None:
 
 
 class SubmissionListCreate(APIView):
-    """File an already signed XML document with an office service; list your submissions."""
+    """File an XML document with an office service; list your submissions.
+
+    The document must be signed, except where its form version needs no signature (a request
+    for public information, a petition, a complaint or request): such a document is accepted
+    unsigned and its ``signature_indication`` becomes ``UNSIGNED``. Anything else unsigned is
+    refused with ``submission.unsigned``."""
 
     permission_classes = [permissions.IsAuthenticated]
     throttle_classes = [ScopedThrottle]
