@@ -42,7 +42,7 @@ def services(db) -> dict[str, Service]:
     }
 
 
-def test_the_form_version_says_whether_a_signature_is_required(services):
+def test_the_form_version_says_whether_a_signature_is_required(client, services):
     from forms_platform.selectors import current_version
 
     required = {
@@ -55,6 +55,11 @@ def test_the_form_version_says_whether_a_signature_is_required(services):
         "skarga-wniosek": False,
         "pismo-ogolne": True,
     }
+    for slug, service in services.items():
+        page = client.get(f"/uslugi/{service.pk}/").content.decode()
+        said = "niewymagany: możesz wysłać pismo bez podpisu" in page
+        assert said is not required[slug], slug
+        assert ("wymagany: podpisz pismo przed wysłaniem" in page) is required[slug], slug
 
 
 STEPS = {

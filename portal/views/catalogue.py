@@ -73,6 +73,7 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
             for step in (version.definition.get("steps", []) if version else [])
         ],
         "companies": companies_represented_by(request.user),
+        "signature_required": forms.signature_required(version) if version else True,
     }
     return render(request, "portal/catalogue/detail.html", context)
 
