@@ -122,3 +122,35 @@ def test_a_free_service_says_so_and_shows_no_account(client, services, sekap_tru
     html = client.get(f"/wnioski/robocze/{draft.pk}/podglad/").content.decode()
     assert "Sprawa jest wolna od opłat: nic nie trzeba płacić." in html
     assert "Numer rachunku" not in html
+
+
+def test_adding_and_removing_a_row_keep_the_answers_and_judge_nothing(client, services):  # noqa: F811
+    from forms_platform.seeding import seed_forms
+    from offices.catalogue import catalogue_seed
+    from offices.models import Service
+
+    seed_forms(only={"zezwolenie-alkohol"})
+    catalogue_seed()
+    service = Service.objects.get(office__terc="2466011", form_template__slug="zezwolenie-alkohol")
+    client.force_login(UserFactory())
+    client.post(f"/uslugi/{service.pk}/rozpocznij/")
+    draft = Draft.objects.latest("pk")
+    url = f"/wnioski/robocze/{draft.pk}/krok/przedsiebiorca/"
+    typed = {"Przedsiebiorca__nip": "123", "Pelnomocnicy__0__Pelnomocnik": "Jan Lis"}
+    response = client.post(url, {**typed, "_add": "Pelnomocnicy"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "error-summary" not in html and "aria-invalid" not in html
+    assert 'name="Przedsiebiorca__nip" value="123"' in html  # kept as typed
+    assert 'name="Pelnomocnicy__1__Pelnomocnik"' in html
+    assert 'name="_remove" value="Pelnomocnicy__0"' in html
+    response = client.post(
+        url,
+        {**typed, "Pelnomocnicy__1__Pelnomocnik": "Ewa Lis", "_remove": "Pelnomocnicy__0"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "error-summary" not in html
+    assert 'name="Pelnomocnicy__0__Pelnomocnik" value="Ewa Lis"' in html
+    assert "Jan Lis" not in html and 'name="Pelnomocnicy__1__Pelnomocnik"' not in html
+    draft.refresh_from_db()
+    assert draft.data == {} and draft.completed_steps == []  # nothing saved by either
