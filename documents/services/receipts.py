@@ -211,19 +211,21 @@ def receipt_fields(receipt: Receipt) -> dict[str, Any]:
     return fields
 
 
+def receipt_html(receipt: Receipt) -> str:
+    """The printable page of a receipt. Its verification link is the one sealed in the XML
+    (the address in force when it was issued), not today's setting."""
+    fields = receipt_fields(receipt)
+    url = fields["info"].get("AdresWeryfikacji") or verification_url(receipt.public_id)
+    return render_to_string(
+        "documents/receipt_pdf.html",
+        {"receipt": receipt, "fields": fields, "qr": qr_svg(url), "url": url},
+    )
+
+
 def render_pdf(receipt: Receipt) -> bytes:
     from weasyprint import HTML  # loaded late: importing WeasyPrint is slow
 
-    html = render_to_string(
-        "documents/receipt_pdf.html",
-        {
-            "receipt": receipt,
-            "fields": receipt_fields(receipt),
-            "qr": qr_svg(verification_url(receipt.public_id)),
-            "url": verification_url(receipt.public_id),
-        },
-    )
-    return HTML(string=html, base_url=None).write_pdf()
+    return HTML(string=receipt_html(receipt), base_url=None).write_pdf()
 
 
 def receipt_render_pdf(*, receipt_id: int) -> bool:

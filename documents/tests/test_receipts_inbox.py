@@ -82,6 +82,20 @@ def test_receipt_pdf_has_qr_to_verification_page(filed):
     assert len(root.findall(".//{http://www.w3.org/2000/svg}path")) == 1
 
 
+def test_receipt_pdf_uses_the_sealed_link_and_polish_times(filed, settings):
+    from documents.services.receipts import receipt_fields, receipt_html
+    from sekap.datetimes import polish_datetime
+
+    receipt = filed.receipt
+    fields = receipt_fields(receipt)
+    sealed = fields["info"]["AdresWeryfikacji"]
+    settings.SITE_URL = "https://elsewhere.example"  # changed after sealing
+    html = receipt_html(receipt)
+    assert f"Sprawdź autentyczność: {sealed}" in html and "elsewhere.example" not in html
+    assert f"<td>{polish_datetime(fields['DataDoreczenia'])}</td>" in html
+    assert fields["DataDoreczenia"] not in html  # not the raw ISO text
+
+
 def test_inbox_open_issues_upd_once_and_refuses_others(filed, citizen, ca, setup):
     clerk = StaffFactory()
     StaffMembership.objects.create(
