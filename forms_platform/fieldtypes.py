@@ -42,6 +42,8 @@ from stdnum.pl import nip as std_nip
 from stdnum.pl import pesel as std_pesel
 from stdnum.pl import regon as std_regon
 
+from sekap import antivirus
+
 from .constants import NS_ADR, NS_INST, NS_OSO, NS_XS
 from .sniff import KINDS, extension_kind, sniff
 
@@ -1122,6 +1124,11 @@ class AttachmentType(FieldType):
                         ),
                     )
                 )
+                continue
+            try:  # before anything reads the content as a format (ClamAV when configured)
+                antivirus.scan(content=content, name=name)
+            except antivirus.AntivirusRefusal as refusal:
+                issues.append(("", str(refusal.message)))
                 continue
             kind = sniff(content)
             claimed = extension_kind(name)

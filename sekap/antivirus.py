@@ -17,12 +17,16 @@ from django.utils.translation import gettext_lazy as _
 from sekap.errors import DomainError
 
 
-class MalwareFound(DomainError):
+class AntivirusRefusal(DomainError):
+    """The file was not accepted: malware found, or it could not be checked."""
+
+
+class MalwareFound(AntivirusRefusal):
     code = "antivirus.malware_found"
     message = _("The file contains malware and was not accepted.")
 
 
-class ScannerUnavailable(DomainError):
+class ScannerUnavailable(AntivirusRefusal):
     code = "antivirus.unavailable"
     message = _("Files cannot be checked for viruses right now; nothing was stored. Try later.")
     status = 503
