@@ -217,9 +217,12 @@ class SubmissionListCreate(APIView):
             signed = request.data
             fields = request.query_params
         else:
-            upload = request.data.get("document")
+            # A text field named "document" (not a file) is refused like a missing one.
+            upload = request.FILES.get("document")
             if upload is None:
-                raise ValidationError({"document": ["Attach the signed XML document."]})
+                raise ValidationError(
+                    {"document": ["Attach the signed XML document as a file (multipart)."]}
+                )
             signed = upload.read(max_bytes() + 1)
             fields = request.data
         service_id = _int_or_none(fields.get("service") or request.query_params.get("service"))
