@@ -3,6 +3,8 @@
 Use the ``a11y_page`` fixture. After anything that loads a page, call ``a11y_page.check()``
 (``goto`` does it for you). At the end of the test the fixture checks the current page and
 fails if any page the browser navigated to was never checked, so no page escapes axe.
+The same check reflows the page at 320 CSS px (WCAG 1.4.10), with the header menu closed and
+open, and fails if the page then scrolls sideways.
 """
 
 from __future__ import annotations
@@ -40,6 +42,36 @@ def pytest_collection_modifyitems(items) -> None:
 
 class AccessibilityViolation(AssertionError):
     pass
+
+
+REFLOW_WIDTH = 320
+# Elements that stick out of the viewport and are not inside something that scrolls on its own.
+OVERFLOW_SCRIPT = """() => {
+  const width = document.documentElement.clientWidth;
+  const scrollsAlone = el => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if (o === 'auto' || o === 'scroll' || o === 'hidden') return true;
+    }
+    return false;
+  };
+  const culprits = [];
+  const overflows = document.documentElement.scrollWidth > width;
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    // Inside a scrolling region is fine, unless the page overflows anyway (then name it).
+    if (box.width && box.right > width + 1 && (overflows || !scrollsAlone(el))) {
+      const classes = typeof el.className === 'string' && el.className.trim()
+        ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
+      culprits.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + classes
+        + ' (right edge ' + Math.round(box.right) + ' px)');
+    }
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, width, culprits: culprits.slice(0, 8)};
+}"""
+TOGGLE_MENU_SCRIPT = (
+    "open => document.querySelectorAll('details.site-menu').forEach(d => d.open = open)"
+)
 
 
 class A11yPage:
@@ -93,6 +125,7 @@ class A11yPage:
         )
         url = urldefrag(self.page.url).url
         self.checked.add(url)
+        self._check_reflow(url)
         violations = result["violations"]
         if violations:
             lines = [f"axe found WCAG violations on {url}:"]
@@ -101,6 +134,29 @@ class A11yPage:
                 lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
                 lines.extend(f"    at {target}" for target in targets)
             raise AccessibilityViolation("\n".join(lines))
+
+    def _check_reflow(self, url: str) -> None:
+        """At 320 px wide nothing may scroll sideways (tables scroll inside their own region)."""
+        size = self.page.viewport_size or {"width": 1280, "height": 720}
+        self.page.set_viewport_size({"width": REFLOW_WIDTH, "height": size["height"]})
+        try:
+            problems = []
+            for menu_open in (False, True):
+                self.page.evaluate(TOGGLE_MENU_SCRIPT, menu_open)
+                found = self.page.evaluate(OVERFLOW_SCRIPT)
+                if found["scrollWidth"] > found["width"] or found["culprits"]:
+                    state = "open" if menu_open else "closed"
+                    problems.append(
+                        f"menu {state}: page {found['scrollWidth']} px wide in a "
+                        f"{found['width']} px viewport; too wide: {found['culprits']}"
+                    )
+            self.page.evaluate(TOGGLE_MENU_SCRIPT, False)
+        finally:
+            self.page.set_viewport_size(size)
+        if problems:
+            raise AccessibilityViolation(
+                f"{url} scrolls sideways at {REFLOW_WIDTH} px (WCAG 1.4.10): " + "; ".join(problems)
+            )
 
     def unchecked(self) -> list[str]:
         return [url for url in dict.fromkeys(self.visited) if url not in self.checked]
