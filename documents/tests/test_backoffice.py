@@ -69,7 +69,10 @@ def test_clerk_sees_only_own_office_department_cases(client, two_offices):
     assert queue.status_code == 200
     assert case_a.sign.encode() in queue.content
     assert f"/backoffice/sprawy/{case_b.pk}/".encode() not in queue.content
-    assert client.get(f"/backoffice/sprawy/{case_a.pk}/").status_code == 200
+    page = client.get(f"/backoffice/sprawy/{case_a.pk}/")
+    assert page.status_code == 200
+    assert "podpis: ważny" in " ".join(page.content.decode().split())  # words, not TOTAL_PASSED
+    assert "TOTAL_PASSED" not in page.content.decode()
     assert client.get(f"/backoffice/sprawy/{case_b.pk}/").status_code == 404
     own = case_a.submissions.get()
     download = client.get(f"/backoffice/sprawy/{case_a.pk}/dokumenty/{own.public_id}.xml")
