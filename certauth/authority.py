@@ -26,7 +26,12 @@ class OfficeRef:
 @runtime_checkable
 class RaPolicy(Protocol):
     def is_operator(self, user: Any) -> bool:
-        """May approve or reject citizens' requests and revoke certificates (any office)."""
+        """Is a registration-authority operator: may approve or reject citizens' requests (at
+        the counter of any office) and change the status of certificates in their scope."""
+
+    def operator_offices(self, user: Any) -> list[str]:
+        """TERC codes of the offices whose registration authority ``user`` operates for: the
+        scope in which they revoke, suspend and release (``Certificate.ra_office_terc``)."""
 
     def is_ca_admin(self, user: Any) -> bool:
         """May use the CA console (CPD administrator)."""
@@ -66,6 +71,9 @@ class PermissionRaPolicy:
         return bool(
             getattr(user, "is_authenticated", False) and user.has_perm("certauth.operate_ra")
         )
+
+    def operator_offices(self, user: Any) -> list[str]:
+        return [o.terc for o in self._offices(user)] if self.is_operator(user) else []
 
     def is_ca_admin(self, user: Any) -> bool:
         return bool(

@@ -51,3 +51,31 @@ class ApprovalNotAllowed(NotAllowed):
 class OwnRequest(NotAllowed):
     code = "certauth.own_request"
     message = _("A request must be approved by someone other than its requester or holder.")
+
+
+class OutOfScope(ApprovalNotAllowed):
+    code = "certauth.out_of_scope"
+    message = _(
+        "This certificate was not enrolled through your office. Only the operators of the "
+        "office that enrolled its holder, or a CPD administrator, may change its status."
+    )
+
+
+class SecondPersonRequired(NotAllowed):
+    code = "certauth.second_person_required"
+    message = _(
+        "A change to this certificate's status takes effect only when a second person "
+        "approves it. File a revocation request instead."
+    )
+
+
+class OwnRevocationRequest(NotAllowed):
+    code = "certauth.own_revocation_request"
+    message = _(
+        "A revocation request must be approved by someone other than the person who filed it."
+    )
+
+
+class RevocationPending(CertauthError):
+    code = "certauth.revocation_pending"
+    message = _("A request to change this certificate's status is already waiting for approval.")

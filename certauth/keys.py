@@ -20,7 +20,10 @@ from functools import cache
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
 from cryptography.x509 import ocsp
 
 from . import der
@@ -36,6 +39,13 @@ _CURVE_TO_TYPE = {"secp256r1": "EC-P256", "secp384r1": "EC-P384"}
 
 class KeyCustodyError(Exception):
     pass
+
+
+class KeyOffline(KeyCustodyError):
+    """The key was taken offline after the ceremony (the root CA): sign with it offline."""
+
+
+OFFLINE_PREFIX = "offline:"
 
 
 def key_type_of(public_key: object) -> str | None:
@@ -82,17 +92,45 @@ class Signer:
     def in_token(self) -> bool:
         return self.soft_key is None
 
-    def sign(self, data: bytes) -> bytes:
-        """Sign ``data`` (hashing it with the key's hash algorithm), PKCS#1 v1.5 or ECDSA DER."""
-        algorithm = self.hash_algorithm
+    def sign(self, data: bytes, algorithm: hashes.HashAlgorithm | None = None) -> bytes:
+        """Sign ``data`` (hashed with ``algorithm``, by default the key's own), PKCS#1 v1.5 or
+        ECDSA DER."""
+        algorithm = algorithm or self.hash_algorithm
         if self.soft_key is not None:
             if isinstance(self.soft_key, rsa.RSAPrivateKey):
                 return self.soft_key.sign(data, padding.PKCS1v15(), algorithm)
             return self.soft_key.sign(data, ec.ECDSA(algorithm))
-        return _token().sign(self, data)
+        return _token().sign(self, data, algorithm)
 
     def builder_key(self) -> PrivateKey:
         return self.soft_key if self.soft_key is not None else _stand_in_key(self.key_type)
+
+
+class XmlSigningKey:
+    """A custody key as the XML signing layer wants it (``signatures.signer.SigningKey``):
+    ``key_type`` "rsa"/"ec", ``curve_bytes``, and ``sign`` giving an XMLDSig SignatureValue
+    (RSA PKCS#1 v1.5 or ECDSA r||s, over SHA-256). certauth does not import ``signatures``;
+    the protocol is structural."""
+
+    def __init__(self, signer: Signer) -> None:
+        self.signer = signer
+        if isinstance(signer.public_key, ec.EllipticCurvePublicKey):
+            self.key_type = "ec"
+            self.curve_bytes = (signer.public_key.curve.key_size + 7) // 8
+        else:
+            self.key_type = "rsa"
+            self.curve_bytes = 0
+
+    @property
+    def in_token(self) -> bool:
+        return self.signer.in_token
+
+    def sign(self, data: bytes) -> bytes:
+        signature = self.signer.sign(data, hashes.SHA256())
+        if self.key_type == "rsa":
+            return signature
+        r, s = decode_dss_signature(signature)
+        return r.to_bytes(self.curve_bytes, "big") + s.to_bytes(self.curve_bytes, "big")
 
 
 def sign_certificate(signer: Signer, builder: x509.CertificateBuilder) -> x509.Certificate:
@@ -307,16 +345,21 @@ class _Token:
             raise KeyCustodyError("token key of an unsupported type")
         return Signer(key_ref=f"pkcs11:{label}", key_type=key_type, public_key=public_key)  # type: ignore[arg-type]
 
-    def sign(self, signer: Signer, data: bytes) -> bytes:
+    def sign(
+        self, signer: Signer, data: bytes, algorithm: hashes.HashAlgorithm | None = None
+    ) -> bytes:
         from pkcs11 import Mechanism
 
         label = signer.key_ref.split(":", 1)[1]
-        algorithm = signer.hash_algorithm
+        algorithm = algorithm or signer.hash_algorithm
         with self._lock:
-            self.session()
+            session = self.session()
             private = self._keys.get(label)
-            if private is None:
-                raise KeyCustodyError("token key not loaded")
+            if private is None:  # a new session (after fork or reset): find the key again
+                from pkcs11 import ObjectClass
+
+                private = session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=label)
+                self._keys[label] = private
             if signer.key_type.startswith("EC-"):
                 digest = hashes.Hash(algorithm)
                 digest.update(data)
@@ -377,6 +420,8 @@ def load_signer(key_ref: str) -> Signer:
         )
     elif backend == "pkcs11":
         signer = _token().signer(name)
+    elif backend == "offline":
+        raise KeyOffline(f"{key_ref} is kept offline")
     else:
         raise KeyCustodyError("unknown key custody backend")
     _signer_cache[key_ref] = signer
@@ -389,3 +434,82 @@ def forget_loaded_keys() -> None:
         _soft_cache.clear()
     _signer_cache.clear()
     _token().reset()
+
+
+# --- taking a key offline (the root CA after the ceremony) --------------------------------------
+
+
+def is_offline(key_ref: str) -> bool:
+    return key_ref.startswith(OFFLINE_PREFIX)
+
+
+def spki_sha256(public_key: PublicKey) -> str:
+    spki = public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return hashes_sha256(spki).hex()
+
+
+def hashes_sha256(data: bytes) -> bytes:
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(data)
+    return digest.finalize()
+
+
+def export_file_key(*, key_ref: str, path, passphrase: bytes) -> str:
+    """Write the file-custody key ``key_ref`` to ``path`` (new file, 0600), encrypted under the
+    offline ``passphrase``; read it back and check it. Returns the ``offline:`` reference."""
+    backend, _sep, name = key_ref.partition(":")
+    if backend != "file":
+        raise KeyCustodyError(
+            "only a file-custody key can be exported; a token key is taken offline by moving "
+            "the token (see docs/decisions/certauth.md, key custody)"
+        )
+    if len(passphrase) < 12:
+        raise KeyCustodyError("the offline passphrase must have at least 12 characters")
+    key = _load_file_key(name)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(passphrase),
+    )
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    check = load_offline_signer(path=path, passphrase=passphrase)
+    if spki_sha256(check.public_key) != spki_sha256(key.public_key()):
+        raise KeyCustodyError("the exported key does not read back")
+    return f"{OFFLINE_PREFIX}{spki_sha256(key.public_key())}"
+
+
+def remove_file_key(key_ref: str) -> None:
+    """Delete a file-custody key from the online store (overwritten first) and from memory."""
+    backend, _sep, name = key_ref.partition(":")
+    if backend != "file":
+        raise KeyCustodyError("not a file-custody key")
+    path = _key_path(name)
+    if path.exists():
+        size = path.stat().st_size
+        with open(path, "r+b") as handle:
+            handle.write(secrets.token_bytes(size))
+            handle.flush()
+            os.fsync(handle.fileno())
+        path.unlink()
+    with _lock:
+        _soft_cache.pop(name, None)
+    _signer_cache.pop(key_ref, None)
+
+
+def load_offline_signer(*, path, passphrase: bytes) -> Signer:
+    """A key from an offline file, for one ceremony; never cached, never stored online."""
+    with open(path, "rb") as handle:
+        key = serialization.load_pem_private_key(handle.read(), password=passphrase)
+    key_type = key_type_of(key.public_key())
+    if key_type is None:
+        raise KeyCustodyError("offline key of an unsupported type")
+    return Signer(
+        key_ref=f"{OFFLINE_PREFIX}{spki_sha256(key.public_key())}",  # type: ignore[arg-type]
+        key_type=key_type,
+        public_key=key.public_key(),  # type: ignore[arg-type]
+        soft_key=key,  # type: ignore[arg-type]
+    )

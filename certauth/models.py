@@ -32,7 +32,12 @@ class Profile(models.Model):
     validity_days = models.PositiveIntegerField(_("validity (days)"))
     policy_oids = models.JSONField(_("certificate policy OIDs"), default=list, blank=True)
     four_eyes = models.BooleanField(
-        _("four-eyes approval"), default=False, help_text=_("The requester may not approve.")
+        _("four-eyes control"),
+        default=False,
+        help_text=_(
+            "An operator's revocation, suspension or release of a certificate of this profile "
+            "takes effect only when a second person approves it."
+        ),
     )
     self_service = models.BooleanField(_("citizens may request it in the portal"), default=False)
     is_active = models.BooleanField(default=True)
@@ -189,6 +194,11 @@ class Certificate(models.Model):
     subject = models.CharField(max_length=500)
     common_name = models.CharField(max_length=200)
     office_terc = models.CharField(max_length=7, blank=True)
+    # The registration-authority area: the office through which the holder was enrolled. Its
+    # operators may revoke, suspend and release the certificate; empty means CPD admins only.
+    ra_office_terc = models.CharField(max_length=7, blank=True)
+    # The custody reference of a key the platform holds for this certificate (seals).
+    key_ref = models.CharField(max_length=200, blank=True)
     key_type = models.CharField(max_length=16)
     der = models.BinaryField()
     sha256 = models.CharField(max_length=64, unique=True)
@@ -222,6 +232,49 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.common_name} ({self.serial_hex})"
+
+
+class RevocationRequest(models.Model):
+    """A status change of a critical certificate, waiting for a second person (four eyes)."""
+
+    class Action(models.TextChoices):
+        REVOKE = "revoke", _("Revoke or suspend")
+        RELEASE = "release", _("Release from suspension")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a second approval")
+        APPROVED = "approved", _("Approved and carried out")
+        REJECTED = "rejected", _("Rejected")
+
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.PROTECT, related_name="revocation_requests"
+    )
+    action = models.CharField(max_length=8, choices=Action.choices)
+    reason = models.CharField(max_length=32, choices=RevocationReason.choices, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("revocation request")
+        verbose_name_plural = _("revocation requests")
+        ordering = ["requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certificate"],
+                condition=models.Q(status="pending"),
+                name="certauth_one_pending_revocation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} {self.certificate_id}"
 
 
 class ServiceIdentity(models.Model):

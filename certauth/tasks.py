@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.core.mail import send_mail
 from django.utils import translation
@@ -9,12 +11,21 @@ from django.utils.translation import gettext as _
 
 from .models import Certificate, CertificateAuthority
 
+logger = logging.getLogger(__name__)
+
 
 @shared_task(acks_late=True)
 def publish_crl(*, ca_id: int) -> None:
+    """Publish at once, except for a CA whose key is offline (the root): its next CRL is
+    signed in the offline ceremony (``manage.py ca_root_crl``)."""
+    from .keys import is_offline
     from .services.crl import crl_publish
 
-    crl_publish(ca=CertificateAuthority.objects.get(pk=ca_id))
+    ca = CertificateAuthority.objects.get(pk=ca_id)
+    if is_offline(ca.key_ref):
+        logger.warning("CRL of %s not published: its key is offline; run ca_root_crl", ca.slug)
+        return
+    crl_publish(ca=ca)
 
 
 @shared_task(acks_late=True)

@@ -26,10 +26,24 @@ from .forms import (
     SerialSearchForm,
     StaffRequestForm,
 )
-from .models import Certificate, CertificateAuthority, CertificateRequest, Profile
+from .models import (
+    Certificate,
+    CertificateAuthority,
+    CertificateRequest,
+    Profile,
+    RevocationRequest,
+)
 from .services.crl import crl_publish
 from .services.enrolment import may_decide, request_approve, request_reject, request_submit
-from .services.revocation import certificate_release_hold, certificate_revoke
+from .services.revocation import (
+    certificate_release_hold,
+    certificate_revoke,
+    in_scope,
+    is_critical,
+    revocation_request_approve,
+    revocation_request_file,
+    revocation_request_reject,
+)
 
 
 def _pem(der: bytes) -> str:
@@ -209,25 +223,59 @@ def ra_reject(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def ra_certificate(request: HttpRequest, pk: int) -> HttpResponse:
-    _operator(request)
+    """Operators change the status of certificates in their scope; critical ones by request."""
+    if not (ra_policy().is_operator(request.user) or ra_policy().is_ca_admin(request.user)):
+        raise PermissionDenied
     certificate = get_object_or_404(Certificate.objects.select_related("profile", "holder"), pk=pk)
+    if not in_scope(user=request.user, certificate=certificate):
+        raise PermissionDenied
+    pending = certificate.revocation_requests.filter(
+        status=RevocationRequest.Status.PENDING
+    ).first()
+    critical = is_critical(certificate)
     form = OperatorRevokeForm(request.POST or None)
     if request.method == "POST":
+        action = request.POST.get("action", "revoke")
         try:
-            if request.POST.get("action") == "release":
-                certificate_release_hold(certificate=certificate, actor=request.user)
-                messages.success(request, _("The suspension has been lifted."))
+            if action in ("approve", "reject") and pending is not None:
+                if action == "approve":
+                    revocation_request_approve(request=pending, actor=request.user)
+                    messages.success(request, _("The certificate status has been changed."))
+                else:
+                    revocation_request_reject(request=pending, actor=request.user)
+                    messages.success(request, _("The request has been rejected."))
                 return redirect("certauth:ra_certificate", pk=pk)
-            if form.is_valid():
-                certificate_revoke(
-                    certificate=certificate, reason=form.cleaned_data["reason"], actor=request.user
-                )
-                messages.success(request, _("The certificate status has been changed."))
+            if action == "release" or form.is_valid():
+                reason = "" if action == "release" else form.cleaned_data["reason"]
+                if critical:
+                    revocation_request_file(
+                        certificate=certificate,
+                        action="release" if action == "release" else "revoke",
+                        reason=reason,
+                        actor=request.user,
+                    )
+                    messages.success(
+                        request, _("The request has been filed; a second person must approve it.")
+                    )
+                elif action == "release":
+                    certificate_release_hold(certificate=certificate, actor=request.user)
+                    messages.success(request, _("The suspension has been lifted."))
+                else:
+                    certificate_revoke(certificate=certificate, reason=reason, actor=request.user)
+                    messages.success(request, _("The certificate status has been changed."))
                 return redirect("certauth:ra_certificate", pk=pk)
         except DomainError as error:
             form.add_error(None, error.message)
     return render(
-        request, "certauth/ra_certificate.html", {"certificate": certificate, "form": form}
+        request,
+        "certauth/ra_certificate.html",
+        {
+            "certificate": certificate,
+            "form": form,
+            "critical": critical,
+            "pending": pending,
+            "own_pending": pending is not None and pending.requested_by_id == request.user.pk,
+        },
     )
 
 

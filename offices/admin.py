@@ -15,11 +15,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from sekap.accounts.models import User, UserKind
+from sekap.errors import NotAllowed
 
 from . import services
 from .identity import identity_unchanged, office_identity_change, office_identity_current
 from .models import DayOff, Department, Deputy, Office, OfficeIdentity, Service, StaffMembership
-from .selectors import offices_managed_by, user_manages_office
+from .selectors import is_cpd_admin, offices_managed_by, user_manages_office
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -166,10 +167,39 @@ class DepartmentAdmin(AuditedAdmin):
 
 @admin.register(StaffMembership)
 class StaffMembershipAdmin(AuditedAdmin):
+    """Office admins manage their office's staff, but not the CA operator and CPD roles.
+
+    The service (``services.check_role_change``) refuses those changes; the form does not offer
+    them, and memberships holding them are read-only here for anyone but a CPD administrator.
+    """
+
     list_display = ("user", "role", "office", "department", "valid_from", "valid_to")
     list_filter = ("role",)
     search_fields = ("user__email", "user__last_name", "office__name")
     list_select_related = ("user", "office", "department")
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role" and not is_cpd_admin(request.user):
+            kwargs["choices"] = [
+                choice for choice in db_field.choices if choice[0] not in services.PRIVILEGED_ROLES
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.role in services.PRIVILEGED_ROLES:
+            return is_cpd_admin(request.user)
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.role in services.PRIVILEGED_ROLES:
+            return is_cpd_admin(request.user)
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change) -> None:
+        try:
+            super().save_model(request, obj, form, change)
+        except NotAllowed as error:
+            raise PermissionDenied(error.message) from error
 
 
 @admin.register(Deputy)

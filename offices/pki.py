@@ -2,6 +2,12 @@
 
 ``certauth`` sits below ``offices`` and asks its questions through
 ``settings.CERTAUTH_RA_POLICY``; this class answers them from staff memberships.
+
+An operator (``ca_operator`` membership) approves citizens at the counter of any office, but
+approves clerk and seal certificates of their own office(s) only and changes the status of
+certificates enrolled through their office(s) only (``operator_offices``). CPD administrators
+(``cpd_admin`` in the CPD office, or superusers) act on every certificate. Both roles can be
+granted by CPD administrators only (``offices.services``).
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from typing import Any
 from certauth.authority import OfficeRef
 
 from .models import Office, StaffRole
-from .selectors import memberships_active, offices_where_role, user_has_role
+from .selectors import is_cpd_admin, memberships_active, offices_where_role, user_has_role
 
 CLERK_ROLES = (StaffRole.CLERK, StaffRole.HEAD, StaffRole.REGISTRY_CLERK)
 
@@ -24,10 +30,14 @@ class OfficesRaPolicy:
     def is_operator(self, user: Any) -> bool:
         return user_has_role(user, role=StaffRole.CA_OPERATOR)
 
-    def is_ca_admin(self, user: Any) -> bool:
+    def operator_offices(self, user: Any) -> list[str]:
         if not getattr(user, "is_authenticated", False):
-            return False
-        return user.is_superuser or user_has_role(user, role=StaffRole.CPD_ADMIN)
+            return []
+        offices = offices_where_role(user, role=StaffRole.CA_OPERATOR)
+        return list(offices.order_by("terc").values_list("terc", flat=True))
+
+    def is_ca_admin(self, user: Any) -> bool:
+        return is_cpd_admin(user)
 
     def clerk_office(self, user: Any) -> OfficeRef | None:
         if not getattr(user, "is_authenticated", False):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import holidays
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
@@ -69,6 +70,28 @@ def user_has_role(user, *, role: str, office: Office | None = None) -> bool:
     if office is not None:
         memberships = memberships.filter(office=office)
     return memberships.exists()
+
+
+def cpd_office_terc() -> str:
+    """The office that runs the regional data centre (CPD): the voivodeship office by default."""
+    return str(getattr(settings, "CPD_OFFICE_TERC", "24"))
+
+
+def is_cpd_admin(user) -> bool:
+    """A CPD administrator: a superuser, or a ``cpd_admin`` membership in the CPD office.
+
+    A ``cpd_admin`` membership in any other office confers nothing (it cannot be granted there
+    either, see ``offices.services.membership_grant``).
+    """
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    return (
+        memberships_active(user=user)
+        .filter(role=StaffRole.CPD_ADMIN, office__terc=cpd_office_terc())
+        .exists()
+    )
 
 
 def offices_where_role(user, *, role: str) -> QuerySet[Office]:

@@ -16,12 +16,29 @@ from sekap import audit
 from sekap.accounts.models import UserKind
 from sekap.errors import NotAllowed
 
+from .errors import CpdRoleOutsideCpd, RoleNotAllowed
 from .identity import identity_seed_rows, office_identities_seed
 from .models import Department, Office, StaffMembership, StaffRole
-from .selectors import MANAGE_OFFICE, user_manages_office
+from .selectors import MANAGE_OFFICE, cpd_office_terc, is_cpd_admin, user_manages_office
 from .validators import terc_errors
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+
+# Roles that reach beyond the office (the CA, the whole platform): CPD administrators only.
+PRIVILEGED_ROLES = frozenset({StaffRole.CA_OPERATOR, StaffRole.CPD_ADMIN})
+
+
+def check_role_change(*, actor, office: Office, roles: set[str]) -> None:
+    """Refuse a grant, change or withdrawal touching ``roles`` that ``actor`` may not make.
+
+    ``actor=None`` is the system itself (seeding, data migrations): office scope is not checked,
+    but a CPD role outside the CPD office is refused for everyone.
+    """
+    roles = {r for r in roles if r}
+    if StaffRole.CPD_ADMIN in roles and office.terc != cpd_office_terc():
+        raise CpdRoleOutsideCpd
+    if actor is not None and roles & PRIVILEGED_ROLES and not is_cpd_admin(actor):
+        raise RoleNotAllowed
 
 
 def snapshot(obj) -> dict:
@@ -38,6 +55,8 @@ def registry_save(*, actor, obj, before: dict | None) -> None:
     if not user_manages_office(actor, office):  # creating as well as changing
         raise NotAllowed
     created = obj.pk is None
+    if isinstance(obj, StaffMembership):
+        _check_membership_change(actor=actor, membership=obj)
     obj.full_clean()
     obj.save()
     if isinstance(obj, StaffMembership):
@@ -51,11 +70,24 @@ def registry_delete(*, actor, obj) -> None:
     office = obj if isinstance(obj, Office) else obj.office
     if not user_manages_office(actor, office):
         raise NotAllowed
+    if isinstance(obj, StaffMembership):
+        check_role_change(actor=actor, office=obj.office, roles={obj.role})
     before = snapshot(obj)
     audit.record(actor=actor, action=f"{obj._meta.label_lower}.deleted", target=obj, before=before)
     obj.delete()
     if isinstance(obj, StaffMembership):
         _sync_office_admin_permission(obj.user, obj.office)
+
+
+def _check_membership_change(*, actor, membership: StaffMembership) -> None:
+    """The role before and after the change both count (demoting an operator is a change too)."""
+    roles = {membership.role}
+    if membership.pk is not None:
+        stored = StaffMembership.objects.select_related("office").get(pk=membership.pk)
+        roles.add(stored.role)
+        if actor is not None and not user_manages_office(actor, stored.office):
+            raise NotAllowed
+    check_role_change(actor=actor, office=membership.office, roles=roles)
 
 
 def _sync_office_admin_permission(user, office: Office) -> None:
@@ -75,6 +107,7 @@ def membership_grant(
 ) -> StaffMembership:
     if actor is not None and not user_manages_office(actor, office):
         raise NotAllowed
+    check_role_change(actor=actor, office=office, roles={role})
     membership, created = StaffMembership.objects.get_or_create(
         user=user, office=office, department=department, role=role
     )

@@ -253,3 +253,53 @@ def ca_init(*, actor: Any = None, key_type: str | None = None) -> CeremonyResult
 
 def certificate_fingerprint(cert: x509.Certificate) -> str:
     return cert.fingerprint(hashes.SHA256()).hex()
+
+
+# --- the root key offline -----------------------------------------------------------------------
+
+ROOT_CRL_VALIDITY_DAYS = 180
+
+
+def root_crl_validity() -> dt.timedelta:
+    return dt.timedelta(
+        days=float(setting("CERTAUTH_ROOT_CRL_VALIDITY_DAYS", ROOT_CRL_VALIDITY_DAYS))
+    )
+
+
+def root_take_offline(*, export_to: Any, passphrase: bytes, actor: Any = None) -> str:
+    """End of the ceremony: the root key leaves the online store.
+
+    A root CRL valid for ``CERTAUTH_ROOT_CRL_VALIDITY_DAYS`` is signed first (while the key is
+    still here), then the key is written, encrypted under the offline ``passphrase``, to
+    ``export_to`` (a new file, meant for removable media kept in a safe), read back and
+    checked; the root's ``key_ref`` becomes ``offline:<SPKI SHA-256>`` and, on commit, the
+    online key file is overwritten and deleted. The issuing CA keeps signing online.
+    Returns the new reference.
+    """
+    with transaction.atomic():
+        root = CertificateAuthority.objects.select_for_update().get(slug=ROOT_SLUG)
+        if keys.is_offline(root.key_ref):
+            raise keys.KeyOffline("the root key is offline already")
+        online_ref = root.key_ref
+        crl_publish(ca=root, actor=actor, validity=root_crl_validity())
+        offline_ref = keys.export_file_key(
+            key_ref=online_ref, path=export_to, passphrase=passphrase
+        )
+        root.key_ref = offline_ref
+        root.save(update_fields=["key_ref"])
+        audit.record(
+            actor=actor,
+            action="certauth.root_key_offline",
+            target=root,
+            before={"key_ref": online_ref},
+            after={"key_ref": offline_ref},
+        )
+        transaction.on_commit(lambda: keys.remove_file_key(online_ref))
+    return offline_ref
+
+
+def root_crl_sign(*, key_path: Any, passphrase: bytes, actor: Any = None) -> tuple[Any, Any]:
+    """Sign the root's next CRL with the offline key (run in the ceremony that brings it out)."""
+    signer = keys.load_offline_signer(path=key_path, passphrase=passphrase)
+    root = CertificateAuthority.objects.get(slug=ROOT_SLUG)
+    return crl_publish(ca=root, actor=actor, signer=signer, validity=root_crl_validity())

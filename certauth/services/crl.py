@@ -82,11 +82,27 @@ def _sign_crl(
 
 
 @transaction.atomic
-def crl_publish(*, ca: CertificateAuthority, actor: Any = None) -> tuple[Crl, Crl]:
-    """Issue a new full CRL and a delta CRL for ``ca``; returns (full, delta)."""
+def crl_publish(
+    *,
+    ca: CertificateAuthority,
+    actor: Any = None,
+    signer: keys.Signer | None = None,
+    validity: dt.timedelta | None = None,
+) -> tuple[Crl, Crl]:
+    """Issue a new full CRL and a delta CRL for ``ca``; returns (full, delta).
+
+    ``signer`` is given for a CA whose key is offline (the root, signed in a ceremony, see
+    ``ceremony.root_crl_sign``); it must be the CA's key. ``validity`` overrides
+    ``CERTAUTH_CRL_VALIDITY_HOURS``.
+    """
     ca = CertificateAuthority.objects.select_for_update().get(pk=ca.pk)
+    if signer is None:
+        signer = keys.load_signer(ca.key_ref)  # raises KeyOffline for an offline key
+    issuer = ca_certificate(ca)
+    if keys.spki_sha256(signer.public_key) != keys.spki_sha256(issuer.public_key()):  # type: ignore[arg-type]
+        raise keys.KeyCustodyError("this key is not the CA's key")
     now = timezone.now().replace(microsecond=0)
-    next_update = now + crl_validity()
+    next_update = now + (validity or crl_validity())
     full_number = ca.crl_number + 1
     delta_number = full_number + 1
     rotate = (
@@ -120,8 +136,6 @@ def crl_publish(*, ca: CertificateAuthority, actor: Any = None) -> tuple[Crl, Cr
                 )
             )
 
-    signer = keys.load_signer(ca.key_ref)
-    issuer = ca_certificate(ca)
     urls = ca_urls(ca)
     freshest = x509.FreshestCRL(
         [
@@ -207,5 +221,5 @@ def crls_due(*, margin: dt.timedelta | None = None) -> list[CertificateAuthority
     return list(
         CertificateAuthority.objects.filter(
             Q(crl_next_update__isnull=True) | Q(crl_next_update__lte=limit)
-        )
+        ).exclude(key_ref__startswith=keys.OFFLINE_PREFIX)  # signed in an offline ceremony
     )

@@ -148,6 +148,9 @@ def request_approve(*, request: CertificateRequest, actor: Any) -> Certificate:
         raise WrongState
     _check_decider(actor=actor, request=request)
     csr = parse_csr(bytes(request.csr_der))
+    # The registration-authority area: the office named in a clerk or seal certificate, else
+    # the approving operator's office (the first by TERC when they serve several).
+    ra_office = request.office_terc or next(iter(ra_policy().operator_offices(actor)), "")
     certificate = certificate_issue(
         ca=request.ca,
         profile=request.profile,
@@ -157,6 +160,7 @@ def request_approve(*, request: CertificateRequest, actor: Any) -> Certificate:
         holder=request.subject_user,
         request=request,
         office_terc=request.office_terc,
+        ra_office_terc=ra_office,
     )
     request.status = CertificateRequest.Status.ISSUED
     request.decided_by = actor

@@ -226,6 +226,8 @@ def sign_and_store(
     holder: Any = None,
     request: Any = None,
     office_terc: str = "",
+    ra_office_terc: str = "",
+    key_ref: str = "",
 ) -> Certificate:
     """Sign one certificate with the CA key and store it; retries on a serial collision."""
     signer = keys.load_signer(ca.key_ref)
@@ -259,6 +261,8 @@ def sign_and_store(
                     subject=subject.rfc4514_string(),
                     common_name=str(cn[0].value) if cn else "",
                     office_terc=office_terc,
+                    ra_office_terc=ra_office_terc,
+                    key_ref=key_ref,
                     key_type=keys.key_type_of(public_key) or "",
                     der=data,
                     sha256=hashlib.sha256(data).hexdigest(),
@@ -282,8 +286,14 @@ def certificate_issue(
     holder: Any = None,
     request: Any = None,
     office_terc: str = "",
+    ra_office_terc: str = "",
+    key_ref: str = "",
 ) -> Certificate:
-    """Issue an end-entity certificate under ``profile``; the subject comes from verified data."""
+    """Issue an end-entity certificate under ``profile``; the subject comes from verified data.
+
+    ``ra_office_terc`` is the registration-authority office that enrolled the holder (the scope
+    of its operators); ``key_ref`` names the key when the platform holds it (seals).
+    """
     check_key_allowed(profile=profile, public_key=public_key)
     certificate = sign_and_store(
         ca=ca,
@@ -295,6 +305,8 @@ def certificate_issue(
         holder=holder,
         request=request,
         office_terc=office_terc,
+        ra_office_terc=ra_office_terc,
+        key_ref=key_ref,
     )
     audit.record(
         actor=actor,

@@ -1,13 +1,15 @@
 """Server-held electronic seals: one per office (UPOs, letters) and the platform seal.
 
-The keys live in the same custody as the CA's file keys (encrypted PKCS#8 under ``var/pki``),
-named ``seal-<terc>-<random>``; the database holds only the certificate (profile
-``office-seal``, ``office_terc`` set). A seal is issued on first use, under a row lock on the
-issuing CA, so concurrent first uses issue exactly one certificate.
+The keys live in the CA's key custody: on the PKCS#11 token when ``CA_PKCS11_MODULE`` is set
+(generated there, non-extractable), else encrypted PKCS#8 files under ``var/pki``; named
+``seal-<terc>-<random>``. The database holds the certificate (profile ``office-seal``,
+``office_terc`` set) and the key's custody reference (``Certificate.key_ref``). A seal is issued
+on first use, under a row lock on the issuing CA, so concurrent first uses issue exactly one
+certificate.
 
-Callers get a ``cryptography`` private key and the chain ``[seal, issuing CA, root CA]``; the
-signing layer (``signatures.signer.SoftwareKey``) wraps the key. certauth never imports
-``signatures`` (siblings).
+Callers get a :class:`certauth.keys.XmlSigningKey` (the structural ``SigningKey`` protocol of
+``signatures.signer``: certauth never imports ``signatures``, its sibling) and the chain
+``[seal, issuing CA, root CA]``.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ PLATFORM_NAME = "Platforma SEKAP"
 RENEW_BEFORE = dt.timedelta(days=30)
 CACHE_SECONDS = 300.0
 
-SealMaterial = tuple[keys.PrivateKey, list[x509.Certificate]]
+SealMaterial = tuple[keys.XmlSigningKey, list[x509.Certificate]]
 
 _cache: dict[tuple[str, str], tuple[float, SealMaterial]] = {}
 _cache_lock = threading.Lock()
@@ -60,14 +62,22 @@ def _key_prefix(terc: str) -> str:
     return f"seal-{terc}-"
 
 
-def _find_key(terc: str, cert: x509.Certificate) -> keys.PrivateKey | None:
-    """The stored key matching ``cert`` (files of rolled-back first uses never match)."""
-    wanted = _spki(cert.public_key())  # type: ignore[arg-type]
-    for path in sorted(pki_dir().glob(f"{_key_prefix(terc)}*.p8.pem")):
-        name = path.name.removesuffix(".p8.pem")
-        signer = keys.load_signer(f"file:{name}")
+def _find_key(terc: str, row: Certificate) -> keys.XmlSigningKey | None:
+    """The key of the seal certificate ``row``: by its custody reference, or (seals issued
+    before the reference was stored) the key file whose public key matches."""
+    wanted = _spki(x509.load_der_x509_certificate(bytes(row.der)).public_key())  # type: ignore[arg-type]
+    refs = (
+        [row.key_ref]
+        if row.key_ref
+        else [
+            f"file:{path.name.removesuffix('.p8.pem')}"
+            for path in sorted(pki_dir().glob(f"{_key_prefix(terc)}*.p8.pem"))
+        ]
+    )
+    for ref in refs:
+        signer = keys.load_signer(ref)
         if _spki(signer.public_key) == wanted:
-            return signer.soft_key
+            return keys.XmlSigningKey(signer)
     return None
 
 
@@ -118,19 +128,20 @@ def _issuing_locked() -> CertificateAuthority:
 def _obtain(terc: str, subject_factory) -> SealMaterial:
     row = _current(terc)
     if row is not None:
-        key = _find_key(terc, x509.load_der_x509_certificate(bytes(row.der)))
+        key = _find_key(terc, row)
         if key is not None:
             return key, _chain(row)
     with transaction.atomic():
         ca = _issuing_locked()
         row = _current(terc)  # issued by a concurrent caller while we waited for the lock
         if row is not None:
-            key = _find_key(terc, x509.load_der_x509_certificate(bytes(row.der)))
+            key = _find_key(terc, row)
             if key is not None:
                 return key, _chain(row)
         key_type = str(setting("CERTAUTH_SEAL_KEY_TYPE", "") or "EC-P256")
+        # the configured custody: the PKCS#11 token when one is set up, else an encrypted file
         signer = keys.generate_key(
-            name=f"{_key_prefix(terc)}{secrets.token_hex(6)}", key_type=key_type, backend="file"
+            name=f"{_key_prefix(terc)}{secrets.token_hex(6)}", key_type=key_type
         )
         row = certificate_issue(
             ca=ca,
@@ -139,9 +150,12 @@ def _obtain(terc: str, subject_factory) -> SealMaterial:
             subject=subject_factory(),
             actor=None,
             office_terc=terc,
+            # an office's seal is in its operators' scope; the platform's in CPD admins' only
+            ra_office_terc="" if terc == PLATFORM_TERC else terc,
+            key_ref=signer.key_ref,
         )
         row = Certificate.objects.select_related("ca", "ca__parent").get(pk=row.pk)
-        return signer.soft_key, _chain(row)  # type: ignore[return-value]
+        return keys.XmlSigningKey(signer), _chain(row)
 
 
 def _cached(terc: str, subject_factory) -> SealMaterial:

@@ -140,3 +140,45 @@ def test_token_keys_sign_certificates_crls_ocsp_and_timestamps(softhsm, pki_dir)
         signed,
         ec.ECDSA(__import__("cryptography").hazmat.primitives.hashes.SHA256()),
     )
+
+
+def test_office_and_platform_seals_are_created_on_the_token(softhsm, pki_dir):
+    """With PKCS#11 configured the seals' keys are generated in the token (issue 10, item 9)."""
+    import pkcs11
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+    from pkcs11 import Attribute, ObjectClass
+
+    from certauth.services import seals
+
+    ca_init()
+    seals.forget_cached_seals()
+    try:
+        key, chain = seals.office_seal(terc="2466011", name="Urząd Miasta Gliwice")
+        platform_key, _platform_chain = seals.platform_seal()
+    finally:
+        seals.forget_cached_seals()
+    assert key.in_token and platform_key.in_token
+    rows = [seals.seal_certificate(terc="2466011"), seals.seal_certificate(terc="SEKAP")]
+    assert all(row.key_ref.startswith("pkcs11:seal-") for row in rows)
+    assert list(pki_dir.glob("*.p8.pem")) == []  # no seal key written to disk
+
+    session = keys._token().session()
+    label = rows[0].key_ref.removeprefix("pkcs11:")
+    private = session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=label)
+    assert private[Attribute.EXTRACTABLE] is False and private[Attribute.SENSITIVE] is True
+    with pytest.raises(pkcs11.exceptions.PKCS11Error):
+        private[Attribute.VALUE]
+
+    # the token key makes an XMLDSig signature value (r||s over SHA-256) the certificate verifies
+    raw = key.sign(b"<UPO/>")
+    signature = encode_dss_signature(
+        int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
+    )
+    chain[0].public_key().verify(signature, b"<UPO/>", ec.ECDSA(hashes.SHA256()))
+
+    # a fresh process (cache dropped) finds the same token key through the stored reference
+    keys.forget_loaded_keys()
+    again, chain_again = seals.office_seal(terc="2466011", name="Urząd Miasta Gliwice")
+    seals.forget_cached_seals()
+    assert chain_again[0] == chain[0] and again.signer.key_ref == rows[0].key_ref

@@ -45,7 +45,10 @@ def _request(ca, certificate, *, nonce: bytes | None = None, algorithm=None) -> 
 @pytest.fixture
 def operator(db):
     user = StaffFactory()
-    user.user_permissions.add(Permission.objects.get(codename="operate_ra"))
+    # a CPD administrator: these certificates were issued without a registration office
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["operate_ra", "administer_ca"])
+    )
     return type(user).objects.get(pk=user.pk)
 
 

@@ -8,6 +8,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.x509.oid import NameOID
 from django.core.management import call_command
 from django.db import connection
@@ -28,7 +29,7 @@ def _fresh_cache():
 
 
 def _spki(key) -> bytes:
-    return key.public_key().public_bytes(
+    return key.signer.public_key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
 
@@ -49,9 +50,13 @@ def test_office_seal_is_issued_once_with_chain_and_matching_key(ca, pki_dir):
     )
     ku = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
     assert ku.digital_signature and ku.content_commitment
-    # the key signs, and lives encrypted in custody
-    signature = key.sign(b"upo", ec.ECDSA(hashes.SHA256()))
+    # the key signs (XMLDSig r||s over SHA-256), and lives encrypted in custody
+    raw = key.sign(b"upo")
+    signature = encode_dss_signature(
+        int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
+    )
     leaf.public_key().verify(signature, b"upo", ec.ECDSA(hashes.SHA256()))
+    assert not key.in_token
     files = list(pki_dir.glob(f"seal-{TERC}-*.p8.pem"))
     assert len(files) == 1 and b"ENCRYPTED PRIVATE KEY" in files[0].read_bytes()
 

@@ -21,7 +21,7 @@ from offices.identity import office_identity_current
 from offices.models import Office, OfficeIdentity
 from sekap.site import public_url
 from signatures import services as signatures
-from signatures.signer import SoftwareKey
+from signatures.signer import SigningKey
 
 from ..models import Letter, Receipt, ReceiptKind, Submission
 
@@ -33,17 +33,11 @@ ART_63_NOTICE = (
     "Pani/Panu prawo rezygnacji z doręczania pism w tej formie (art. 39¹ § 1d KPA)."
 )
 
-_keys: dict[int, SoftwareKey] = {}
 
-
-def seal_for(office: Office) -> tuple[SoftwareKey, list]:
-    """The office's seal as a signing key for ``signatures``, plus its certificate chain."""
-    private_key, chain = office_seal(terc=office.terc, name=office.name)
-    key = _keys.get(id(private_key))
-    if key is None:
-        key = SoftwareKey(private_key)
-        _keys[id(private_key)] = key
-    return key, chain
+def seal_for(office: Office) -> tuple[SigningKey, list]:
+    """The office's seal as a signing key for ``signatures`` (in the CA's key custody: a file or
+    the PKCS#11 token), plus its certificate chain."""
+    return office_seal(terc=office.terc, name=office.name)
 
 
 def seal_document(*, office: Office, xml: bytes) -> bytes:

@@ -15,6 +15,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.test import Client
+from django.urls import get_resolver
 from django.utils import translation
 
 from certauth.models import Profile
@@ -65,6 +66,9 @@ def sekap_trust(settings, ca):  # noqa: F811
     signatures.reset_environment()
     env = signatures.environment()
     env.fetcher = ClientFetcher()
+    # Load the URLconf now: importing every view on the first in-process fetch can take longer
+    # than the validator's tolerance for an OCSP response newer than the validation time.
+    get_resolver().url_patterns  # noqa: B018
     settings.SIGNATURES_TRUSTED_PROFILE_SEALS = []
     yield env
     signatures.reset_environment()

@@ -247,10 +247,9 @@ def draft_prepare(*, draft: Draft, user: User) -> Draft:
 def platform_seal() -> tuple[Any, list]:
     """The platform seal's signing key and certificate chain (kept by ``certauth``)."""
     from certauth.services import seals
-    from signatures.signer import SoftwareKey
 
-    private_key, chain = seals.platform_seal()
-    return SoftwareKey(private_key), list(chain)
+    key, chain = seals.platform_seal()
+    return key, list(chain)
 
 
 def _signed(draft: Draft, signed: bytes, method: str, user: User) -> Draft:

@@ -69,7 +69,10 @@ def operator(db):
     from sekap.accounts.models import User
 
     user = User.objects.create_user("operator@example.com", kind="staff")
-    user.user_permissions.add(Permission.objects.get(codename="operate_ra"))
+    # a CPD administrator: these certificates were issued without a registration office
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["operate_ra", "administer_ca"])
+    )
     return User.objects.get(pk=user.pk)
 
 

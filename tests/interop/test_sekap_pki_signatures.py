@@ -54,7 +54,8 @@ def sekap_pki(live_server, settings, tmp_path):
     ensure_profiles()  # a flush by an earlier transactional test removed the migration's rows
     ca_init(key_type="EC-P256")
     operator = StaffFactory()
-    membership_grant(actor=None, user=operator, office=OfficeFactory(), role=StaffRole.CA_OPERATOR)
+    office = OfficeFactory()
+    membership_grant(actor=None, user=operator, office=office, role=StaffRole.CA_OPERATOR)
     key = ec.generate_private_key(ec.SECP256R1())
     certificate = certificate_issue(
         ca=issuing_ca(),
@@ -62,6 +63,7 @@ def sekap_pki(live_server, settings, tmp_path):
         public_key=key.public_key(),
         subject=citizen_subject(given_name="Jan", surname="Kowalski", pesel="44051401359"),
         actor=operator,
+        ra_office_terc=office.terc,  # enrolled through the operator's office: in their scope
     )
     signature_services.reset_environment()  # no revocation answers cached from other tests
     yield key, certificate, operator
