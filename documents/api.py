@@ -1,14 +1,17 @@
 """``/api/v1/submissions/``, ``/api/v1/inbox/`` and the ESP pull interface ``/api/v1/esp/``.
 
-Businesses authenticate with a token (``Authorization: Token <key>``). Errors are RFC 9457
-problem details with stable codes.
+Businesses authenticate with a token (``Authorization: Token <key>``); the ESP interface with
+an office's machine token (``Authorization: Bearer sekap_esp_…``) or a browser session with a
+second factor. Errors are RFC 9457 problem details with stable codes.
 """
 
 from __future__ import annotations
 
 import base64
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -18,8 +21,13 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import generics, permissions, serializers, status
+from rest_framework.authentication import (
+    BaseAuthentication,
+    SessionAuthentication,
+    get_authorization_header,
+)
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.exceptions import NotFound as DrfNotFound
-from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -30,7 +38,8 @@ from sekap.ratelimits import ScopedThrottle
 
 from . import selectors, services
 from .errors import NotRepresentative
-from .models import Channel, InboxMessage, Submission
+from .models import Channel, EspToken, InboxMessage, Submission
+from .services.esp import EspCaller
 from .services.submissions import max_bytes
 
 PROBLEM = inline_serializer(
@@ -435,44 +444,130 @@ def _office(terc: str) -> Office:
     return office
 
 
-class EspWaiting(APIView):
-    permission_classes = [permissions.IsAuthenticated]
+class EspTokenAuthentication(BaseAuthentication):
+    """``Authorization: Bearer sekap_esp_…``: an office's machine token (``EspToken``)."""
 
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(parts) != 2:
+            raise AuthenticationFailed()
+        token = services.esp_token_authenticate(secret=parts[1].decode("ascii", "replace"))
+        if token is None:
+            raise AuthenticationFailed()
+        return AnonymousUser(), token
+
+    def authenticate_header(self, request) -> str:
+        return self.keyword
+
+
+class EspTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "documents.api.EspTokenAuthentication"
+    name = "espMachineToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": (
+                "An office's ESP machine token (issued by a CPD or office administrator; "
+                "revocable)."
+            ),
+        }
+
+
+class HasEspCaller(permissions.BasePermission):
+    """A machine token, or a person logged in through the browser (checked by the service)."""
+
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.auth, EspToken) or bool(request.user.is_authenticated)
+
+
+def _caller(request) -> EspCaller:
+    if isinstance(request.auth, EspToken):
+        return EspCaller(token=request.auth)
+    is_verified = getattr(request.user, "is_verified", None)
+    return EspCaller(user=request.user, second_factor=bool(is_verified and is_verified()))
+
+
+class EspView(APIView):
+    """Machine tokens, or the browser session of a registry clerk with a second factor.
+
+    Personal API tokens (``Authorization: Token``) are not accepted here.
+    """
+
+    authentication_classes = [EspTokenAuthentication, SessionAuthentication]
+    permission_classes = [HasEspCaller]
+
+
+class EspWaiting(EspView):
     @extend_schema(
         operation_id="esp_waiting",
-        responses={200: inline_serializer("EspWaiting", {"count": serializers.IntegerField()})},
+        responses={
+            200: inline_serializer("EspWaiting", {"count": serializers.IntegerField()}),
+            401: OpenApiResponse(PROBLEM),
+            403: OpenApiResponse(PROBLEM),
+        },
     )
     def get(self, request, terc: str):
-        return Response({"count": services.esp_count(user=request.user, office=_office(terc))})
+        count = services.esp_count(caller=_caller(request), office=_office(terc))
+        return Response({"count": count})
 
 
-class EspNext(APIView):
-    permission_classes = [permissions.IsAuthenticated]
-
-    @extend_schema(operation_id="esp_next", responses={200: EspDocumentSerializer, 204: None})
+class EspNext(EspView):
+    @extend_schema(
+        operation_id="esp_next",
+        responses={
+            200: EspDocumentSerializer,
+            204: None,
+            401: OpenApiResponse(PROBLEM),
+            403: OpenApiResponse(PROBLEM),
+        },
+    )
     def get(self, request, terc: str):
-        submission = services.esp_next(user=request.user, office=_office(terc))
+        submission = services.esp_next(caller=_caller(request), office=_office(terc))
         if submission is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(EspDocumentSerializer(submission).data)
 
 
-class EspConfirm(APIView):
-    permission_classes = [permissions.IsAuthenticated]
+class EspConfirmSerializer(serializers.Serializer):
+    id = serializers.UUIDField(help_text="The document's id, as returned by next/.")
+    sha256 = serializers.RegexField(
+        r"^[0-9a-fA-F]{64}$",
+        required=False,
+        help_text="Optional: the document's SHA-256; refused (409) if it does not match.",
+    )
 
+
+class EspConfirm(EspView):
     @extend_schema(
         operation_id="esp_confirm",
-        request=inline_serializer("EspConfirm", {"sha256": serializers.CharField()}),
+        request=EspConfirmSerializer,
         responses={
             200: inline_serializer(
                 "EspConfirmed",
                 {"id": serializers.UUIDField(), "confirmed_at": serializers.DateTimeField()},
             ),
+            400: OpenApiResponse(PROBLEM),
+            401: OpenApiResponse(PROBLEM),
+            403: OpenApiResponse(PROBLEM),
             404: OpenApiResponse(PROBLEM),
+            409: OpenApiResponse(PROBLEM),
         },
     )
     def post(self, request, terc: str):
+        caller, office = _caller(request), _office(terc)
+        services.esp_check_access(caller=caller, office=office)  # refuse before parsing input
+        data = EspConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         submission = services.esp_confirm(
-            user=request.user, office=_office(terc), sha256=str(request.data.get("sha256", ""))
+            caller=caller,
+            office=office,
+            submission_id=data.validated_data["id"],
+            sha256=data.validated_data.get("sha256", ""),
         )
         return Response({"id": submission.public_id, "confirmed_at": submission.esp_confirmed_at})

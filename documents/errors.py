@@ -66,3 +66,25 @@ class NotFound(DomainError):
     code = "not_found"
     message = _("Not found.")
     status = 404
+
+
+class EspRoleRequired(NotAllowed):
+    code = "esp.role_required"
+    message = _(
+        "Only the office's registry clerks and its machine tokens may pull documents from the "
+        "office's mailbox."
+    )
+
+
+class EspSecondFactorRequired(NotAllowed):
+    code = "esp.second_factor_required"
+    message = _(
+        "Confirm your login with the second factor before pulling documents, or let your "
+        "document system use a machine token."
+    )
+
+
+class EspDigestMismatch(DomainError):
+    code = "esp.digest_mismatch"
+    message = _("The SHA-256 given does not match the document with this id.")
+    status = 409

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import api, views
+from . import api, views, views_esp
 
 app_name = "documents"
 
@@ -19,6 +19,7 @@ urlpatterns = [
         views.case_document,
         name="backoffice_document",
     ),
+    path("backoffice/esp/<str:terc>/tokeny/", views_esp.esp_tokens, name="backoffice_esp_tokens"),
     path("api/v1/submissions/", api.SubmissionListCreate.as_view(), name="api-submissions"),
     re_path(
         rf"^api/v1/submissions/{UUID}/?$", api.SubmissionDetail.as_view(), name="api-submission"

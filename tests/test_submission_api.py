@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from documents import services
 from documents.api import SubmissionCreatedSerializer
 from documents.models import Submission
 from documents.services import intake, letter_send
@@ -256,9 +257,10 @@ def test_esp_pull_count_next_confirm(setup, citizen):  # noqa: F811
         data=signed,
         content_type="application/xml",
     )
-    registry = StaffFactory()
-    StaffMembership.objects.create(user=registry, office=setup.office, role="registry_clerk")
-    esp = client_for(registry)
+    # the office's document system uses its machine token
+    _token, secret = services.esp_token_issue(office=setup.office, name="EZD", actor=None)
+    esp = APIClient()
+    esp.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     base = f"/api/v1/esp/{setup.office.terc}"
     assert esp.get(f"{base}/waiting/").json() == {"count": 1}
     item = esp.get(f"{base}/next/").json()
@@ -267,16 +269,14 @@ def test_esp_pull_count_next_confirm(setup, citizen):  # noqa: F811
 
     assert base64.b64decode(item["document_base64"]) == signed
     assert item["sha256"] == hashlib.sha256(signed).hexdigest()
-    assert esp.post(f"{base}/confirm/", {"sha256": "0" * 64}, format="json").status_code == 404
-    assert (
-        esp.post(f"{base}/confirm/", {"sha256": item["sha256"]}, format="json").status_code == 200
-    )
+    assert esp.post(f"{base}/confirm/", {"id": str(uuid.uuid4())}, format="json").status_code == 404
+    assert esp.post(f"{base}/confirm/", {"id": item["id"]}, format="json").status_code == 200
     assert esp.get(f"{base}/waiting/").json() == {"count": 0}
     assert esp.get(f"{base}/next/").status_code == 204
     # the citizen, and staff of another office, may not pull
-    assert api.get(f"{base}/waiting/").status_code == 403
+    assert api.get(f"{base}/waiting/").status_code == 401
     outsider = StaffFactory()
     from offices.tests.factories import OfficeFactory
 
     StaffMembership.objects.create(user=outsider, office=OfficeFactory(), role="registry_clerk")
-    assert client_for(outsider).get(f"{base}/next/").status_code == 403
+    assert client_for(outsider).get(f"{base}/next/").status_code == 401

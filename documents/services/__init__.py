@@ -5,7 +5,15 @@ office: ``case_take``, ``letter_send``; the intake: ``intake_process``, ``intake
 """
 
 from .cases import case_take, inbox_open, letter_send, reply_accept
-from .esp import esp_confirm, esp_count, esp_next
+from .esp import (
+    esp_check_access,
+    esp_confirm,
+    esp_count,
+    esp_next,
+    esp_token_authenticate,
+    esp_token_issue,
+    esp_token_revoke,
+)
 from .intake import intake_process, intake_sweep
 from .reads import case_viewed, document_read
 from .submissions import submission_accept
@@ -14,9 +22,13 @@ __all__ = [
     "case_take",
     "case_viewed",
     "document_read",
+    "esp_check_access",
     "esp_confirm",
     "esp_count",
     "esp_next",
+    "esp_token_authenticate",
+    "esp_token_issue",
+    "esp_token_revoke",
     "inbox_open",
     "intake_process",
     "intake_sweep",

@@ -11,8 +11,9 @@ from ..models import Case, Submission
 
 
 @transaction.atomic
-def document_read(*, reader, submission: Submission, channel: str) -> None:
-    """``channel``: "backoffice" (a clerk downloads it) or "esp" (an office system pulls it)."""
+def document_read(*, reader, submission: Submission, channel: str, via: dict | None = None) -> None:
+    """``channel``: "backoffice" (a clerk downloads it) or "esp" (an office system pulls it);
+    ``via``: how the reader authenticated when it is not a person (the ESP machine token)."""
     audit.record(
         actor=reader,
         action="documents.document.read",
@@ -22,6 +23,7 @@ def document_read(*, reader, submission: Submission, channel: str) -> None:
             "office": submission.office_id,
             "case": submission.case_id,
             "sha256": submission.sha256,
+            **(via or {}),
         },
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from documents.services import esp_next
+from documents.services.esp import EspCaller
 from documents.tests.test_backoffice import clerk_of, two_offices  # noqa: F401
 from offices.models import StaffMembership
 from sekap.accounts.tests.factories import StaffFactory, login_with_second_factor
@@ -66,8 +67,9 @@ def test_esp_pull_is_logged_per_document_handed_out(two_offices):  # noqa: F811
     registry = StaffFactory()
     StaffMembership.objects.create(user=registry, office=a.office, role="registry_clerk")
 
-    first = esp_next(user=registry, office=a.office)
-    again = esp_next(user=registry, office=a.office)
+    caller = EspCaller(user=registry, second_factor=True)
+    first = esp_next(caller=caller, office=a.office)
+    again = esp_next(caller=caller, office=a.office)
 
     assert first == again == case_a.submissions.get()
     reads = _reads()
@@ -83,6 +85,6 @@ def test_refused_esp_pull_is_not_a_read(two_offices):  # noqa: F811
     StaffMembership.objects.create(user=outsider, office=b.office, role="registry_clerk")
 
     with pytest.raises(NotAllowed):
-        esp_next(user=outsider, office=a.office)
+        esp_next(caller=EspCaller(user=outsider, second_factor=True), office=a.office)
 
     assert _reads() == []
