@@ -26,6 +26,7 @@ from .forms import (
     SerialSearchForm,
     StaffRequestForm,
 )
+from .keys import KeyOffline
 from .models import (
     Certificate,
     CertificateAuthority,
@@ -312,9 +313,22 @@ def ca_console(request: HttpRequest) -> HttpResponse:
     if not ra_policy().is_ca_admin(request.user):
         raise PermissionDenied
     if request.method == "POST":
-        ca = get_object_or_404(CertificateAuthority, pk=request.POST.get("ca"))
-        crl_publish(ca=ca, actor=request.user)
-        messages.success(request, _("A new CRL has been published."))
+        ca_id = request.POST.get("ca", "")
+        if not ca_id.isdigit():
+            raise Http404
+        ca = get_object_or_404(CertificateAuthority, pk=int(ca_id))
+        try:
+            crl_publish(ca=ca, actor=request.user)
+        except KeyOffline:
+            messages.error(
+                request,
+                _(
+                    "This CA's key is kept offline: its CRL is signed in the offline ceremony "
+                    "(manage.py ca_root_crl)."
+                ),
+            )
+        else:
+            messages.success(request, _("A new CRL has been published."))
         return redirect("certauth:ca_console")
     authorities = CertificateAuthority.objects.annotate(
         issued_count=Count("issued"),

@@ -106,3 +106,22 @@ def test_root_crl_is_signed_offline_by_command(offline_root, monkeypatch):
     with pytest.raises(CommandError):
         call_command("ca_root_crl", "--key", str(export))
     assert latest_crl(ca=root).number == crl.number
+
+
+def test_console_explains_instead_of_failing_for_the_offline_root(offline_root, client):
+    from django.contrib.auth.models import Permission
+
+    from sekap.accounts.tests.factories import StaffFactory, login_with_second_factor
+
+    root, _online_file, _export = offline_root
+    admin = StaffFactory()
+    admin.user_permissions.add(Permission.objects.get(codename="administer_ca"))
+    login_with_second_factor(client, admin)
+    before = Crl.objects.filter(ca=root).count()
+
+    response = client.post("/backoffice/pki/konsola/", {"ca": root.pk}, follow=True)
+
+    assert response.status_code == 200
+    assert "ca_root_crl" in response.content.decode()
+    assert Crl.objects.filter(ca=root).count() == before
+    assert client.post("/backoffice/pki/konsola/", {"ca": "x"}).status_code == 404
