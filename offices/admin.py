@@ -147,8 +147,8 @@ class OfficeAdmin(AuditedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if request.user.is_superuser:
-            return ()
-        return ("terc", "kind", "unit", "gmina_type", "powiat")
+            return self.readonly_fields
+        return (*self.readonly_fields, "terc", "kind", "unit", "gmina_type", "powiat")
 
     def has_add_permission(self, request) -> bool:
         return request.user.is_superuser

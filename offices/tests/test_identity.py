@@ -225,12 +225,12 @@ def test_office_page_shows_contact_data_services_and_what_is_unconfirmed(offices
         assert text in page, text
     assert "niepotwierdzone" not in page  # Godów's data was confirmed from its own site
 
-    katowice = client.get("/urzedy/2469011/").content.decode()
-    assert "<h1>Urząd Miasta Katowice</h1>" in katowice
-    assert katowice.count("niepotwierdzone") >= 2  # the names and the contact data
-    assert "jeszcze nieznane" in katowice  # no street is invented
+    jastrzebie = client.get("/urzedy/2467011/").content.decode()
+    assert "<h1>Urząd Miasta Jastrzębie-Zdrój</h1>" in jastrzebie
+    assert jastrzebie.count('class="badge">niepotwierdzone') == 3  # name, organ, contact
+    assert "jeszcze nieznane" in jastrzebie  # no street is invented
 
-    english = client.get("/urzedy/2469011/", HTTP_ACCEPT_LANGUAGE="en")
+    english = client.get("/urzedy/2467011/", HTTP_ACCEPT_LANGUAGE="en")
     english_page = english.content.decode()
     assert "Authority (organ)" in english_page and "not confirmed" in english_page
 
@@ -256,3 +256,16 @@ def _any_template():
     from forms_platform.tests.factories import make_published
 
     return make_published(slug="wniosek-tozsamosc").template
+
+
+def test_office_admin_sees_the_versions_of_own_office_only(admin_client):
+    gliwice, rybnik = Office.objects.get(terc="2466011"), Office.objects.get(terc="2473011")
+    page = admin_client.get(f"/admin/offices/office/{gliwice.pk}/change/")
+    assert page.status_code == 200
+    assert f"/admin/offices/officeidentity/add/?office={gliwice.pk}" in page.content.decode()
+    listed = admin_client.get("/admin/offices/officeidentity/").context["cl"].queryset
+    assert list(listed) == [gliwice.identity]
+    other = admin_client.get(f"/admin/offices/officeidentity/{rybnik.identity.pk}/change/")
+    assert other.status_code == 302  # "does not exist" for this admin
+    form = admin_client.get(f"/admin/offices/officeidentity/add/?office={rybnik.pk}")
+    assert "official_name" not in form.context["adminform"].form.initial

@@ -37,8 +37,8 @@ def test_home_directory_search_and_office_page(a11y_page, offices):
 
 def test_office_page_marks_unconfirmed_data_in_both_languages(a11y_page, offices):
     page = a11y_page
-    page.goto("/urzedy/2469011/")  # Katowice: names derived, address not known yet
-    assert page.locator("h1").inner_text() == "Urząd Miasta Katowice"
+    page.goto("/urzedy/2467011/")  # names derived, address not known yet
+    assert page.locator("h1").inner_text() == "Urząd Miasta Jastrzębie-Zdrój"
     assert page.locator("#unconfirmed").is_visible()
     assert page.locator(".badge", has_text="niepotwierdzone").count() >= 2
     page.get_by_label("Język").select_option("en")
