@@ -52,8 +52,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "axes",
+    "sekap.accounts.apps.OTPTOTPConfig",  # django_otp.plugins.otp_totp, named in Polish
+    "sekap.accounts.apps.AxesConfig",  # axes, named in Polish
     "sekap.accounts",
     "sekap.audit",
     "offices",

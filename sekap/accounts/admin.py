@@ -90,9 +90,101 @@ class TokenAdmin(BaseTokenAdmin):
 admin.site.unregister(TOTPDevice)
 
 
+# django-otp's model declares its field names and help texts as plain English strings, which no
+# translation catalogue can reach; the admin shows these instead (labels, column headers,
+# filter titles and section names), so the Polish admin has no English left on this page.
+TOTP_LABELS = {
+    "user": (_("user"), _("The person whose device this is.")),
+    "name": (_("device name"), _("A name that tells the person's devices apart.")),
+    "confirmed": (_("ready for use"), _("The device has shown a correct code and may be used.")),
+    "created_at": (_("added at"), ""),
+    "last_used_at": (_("last used at"), ""),
+    "key": (_("secret key"), _("The shared secret in hexadecimal (at most 40 bytes).")),
+    "step": (_("time step (seconds)"), ""),
+    "t0": (_("start of counting (Unix time)"), ""),
+    "digits": (_("digits in a code"), ""),
+    "tolerance": (_("tolerance (time steps)"), _("How many steps early or late a code may be.")),
+    "drift": (_("clock drift (time steps)"), ""),
+    "last_t": (_("time step of the last code"), ""),
+    "throttling_failure_timestamp": (_("last wrong code at"), ""),
+    "throttling_failure_count": (_("wrong codes in a row"), ""),
+}
+TOTP_SECTIONS = {
+    "Identity": _("Device"),
+    "Timestamps": _("Dates"),
+    "Configuration": _("Configuration"),
+    "State": _("State"),
+    "Throttling": _("Wrong codes"),
+}
+
+
+def _totp_column(field: str):
+    @admin.display(description=TOTP_LABELS[field][0], ordering=field, boolean=field == "confirmed")
+    def column(obj):
+        return getattr(obj, field)
+
+    column.__name__ = f"column_{field}"
+    return column
+
+
+def _titled(base: type[admin.FieldListFilter], field: str) -> type[admin.FieldListFilter]:
+    class Titled(base):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.title = TOTP_LABELS[field][0]
+
+    return Titled
+
+
 @admin.register(TOTPDevice)
 class TOTPDeviceAdmin(BaseTOTPDeviceAdmin):
-    """django-otp's device admin, with every change in the audit trail."""
+    """django-otp's device admin, with every change in the audit trail, in the UI language."""
+
+    list_display = [_totp_column(f) for f in ("user", "name", "created_at", "last_used_at")] + [
+        _totp_column("confirmed")
+    ]
+    list_filter = [
+        ("created_at", _titled(admin.DateFieldListFilter, "created_at")),
+        ("last_used_at", _titled(admin.DateFieldListFilter, "last_used_at")),
+        ("confirmed", _titled(admin.BooleanFieldListFilter, "confirmed")),
+    ]
+
+    @admin.display(description=_("QR code"))
+    def qrcode_link(self, device):
+        return super().qrcode_link(device)
+
+    def get_list_display(self, request):
+        return [
+            column if column != "qrcode_link" else self.qrcode_link
+            for column in super().get_list_display(request)
+        ]
+
+    readonly_fields = ["added_at", "used_at", "qrcode_link"]
+    READONLY = {"created_at": "added_at", "last_used_at": "used_at"}
+
+    @admin.display(description=TOTP_LABELS["created_at"][0])
+    def added_at(self, device):
+        return device.created_at
+
+    @admin.display(description=TOTP_LABELS["last_used_at"][0])
+    def used_at(self, device):
+        return device.last_used_at
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (
+                TOTP_SECTIONS.get(name, name) if name else None,
+                {**options, "fields": [self.READONLY.get(f, f) for f in options["fields"]]},
+            )
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        for name, field in form.base_fields.items():
+            if name in TOTP_LABELS:
+                field.label, field.help_text = TOTP_LABELS[name]
+        return form
 
     def save_model(self, request, obj, form, change) -> None:
         totp_device_admin_save(actor=request.user, device=obj)
