@@ -26,8 +26,10 @@ class Profile(models.Model):
     subject_kind = models.CharField(_("subject kind"), max_length=16, choices=SubjectKind.choices)
     key_usage = models.JSONField(_("key usage"), default=list)
     extended_key_usage = models.JSONField(_("extended key usage OIDs"), default=list, blank=True)
-    extended_key_usage_critical = models.BooleanField(default=False)
-    ocsp_nocheck = models.BooleanField(default=False)
+    extended_key_usage_critical = models.BooleanField(
+        _("extended key usage marked critical"), default=False
+    )
+    ocsp_nocheck = models.BooleanField(_("OCSP no-check extension"), default=False)
     allowed_key_types = models.JSONField(_("allowed key types"), default=list)
     validity_days = models.PositiveIntegerField(_("validity (days)"))
     policy_oids = models.JSONField(_("certificate policy OIDs"), default=list, blank=True)
@@ -40,7 +42,7 @@ class Profile(models.Model):
         ),
     )
     self_service = models.BooleanField(_("citizens may request it in the portal"), default=False)
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("in use"), default=True)
 
     class Meta:
         verbose_name = _("certificate profile")

@@ -68,7 +68,12 @@ class ValidationBatch(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     total = models.PositiveIntegerField(_("documents"), default=0)
     processed = models.PositiveIntegerField(_("processed"), default=0)

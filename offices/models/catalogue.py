@@ -91,7 +91,7 @@ class Service(models.Model):
         help_text=_("Internal: what is still to be checked. Never shown to the public."),
     )
     is_active = models.BooleanField(_("offered"), default=True)
-    search_text = models.TextField(editable=False, default="")
+    search_text = models.TextField(_("search text"), editable=False, default="")
 
     class Meta:
         verbose_name = _("service")

@@ -55,7 +55,7 @@ class Office(models.Model):
         _("fee bank account (IBAN)"), max_length=34, blank=True, validators=[validate_polish_iban]
     )
     show_clerk_names = models.BooleanField(_("show clerks' names to applicants"), default=False)
-    search_text = models.TextField(editable=False, default="")
+    search_text = models.TextField(_("search text"), editable=False, default="")
 
     class Meta:
         verbose_name = _("office")

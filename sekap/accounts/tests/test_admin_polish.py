@@ -17,7 +17,19 @@ from sekap.accounts.tests.factories import StaffFactory, login_with_second_facto
 pytestmark = pytest.mark.django_db
 
 # Words that are the same in Polish (codes, abbreviations, loanwords).
-SAME_IN_BOTH = {"ID", "PESEL", "NIP", "REGON", "KRS", "TERC", "Token", "token", "status", "URL"}
+SAME_IN_BOTH = {
+    "ID",
+    "PESEL",
+    "NIP",
+    "REGON",
+    "KRS",
+    "TERC",
+    "Token",
+    "token",
+    "status",
+    "Status",
+    "URL",
+} | {"e-mail", "E-mail"}
 
 
 def _both(text) -> tuple[str, str]:
@@ -119,20 +131,13 @@ def test_admin_pages_speak_polish_with_the_right_case(client):
 
     # No English names in headers, labels or the index (the review found "Access failures",
     # "HANDLING DEPARTMENT").
+    request = RequestFactory().get("/admin/")
+    request.user = superuser
     english = set()
-    for model in admin.site._registry:
-        if model._meta.app_label in THIRD_PARTY:
-            continue
-        for field in model._meta.get_fields():
-            text = getattr(field, "verbose_name", None)
-            if text is None:
-                continue
-            en, pl = _both(text)
-            if en != pl:
-                english.add(en[:1].upper() + en[1:])
-        for text in (model._meta.verbose_name, model._meta.verbose_name_plural):
-            en, pl = _both(text)
-            if en != pl:
+    for model, model_admin in admin.site._registry.items():
+        for _where, text in _names(model, model_admin, request):
+            en, _pl = _both(text)
+            if en not in SAME_IN_BOTH and not en.isdigit():
                 english.add(en[:1].upper() + en[1:])
     leftovers = []
     for page, html in pages.items():
