@@ -59,7 +59,9 @@ def indexed_text(*parts: str) -> str:
 def service_search_text(service) -> str:
     translations = service.translations or {}
     translated = [
-        text for texts in translations.values() for text in (texts or {}).values() if text
+        texts.get(field) or ""
+        for texts in translations.values()
+        for field in ("title", "description")
     ]
     return indexed_text(
         service.title, service.description, service.category, service.life_event, *translated

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import holidays
 from django.conf import settings
@@ -155,6 +157,7 @@ __all__ = [
     "MANAGE_OFFICE",
     "ServiceGroup",
     "StaffRole",
+    "catalogue_label",
     "days_off",
     "departments_of",
     "deputies_active",
@@ -228,3 +231,16 @@ def search_hints(q: str, *, language: str) -> list[str]:
     """Explanations for searches whose answer lies partly elsewhere (``data/search_synonyms``)."""
     hints = parse_query(q).hints if q.strip() else ()
     return [(h.hint_en if language == "en" and h.hint_en else h.hint) for h in hints]
+
+
+@lru_cache(maxsize=1)
+def _catalogue_labels() -> dict[str, dict[str, str]]:
+    path = Path(__file__).resolve().parent / "data" / "catalogue_labels.csv"
+    with path.open(encoding="utf-8") as handle:
+        return {row["pl"]: row for row in csv.DictReader(handle)}
+
+
+def catalogue_label(text: str, *, language: str) -> str:
+    """A category or life event in ``language`` (``data/catalogue_labels.csv``); the Polish
+    text when the language or the label has no translation."""
+    return _catalogue_labels().get(text, {}).get(language) or text

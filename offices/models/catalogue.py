@@ -155,6 +155,29 @@ class Service(models.Model):
         return self.translated("description", get_language() or "pl")
 
     @property
+    def public_deadline_note(self) -> str:
+        return self.translated("deadline_note", get_language() or "pl")
+
+    @property
+    def public_fee_note(self) -> str:
+        return self.translated("fee_note", get_language() or "pl")
+
+    def _labelled(self, rows: list[dict], key: str) -> list[dict]:
+        labels = (self.translations or {}).get(get_language() or "pl", {}).get(key) or []
+        if len(labels) != len(rows):
+            return rows
+        return [{**row, "label": label} for row, label in zip(rows, labels, strict=True)]
+
+    @property
+    def public_fee_items(self) -> list[dict]:
+        """The tariff items with their labels in the language of the request."""
+        return self._labelled(self.fee_items or [], "fee_labels")
+
+    @property
+    def public_fee_exemptions(self) -> list[dict]:
+        return self._labelled(self.fee_exemptions or [], "exemption_labels")
+
+    @property
     def fee_from_grosze(self) -> int | None:
         amounts = [item["amount_grosze"] for item in self.fee_items]
         return min(amounts) if amounts else None

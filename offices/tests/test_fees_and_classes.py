@@ -184,3 +184,17 @@ def test_seed_catalogue_keys_stay_within_what_the_catalogue_reads():
     }  # fmt: skip
     for entry in seed_catalogue():
         assert set(entry) <= allowed, entry["slug"]
+
+
+def test_every_seed_service_has_its_name_and_description_in_english_and_ukrainian():
+    for entry in catalogue_entries():
+        for language in ("en", "uk"):
+            texts = entry.translations[language]
+            assert texts["title"] and texts["description"], (entry.slug, language)
+            assert texts["title"] != entry.title, (entry.slug, language)
+            if entry.deadline_note:
+                assert texts["deadline_note"], (entry.slug, language)
+            if entry.fee.get("rule") or entry.fee.get("note"):
+                assert texts["fee_note"], (entry.slug, language)
+            assert len(texts.get("fee_labels", [])) == len(entry.fee.get("items", []))
+            assert len(texts.get("exemption_labels", [])) == len(entry.fee.get("exemptions", []))

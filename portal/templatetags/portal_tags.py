@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from django import forms, template
+from django.utils.translation import get_language
+
+from offices.selectors import catalogue_label as offices_catalogue_label
 
 register = template.Library()
 
@@ -39,3 +42,9 @@ def summary_label(label: str) -> str:
     """A label as the start of an error-summary line: without its closing full stop, so that
     "Label: error." never reads "Label.: error."."""
     return str(label).rstrip().rstrip(".:;!?")
+
+
+@register.filter
+def catalogue_label(text: str) -> str:
+    """A catalogue category or life event in the language of the request."""
+    return offices_catalogue_label(text, language=get_language() or "pl")

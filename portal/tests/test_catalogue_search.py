@@ -118,3 +118,32 @@ def test_editor_notes_never_reach_a_public_page(client, full_catalogue):
             assert marker not in html
         for note in notes:
             assert note not in html
+
+
+def test_english_pages_show_service_names_descriptions_and_labels_in_english(
+    en_client, full_catalogue
+):
+    service = Service.objects.get(office__terc=GLIWICE, form_template__slug="warunki-zabudowy")
+    html = en_client.get(f"/uslugi/{service.pk}/").content.decode()
+    assert (
+        "<h1>Application for a decision on development conditions (warunki zabudowy)</h1>" in html
+    )
+    assert "Stamp duty PLN 598; the owner and the perpetual usufructuary" in html
+    assert service.title not in html and service.description not in html
+    assert "(90 days from the application; 21 days for a single-family house" in html
+    assert "<li>decision on development conditions: 598,00 zł</li>" in html
+    assert "<li>an application by the owner or perpetual usufructuary of the land" in html
+    assert service.deadline_note not in html
+    html = en_client.get("/uslugi/", {"q": "wycinka"}).content.decode()
+    assert '<h2 id="event-1">Building and renovation</h2>' in html
+    assert "Application for a permit to remove trees or shrubs" in html
+    assert "Wniosek o zezwolenie na usunięcie drzew" not in html
+    assert '<option value="Budowa i remont">Building and renovation</option>' in html
+    # English words find the service too (the translations are indexed)
+    assert "warunki-zabudowy" in forms(found(en_client, "development conditions"))
+
+
+def test_polish_pages_keep_the_polish_texts(client, full_catalogue):
+    service = Service.objects.get(office__terc=GLIWICE, form_template__slug="warunki-zabudowy")
+    html = client.get(f"/uslugi/{service.pk}/").content.decode()
+    assert f"<h1>{service.title}</h1>" in html and "Application for" not in html
