@@ -226,7 +226,7 @@ def unconfirmed_accounts_purge(*, now: dt.datetime | None = None) -> int:
         with transaction.atomic():
             user = (
                 unconfirmed_accounts()
-                .select_for_update()
+                .select_for_update(of=("self",))  # not the profile: an outer join
                 .filter(pk=pk, date_joined__lt=cutoff)
                 .first()
             )

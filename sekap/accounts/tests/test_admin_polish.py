@@ -75,6 +75,11 @@ def _names(model, model_admin, request) -> list[tuple[str, object]]:
             for one in names:
                 if one in model_admin.get_readonly_fields(request) and one not in form.base_fields:
                     found.append((f"readonly {one}", label_for_field(one, model, model_admin)))
+    for action, (_func, _name, description) in model_admin.get_actions(request).items():
+        found.append((f"action {action}", description))
+    for list_filter in model_admin.get_list_filter(request):
+        if isinstance(list_filter, type) and getattr(list_filter, "title", None):
+            found.append((f"filter {list_filter.__name__}", list_filter.title))
     for column in model_admin.get_list_display(request):
         if column == "__str__":
             continue
