@@ -450,6 +450,10 @@ def _run(coro):
     return result["value"]
 
 
+# How close to the clock a validation moment must be to count as "now" (see check_certificate).
+PRESENT_WINDOW = timedelta(minutes=5)
+
+
 def check_certificate(
     cert: x509.Certificate,
     *,
@@ -498,6 +502,11 @@ def check_certificate(
                     expires = min(expires, nu)
     described += describe_embedded(embedded_ocsps, embedded_crls)
     expires = min(expires, cert.not_valid_after_utc)
+    if not retroactive and abs(now - moment) <= PRESENT_WINDOW:
+        # A check at the present time is made at the instant the revocation information is
+        # in hand: an OCSP answer produced while we waited for it (a busy responder, a loaded
+        # machine) is otherwise "too recent" for a moment taken before the fetch.
+        moment = max(moment, datetime.now(UTC))
     policy = RevocationCheckingPolicy(
         ee_certificate_rule=RevocationCheckingRule.CRL_OR_OCSP_REQUIRED,
         intermediate_ca_cert_rule=RevocationCheckingRule.CHECK_IF_DECLARED,

@@ -391,3 +391,20 @@ def test_timestamp_token_checks(pki) -> None:
     no_eku = tsp.verify_token(token(pki.signer, hashlib.sha256(data).digest()), data)
     assert not no_eku.ok and "timeStamping" in no_eku.message
     assert not tsp.verify_token(b"\x30\x03\x02\x01\x00", data).ok
+
+
+def test_present_check_accepts_an_ocsp_answer_made_after_the_check_began(pki) -> None:
+    """On a loaded machine the OCSP answer can be produced seconds after the validation began;
+    a check at the present time must not call it "too recent" (it did: a 1 s tolerance)."""
+    from datetime import UTC, datetime
+
+    signer = pki.issue("Slow answer")
+    began = datetime.now(UTC) - timedelta(seconds=60)  # the test responder backdates by 30 s
+    check = pkix.check_certificate(
+        signer.cert,
+        pool=[pki.ca.cert],
+        anchors=[pki.root.cert],
+        moment=began,
+        env=pkix.PkixEnvironment(),
+    )
+    assert (check.status, check.revocation[0].source) == ("ok", "OCSP")
