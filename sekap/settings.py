@@ -122,8 +122,9 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 IS_POSTGRESQL = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
-# Production is what DATABASE_URL switches on (see the module docstring).
-PRODUCTION = bool(env.str("DATABASE_URL", default=""))
+# A production deployment says so (docker-compose does). The production engines alone
+# (DATABASE_URL, REDIS_URL: CI's second pass, a developer's PostgreSQL) are not a deployment.
+PRODUCTION = env.bool("PRODUCTION", default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker, results, cache, locks ---------------------------------------------------
