@@ -24,7 +24,9 @@ from sekap.accounts.services import IdentityDocument, identity_verify
 
 CREDENTIALS_FILE = "demo_logins.json"
 
-# (email, first name, last name, kind, office TERC or "", role, department symbol, PESEL)
+# (email, first name, last name, kind, office TERC or "", role, department, PESEL); the department
+# is a symbol, or "@<form slug>": the department that handles that form's service at the office
+# (where the demo application below is routed), so the demo clerks always find it.
 DEMO_PEOPLE = [
     (
         "cpd@sekap.example",
@@ -63,7 +65,7 @@ DEMO_PEOPLE = [
         UserKind.STAFF,
         "2466011",
         StaffRole.CLERK,
-        "OR",
+        "@wniosek-o-zaswiadczenie",
         "",
     ),
     (
@@ -73,7 +75,7 @@ DEMO_PEOPLE = [
         UserKind.STAFF,
         "2466011",
         StaffRole.HEAD,
-        "OR",
+        "@wniosek-o-zaswiadczenie",
         "",
     ),
     (
@@ -93,7 +95,7 @@ DEMO_PEOPLE = [
         UserKind.STAFF,
         "2410053",
         StaffRole.CLERK,
-        "OR",
+        "@informacja-publiczna",
         "",
     ),
     (
@@ -159,7 +161,7 @@ class Command(BaseCommand):
             )
         if role:
             office = Office.objects.get(terc=terc)
-            department = Department.objects.filter(office=office, symbol=symbol).first()
+            department = _department(office, symbol)
             membership_grant(actor=None, user=user, office=office, role=role, department=department)
             device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
             if device is None:
@@ -197,6 +199,15 @@ class Command(BaseCommand):
         )
         intake_process(submission_id=submission.pk)  # idempotent; eager mode has run it
         self.stdout.write(f"demo application filed: {service.title} ({service.office.name})")
+
+
+def _department(office: Office, symbol: str) -> Department | None:
+    if symbol.startswith("@"):
+        service = Service.objects.filter(office=office, form_template__slug=symbol[1:]).first()
+        if service is not None:
+            return service.department
+        symbol = "OR"  # the catalogue is not seeded yet: where certificates usually go
+    return Department.objects.filter(office=office, symbol=symbol).first()
 
 
 def _as_filer(draft, sample: dict, user: User) -> dict:
