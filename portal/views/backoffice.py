@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from certauth.authority import ra_policy
 from forms_platform.permissions import can_manage_forms
 from offices.models import StaffRole
-from offices.selectors import memberships_active
+from offices.selectors import memberships_active, offices_managed_by
 from sekap.accounts.decorators import staff_required
 from sekap.accounts.models import Representation, RepresentationStatus, User, UserKind
 from sekap.accounts.services import representation_decide
@@ -156,9 +156,18 @@ def _sections(user: User, memberships: list) -> list[dict]:
         ("forms_platform:designer", _("Form designer"), can_manage_forms(user)),
         ("admin:index", _("Administration (offices, departments, staff)"), user.is_staff),
     ]
-    return [
+    sections = [
         {"url": reverse(name), "title": title} for name, title, allowed in candidates if allowed
     ]
+    # ESP machine tokens: CPD administrators and office administrators (``may_manage_tokens``)
+    for office in offices_managed_by(user).order_by("name"):
+        sections.append(
+            {
+                "url": reverse("documents:backoffice_esp_tokens", args=[office.terc]),
+                "title": _("ESP machine tokens: %(office)s") % {"office": office.name},
+            }
+        )
+    return sections
 
 
 @staff_required
