@@ -165,6 +165,8 @@ def test_reverse_proxy_limits_the_body_and_is_the_only_trusted_proxy(settings):
     assert settings.REQUEST_BODY_MAX_BYTES >= settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf
     assert "proxy_set_header X-Request-ID $request_id;" in conf
+    # OCSP bypasses Django (certauth/wsgi.py): nginx limits it, answering 429 with Retry-After.
+    assert "limit_req zone=ocsp" in conf and "add_header Retry-After 1 always;" in conf
 
 
 def test_local_secret_key_is_generated_into_var_and_not_committed(settings):
