@@ -209,3 +209,31 @@ def test_a_representative_sees_only_the_companies_they_represent(
     client.force_login(outsider)
     assert client.get(f"/sprawy/{case.pk}/").status_code == 404
     assert client.get(f"/wnioski/{submission.public_id}/").status_code == 404
+
+
+def test_received_page_names_the_office_as_sealed_in_the_upo_after_a_rename(client, filed):
+    from documents.services.receipts import receipt_fields
+    from offices.identity import office_identity_change
+    from offices.models import OfficeIdentity
+
+    receipt = Receipt.objects.get(submission=filed)
+    sealed = receipt_fields(receipt)["Adresat"]["name"]
+    office = filed.office
+    office_identity_change(
+        actor=None,
+        office=office,
+        version=OfficeIdentity(
+            official_name="Urząd po zmianie nazwy", organ_name="Wójt", city=office.seat
+        ),
+    )
+    office.refresh_from_db()
+    assert office.name == "Urząd po zmianie nazwy" != sealed
+
+    html = client.get(f"/wnioski/{filed.public_id}/", HTTP_ACCEPT_LANGUAGE="pl").content.decode()
+
+    notice = html[html.index('role="status"') :]
+    notice = notice[: notice.index("</div>")]
+    assert sealed in notice
+    assert "Urząd po zmianie nazwy" not in notice
+    local = timezone.localtime(filed.received_at)
+    assert local.strftime("%d.%m.%Y %H:%M") in notice

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from documents import selectors as documents
 from documents import services as document_services
+from documents.services.receipts import receipt_fields
 from sekap.errors import DomainError
 
 from ..services import replies
@@ -40,9 +41,10 @@ def submission_detail(request: HttpRequest, public_id) -> HttpResponse:
     """The "received" page: it exists only for a committed submission, with its UPO."""
     submission = _or_404(documents.submission_for(user=request.user, public_id=public_id))
     receipt = documents.receipt_of(submission)
-    return render(
-        request, "portal/matters/submission.html", {"submission": submission, "receipt": receipt}
-    )
+    # the office as named in the sealed UPO, not as it is called today
+    office_name = receipt_fields(receipt)["Adresat"]["name"] if receipt else submission.office.name
+    context = {"submission": submission, "receipt": receipt, "office_name": office_name}
+    return render(request, "portal/matters/submission.html", context)
 
 
 @login_required
