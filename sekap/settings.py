@@ -233,11 +233,12 @@ GUARDIAN_RAISE_403 = True
 ANONYMOUS_USER_NAME = None
 
 # --- transport ------------------------------------------------------------------------------
-# HTTPS=true (docker-compose sets it) turns on what a public HTTPS deployment needs: redirect to
-# HTTPS, HSTS, secure cookies. X-Forwarded-Proto, X-Forwarded-For and X-Request-ID count only
-# when they come from TRUSTED_PROXIES (addresses or networks; sekap.audit.middleware drops them
-# from anyone else), so the proxy-SSL header is safe to honour behind the proxy.
-HTTPS = env.bool("HTTPS", default=False)
+# HTTPS (default: on in PRODUCTION; docker-compose sets both) turns on what a public HTTPS
+# deployment needs: redirect to HTTPS, HSTS, secure cookies. X-Forwarded-Proto, X-Forwarded-For
+# and X-Request-ID count only when they come from TRUSTED_PROXIES (addresses or networks;
+# sekap.audit.middleware drops them from anyone else), so the proxy-SSL header is safe to
+# honour behind the proxy.
+HTTPS = env.bool("HTTPS", default=PRODUCTION)
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=HTTPS)

@@ -79,7 +79,8 @@ def _settings_under(env: dict[str, str]) -> dict:
         "'SECURE_SSL_REDIRECT', 'SECURE_HSTS_SECONDS', 'SESSION_COOKIE_SECURE', "
         "'CSRF_COOKIE_SECURE', 'SECURE_PROXY_SSL_HEADER', 'TRUSTED_PROXIES')}))"
     )
-    clean = {k: v for k, v in os.environ.items() if k not in ("HTTPS", "SECURE_PROXY_SSL")}
+    ours = ("HTTPS", "SECURE_PROXY_SSL", "PRODUCTION", "SESSION_COOKIE_SECURE")
+    clean = {k: v for k, v in os.environ.items() if k not in ours}
     out = subprocess.run(
         [sys.executable, "-c", code],
         env={**clean, "DJANGO_SETTINGS_MODULE": "sekap.settings", **env},
@@ -101,6 +102,9 @@ def test_https_deployment_settings():
         "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],
         "TRUSTED_PROXIES": ["172.16.0.0/12"],
     }
+    production = _settings_under({"PRODUCTION": "true"})
+    assert production["SECURE_SSL_REDIRECT"] is True and production["SESSION_COOKIE_SECURE"]
+    assert production["SECURE_HSTS_SECONDS"] == 31536000
     off = _settings_under({})
     assert off["SECURE_SSL_REDIRECT"] is False and off["SECURE_HSTS_SECONDS"] == 0
 
