@@ -8,7 +8,11 @@ payments app; until then the statement says how to pay by transfer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from forms_platform.rules import compile_rule, evaluate
 
 from .models import FeeKind, Service
 
@@ -32,6 +36,7 @@ class FeeDue:
     recipient: str
     account: str
     transfer_title: str
+    exemption: str = ""  # why no fee is due for this application, when an exemption applies
 
     @property
     def is_due(self) -> bool:
@@ -42,9 +47,25 @@ class FeeDue:
         return self.items[0].amount_grosze if len(self.items) == 1 else None
 
 
-def fee_due(*, service: Service, reference: str = "") -> FeeDue:
+def fee_exemption_label(*, service: Service, data: Mapping[str, Any]) -> str:
+    """The label (in the page's language) of the first fee exemption whose rule holds for the
+    form ``data``; "" when none does."""
+    for exemption, shown in zip(
+        service.fee_exemptions or [], service.public_fee_exemptions, strict=True
+    ):
+        if evaluate(compile_rule(exemption["applies_if"]), data):
+            return shown["label"]
+    return ""
+
+
+def fee_due(
+    *, service: Service, reference: str = "", data: Mapping[str, Any] | None = None
+) -> FeeDue:
     """The fee statement of ``service``; ``reference`` (a case sign or the submission's
-    identifier) goes into the suggested transfer title once there is one."""
+    identifier) goes into the suggested transfer title once there is one. With the
+    application's form ``data``, an exemption that applies (a rule of the catalogue, for
+    example the owner's WZ request) makes the statement say that no fee is due, and why."""
+    exemption = fee_exemption_label(service=service, data=data) if data is not None else ""
     items = tuple(
         FeeItem(label=str(item.get("label") or service.title), amount_grosze=item["amount_grosze"])
         for item in service.fee_items or []
@@ -55,12 +76,14 @@ def fee_due(*, service: Service, reference: str = "") -> FeeDue:
     if reference:
         title = f"{title}, {reference}"
     office = service.office
+    kind = FeeKind.NONE if exemption else service.fee_kind
     return FeeDue(
-        kind=service.fee_kind,
-        items=items if service.fee_kind != FeeKind.NONE else (),
+        kind=kind,
+        items=items if kind != FeeKind.NONE else (),
         legal_basis=service.fee_legal_basis,
         note=service.fee_note,
         recipient=office.name,
         account=office.fee_iban,
         transfer_title=title[:140],
+        exemption=exemption,
     )

@@ -10,8 +10,9 @@ register = template.Library()
 
 
 @register.inclusion_tag("portal/includes/fee_due.html")
-def fee_statement(service, reference: str = "", heading_level: int = 2) -> dict:
-    return {"fee": fee_due(service=service, reference=str(reference or "")), "h": heading_level}
+def fee_statement(service, reference: str = "", heading_level: int = 2, data=None) -> dict:
+    fee = fee_due(service=service, reference=str(reference or ""), data=data)
+    return {"fee": fee, "h": heading_level}
 
 
 @register.filter

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.template import Context, Template
+from django.utils import translation
 
-from offices.catalogue import catalogue_seed
+from offices.catalogue import catalogue_entries, catalogue_seed, fee_fields
+from offices.fees import fee_due
 from offices.models import Service
 from offices.services import departments_seed_defaults, offices_load_csv
+from offices.tests.factories import OfficeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +151,26 @@ def test_polish_pages_keep_the_polish_texts(client, full_catalogue):
     service = Service.objects.get(office__terc=GLIWICE, form_template__slug="warunki-zabudowy")
     html = client.get(f"/uslugi/{service.pk}/").content.decode()
     assert f"<h1>{service.title}</h1>" in html and "Application for" not in html
+
+
+def test_the_fee_statement_of_an_application_applies_the_wz_exemption():
+    entry = next(e for e in catalogue_entries() if e.slug == "warunki-zabudowy")
+    office = OfficeFactory(fee_iban="")
+    service = Service(
+        office=office, title=entry.title, translations=entry.translations, **fee_fields(entry.fee)
+    )
+    owner = fee_due(service=service, data={"TytulPrawny": "wlasnosc"})
+    label = "wniosek właściciela albo użytkownika wieczystego terenu, którego dotyczy decyzja"
+    assert (owner.is_due, owner.items, owner.exemption) == (False, (), label)
+    tenant = fee_due(service=service, data={"TytulPrawny": "brak"})
+    assert (tenant.is_due, tenant.single_amount, tenant.exemption) == (True, 59800, "")
+    assert fee_due(service=service).single_amount == 59800  # without the application's data
+    page = Template("{% load fees %}{% fee_statement service data=data %}")
+    with translation.override("pl"):
+        html = page.render(Context({"service": service, "data": {"TytulPrawny": "uzytkowanie"}}))
+        assert f"Opłata nie jest należna: {label}." in html and "598,00" not in html
+        html = page.render(Context({"service": service, "data": {"TytulPrawny": "inny"}}))
+        assert "598,00 zł" in html
+    with translation.override("en"):
+        html = page.render(Context({"service": service, "data": {"TytulPrawny": "wlasnosc"}}))
+        assert "No fee is due: an application by the owner or perpetual usufructuary" in html
