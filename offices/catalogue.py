@@ -10,7 +10,7 @@ from pathlib import Path
 from django.db import transaction
 
 from forms_platform.models import FormTemplate
-from forms_platform.rules import compile_rule, evaluate
+from forms_platform.rules import compile_rule
 from forms_platform.seeding import seed_catalogue
 from sekap import audit
 
@@ -97,14 +97,6 @@ def fee_fields(fee: dict, *, on: dt.date | None = None) -> dict:
         "fee_note": note,
         "fee_exemptions": exemptions,
     }
-
-
-def fee_exemption_for(*, service: Service, data: dict) -> dict | None:
-    """The exemption that frees this application (form ``data``) from the fee, if any."""
-    for exemption in service.fee_exemptions or []:
-        if evaluate(compile_rule(exemption["applies_if"]), data):
-            return exemption
-    return None
 
 
 def _entry_fields(entry: CatalogueEntry) -> dict:

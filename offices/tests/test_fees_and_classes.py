@@ -8,7 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from forms_platform.seeding import seed_catalogue, seed_files
-from offices.catalogue import _routing, catalogue_entries, fee_exemption_for, fee_fields
+from offices.catalogue import _routing, catalogue_entries, fee_fields
+from offices.fees import fee_exemption_label
 from offices.jrwa import LISTS_OF_KIND, case_class, is_leaf, jrwa_list
 from offices.models import Service
 from offices.tariff import TariffError, tariff_item, tariff_items
@@ -87,11 +88,13 @@ def test_a_seed_amount_that_differs_from_the_tariff_is_refused():
 
 def test_wz_exemption_is_a_rule_on_the_applicants_title_to_the_land():
     service = Service(**fee_fields(ENTRIES["warunki-zabudowy"].fee))
-    owner = fee_exemption_for(service=service, data={"TytulPrawny": "wlasnosc"})
-    assert owner is not None and owner["label"].startswith("wniosek właściciela")
-    assert fee_exemption_for(service=service, data={"TytulPrawny": "uzytkowanie"}) == owner
-    assert fee_exemption_for(service=service, data={"TytulPrawny": "brak"}) is None
-    assert fee_exemption_for(service=service, data={}) is None
+    owner = fee_exemption_label(service=service, data={"TytulPrawny": "wlasnosc"})
+    assert (
+        owner == "wniosek właściciela albo użytkownika wieczystego terenu, którego dotyczy decyzja"
+    )
+    assert fee_exemption_label(service=service, data={"TytulPrawny": "uzytkowanie"}) == owner
+    assert fee_exemption_label(service=service, data={"TytulPrawny": "brak"}) == ""
+    assert fee_exemption_label(service=service, data={}) == ""
     # the form asks for the proof of payment exactly when no exemption applies
     wz = next(s for s in seed_files() if s["slug"] == "warunki-zabudowy")
     fields = {f["name"]: f for step in wz["definition"]["steps"] for f in step["fields"]}
