@@ -12,6 +12,7 @@ from stdnum.pl import nip as std_nip
 from stdnum.pl import pesel as std_pesel
 from stdnum.pl import regon as std_regon
 
+from sekap import antivirus
 from sekap.accounts.models import IdentityDocumentKind, UserKind
 from sekap.accounts.services import IdentityDocument
 
@@ -193,7 +194,17 @@ class SignedFileForm(A11yForm):
         upload = self.cleaned_data["signed_file"]
         if upload.size > MAX_SIGNED_BYTES:
             raise forms.ValidationError(_("The file is too large."))
-        return upload.read()
+        data = upload.read()
+        _scan(data, upload.name)
+        return data
+
+
+def _scan(content: bytes, name: str) -> None:
+    """Refuse an upload that ClamAV flags, or cannot check while scanning is on."""
+    try:
+        antivirus.scan(content=content, name=name or "")
+    except antivirus.AntivirusRefusal as refusal:
+        raise forms.ValidationError(str(refusal.message)) from None
 
 
 class CounterSearchForm(A11yForm):
@@ -371,6 +382,8 @@ class RepresentationForm(A11yForm):
         upload = self.cleaned_data["power_of_attorney"]
         if upload.size > 10 * 1024 * 1024:
             raise forms.ValidationError(_("The file is too large."))
+        _scan(upload.read(), upload.name)
+        upload.seek(0)
         head = upload.read(5)
         upload.seek(0)
         if not (head.startswith(b"%PDF") or head.startswith(b"<?xml") or head.startswith(b"<")):

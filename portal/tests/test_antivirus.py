@@ -83,3 +83,33 @@ def test_scanning_off_in_the_embedded_default(settings):
     assert antivirus.enabled() is False
     antivirus.scan(content=EICAR, name="eicar.com")  # not configured: not scanned
     assert antivirus.status().detail.startswith("ClamAV is not configured")
+
+
+def test_infected_power_of_attorney_refused_and_nothing_stored(en_client, clamd_running):
+    from portal.tests.test_business import COMPANY
+    from sekap.accounts.models import Representation
+
+    en_client.force_login(UserFactory(kind="business"))
+    infected = SimpleUploadedFile("pelnomocnictwo.pdf", EICAR)
+    response = en_client.post("/konto/firmy/", {**COMPANY, "power_of_attorney": infected})
+    assert response.status_code == 200
+    assert "The file “pelnomocnictwo.pdf” contains malware" in response.content.decode()
+    assert not Representation.objects.exists()
+
+
+def test_infected_upload_in_place_of_the_signed_document_refused(
+    en_client, catalogue, clamd_running
+):
+    from portal.tests.test_applications import fill
+
+    en_client.force_login(UserFactory(pesel="44051401359"))
+    draft = fill(en_client, catalogue)
+    en_client.post(f"/wnioski/robocze/{draft.pk}/podglad/")
+    infected = SimpleUploadedFile("w.xml", EICAR, "application/xml")
+    response = en_client.post(
+        f"/wnioski/robocze/{draft.pk}/podpis/", {"method": "upload", "signed_file": infected}
+    )
+    assert response.status_code == 400
+    assert "The file “w.xml” contains malware" in response.content.decode()
+    draft.refresh_from_db()
+    assert not draft.signed_document
