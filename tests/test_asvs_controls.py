@@ -14,13 +14,19 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from lxml import etree
 
 from documents.tests.fixtures import ca, citizen, pki_dir, sekap_trust, setup  # noqa: F401
 from documents.tests.test_backoffice import clerk_of, two_offices  # noqa: F401
+from forms_platform import selectors as forms_selectors
+from forms_platform.tests.factories import ADDRESSEE, make_published
+from forms_platform.tests.test_rendering import DATA as RENDER_DATA
+from forms_platform.tests.test_rendering import SENDER as RENDER_SENDER
 from offices.services import offices_load_csv
 from sekap.accounts.tests.factories import (
     DEFAULT_PASSWORD,
     UserFactory,
+    VerifiedCitizenFactory,
     add_totp_device,
     current_code,
     login_with_second_factor,
@@ -245,3 +251,56 @@ def test_repeated_parameters_take_one_value_and_never_combine():
     assert repeated["count"] == one["count"] == 7  # the last value wins, the first is ignored
     assert {o["kind"] for o in repeated["results"]} == {"county"}
     assert Client().get("/api/v1/offices/?page=1&page=x").status_code == 404
+
+
+HOSTILE = '"><script>alert(1)</script><img src=x onerror=alert(1)>'
+
+
+def test_pages_escape_what_a_person_typed(client):
+    user = UserFactory(first_name=HOSTILE, last_name=HOSTILE)
+    client.force_login(user)
+    page = client.get("/konto/profil/").content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)" not in page and "<img src=x" not in page
+
+
+def test_document_rendering_escapes_values_and_the_stylesheet_reaches_no_file(tmp_path):
+    version = make_published()
+    data = {**RENDER_DATA, "Opis": HOSTILE}
+    sender = {**RENDER_SENDER, "first_name": HOSTILE}
+    xml = forms_selectors.build_document(
+        version=version, data=data, sender=sender, addressee=ADDRESSEE
+    )
+    html = forms_selectors.render_html(xml)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)" not in html and "<img src=x" not in html
+    secret = tmp_path / "secret.xml"
+    secret.write_text("<secret>key</secret>")
+    reads_a_file = (
+        '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
+        f'<xsl:template match="/"><x><xsl:copy-of select="document(\'{secret.as_uri()}\')"/>'
+        "</x></xsl:template></xsl:stylesheet>"
+    )
+    unguarded = etree.XSLT(etree.fromstring(reads_a_file.encode()))
+    assert "key" in str(unguarded(etree.fromstring(b"<a/>")))  # the sheet works without a guard
+    with pytest.raises(etree.XSLTApplyError):
+        forms_selectors._transform(reads_a_file)(etree.fromstring(b"<a/>"))
+
+
+def test_an_uploaded_file_name_cannot_choose_where_the_file_is_stored(settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sekap.accounts.services import representation_request
+
+    representation = representation_request(
+        user=VerifiedCitizenFactory(),
+        nip="1234563218",
+        name="Firma",
+        power_of_attorney=SimpleUploadedFile("../../../etc/cron.d/evil;rm -rf.pdf", b"%PDF-1.4"),
+    )
+
+    stored = representation.power_of_attorney.name
+    assert stored.startswith("poa/") and ".." not in stored and "/etc/" not in stored
+    assert ";" not in stored and " " not in stored
+    path = Path(representation.power_of_attorney.path).resolve()
+    assert path.is_relative_to(Path(settings.MEDIA_ROOT).resolve())

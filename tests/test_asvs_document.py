@@ -79,3 +79,14 @@ def test_the_guard_reads_references_and_refuses_what_is_missing():
     assert refs == [("a/test_b.py", "test_c"), ("a/test_b.py", "test_d"), ("e/test_f.py", "test_g")]
     assert "test_every_named_test_exists" in _test_functions("tests/test_asvs_document.py")
     assert "no_such_test" not in _test_functions("tests/test_asvs_document.py")
+
+
+def test_the_list_of_design_rows_matches_the_table():
+    text = DOC.read_text(encoding="utf-8")
+    paragraph = text[text.index("Rows marked **Design**") :].split("\n\n")[0]
+    listed = set()
+    for first, last in re.findall(r"(\d+\.\d+\.\d+)(?:–(\d+\.\d+\.\d+))?", paragraph):
+        prefix, start = first.rsplit(".", 1)
+        end = last.rsplit(".", 1)[1] if last else start
+        listed |= {f"{prefix}.{n}" for n in range(int(start), int(end) + 1)}
+    assert listed == {row[0] for row in _rows() if row[2] == "Design"}
