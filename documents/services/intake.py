@@ -22,6 +22,7 @@ from forms_platform.selectors import signature_required
 from offices.identity import office_identity_current
 from offices.models import Department
 from sekap import audit
+from sekap.datetimes import polish_date
 from signatures import services as signatures
 from signatures.xmlsafe import ParseLimits, parse_untrusted
 
@@ -328,7 +329,7 @@ def notify(*, submission: Submission) -> InboxMessage:
             "Your document “%(title)s” was registered by %(office)s in case %(sign)s. %(deadline)s"
         )
     deadline = (
-        _("The office should deal with it by %(date)s.") % {"date": case.deadline.isoformat()}
+        _("The office should deal with it by %(date)s.") % {"date": polish_date(case.deadline)}
         if case.deadline
         else _("The office should deal with it without undue delay.")
     )

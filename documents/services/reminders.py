@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from sekap import audit
+from sekap.datetimes import polish_date
 from sekap.site import public_url
 
 from ..models import CaseStatus, Letter, LetterKind
@@ -66,12 +67,12 @@ def _send(letter: Letter) -> None:
     with override(settings.LANGUAGE_CODE):
         subject = _("SEKAP: the supplement for case %(sign)s is due on %(due)s") % {
             "sign": letter.case.sign,
-            "due": letter.supplement_due.isoformat(),
+            "due": polish_date(letter.supplement_due),
         }
         body = _(
             "The office asked you to supplement your application (%(title)s) by %(due)s. "
             "You can reply from the case page: %(link)s"
-        ) % {"title": letter.title, "due": letter.supplement_due.isoformat(), "link": link}
+        ) % {"title": letter.title, "due": polish_date(letter.supplement_due), "link": link}
     send_mail(
         subject=subject, message=body, from_email=None, recipient_list=[letter.recipient.email]
     )

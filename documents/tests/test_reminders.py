@@ -52,6 +52,9 @@ def test_a_reminder_goes_once_shortly_before_the_due_date(call_to_supplement, se
 
     assert [m.to for m in mail.outbox] == [["anna@example.test"]]
     assert case.sign in mail.outbox[0].subject
+    due = letter.supplement_due.strftime("%d.%m.%Y")  # dd.mm.rrrr, as everywhere (issue 9)
+    assert due in mail.outbox[0].subject and due in mail.outbox[0].body
+    assert letter.supplement_due.isoformat() not in mail.outbox[0].body
     letter.refresh_from_db()
     assert letter.reminder_sent_at is not None
     assert AuditEntry.objects.filter(action="documents.supplement_reminder_sent").count() == 1

@@ -11,13 +11,13 @@ the signed XML, so the receipt and the confirmation show it instead of the form'
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents import selectors as documents
 from forms_platform.definition import iter_fields
 from offices.models import Service
 from sekap.accounts.models import User
+from sekap.datetimes import polish_date
 
 from ..models import Draft
 from .drafts import REPLY_TITLE_FIELD, draft_start
@@ -57,7 +57,7 @@ def call_answered(case, letter_public_id: str = ""):
 def reply_prefill(*, draft: Draft, case, user: User, call=None) -> dict:
     """The answers a reply starts with (only for fields the form version has)."""
     if call is not None:
-        sent = timezone.localtime(call.sent_at).strftime("%d.%m.%Y")
+        sent = polish_date(call.sent_at)
         title = _("Reply to the call of %(date)s in case %(sign)s") % {
             "date": sent,
             "sign": case.sign,
