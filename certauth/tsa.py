@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 MAX_REQUEST = 16 * 1024
 CONTENT_TYPE = "application/timestamp-reply"
+REQUEST_CONTENT_TYPE = "application/timestamp-query"
 DIGEST_SIZES = {"sha256": 32, "sha384": 48, "sha512": 64}
 
 

@@ -54,7 +54,7 @@ def tsa_endpoint(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "POST"})
     content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip()
-    if content_type != "application/timestamp-query":
+    if content_type != tsa.REQUEST_CONTENT_TYPE:
         return HttpResponse(
             "Content-Type must be application/timestamp-query",
             status=415,

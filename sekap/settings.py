@@ -370,6 +370,9 @@ CERTAUTH_RA_POLICY = "offices.pki.OfficesRaPolicy"
 # The signature validator trusts the SEKAP CA through these providers, without importing it.
 SIGNATURES_TRUST_ANCHORS_PROVIDER = "certauth.selectors.root_certificates_der"
 SIGNATURES_EXTRA_CERTIFICATES_PROVIDER = "certauth.selectors.intermediate_certificates_der"
+# OCSP answers, CRLs and CA certificates of the SEKAP CA are answered in-process (never over HTTP
+# to the platform itself); other addresses are fetched over HTTP.
+SIGNATURES_LOCAL_PKI_PROVIDER = "certauth.local_pki.local_pki_response"
 # The platform seal (SEKAP personal signatures) is issued at run time: ask certauth for it.
 SIGNATURES_TRUSTED_PROFILE_SEALS_PROVIDER = "certauth.services.seals.platform_seal_fingerprints"
 # The audit chain head is time-stamped by the platform's own TSA, in-process (sekap.audit knows

@@ -16,6 +16,7 @@ import itertools
 import threading
 import urllib.request
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -76,6 +77,33 @@ class UrllibFetcher:
                 url, data=body, method="POST", headers={"Content-Type": content_type}
             )
         )
+
+
+LocalProvider = Callable[[str, str, bytes, str], bytes | None]
+
+
+class LocalFirstFetcher:
+    """Asks ``local`` (the platform's own PKI, answered in-process) first and ``fallback``
+    (HTTP) only for the URLs it declines with None. The provider's own failure is a fetch
+    failure, never a reason to call the platform over HTTP."""
+
+    def __init__(self, local: LocalProvider, fallback: Fetcher) -> None:
+        self.local = local
+        self.fallback = fallback
+
+    def _local(self, method: str, url: str, body: bytes, content_type: str) -> bytes | None:
+        try:
+            return self.local(method, url, body, content_type)
+        except Exception as exc:
+            raise FetchError(f"In-process answer for {url[:80]} failed: {exc}") from None
+
+    def get(self, url: str) -> bytes:
+        data = self._local("GET", url, b"", "")
+        return self.fallback.get(url) if data is None else data
+
+    def post(self, url: str, body: bytes, content_type: str) -> bytes:
+        data = self._local("POST", url, body, content_type)
+        return self.fallback.post(url, body, content_type) if data is None else data
 
 
 class TtlCache:

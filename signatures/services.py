@@ -5,7 +5,8 @@
 
 plus trust-store and batch services. Nothing here imports another SEKAP app: the SEKAP CA's
 anchors arrive through ``SIGNATURES_TRUST_ANCHORS_PROVIDER`` (a dotted path to a callable that
-returns DER certificates).
+returns DER certificates), and its OCSP answers, CRLs and CA certificates through
+``SIGNATURES_LOCAL_PKI_PROVIDER`` (see :func:`default_fetcher`).
 """
 
 from __future__ import annotations
@@ -67,9 +68,7 @@ def environment() -> pkix.PkixEnvironment:
         if _env is None:
             freshness = getattr(settings, "SIGNATURES_REVOCATION_FRESHNESS_SECONDS", None)
             _env = pkix.PkixEnvironment(
-                fetcher=pkix.UrllibFetcher(
-                    timeout=float(getattr(settings, "SIGNATURES_FETCH_TIMEOUT", 5.0))
-                ),
+                fetcher=default_fetcher(),
                 settings=pkix.PkixSettings(
                     freshness=timedelta(seconds=freshness) if freshness else None,
                     verdict_ttl=timedelta(
@@ -78,6 +77,16 @@ def environment() -> pkix.PkixEnvironment:
                 ),
             )
         return _env
+
+
+def default_fetcher() -> pkix.Fetcher:
+    """HTTP, except for the platform's own PKI addresses: the callable named by
+    ``SIGNATURES_LOCAL_PKI_PROVIDER`` ((method, url, body, content type) -> the bytes the
+    platform's endpoint would serve, or None for an address that is not the platform's)
+    answers those in-process, so the platform never calls itself over HTTP."""
+    http = pkix.UrllibFetcher(timeout=float(getattr(settings, "SIGNATURES_FETCH_TIMEOUT", 5.0)))
+    provider = getattr(settings, "SIGNATURES_LOCAL_PKI_PROVIDER", "")
+    return pkix.LocalFirstFetcher(import_string(provider), http) if provider else http
 
 
 def reset_environment() -> None:

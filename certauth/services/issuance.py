@@ -52,8 +52,10 @@ def ca_certificate(ca: CertificateAuthority) -> x509.Certificate:
     return _load_cert(bytes(ca.certificate_der))
 
 
-def ca_urls(ca: CertificateAuthority) -> dict[str, str]:
-    base = base_url()
+def ca_urls(ca: CertificateAuthority, *, base: str | None = None) -> dict[str, str]:
+    """The OCSP, CA certificate and CRL addresses written into what ``ca`` issues, under
+    ``base`` (default: the configured public PKI prefix)."""
+    base = base_url() if base is None else base
     return {
         "ocsp": f"{base}/pki/ocsp",
         "ca_issuers": f"{base}/pki/ca/{ca.slug}.crt",

@@ -2,21 +2,18 @@
 
 Real cryptography throughout: the SEKAP CA issues the citizen's certificate and the office
 seals; the signature validator checks revocation against certauth's own OCSP responder,
-reached in-process through the Django test client (same database transaction).
+answered in-process as in production (same database transaction), with no network.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
-from django.test import Client
 from django.urls import get_resolver
-from django.utils import translation
 
 from certauth.models import Profile
 from certauth.services import seals
@@ -31,41 +28,30 @@ from signatures import pkix, signer
 from signatures import services as signatures
 
 
-class ClientFetcher:
-    """Fetches PKI URLs through the Django test client (no network, same transaction)."""
+class NoNetwork:
+    """An HTTP fetcher that refuses every call: what the validator asks the network for."""
 
     def __init__(self) -> None:
-        self.client = Client()
-
-    def _path(self, url: str) -> str:
-        parts = urlsplit(url)
-        return parts.path + (f"?{parts.query}" if parts.query else "")
+        self.calls: list[str] = []
 
     def get(self, url: str) -> bytes:
-        # The test client runs the request in this thread, where LocaleMiddleware would
-        # leave its own language active; keep the caller's.
-        with translation.override(translation.get_language()):
-            response = self.client.get(self._path(url))
-        if response.status_code != 200:
-            raise pkix.FetchError(f"{response.status_code} for {url}")
-        return response.content
+        self.calls.append(url)
+        raise pkix.FetchError(f"no network in tests: {url}")
 
     def post(self, url: str, body: bytes, content_type: str) -> bytes:
-        with translation.override(translation.get_language()):
-            response = self.client.post(self._path(url), data=body, content_type=content_type)
-        if response.status_code != 200:
-            raise pkix.FetchError(f"{response.status_code} for {url}")
-        return response.content
+        return self.get(url)
 
 
 @pytest.fixture
 def sekap_trust(settings, ca):  # noqa: F811
-    """Trust the SEKAP root; fetch revocation data in-process; fresh seals."""
+    """Trust the SEKAP root; fresh seals. Revocation data of the SEKAP CA comes in-process
+    (the validator's default fetcher); anything else would need the network, which fails."""
     settings.SIGNATURES_TRUST_ANCHORS_PROVIDER = "certauth.services.seals.trust_anchors"
     seals.forget_cached_seals()
     signatures.reset_environment()
     env = signatures.environment()
-    env.fetcher = ClientFetcher()
+    assert isinstance(env.fetcher, pkix.LocalFirstFetcher)
+    env.fetcher.fallback = NoNetwork()
     # Load the URLconf now: importing every view on the first in-process fetch can take longer
     # than the validator's tolerance for an OCSP response newer than the validation time.
     get_resolver().url_patterns  # noqa: B018

@@ -18,7 +18,7 @@ from django.test import Client
 from lxml import etree
 
 from documents.models import Receipt, Submission
-from documents.tests.fixtures import ClientFetcher
+from documents.tests.fixtures import NoNetwork
 from portal.services import drafts as services
 from portal.tests.fixtures import load_catalogue
 from portal.tests.test_signing import answered
@@ -104,8 +104,8 @@ def test_seal_signature_and_receipt_on_a_random_port(
     assert (draft.status, draft.signature_method) == ("signed", "trusted_profile")
 
     # the signature carries a time-stamp of the platform's own TSA, and validates
-    env = signatures.environment()
-    env.fetcher = ClientFetcher()  # revocation data of the SEKAP CA, fetched in-process
+    signatures.reset_environment()  # revocation data of the SEKAP CA: answered in-process
+    signatures.environment().fetcher.fallback = NoNetwork()
     settings.SIGNATURES_TRUST_ANCHORS_PROVIDER = "certauth.services.seals.trust_anchors"
     settings.SIGNATURES_TRUSTED_PROFILE_SEALS_PROVIDER = (
         "certauth.services.seals.platform_seal_fingerprints"
