@@ -11,6 +11,7 @@ from sekap.accounts.tests.factories import (
     VerifiedCitizenFactory,
     login_with_second_factor,
 )
+from sekap.datetimes import polish_date, polish_datetime
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +38,7 @@ def test_citizen_uploads_csr_operator_approves_holder_downloads(ca, client, sett
     login_with_second_factor(client, operator)
     queue = client.get("/backoffice/pki/")
     assert f"/backoffice/pki/wnioski/{request.pk}/" in queue.content.decode()
+    assert polish_datetime(request.created_at) in queue.content.decode()  # dd.mm.rrrr gg:mm
     assert client.post(f"/backoffice/pki/wnioski/{request.pk}/zatwierdz/").status_code == 302
     certificate = Certificate.objects.get(request=request)
 
@@ -44,6 +46,8 @@ def test_citizen_uploads_csr_operator_approves_holder_downloads(ca, client, sett
     client.force_login(citizen)
     listing = client.get("/certyfikaty/").content.decode()
     assert certificate.serial_hex in listing
+    assert polish_date(certificate.not_after) in listing
+    assert certificate.not_after.date().isoformat() not in listing
     pem = client.get(f"/certyfikaty/{certificate.pk}/pobierz.pem").content
     assert pem.count(b"BEGIN CERTIFICATE") == 3  # certificate, issuing CA, root
     assert client.get(f"/certyfikaty/{certificate.pk}/pobierz.der").content == bytes(
@@ -54,6 +58,7 @@ def test_citizen_uploads_csr_operator_approves_holder_downloads(ca, client, sett
     assert client.get(f"/certyfikaty/{certificate.pk}/pobierz.pem").status_code == 404
     found = client.get("/certyfikaty/szukaj/", {"serial": certificate.serial_hex.upper()})
     assert "Anna Nowak" in found.content.decode()
+    assert polish_date(certificate.not_before) in found.content.decode()
 
 
 def test_backoffice_needs_operator_and_console_needs_admin(ca, client):
