@@ -275,7 +275,7 @@ CONTENT_SECURITY_POLICY = {
 
 # --- i18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "pl"
-LANGUAGES = [("pl", _("Polish")), ("en", _("English"))]
+LANGUAGES = [("pl", _("Polish")), ("en", _("English")), ("uk", _("Ukrainian"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Warsaw"
