@@ -219,6 +219,7 @@ class SubmissionListCreate(APIView):
             400: OpenApiResponse(PROBLEM),
             409: OpenApiResponse(PROBLEM),
             413: OpenApiResponse(PROBLEM),
+            503: OpenApiResponse(PROBLEM, description="Malware scanning is down; try later"),
         },
     )
     def post(self, request):

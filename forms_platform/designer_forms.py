@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sekap import antivirus
+
 from . import fieldtypes, rules
 from .definition import NAME_RE, RESERVED_NAMES, STEP_KEY_RE, text_of
 from .models import Scope
@@ -28,6 +30,16 @@ class TemplateCreateForm(forms.Form):
 
 class ImportForm(forms.Form):
     archive = forms.FileField(label=_("Template archive (ZIP)"))
+
+    def clean_archive(self):
+        """Refuse an archive that ClamAV flags, or cannot check while scanning is on."""
+        upload = self.cleaned_data["archive"]
+        try:
+            antivirus.scan(content=upload.read(), name=upload.name or "")
+        except antivirus.AntivirusRefusal as refusal:
+            raise forms.ValidationError(str(refusal.message)) from None
+        upload.seek(0)
+        return upload
 
 
 class DescriptionForm(forms.Form):

@@ -237,6 +237,7 @@ def reply_accept(
     idempotency_key: str,
     channel: str,
     service: Service | None = None,
+    scanned: bool = False,
 ) -> Submission:
     """A reply or supplement from the case page: same checks, receipt and intake as a filing.
 
@@ -261,4 +262,5 @@ def reply_accept(
         idempotency_key=idempotency_key,
         channel=channel,
         reply_to=case,
+        scanned=scanned,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
 import logging
@@ -13,8 +15,9 @@ from lxml import etree
 from forms_platform.errors import DocumentInvalid
 from forms_platform.models import FormVersion
 from forms_platform.selectors import read_document, signature_required, version_by_namespace
+from forms_platform.xmldoc import STR
 from offices.models import Service
-from sekap import audit
+from sekap import antivirus, audit
 from sekap.accounts.selectors import may_represent
 from signatures import services as signatures
 from signatures.constants import DS
@@ -67,10 +70,11 @@ def is_signed(root: etree._Element) -> bool:
     return root.find(f"{{{DS}}}Signature") is not None
 
 
-def _check_document(*, service: Service, signed_xml: bytes):
+def _check_document(*, service: Service, signed_xml: bytes, scan: bool):
     """The document read against its form version; refused when malformed, of another form,
     or unsigned while its form version requires a signature (an unsigned letter of a kind the
-    law lets anyone file without one, from a logged-in submitter, is accepted)."""
+    law lets anyone file without one, from a logged-in submitter, is accepted). With ``scan``,
+    the document and each attachment it carries are checked for malware (ClamAV)."""
     if len(signed_xml) > max_bytes():
         raise SubmissionTooLarge(
             SubmissionTooLarge.message % {"limit": max_bytes() // (1024 * 1024)}
@@ -92,7 +96,24 @@ def _check_document(*, service: Service, signed_xml: bytes):
         ) from exc
     if document.version.template_id != service.form_template_id:
         raise SubmissionWrongForm()
+    if scan:
+        _scan(signed_xml=signed_xml, root=parsed.root)
     return document
+
+
+def _scan(*, signed_xml: bytes, root: etree._Element) -> None:
+    """ClamAV over the document and over each attachment it carries (base64 in
+    ``str:Zalacznik``, decoded), reading the tree already parsed; raises
+    ``antivirus.MalwareFound`` naming the file, or ``antivirus.ScannerUnavailable``."""
+    if not antivirus.enabled():
+        return
+    antivirus.scan(content=signed_xml, name="document.xml")
+    for number, element in enumerate(root.iter(f"{STR}Zalacznik"), start=1):
+        try:
+            content = base64.b64decode(element.findtext(f"{STR}DaneZalacznika") or "")
+        except (binascii.Error, ValueError) as exc:
+            raise SubmissionMalformed() from exc
+        antivirus.scan(content=content, name=element.get("nazwaPliku") or f"{number}")
 
 
 def _existing(*, submitter, idempotency_key: str, sha256: str) -> Submission | None:
@@ -118,8 +139,13 @@ def submission_accept(
     idempotency_key: str,
     channel: str,
     reply_to: Case | None = None,
+    scanned: bool = False,
 ) -> Submission:
     """Store the signed bytes once, record receipt and issue the sealed UPP, in one transaction.
+
+    Unless ``scanned`` (the portal, whose uploads were scanned as they arrived and which calls
+    this under its draft's row lock), the document and its attachments are scanned for malware
+    first, outside any transaction: an infected file is refused and nothing is stored.
 
     The same ``idempotency_key`` (per submitter) with the same bytes returns the first
     submission; with other bytes it is refused. The intake pipeline and the PDF of the UPP are
@@ -137,7 +163,7 @@ def submission_accept(
         raise ServiceUnavailable()
     if company is not None and not may_represent(user=submitter, company=company):
         raise NotRepresentative()
-    document = _check_document(service=service, signed_xml=signed_xml)
+    document = _check_document(service=service, signed_xml=signed_xml, scan=not scanned)
     title = (document.envelope.title or document.version.title or service.title)[:300]
     try:
         with transaction.atomic():

@@ -240,3 +240,35 @@ def test_the_designer_offers_the_declaration_and_the_signature_rule(admin_client
     assert r.status_code == 302, r.content.decode()[:2000]
     version.refresh_from_db()
     assert version.description["signature_required"] is False
+
+
+class _InfectedClamd:
+    """Stands in for the clamd client: flags every stream it is sent."""
+
+    def instream(self, stream) -> dict:
+        stream.read()
+        return {"stream": ("FOUND", "Fake.EICAR")}
+
+
+def test_an_archive_flagged_by_the_virus_scanner_is_refused(admin_client, settings, monkeypatch):
+    from sekap import antivirus
+
+    settings.CLAMD_SOCKET = "/fake/clamd.sock"
+    monkeypatch.setattr(antivirus, "_client", _InfectedClamd)
+    upload = io.BytesIO(b"PK\x05\x06" + b"\0" * 18)
+    upload.name = "zly.zip"
+    r = admin_client.post(BASE, {"op": "import", "import-archive": upload})
+    assert r.status_code == 200
+    assert "Plik „zly.zip” zawiera złośliwe oprogramowanie (Fake.EICAR)" in r.content.decode()
+    assert not FormTemplate.objects.exists()
+
+
+def test_archive_import_refused_while_the_virus_scanner_is_down(admin_client, settings):
+    settings.CLAMD_SOCKET = "/nonexistent/clamd.sock"
+    settings.CLAMD_HOST = ""
+    upload = io.BytesIO(b"PK\x05\x06" + b"\0" * 18)
+    upload.name = "szablon.zip"
+    r = admin_client.post(BASE, {"op": "import", "import-archive": upload})
+    assert r.status_code == 200
+    assert "Nie można teraz sprawdzić plików programem antywirusowym" in r.content.decode()
+    assert not FormTemplate.objects.exists()

@@ -509,6 +509,7 @@ def draft_submit(*, draft: Draft, user: User, idempotency_key: str, channel: str
             idempotency_key=str(key),
             channel=channel,
             service=draft.service,
+            scanned=True,  # its files were scanned as they were uploaded
         )
     else:
         submission = documents.submission_accept(
@@ -518,6 +519,7 @@ def draft_submit(*, draft: Draft, user: User, idempotency_key: str, channel: str
             company=draft.company,
             idempotency_key=str(key),
             channel=channel,
+            scanned=True,  # its files were scanned as they were uploaded
         )
     if draft.status != DraftStatus.SUBMITTED:
         draft.status = DraftStatus.SUBMITTED

@@ -74,6 +74,7 @@ def draft_submit_unsigned(
         company=draft.company,
         idempotency_key=str(key),
         channel=channel,
+        scanned=True,  # built here from the draft, whose files were scanned as uploaded
     )
     if draft.status != DraftStatus.SUBMITTED:
         draft.status = DraftStatus.SUBMITTED
