@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sekap.datetimes import polish_datetime
+
 
 class Profile(models.Model):
     """The contact address a person keeps in the portal (the sender of their applications)."""
@@ -56,7 +58,7 @@ class IdentityChallenge(models.Model):
         verbose_name_plural = _("identity challenges")
 
     def __str__(self) -> str:
-        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.user} {polish_datetime(self.created_at)}"
 
 
 class DraftKind(models.TextChoices):

@@ -280,6 +280,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Warsaw"
 USE_TZ = True
+FORMAT_MODULE_PATH = ["sekap.formats"]  # dd.mm.rrrr gg:mm in Polish, also in the admin
 
 # --- files, static, mail --------------------------------------------------------------------
 STATIC_URL = "/static/"

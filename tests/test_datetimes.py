@@ -63,3 +63,17 @@ def test_filters_in_a_template():
         Context({"at": dt.datetime(2026, 8, 1, 6, 7, tzinfo=UTC), "due": dt.date(2026, 8, 15)})
     )
     assert html == "01.08.2026 08:07|15.08.2026|—"
+
+
+def test_what_django_writes_itself_in_polish_uses_the_same_format(settings):
+    """A bare ``{{ value }}`` and the admin's lists (Django's own formats) in Polish."""
+    from django.contrib.admin.utils import display_for_value
+    from django.utils import translation
+
+    moment = dt.datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+    with translation.override("pl"):
+        html = Template("{{ at }}|{{ on }}").render(
+            Context({"at": moment, "on": dt.date(2026, 3, 9)})
+        )
+        assert html == "25.10.2026 02:30|09.03.2026"
+        assert display_for_value(moment, "") == "25.10.2026 02:30"
