@@ -36,3 +36,12 @@ def test_service_page_in_ukrainian(uk_client, catalogue):
 def test_polish_stays_the_default(client, catalogue):
     html = client.get("/").content.decode()
     assert '<html lang="pl">' in html and "Знайти послугу" not in html
+
+
+def test_registration_and_login_in_ukrainian(uk_client, catalogue):
+    html = uk_client.get("/konto/rejestracja/").content.decode()
+    assert '<html lang="uk">' in html
+    for text in ("Тип облікового запису", "Ім&#x27;я", "Прізвище", "Повторіть пароль"):
+        assert text in html
+    html = uk_client.get("/konto/logowanie/").content.decode()
+    assert "Адреса електронної пошти" in html and "Забули пароль?" in html
