@@ -65,13 +65,14 @@ def test_filters_in_a_template():
     assert html == "01.08.2026 08:07|15.08.2026|—"
 
 
-def test_what_django_writes_itself_in_polish_uses_the_same_format(settings):
-    """A bare ``{{ value }}`` and the admin's lists (Django's own formats) in Polish."""
+@pytest.mark.parametrize("language", ["pl", "en", "uk"])
+def test_what_django_writes_itself_uses_the_same_format(language):
+    """A bare ``{{ value }}`` and the admin's lists (Django's own formats), in every UI language."""
     from django.contrib.admin.utils import display_for_value
     from django.utils import translation
 
     moment = dt.datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
-    with translation.override("pl"):
+    with translation.override(language):
         html = Template("{{ at }}|{{ on }}").render(
             Context({"at": moment, "on": dt.date(2026, 3, 9)})
         )
