@@ -175,6 +175,8 @@ class ServiceSerializer(serializers.ModelSerializer):
             "fee_items",
             "fee_legal_basis",
             "fee_note",
+            "fee_exemptions",
+            "translations",
             "department",
             "department_name",
         ]

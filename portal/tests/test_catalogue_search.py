@@ -143,6 +143,10 @@ def test_english_pages_show_service_names_descriptions_and_labels_in_english(
     assert "Application for a permit to remove trees or shrubs" in html
     assert "Wniosek o zezwolenie na usunięcie drzew" not in html
     assert '<option value="Budowa i remont">Building and renovation</option>' in html
+    detail = en_client.get(f"/api/v1/services/{service.pk}/").json()
+    assert detail["translations"]["uk"]["title"] == "Заява про рішення щодо умов забудови"
+    assert detail["fee_exemptions"][0]["applies_if"] == 'TytulPrawny in ["wlasnosc", "uzytkowanie"]'
+    assert "editor_note" not in detail
     # English words find the service too (the translations are indexed)
     assert "warunki-zabudowy" in forms(found(en_client, "development conditions"))
 
