@@ -301,6 +301,9 @@ class SubmissionDocument(APIView):
 
 
 class InboxMessageSerializer(serializers.ModelSerializer):
+    # platform notices in the caller's language (Accept-Language); letters as the clerk wrote them
+    title = serializers.CharField(source="display_title", read_only=True)
+    body = serializers.CharField(source="display_body", read_only=True)
     office = serializers.CharField(source="office.terc", read_only=True)
     case_sign = serializers.SerializerMethodField()
     submission = serializers.SerializerMethodField()

@@ -342,7 +342,9 @@ class CaseEvent(models.Model):
     )
     actor_label = models.CharField(max_length=200, blank=True)
     action = models.CharField(max_length=40)
-    description = models.CharField(max_length=500)
+    description = models.CharField(max_length=500)  # the Polish text of record
+    # The values of the sentence (documents.texts); None on rows written before they existed.
+    params = models.JSONField(null=True, blank=True)
     document_ref = models.CharField(max_length=100, blank=True)
 
     class Meta:
@@ -350,6 +352,13 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.sign} {self.action}"
+
+    @property
+    def text(self) -> str:
+        """The history line in the reader's (active) language."""
+        from .texts import event_text
+
+        return event_text(action=self.action, params=self.params, stored=self.description)
 
 
 class LetterKind(models.TextChoices):
@@ -404,8 +413,12 @@ class InboxMessage(models.Model):
         "accounts.Company", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(max_length=12, choices=MessageKind.choices)
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=300)  # as sent (Polish for platform notices)
     body = models.TextField(blank=True)
+    # A platform notice (documents.texts.NOTICE_TEXTS) and its values, shown in the reader's
+    # language; blank/None for official letters, receipts and notices written before them.
+    notice = models.CharField(max_length=40, blank=True)
+    params = models.JSONField(null=True, blank=True)
     office = models.ForeignKey("offices.Office", on_delete=models.PROTECT, related_name="+")
     submission = models.ForeignKey(
         Submission, null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
@@ -428,6 +441,19 @@ class InboxMessage(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def _shown(self) -> tuple[str, str]:
+        from .texts import notice_text
+
+        return notice_text(notice=self.notice, params=self.params, title=self.title, body=self.body)
+
+    @property
+    def display_title(self) -> str:
+        return self._shown()[0]
+
+    @property
+    def display_body(self) -> str:
+        return self._shown()[1]
 
 
 class EspToken(models.Model):

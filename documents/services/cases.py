@@ -54,7 +54,7 @@ def case_take(*, case: Case, clerk) -> Case:
     case_event(
         case=case,
         action="assigned",
-        description=_("A clerk started handling the case."),
+        params={},
         actor=clerk,
     )
     audit.record(
@@ -173,7 +173,7 @@ def letter_send(
     case_event(
         case=case,
         action=f"sent_{kind}",
-        description=_("The office sent: %(title)s.") % {"title": letter.title},
+        params={"title": letter.title},
         actor=clerk,
         document_ref=str(letter.public_id),
     )
@@ -208,8 +208,7 @@ def inbox_open(*, user, message: InboxMessage) -> InboxMessage:
             case_event(
                 case=letter.case,
                 action="delivered",
-                description=_("The applicant received the letter: %(title)s (UPD).")
-                % {"title": letter.title},
+                params={"title": letter.title},
                 actor=user,
                 document_ref=str(receipt.public_id),
             )

@@ -16,13 +16,11 @@ import logging
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from forms_platform.selectors import signature_required
 from offices.identity import office_identity_current
 from offices.models import Department
 from sekap import audit
-from sekap.datetimes import polish_date
 from signatures import services as signatures
 from signatures.xmlsafe import ParseLimits, parse_untrusted
 
@@ -40,6 +38,7 @@ from ..models import (
     Stage,
     Submission,
 )
+from ..texts import attention_text, event_text_of_record, notice_text_of_record
 from .submissions import is_signed, max_bytes
 
 logger = logging.getLogger(__name__)
@@ -84,23 +83,38 @@ NOT_REQUIRED = "NOT_REQUIRED"  # the form version's law needs no signature
 REQUIRED = "REQUIRED"  # accepted unsigned although it needed a signature: a clerk must look
 
 
-def _attention(submission: Submission, report: dict) -> str:
-    """Why a clerk must look at the submission ("" when nothing is wrong)."""
+def _attention_params(submission: Submission, report: dict) -> dict | None:
+    """Why a clerk must look at the submission, as documents.texts values (None: nothing)."""
     if report.get("indication") == UNSIGNED:
         if report.get("sub_indication") == NOT_REQUIRED:
-            return ""
-        return _("The document is not signed, although this kind of letter needs a signature.")
+            return None
+        return {"reason": "unsigned"}
     if report.get("indication") != "TOTAL_PASSED":
-        sub = report.get("sub_indication") or ""
-        return _("The signature could not be confirmed (%(indication)s %(sub)s).") % {
-            "indication": report.get("indication"),
-            "sub": sub,
+        return {
+            "reason": "unconfirmed",
+            "indication": str(report.get("indication")),
+            "sub": str(report.get("sub_indication") or ""),
         }
     pesel = _signer_pesel(report)
     own = getattr(submission.submitter, "pesel", "") or ""
     if pesel and own and pesel != own:
-        return _("The document was signed by a person other than the account holder.")
-    return ""
+        return {"reason": "other_signer"}
+    return None
+
+
+def _attention(submission: Submission, report: dict) -> str:
+    """Why a clerk must look at the submission ("" when nothing is wrong)."""
+    params = _attention_params(submission, report)
+    return attention_text(params) if params else ""
+
+
+def _attention_of(submission: Submission) -> dict:
+    """The attention values of a checked submission (from its stored signature outcome)."""
+    report = submission.signature_report or {
+        "indication": submission.signature_indication,
+        "sub_indication": submission.signature_sub_indication,
+    }
+    return _attention_params(submission, report) or {"reason": ""}
 
 
 SIGNATURE_FIELDS = [
@@ -220,8 +234,10 @@ def register(*, submission: Submission) -> RegisterEntry:
 
 
 def case_event(
-    *, case: Case, action: str, description: str, actor=None, document_ref: str = ""
+    *, case: Case, action: str, params: dict, actor=None, document_ref: str = ""
 ) -> CaseEvent:
+    """Append a history line: what happened as ``action`` + ``params`` (said in the reader's
+    language, documents.texts) and its Polish sentence as the text of record."""
     label = ""
     if actor is not None:
         label = actor.get_full_name() or actor.email
@@ -231,7 +247,8 @@ def case_event(
         actor=actor,
         actor_label=label[:200],
         action=action,
-        description=description[:500],
+        description=event_text_of_record(action=action, params=params)[:500],
+        params=params,
         document_ref=document_ref[:100],
     )
 
@@ -243,8 +260,7 @@ def case_open(*, submission: Submission, entry: RegisterEntry) -> Case:
         case_event(
             case=case,
             action="reply_received",
-            description=_("A letter from the applicant was received (%(rpw)s).")
-            % {"rpw": entry.rpw},
+            params={"rpw": entry.rpw},
             document_ref=str(submission.public_id),
         )
         if case.status == CaseStatus.WAITING:
@@ -279,15 +295,13 @@ def case_open(*, submission: Submission, entry: RegisterEntry) -> Case:
         case_event(
             case=case,
             action="received",
-            description=_("The application was received and registered (%(rpw)s).")
-            % {"rpw": entry.rpw},
+            params={"rpw": entry.rpw},
             document_ref=str(submission.public_id),
         )
         case_event(
             case=case,
             action="opened",
-            description=_("The case was opened and passed to the department %(department)s.")
-            % {"department": department.name},
+            params={"department": department.name},
         )
         audit.record(
             actor=None,
@@ -304,7 +318,7 @@ def case_open(*, submission: Submission, entry: RegisterEntry) -> Case:
         case_event(
             case=case,
             action="attention",
-            description=submission.attention_reason or _("The document needs a clerk's attention."),
+            params=_attention_of(submission),
             document_ref=str(submission.public_id),
         )
     submission.case = case
@@ -317,35 +331,24 @@ def case_open(*, submission: Submission, entry: RegisterEntry) -> Case:
 
 def notify(*, submission: Submission) -> InboxMessage:
     case = submission.case
+    notice = "needs_checking" if submission.needs_attention else "case_opened"
+    params = {
+        "office": office_identity_current(submission.office).official_name,
+        "title": submission.title,
+        "sign": case.sign,
+        "deadline": case.deadline.isoformat() if case.deadline else None,
+    }
     if submission.needs_attention:
-        title = _("Your document was registered, but needs checking")
-        body = _(
-            "Your document “%(title)s” was registered by %(office)s in case %(sign)s. "
-            "%(reason)s A clerk will check it and may ask you to sign it again."
-        )
-    else:
-        title = _("Your case %(sign)s was opened") % {"sign": case.sign}
-        body = _(
-            "Your document “%(title)s” was registered by %(office)s in case %(sign)s. %(deadline)s"
-        )
-    deadline = (
-        _("The office should deal with it by %(date)s.") % {"date": polish_date(case.deadline)}
-        if case.deadline
-        else _("The office should deal with it without undue delay.")
-    )
+        params["attention"] = _attention_of(submission)
+    title, body = notice_text_of_record(notice=notice, params=params)
     message = InboxMessage.objects.create(
         recipient=submission.submitter,
         company=submission.company,
         kind=MessageKind.NOTICE,
-        title=str(title)[:300],
-        body=body
-        % {
-            "office": office_identity_current(submission.office).official_name,
-            "title": submission.title,
-            "sign": case.sign,
-            "reason": submission.attention_reason,
-            "deadline": deadline,
-        },
+        title=title[:300],
+        body=body,
+        notice=notice,
+        params=params,
         office_id=submission.office_id,
         submission=submission,
         case=case,

@@ -1,0 +1,116 @@
+"""Platform-written sentences (case history, inbox notices) kept as data, said in the reader's
+language when shown.
+
+The writer stores a text code and its values; the Polish sentence is also stored once, as the
+text of record (the metryka sprawy is append-only and Polish). Rows written before the codes
+existed have no values and are shown as stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.translation import gettext, gettext_noop, override
+
+from sekap.datetimes import polish_date
+
+# CaseEvent.action -> sentence (``sent_<kind>`` events share one sentence).
+EVENT_TEXTS: dict[str, str] = {
+    "received": gettext_noop("The application was received and registered (%(rpw)s)."),
+    "reply_received": gettext_noop("A letter from the applicant was received (%(rpw)s)."),
+    "opened": gettext_noop("The case was opened and passed to the department %(department)s."),
+    "assigned": gettext_noop("A clerk started handling the case."),
+    "sent": gettext_noop("The office sent: %(title)s."),
+    "delivered": gettext_noop("The applicant received the letter: %(title)s (UPD)."),
+}
+
+# Why a submission needs a clerk's attention (the ``reason`` value of an ``attention`` event).
+ATTENTION_TEXTS: dict[str, str] = {
+    "": gettext_noop("The document needs a clerk's attention."),
+    "unsigned": gettext_noop(
+        "The document is not signed, although this kind of letter needs a signature."
+    ),
+    "unconfirmed": gettext_noop("The signature could not be confirmed (%(indication)s %(sub)s)."),
+    "other_signer": gettext_noop(
+        "The document was signed by a person other than the account holder."
+    ),
+}
+
+# InboxMessage.notice -> (title, body).
+NOTICE_TEXTS: dict[str, tuple[str, str]] = {
+    "case_opened": (
+        gettext_noop("Your case %(sign)s was opened"),
+        gettext_noop(
+            "Your document “%(title)s” was registered by %(office)s in case %(sign)s. %(deadline)s"
+        ),
+    ),
+    "needs_checking": (
+        gettext_noop("Your document was registered, but needs checking"),
+        gettext_noop(
+            "Your document “%(title)s” was registered by %(office)s in case %(sign)s. "
+            "%(reason)s A clerk will check it and may ask you to sign it again."
+        ),
+    ),
+}
+
+
+def _say(template: str, values: dict) -> str:
+    return gettext(template) % values
+
+
+def attention_text(params: dict) -> str:
+    return _say(ATTENTION_TEXTS[params.get("reason", "")], params)
+
+
+def _event_sentence(action: str, params: dict) -> str:
+    if action == "attention":
+        return attention_text(params)
+    return _say(EVENT_TEXTS["sent" if action.startswith("sent_") else action], params)
+
+
+def event_text(*, action: str, params: dict | None, stored: str) -> str:
+    """The history line in the active language; ``stored`` when the row carries no values."""
+    if params is None:
+        return stored
+    try:
+        return _event_sentence(action, params)
+    except (KeyError, TypeError, ValueError):
+        return stored
+
+
+def event_text_of_record(*, action: str, params: dict) -> str:
+    """The Polish sentence stored in ``CaseEvent.description``."""
+    with override("pl"):
+        return _event_sentence(action, params)
+
+
+def _deadline(params: dict) -> str:
+    if params.get("deadline"):
+        return gettext("The office should deal with it by %(date)s.") % {
+            "date": polish_date(dt.date.fromisoformat(params["deadline"]))
+        }
+    return gettext("The office should deal with it without undue delay.")
+
+
+def _notice(notice: str, params: dict) -> tuple[str, str]:
+    title, body = NOTICE_TEXTS[notice]
+    values = {**params, "deadline": _deadline(params)}
+    if "attention" in params:
+        values["reason"] = attention_text(params["attention"])
+    return _say(title, values), _say(body, values)
+
+
+def notice_text(*, notice: str, params: dict | None, title: str, body: str) -> tuple[str, str]:
+    """(title, body) of an inbox message in the active language; as stored when it is not a
+    platform notice with values (official letters always stay as the clerk wrote them)."""
+    if not notice or params is None:
+        return title, body
+    try:
+        return _notice(notice, params)
+    except (KeyError, TypeError, ValueError):
+        return title, body
+
+
+def notice_text_of_record(*, notice: str, params: dict) -> tuple[str, str]:
+    with override("pl"):
+        return _notice(notice, params)
