@@ -81,7 +81,7 @@ def fee_due(
         kind=kind,
         items=items if kind != FeeKind.NONE else (),
         legal_basis=service.fee_legal_basis,
-        note=service.fee_note,
+        note=service.public_fee_note,
         recipient=office.name,
         account=office.fee_iban,
         transfer_title=title[:140],

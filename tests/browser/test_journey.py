@@ -215,7 +215,7 @@ def test_citizen_journey(a11y_page, live_server, browser, live_trust, pipeline):
     assert page.locator(".case-sign").inner_text() == case.sign
     assert case.office.name in page.content() and case.department.name in page.content()
     assert case.deadline is not None
-    assert f"{case.deadline.day} " in page.locator(".case-deadline").inner_text()
+    assert f"{case.deadline:%d.%m.%Y}" in page.locator(".case-deadline").inner_text()
     assert str(case.deadline.year) in page.locator(".case-deadline").inner_text()
     assert User.objects.get(email="anna.nowak@example.test").is_identity_verified
 
