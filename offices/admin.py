@@ -225,20 +225,7 @@ class ServiceAdmin(AuditedAdmin):
 class IdentityForm(forms.ModelForm):
     class Meta:
         model = OfficeIdentity
-        fields = [
-            "office",
-            "official_name",
-            "organ_name",
-            "name_verified",
-            "street",
-            "postal_code",
-            "city",
-            "phone",
-            "email",
-            "opening_hours",
-            "contact_verified",
-            "source",
-        ]
+        fields = ["office", *OfficeIdentity.CONTENT_FIELDS]
 
     def clean(self):
         data = super().clean()
