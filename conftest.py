@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import REQUIRE_SERVICES, database_url, unavailable
+from tests.support import REQUIRE_SERVICES, clamd_running, database_url, unavailable  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent
 

@@ -40,3 +40,20 @@ def softhsm_reload() -> None:
     import pkcs11
 
     pkcs11.lib(SOFTHSM_MODULE).reinitialize()
+
+
+# The EICAR anti-virus test file, in two halves so this source file is not itself flagged.
+EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-" + b"ANTIVIRUS-TEST-FILE!$H+H*"
+
+
+@pytest.fixture
+def clamd_running(settings):
+    """A clamd that answers (CLAMD_SOCKET/CLAMD_HOST); skipped without one, failed in CI."""
+    from sekap import antivirus
+
+    if not (settings.CLAMD_SOCKET or settings.CLAMD_HOST):
+        unavailable("clamd is not configured (CLAMD_SOCKET)", required=REQUIRE_SERVICES)
+    status = antivirus.status()
+    if not status.ok:
+        unavailable(f"clamd does not answer: {status.detail}", required=REQUIRE_SERVICES)
+    return status

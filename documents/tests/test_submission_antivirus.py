@@ -28,22 +28,9 @@ from documents.tests.fixtures import (  # noqa: F401
 from forms_platform.tests.factories import PDF_BYTES
 from sekap import antivirus
 from sekap.audit.models import AuditEntry
-from tests.support import REQUIRE_SERVICES, unavailable
+from tests.support import EICAR
 
 pytestmark = pytest.mark.django_db
-
-# The EICAR anti-virus test file, in two halves so this source file is not itself flagged.
-EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-" + b"ANTIVIRUS-TEST-FILE!$H+H*"
-
-
-@pytest.fixture
-def clamd_running(settings):
-    if not (settings.CLAMD_SOCKET or settings.CLAMD_HOST):
-        unavailable("clamd is not configured (CLAMD_SOCKET)", required=REQUIRE_SERVICES)
-    status = antivirus.status()
-    if not status.ok:
-        unavailable(f"clamd does not answer: {status.detail}", required=REQUIRE_SERVICES)
-    return status
 
 
 def _signed(setup, citizen, *, attachment: bytes) -> bytes:  # noqa: F811

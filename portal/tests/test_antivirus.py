@@ -13,22 +13,9 @@ from portal.models import Draft
 from portal.tests.fixtures import PDF, STEP1, STEP2, step_post
 from sekap import antivirus
 from sekap.accounts.tests.factories import UserFactory
-from tests.support import REQUIRE_SERVICES, unavailable
+from tests.support import EICAR
 
 pytestmark = pytest.mark.django_db
-
-# The EICAR anti-virus test file, in two halves so this source file is not itself flagged.
-EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-" + b"ANTIVIRUS-TEST-FILE!$H+H*"
-
-
-@pytest.fixture
-def clamd_running(settings):
-    if not (settings.CLAMD_SOCKET or settings.CLAMD_HOST):
-        unavailable("clamd is not configured (CLAMD_SOCKET)", required=REQUIRE_SERVICES)
-    status = antivirus.status()
-    if not status.ok:
-        unavailable(f"clamd does not answer: {status.detail}", required=REQUIRE_SERVICES)
-    return status
 
 
 def _draft_at_attachment_step(client, catalogue) -> tuple[Draft, str]:
