@@ -25,7 +25,7 @@ from ..models import (
     MessageKind,
     Submission,
 )
-from .intake import case_event
+from .history import case_event
 from .receipts import receipt_for_letter, seal_document
 
 LETTER_NS = "urn:sekap:documents:pismo:1"

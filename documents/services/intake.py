@@ -28,7 +28,6 @@ from ..deadlines import deadline_for
 from ..models import (
     Case,
     CaseCounter,
-    CaseEvent,
     CaseStatus,
     InboxMessage,
     MessageKind,
@@ -38,7 +37,8 @@ from ..models import (
     Stage,
     Submission,
 )
-from ..texts import attention_text, event_text_of_record, notice_text_of_record
+from ..texts import attention_text, notice_text_of_record
+from .history import case_event
 from .submissions import is_signed, max_bytes
 
 logger = logging.getLogger(__name__)
@@ -231,26 +231,6 @@ def register(*, submission: Submission) -> RegisterEntry:
 
 
 # --- step 3: the case -----------------------------------------------------------------------
-
-
-def case_event(
-    *, case: Case, action: str, params: dict, actor=None, document_ref: str = ""
-) -> CaseEvent:
-    """Append a history line: what happened as ``action`` + ``params`` (said in the reader's
-    language, documents.texts) and its Polish sentence as the text of record."""
-    label = ""
-    if actor is not None:
-        label = actor.get_full_name() or actor.email
-    return CaseEvent.objects.create(
-        case=case,
-        at=timezone.now(),
-        actor=actor,
-        actor_label=label[:200],
-        action=action,
-        description=event_text_of_record(action=action, params=params)[:500],
-        params=params,
-        document_ref=document_ref[:100],
-    )
 
 
 def case_open(*, submission: Submission, entry: RegisterEntry) -> Case:

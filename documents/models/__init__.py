@@ -1,0 +1,33 @@
+"""Correspondence and cases: the offices' electronic mailboxes (ESP), receipts, the incoming
+register (RPW), cases with their signs and metryka, letters and the applicants' inboxes.
+
+Evidence (submitted documents, receipts, sealed letters) is stored as exact bytes with their
+SHA-256 and never rewritten.
+"""
+
+from .cases import Case, CaseCounter, CaseEvent, CaseStatus
+from .esp import EspToken
+from .inbox import InboxMessage, MessageKind
+from .letters import Letter, LetterKind
+from .receipts import Receipt, ReceiptKind
+from .register import RegisterCounter, RegisterEntry
+from .submissions import Channel, Stage, Submission
+
+__all__ = [
+    "Case",
+    "CaseCounter",
+    "CaseEvent",
+    "CaseStatus",
+    "Channel",
+    "EspToken",
+    "InboxMessage",
+    "Letter",
+    "LetterKind",
+    "MessageKind",
+    "Receipt",
+    "ReceiptKind",
+    "RegisterCounter",
+    "RegisterEntry",
+    "Stage",
+    "Submission",
+]

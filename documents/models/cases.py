@@ -1,0 +1,127 @@
+"""Cases with their signs (JRWA), status and the metryka (case events)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseCounter(models.Model):
+    """The spis spraw counter: last case number per department, JRWA class and year."""
+
+    department = models.ForeignKey("offices.Department", on_delete=models.PROTECT, related_name="+")
+    jrwa_symbol = models.CharField(max_length=4)
+    year = models.PositiveIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "jrwa_symbol", "year"], name="documents_case_counter"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department_id}.{self.jrwa_symbol}.{self.year}: {self.last_number}"
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("received, waiting for a clerk")
+    IN_PROGRESS = "in_progress", _("being handled")
+    WAITING = "waiting", _("waiting for the applicant")
+    CLOSED = "closed", _("closed")
+
+
+class Case(models.Model):
+    office = models.ForeignKey(
+        "offices.Office", on_delete=models.PROTECT, related_name="+", verbose_name=_("office")
+    )
+    department = models.ForeignKey(
+        "offices.Department",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    service = models.ForeignKey(
+        "offices.Service", on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
+    )
+    jrwa_symbol = models.CharField(_("JRWA class"), max_length=4)
+    year = models.PositiveIntegerField()
+    number = models.PositiveIntegerField()
+    sign = models.CharField(_("case sign"), max_length=40, db_index=True)
+    title = models.CharField(_("title"), max_length=300)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("applicant"),
+    )
+    company = models.ForeignKey(
+        "accounts.Company", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=CaseStatus.choices, default=CaseStatus.OPEN
+    )
+    deadline_rule = models.CharField(_("deadline rule"), max_length=12)
+    started_on = models.DateField(_("proceedings started on"))
+    deadline = models.DateField(_("legal deadline"), null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
+        verbose_name=_("handled by"),
+    )
+    opened_at = models.DateTimeField(_("opened at"))
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "jrwa_symbol", "year", "number"],
+                name="documents_case_number",
+            ),
+            # a sign is unique within its office (another office may use the same symbols)
+            models.UniqueConstraint(fields=["office", "sign"], name="documents_case_sign"),
+        ]
+        indexes = [
+            models.Index(fields=["office", "department", "status"], name="documents_case_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return self.sign
+
+
+class CaseEvent(models.Model):
+    """One line of the metryka sprawy (append-only)."""
+
+    case = models.ForeignKey("Case", on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=40)
+    description = models.CharField(max_length=500)  # the Polish text of record
+    # The values of the sentence (documents.texts); None on rows written before they existed.
+    params = models.JSONField(null=True, blank=True)
+    document_ref = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case.sign} {self.action}"
+
+    @property
+    def text(self) -> str:
+        """The history line in the reader's (active) language."""
+        from ..texts import event_text
+
+        return event_text(action=self.action, params=self.params, stored=self.description)

@@ -1,0 +1,45 @@
+"""Official letters sent in a case."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class LetterKind(models.TextChoices):
+    LETTER = "letter", _("letter")
+    DECISION = "decision", _("decision")
+    CALL_TO_SUPPLEMENT = "supplement", _("call to supplement")
+
+
+class Letter(models.Model):
+    """An official letter sent to the applicant's inbox, sealed with the office seal."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey("Case", on_delete=models.PROTECT, related_name="letters")
+    kind = models.CharField(_("kind"), max_length=12, choices=LetterKind.choices)
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("content"))
+    supplement_due = models.DateField(_("supplement due"), null=True, blank=True)
+    xml = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="letters"
+    )
+    sent_at = models.DateTimeField()
+    opened_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return self.title
