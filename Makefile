@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 SYSTEM_PACKAGES := chromium xmlsec1 softhsm2 gettext fonts-dejavu-core clamav-daemon
 
-.PHONY: run test lint worker beat demo system-deps messages setup clean-var bench
+.PHONY: run test fuzz lint worker beat demo system-deps messages setup clean-var bench
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON))"; exit 1; }
@@ -53,6 +53,11 @@ demo: setup
 
 test: setup
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The same Hypothesis properties as `make test`, with random seeds and ten times the examples.
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz HYPOTHESIS_EXAMPLES_SCALE=$${HYPOTHESIS_EXAMPLES_SCALE:-10} \
+	  $(VENV)/bin/pytest -q $$(grep -rl --include='*.py' '^from hypothesis' sekap offices forms_platform documents payments signatures certauth portal tests | grep '/test_')
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -9,11 +9,25 @@ import time
 import uuid
 from pathlib import Path
 
+import hypothesis
 import pytest
 
 from tests.support import REQUIRE_SERVICES, clamd_running, database_url, unavailable  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent
+
+# Hypothesis: "ci" (the default, used by `make test` and CI) is derandomised and keeps no example
+# database, so a green run is repeatable; "fuzz" (`make fuzz`) explores with random seeds.
+hypothesis.settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[hypothesis.HealthCheck.too_slow],
+)
+hypothesis.settings.register_profile("fuzz", derandomize=False, deadline=None, print_blob=True)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_collection_modifyitems(config, items) -> None:

@@ -156,7 +156,12 @@ def _clean_group(
         raw = [raw[k] for k in sorted(raw, key=lambda k: int(k) if str(k).isdigit() else 0)]
     if not isinstance(raw, list | tuple):
         raw = []
-    items = [item for item in raw if isinstance(item, dict) and _item_has_input(item)]
+    known = {child["name"] for child in spec.get("fields", [])}
+    items = [
+        item
+        for item in raw
+        if isinstance(item, dict) and _item_has_input({k: item[k] for k in known & item.keys()})
+    ]
     minimum = int(spec.get("min_items") or 0)
     maximum = int(spec.get("max_items") or 1)
     if len(items) > maximum:

@@ -57,3 +57,9 @@ def clamd_running(settings):
     if not status.ok:
         unavailable(f"clamd does not answer: {status.detail}", required=REQUIRE_SERVICES)
     return status
+
+
+def examples(count: int) -> int:
+    """Examples for a Hypothesis property: ``count`` in ``make test`` and CI (derandomised, the
+    "ci" profile), scaled up by ``make fuzz`` (random seeds, ``HYPOTHESIS_EXAMPLES_SCALE``)."""
+    return count * max(1, int(os.environ.get("HYPOTHESIS_EXAMPLES_SCALE", "1")))

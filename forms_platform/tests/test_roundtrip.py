@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,6 +12,7 @@ from forms_platform import validation, xmldoc
 from forms_platform.definition import check_definition
 from forms_platform.xsd import generate_xsd, load_schema, schema_errors
 from forms_platform.xsl import generate_xsl
+from tests.support import examples
 
 from .strategies import definitions, filled
 
@@ -33,7 +33,7 @@ def forms_with_data(draw):
 
 
 @settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -63,14 +63,13 @@ def test_build_then_parse_is_identity_and_schema_valid(form_and_data):
     assert "Zażółć" in html
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(definitions())
 def test_generated_schema_and_stylesheet_are_deterministic(definition):
     assert generate_xsd(definition, NS) == generate_xsd(definition, NS)
     assert generate_xsl(definition, NS) == generate_xsl(definition, NS)
 
 
-FUZZ_EXAMPLES = int(os.environ.get("FORMS_FUZZ_EXAMPLES", "60"))
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=12),
     lambda children: (
@@ -80,7 +79,7 @@ JSON = st.recursive(
 )
 
 
-@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(definitions(), st.data())
 def test_any_json_input_gives_errors_or_a_valid_document(definition, data):
     names = [spec["name"] for step in definition["steps"] for spec in step["fields"]]

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from signatures import pkix
 from signatures.report import ValidationReport
 from signatures.validator import validate_document
+from tests.support import examples
 
 SNIPPETS = [
     b"<!DOCTYPE x>", b"&amp;", b"<!-- c -->", b"<ds:Signature xmlns:ds='http://www.w3.org/2000/09/xmldsig#'/>",
@@ -46,9 +47,8 @@ def test_mutated_documents_always_yield_a_report(source, corpus, policy, shared_
     original = corpus[source].data
 
     @settings(
-        max_examples=250,
+        max_examples=examples(250),
         deadline=None,
-        derandomize=True,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
     @given(st.lists(mutation, min_size=1, max_size=4))
@@ -66,7 +66,7 @@ def test_mutated_documents_always_yield_a_report(source, corpus, policy, shared_
 
 
 @given(st.binary(max_size=2000))
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 def test_arbitrary_bytes_yield_a_report(data) -> None:
     report = validate_document(data)
     assert report.indication in ("TOTAL_FAILED", "INDETERMINATE", "TOTAL_PASSED")
