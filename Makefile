@@ -29,7 +29,7 @@ system-deps:
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing Debian packages:$$missing"; \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
-	      || echo "warning: could not install$$missing"; \
+	      || { echo "error: could not install$$missing"; exit 1; }; \
 	  else echo "warning: missing Debian packages (run as root to install):$$missing"; fi; \
 	fi
 

@@ -12,7 +12,13 @@ from pathlib import Path
 import hypothesis
 import pytest
 
-from tests.support import REQUIRE_SERVICES, clamd_running, database_url, unavailable  # noqa: F401
+from tests.support import (  # noqa: F401  (fixtures registered for every test module)
+    REQUIRE_SERVICES,
+    clamd_running,
+    database_url,
+    unavailable,
+    xmlsec1_installed,
+)
 
 ROOT = Path(__file__).resolve().parent
 

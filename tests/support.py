@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -63,3 +65,31 @@ def examples(count: int) -> int:
     """Examples for a Hypothesis property: ``count`` in ``make test`` and CI (derandomised, the
     "ci" profile), scaled up by ``make fuzz`` (random seeds, ``HYPOTHESIS_EXAMPLES_SCALE``)."""
     return count * max(1, int(os.environ.get("HYPOTHESIS_EXAMPLES_SCALE", "1")))
+
+
+def required_tool(name: str) -> str:
+    """The path of a command-line tool a test needs: skipped without it, failed in CI."""
+    path = shutil.which(name)
+    if path is None:
+        unavailable(f"{name} is not installed", required=REQUIRE_SERVICES)
+    return path
+
+
+@pytest.fixture
+def xmlsec1_installed() -> str:
+    """The xmlsec1 command (the reference implementation our signatures must satisfy)."""
+    return required_tool("xmlsec1")
+
+
+def require_softhsm() -> None:
+    """SoftHSM2 (module and softhsm2-util): skipped without it, failed in CI."""
+    if not Path(SOFTHSM_MODULE).exists():
+        unavailable("SoftHSM2 is not installed", required=REQUIRE_SERVICES)
+    required_tool("softhsm2-util")
+
+
+def require_postgresql(vendor: str, reason: str) -> None:
+    """A test of PostgreSQL behaviour: skipped on SQLite, failed when CI requires services
+    (the second pass runs on PostgreSQL, so nothing of it may skip there)."""
+    if vendor != "postgresql":
+        unavailable(reason, required=REQUIRE_SERVICES)

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from certauth import keys
+from tests.support import require_softhsm
 
 MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 
@@ -65,8 +64,7 @@ def test_keygen_file_writes_encrypted_key_and_valid_csr(tmp_path):
 
 
 def test_keygen_in_softhsm_token(tmp_path):
-    if not (os.path.exists(MODULE) and shutil.which("softhsm2-util")):
-        pytest.skip("SoftHSM2 is not installed")
+    require_softhsm()
     tokens = tmp_path / "tokens"
     tokens.mkdir()
     conf = tmp_path / "softhsm2.conf"

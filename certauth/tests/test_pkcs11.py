@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 
 import pytest
@@ -16,7 +14,7 @@ from certauth.models import CertificateAuthority, Profile, ServiceIdentity
 from certauth.selectors import latest_crl
 from certauth.services.ceremony import ISSUING_SLUG, ca_init
 from certauth.services.issuance import certificate_issue, citizen_subject
-from tests.support import softhsm_reload
+from tests.support import require_softhsm, softhsm_reload
 
 MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 
@@ -25,10 +23,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def softhsm(settings, tmp_path, monkeypatch, pki_dir):
-    if not (os.path.exists(MODULE) and shutil.which("softhsm2-util")):
-        from tests.support import REQUIRE_SERVICES, unavailable
-
-        unavailable("SoftHSM2 is not installed", required=REQUIRE_SERVICES)
+    require_softhsm()
     tokens = tmp_path / "tokens"
     tokens.mkdir()
     conf = tmp_path / "softhsm2.conf"

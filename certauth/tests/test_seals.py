@@ -16,6 +16,7 @@ from django.db import connection
 from certauth.models import Certificate
 from certauth.services import seals
 from certauth.tests.fixtures import ensure_profiles
+from tests.support import require_postgresql
 
 TERC = "2466011"
 NAME = "Urząd Miejski w Gliwicach"
@@ -96,8 +97,7 @@ def two_offices() -> list[tuple[str, str]]:
 
 @pytest.mark.postgres
 def test_concurrent_first_use_issues_one_seal(transactional_db, pki_dir):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
+    require_postgresql(connection.vendor, "row locks need PostgreSQL")
     ensure_profiles()
     from certauth.services.ceremony import ca_init
 

@@ -19,6 +19,7 @@ from offices.tests.factories import OfficeFactory
 from sekap.accounts.tests.factories import StaffFactory, login_with_second_factor
 from sekap.audit.models import AuditEntry
 from sekap.errors import NotAllowed
+from tests.support import require_postgresql
 
 pytestmark = pytest.mark.django_db
 
@@ -180,8 +181,9 @@ def test_duplicate_documents_do_not_jam_the_queue_on_postgresql(setup, citizen):
     """Two submissions of the same bytes share a SHA-256. Confirming by SHA-256 picked the
     already confirmed one on PostgreSQL (NULLs sort last), so the second stayed at the head of
     the queue for ever; confirmation by id drains it."""
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL sorts NULLs last; the bug does not show on SQLite")
+    require_postgresql(
+        connection.vendor, "PostgreSQL sorts NULLs last; the bug does not show on SQLite"
+    )
     signed = citizen.sign(document_for(setup))
     first = _file(setup, citizen, key="1", signed=signed)
     second = _file(setup, citizen, key="2", signed=signed)

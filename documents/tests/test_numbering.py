@@ -18,14 +18,14 @@ from documents.models import Case, RegisterEntry, Stage, Submission
 from documents.services import intake
 from documents.tests.fixtures import document_for, make_citizen, make_service, pesel
 from sekap.accounts.tests.factories import UserFactory
+from tests.support import require_postgresql
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
 def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks under concurrency need PostgreSQL")
+    require_postgresql(connection.vendor, "row locks under concurrency need PostgreSQL")
 
 
 def run_threads(count: int, work: Callable[[int], None]) -> None:

@@ -9,7 +9,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 
@@ -18,6 +17,7 @@ from portal.services import drafts as services
 from portal.tests.fixtures import PDF, STEP1, STEP2, STEP3, certificate_holder
 from sekap.accounts.tests.factories import UserFactory
 from signatures import services as signatures
+from tests.support import require_postgresql
 
 
 def answered(user, service):
@@ -77,11 +77,11 @@ def test_browser_signature_is_checked_before_it_is_accepted(catalogue, ca, sekap
     assert report.signatures[0].signed_by.pesel == "44051401359"
 
 
-@pytest.mark.skipif(not settings.IS_POSTGRESQL, reason="concurrent requests need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_clicks_on_send_make_one_submission(
     cert_profiles, catalogue, verified, platform_trust
 ):
+    require_postgresql(connection.vendor, "concurrent requests need PostgreSQL")
     draft = answered(verified, catalogue.service)
     draft = services.draft_sign_trusted_profile(draft=draft, user=verified)
     barrier = threading.Barrier(2)

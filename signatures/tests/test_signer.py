@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from signatures import signer
 from signatures.tests.corpus.build import BASE
 from signatures.validator import validate_document
-from tests.support import softhsm_reload
+from tests.support import require_softhsm, softhsm_reload
 
 SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so"
 
@@ -68,8 +67,7 @@ def test_signing_refuses_hostile_input(pki) -> None:
 
 @pytest.fixture
 def softhsm_token(tmp_path):
-    if not (Path(SOFTHSM).exists() and shutil.which("softhsm2-util")):
-        pytest.skip("SoftHSM2 is not installed")
+    require_softhsm()
     tokens = tmp_path / "tokens"
     tokens.mkdir()
     conf = tmp_path / "softhsm2.conf"

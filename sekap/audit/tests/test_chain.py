@@ -8,6 +8,7 @@ from sekap import audit
 from sekap.accounts.tests.factories import UserFactory
 from sekap.audit.models import AuditEntry
 from sekap.audit.services import verify_chain
+from tests.support import require_postgresql
 
 pytestmark = pytest.mark.django_db
 
@@ -116,8 +117,7 @@ def test_reordered_entries_are_detected(chain):
 
 @pytest.mark.postgres
 def test_postgresql_trigger_refuses_update_and_delete(chain):
-    if connection.vendor != "postgresql":
-        pytest.skip("the append-only trigger exists on PostgreSQL only")
+    require_postgresql(connection.vendor, "the append-only trigger exists on PostgreSQL only")
     for change in (
         lambda: AuditEntry.objects.filter(pk=chain[0].pk).update(action="forged"),
         lambda: AuditEntry.objects.filter(pk=chain[0].pk).delete(),
