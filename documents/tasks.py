@@ -10,14 +10,10 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import OperationalError
 from kombu import pools
 
-from sekap.site import public_url
-
-from .models import InboxMessage
-from .services import intake, receipts
+from .services import intake, mail, receipts
 
 logger = logging.getLogger(__name__)
 
@@ -89,22 +85,12 @@ def receipt_pdf(self, *, receipt_id: int) -> None:
     receipts.receipt_render_pdf(receipt_id=receipt_id)
 
 
-def send_inbox_email(message_id: int) -> None:
-    """E-mail the recipient that a message is waiting in the inbox (raises OSError)."""
-    message = InboxMessage.objects.select_related("recipient").get(pk=message_id)
-    link = public_url(f"/skrzynka/{message.pk}/")
-    send_mail(
-        subject=f"SEKAP: {message.title}",
-        message=f"{message.body}\n\n{link}",
-        from_email=None,
-        recipient_list=[message.recipient.email],
-    )
-
-
 @shared_task(bind=True, acks_late=True, max_retries=5, ignore_result=True)
 def inbox_email(self, *, message_id: int) -> None:
+    """E-mail a waiting message (idempotent: a message already e-mailed is skipped). After the
+    last retry it stays due, and the beat sweep dispatches it again after its backoff."""
     try:
-        send_inbox_email(message_id)
+        mail.inbox_email_send(message_id=message_id)
     except OSError as exc:
         raise self.retry(exc=exc, countdown=60) from exc
 

@@ -44,10 +44,22 @@ class InboxMessage(models.Model):
     )
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
+    # The e-mail that tells the recipient a message is waiting: due until sent (swept by beat,
+    # with backoff after a mail-server failure), so a failed notice is never lost.
+    email_due_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="documents_inbox_unread")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="documents_inbox_unread"),
+            models.Index(
+                fields=["email_due_at"],
+                name="documents_inbox_email_due",
+                condition=models.Q(email_due_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

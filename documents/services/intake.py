@@ -39,6 +39,7 @@ from ..models import (
 )
 from ..texts import attention_text, notice_text_of_record
 from .history import case_event
+from .mail import inbox_email_now, inbox_email_sweep
 from .submissions import is_signed, max_bytes
 
 logger = logging.getLogger(__name__)
@@ -333,6 +334,7 @@ def notify(*, submission: Submission) -> InboxMessage:
         submission=submission,
         case=case,
         created_at=timezone.now(),
+        email_due_at=timezone.now() if submission.submitter.email else None,
     )
     submission.stage = Stage.COMPLETED
     submission.completed_at = timezone.now()
@@ -340,19 +342,8 @@ def notify(*, submission: Submission) -> InboxMessage:
     submission.save(
         update_fields=["case", "stage", "completed_at", "intake_error", *SIGNATURE_FIELDS]
     )
-    transaction.on_commit(lambda: _email(message.pk))
+    transaction.on_commit(lambda: inbox_email_now(message.pk))
     return message
-
-
-def _email(message_id: int) -> None:
-    """Send the notice now (we are already off the request path); on a mail failure hand it to
-    the retrying task."""
-    from ..tasks import dispatch_email, send_inbox_email
-
-    try:
-        send_inbox_email(message_id)
-    except OSError:
-        dispatch_email(message_id)
 
 
 # --- the whole intake -----------------------------------------------------------------------
@@ -396,11 +387,12 @@ def intake_failed(*, submission_id: int, error: str) -> None:
 
 
 def intake_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> dict[str, int]:
-    """Dispatch submissions whose intake is overdue and UPP PDFs not yet rendered."""
+    """Dispatch submissions whose intake is overdue, UPP PDFs not yet rendered and e-mail
+    notices still due."""
     from ..tasks import dispatch_intake, dispatch_receipt_pdf
 
     now = now or timezone.now()
-    counts = {"intake": 0, "pdf": 0}
+    counts = {"intake": 0, "pdf": 0, "email": 0}
     due = list(
         Submission.objects.filter(stage__lt=Stage.COMPLETED, intake_due_at__lte=now)
         .order_by("intake_due_at")
@@ -422,4 +414,5 @@ def intake_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> dict[st
         if Receipt.objects.filter(pk=pk, pdf_due_at__lte=now).update(pdf_due_at=now + LEASE):
             dispatch_receipt_pdf(pk)
             counts["pdf"] += 1
+    counts["email"] = inbox_email_sweep(now=now, limit=limit)
     return counts

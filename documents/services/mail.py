@@ -1,0 +1,89 @@
+"""E-mail notices of inbox messages: durable, retried with backoff, sent at least once.
+
+A message that should be e-mailed carries ``email_due_at``. It is sent right after the commit
+that created it; when the mail server fails, the due time moves by the backoff and the beat
+sweep (``intake_sweep``) hands it to the retrying task. Sending happens outside any
+transaction; the claim that marks it sent is a single conditional update.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.core.mail import send_mail
+from django.db.models import F
+from django.utils import timezone
+
+from sekap.site import public_url
+
+from ..models import InboxMessage
+
+logger = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(minutes=10)
+
+
+def email_backoff(attempts: int) -> dt.timedelta:
+    return min(dt.timedelta(minutes=2 ** min(attempts, 6)), dt.timedelta(hours=6))
+
+
+def inbox_email_send(*, message_id: int, now: dt.datetime | None = None) -> bool:
+    """Send the e-mail of one message if it is still due; True when sent now.
+
+    Raises OSError (after recording the next attempt) when the mail server fails."""
+    now = now or timezone.now()
+    message = (
+        InboxMessage.objects.select_related("recipient")
+        .filter(pk=message_id, emailed_at__isnull=True, email_due_at__isnull=False)
+        .first()
+    )
+    if message is None or not message.recipient.email:
+        return False
+    try:
+        send_mail(
+            subject=f"SEKAP: {message.title}",
+            message=f"{message.body}\n\n{public_url(f'/skrzynka/{message.pk}/')}",
+            from_email=None,
+            recipient_list=[message.recipient.email],
+        )
+    except OSError:
+        InboxMessage.objects.filter(pk=message_id, emailed_at__isnull=True).update(
+            email_attempts=F("email_attempts") + 1,
+            email_due_at=now + email_backoff(message.email_attempts + 1),
+        )
+        raise
+    InboxMessage.objects.filter(pk=message_id).update(emailed_at=timezone.now(), email_due_at=None)
+    return True
+
+
+def inbox_email_now(message_id: int) -> None:
+    """After commit: send at once; on a mail failure hand the message to the retrying task (and,
+    if the broker is down too, to the sweep, which finds it still due)."""
+    from ..tasks import dispatch_email
+
+    try:
+        inbox_email_send(message_id=message_id)
+    except OSError as exc:
+        logger.warning("mail notice %s failed (%r); it will be retried", message_id, exc)
+        dispatch_email(message_id)
+
+
+def inbox_email_sweep(*, now: dt.datetime, limit: int) -> int:
+    """Dispatch e-mails that are due (after a failure and its backoff); returns how many."""
+    from ..tasks import dispatch_email
+
+    due = list(
+        InboxMessage.objects.filter(email_due_at__lte=now, emailed_at__isnull=True)
+        .order_by("email_due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    dispatched = 0
+    for pk in due:
+        # claim by moving the due time, so parallel sweepers do not dispatch it twice
+        if InboxMessage.objects.filter(pk=pk, email_due_at__lte=now).update(
+            email_due_at=now + LEASE
+        ):
+            dispatch_email(pk)
+            dispatched += 1
+    return dispatched
