@@ -280,3 +280,33 @@ def test_esp_pull_count_next_confirm(setup, citizen):  # noqa: F811
 
     StaffMembership.objects.create(user=outsider, office=OfficeFactory(), role="registry_clerk")
     assert client_for(outsider).get(f"{base}/next/").status_code == 401
+
+
+def test_submission_api_refusals_over_http(setup, citizen):  # noqa: F811
+    """The answers a client program must be able to tell apart, each with its problem code."""
+    api = client_for(citizen.user)
+    url = f"/api/v1/submissions/?service={setup.service.pk}"
+    signed = citizen.sign(document_for(setup, note="one"))
+    first = api.post(url, data=signed, content_type="application/xml", HTTP_IDEMPOTENCY_KEY="k1")
+    assert first.status_code == 201, first.content
+    again = api.post(url, data=signed, content_type="application/xml", HTTP_IDEMPOTENCY_KEY="k1")
+    assert again.status_code in (200, 201) and again.json()["id"] == first.json()["id"]
+    other = citizen.sign(document_for(setup, note="two"))
+    conflict = api.post(url, data=other, content_type="application/xml", HTTP_IDEMPOTENCY_KEY="k1")
+    assert conflict.status_code == 409
+    assert conflict["Content-Type"] == "application/problem+json"
+    assert conflict.json()["code"] == "submission.idempotency_conflict"
+
+    broken = api.post(url, data=b"<a><b></a>", content_type="application/xml")
+    assert broken.status_code == 400 and broken.json()["code"] == "submission.malformed"
+    # a well-formed, signed document whose data breaks the form's schema
+    unsigned = document_for(setup, note="three")
+    assert b"123.45" in unsigned
+    invalid = api.post(
+        url,
+        data=citizen.sign(unsigned.replace(b"123.45", b"12x.45", 1)),
+        content_type="application/xml",
+    )
+    assert invalid.status_code == 400, invalid.content
+    assert invalid.json()["code"] == "submission.document_invalid"
+    assert Submission.objects.count() == 1
