@@ -5,7 +5,24 @@ Evidence (submitted documents, receipts, sealed letters) is stored as exact byte
 SHA-256 and never rewritten.
 """
 
+from .archive import (
+    CaseClosure,
+    CaseResult,
+    DestructionProposal,
+    ProposalStatus,
+    TransferList,
+)
 from .cases import Case, CaseCounter, CaseEvent, CaseStatus
+from .deadlines import (
+    CaseSuspension,
+    ComplaintKind,
+    DelayComplaint,
+    DelayNotice,
+    DelayPrompt,
+    SupplementCall,
+    SupplementOutcome,
+    SuspensionBasis,
+)
 from .esp import EspToken
 from .inbox import InboxMessage, MessageKind
 from .letters import Letter, LetterKind
@@ -15,19 +32,32 @@ from .submissions import Channel, Stage, Submission
 
 __all__ = [
     "Case",
+    "CaseClosure",
     "CaseCounter",
     "CaseEvent",
+    "CaseResult",
     "CaseStatus",
+    "CaseSuspension",
     "Channel",
+    "ComplaintKind",
+    "DelayComplaint",
+    "DelayNotice",
+    "DelayPrompt",
+    "DestructionProposal",
     "EspToken",
     "InboxMessage",
     "Letter",
     "LetterKind",
     "MessageKind",
+    "ProposalStatus",
     "Receipt",
     "ReceiptKind",
     "RegisterCounter",
     "RegisterEntry",
     "Stage",
     "Submission",
+    "SupplementCall",
+    "SupplementOutcome",
+    "SuspensionBasis",
+    "TransferList",
 ]

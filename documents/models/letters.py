@@ -13,6 +13,8 @@ class LetterKind(models.TextChoices):
     LETTER = "letter", _("letter")
     DECISION = "decision", _("decision")
     CALL_TO_SUPPLEMENT = "supplement", _("call to supplement")
+    DELAY_NOTICE = "delay_notice", _("notice of delay")
+    LEFT_UNEXAMINED = "unexamined", _("notice: left unexamined")
 
 
 class Letter(models.Model):

@@ -268,9 +268,7 @@ def case_open(*, submission: Submission, entry: RegisterEntry) -> Case:
             company=submission.company,
             deadline_rule=service.deadline_rule,
             started_on=started,
-            deadline=deadline_for(
-                office=submission.office, start=started, rule=service.deadline_rule
-            ),
+            deadline=deadline_for(start=started, rule=service.deadline_rule),
             opened_at=timezone.now(),
         )
         case_event(

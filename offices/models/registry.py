@@ -198,6 +198,7 @@ class StaffRole(models.TextChoices):
     HEAD = "head", _("Head of department")
     OFFICE_ADMIN = "office_admin", _("Office administrator")
     CA_OPERATOR = "ca_operator", _("CA operator")
+    ARCHIVIST = "archivist", _("Office archivist")
     CPD_ADMIN = "cpd_admin", _("Data-centre (CPD) administrator")
 
 
