@@ -165,6 +165,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "portal.tasks.unconfirmed_accounts_purge",
         "schedule": 3600,
     },
+    "payments-poll-pending": {"task": "payments.tasks.poll_pending", "schedule": 5 * 60},
+    "payments-overdue-sweep": {"task": "payments.tasks.overdue_sweep", "schedule": 3600},
     "signatures-resume-stale-batches": {
         "task": "signatures.tasks.resume_stale_batches",
         "schedule": 10 * 60,
@@ -389,3 +391,32 @@ SIGNATURES_MAX_SIGNATURES = env.int("SIGNATURES_MAX_SIGNATURES", default=6)
 SIGNATURES_MAX_REFERENCES = env.int("SIGNATURES_MAX_REFERENCES", default=12)
 SIGNATURES_MAX_CANONICAL_BYTES = env.int("SIGNATURES_MAX_CANONICAL_BYTES", default=64 * 1024 * 1024)
 SIGNATURES_MAX_CPU_SECONDS = env.float("SIGNATURES_MAX_CPU_SECONDS", default=10.0)
+
+# --- payments --------------------------------------------------------------------------------
+# Days after filing before an unpaid fee brings the call to pay, and the days that call gives
+# (KPA art. 261 § 1: 7 days); both are law-bound numbers an operator may correct.
+PAYMENTS_DUE_DAYS = env.int("PAYMENTS_DUE_DAYS", default=3)
+PAYMENTS_CALL_TO_PAY_DAYS = env.int("PAYMENTS_CALL_TO_PAY_DAYS", default=7)
+# Gateways offered to payers, by adapter name (payments.gateways.ADAPTERS) with their options.
+# The embedded sandbox bank is on unless PAYMENTS_SANDBOX is false; Autopay and PayU are on
+# when their credentials are set.
+PAYMENTS_GATEWAYS: dict[str, dict] = {}
+if env.bool("PAYMENTS_SANDBOX", default=not PRODUCTION):
+    PAYMENTS_GATEWAYS["sandbox"] = {
+        "secret": env.str("PAYMENTS_SANDBOX_SECRET", default="") or _local_secret("sandbox_bank")
+    }
+if env.str("AUTOPAY_SERVICE_ID", default=""):
+    PAYMENTS_GATEWAYS["autopay"] = {
+        "base_url": env.str("AUTOPAY_URL", default="https://pay-accept.bm.pl"),
+        "service_id": env.str("AUTOPAY_SERVICE_ID"),
+        "shared_key": env.str("AUTOPAY_SHARED_KEY"),
+    }
+if env.str("PAYU_POS_ID", default=""):
+    PAYMENTS_GATEWAYS["payu"] = {
+        "base_url": env.str("PAYU_URL", default="https://secure.snd.payu.com"),
+        "pos_id": env.str("PAYU_POS_ID"),
+        "client_id": env.str("PAYU_CLIENT_ID"),
+        "client_secret": env.str("PAYU_CLIENT_SECRET"),
+        "second_key": env.str("PAYU_SECOND_KEY"),
+    }
+PAYMENTS_DEFAULT_GATEWAY = env.str("PAYMENTS_DEFAULT_GATEWAY", default="sandbox")

@@ -10,6 +10,7 @@ STEPS = [
     ("seed_seals", []),
     ("seed_forms", []),
     ("seed_services", []),
+    ("seed_payments", []),
 ]
 
 

@@ -1,0 +1,86 @@
+"""Payment orders: one per fee, with a virtual account for bank transfers."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .accounts import FeeAccount, FeeType
+
+
+class OrderStatus(models.TextChoices):
+    NEW = "new", _("to pay")
+    PENDING = "pending", _("payment in progress")
+    PAID = "paid", _("paid")
+    FAILED = "failed", _("payment failed")
+    EXPIRED = "expired", _("expired")
+    CANCELLED = "cancelled", _("cancelled")
+    REFUNDED = "refunded", _("refunded")
+
+
+OPEN_STATUSES = (OrderStatus.NEW, OrderStatus.PENDING, OrderStatus.FAILED)
+
+
+class PaymentOrder(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    idempotency_key = models.CharField(max_length=150, unique=True)
+    office = models.ForeignKey(
+        "offices.Office", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+"
+    )
+    account = models.ForeignKey(
+        FeeAccount, verbose_name=_("account"), on_delete=models.PROTECT, related_name="orders"
+    )
+    fee_type = models.CharField(_("kind of fee"), max_length=12, choices=FeeType.choices)
+    payer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("payer"),
+        on_delete=models.PROTECT,
+        related_name="payment_orders",
+    )
+    subject_ref = models.CharField(
+        _("subject"),
+        max_length=100,
+        db_index=True,
+        help_text=_("What the fee is for, as the issuing app names it, e.g. submission:<uuid>."),
+    )
+    case_sign = models.CharField(_("case sign"), max_length=40, blank=True, db_index=True)
+    title = models.CharField(_("transfer title"), max_length=140)
+    amount_grosze = models.PositiveBigIntegerField(_("amount (grosze)"))
+    lines = models.JSONField(_("breakdown"), default=list)
+    due_on = models.DateField(_("due on"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=OrderStatus.choices, default=OrderStatus.NEW
+    )
+    virtual_account = models.CharField(
+        _("virtual account"), max_length=28, unique=True, null=True, blank=True
+    )
+    called_to_pay_at = models.DateTimeField(_("called to pay at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), auto_now_add=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment order")
+        verbose_name_plural = _("payment orders")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_grosze__gt=0), name="payments_order_positive"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["payer", "-created_at"], name="payments_order_mine"),
+            models.Index(fields=["status", "due_on"], name="payments_order_open"),
+            models.Index(fields=["office", "status"], name="payments_order_office"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.amount_grosze} gr)"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
