@@ -23,6 +23,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from lxml import etree
 
+from sekap.xmlsafe import parse_own
+
 from . import validation, xmldoc
 from .errors import DocumentInvalid, FormDataInvalid
 from .models import FormTemplate, FormVersion, VersionStatus
@@ -252,9 +254,8 @@ def _transform(xsl_text: str) -> etree.XSLT:
     """Compiled XSLT, cached by its text; no file, network or write access from the sheet."""
     transform = _xslt_cache.get(xsl_text)
     if transform is None:
-        parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
         access = etree.XSLTAccessControl.DENY_ALL
-        transform = etree.XSLT(etree.fromstring(xsl_text.encode(), parser), access_control=access)
+        transform = etree.XSLT(parse_own(xsl_text), access_control=access)
         with _xslt_lock:
             if len(_xslt_cache) > 256:
                 _xslt_cache.clear()

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from sekap.xmlsafe import parse_own
+
 from . import fieldtypes
 from .constants import FORM_PREFIX, NS_DS, NS_XS, NSMAP_SHARED, SHARED_SCHEMAS
 from .definition import iter_fields, unconditionally_required
@@ -109,10 +111,7 @@ def load_schema(xsd_text: str) -> etree.XMLSchema:
     """Compile an XSD (cached by its text); imports resolve to the bundled shared schemas."""
     schema = _schema_cache.get(xsd_text)  # str hashes are cached: a hit costs no hashing
     if schema is None:
-        parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
-        parser.resolvers.add(_SharedSchemaResolver())
-        doc = etree.fromstring(xsd_text.encode(), parser)
-        schema = etree.XMLSchema(doc)
+        schema = etree.XMLSchema(parse_own(xsd_text, resolver=_SharedSchemaResolver()))
         with _schema_lock:
             if len(_schema_cache) > 256:
                 _schema_cache.clear()

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from lxml import etree
 
+from sekap.xmlsafe import ParsedDocument
 from signatures.constants import (
     C14N_10,
     C14N_METHODS,
@@ -33,7 +34,6 @@ from signatures.constants import (
 )
 from signatures.report import Indication, SubIndication
 from signatures.work import WorkBudget
-from signatures.xmlsafe import ParsedDocument
 
 MAX_REFERENCES = 12
 MAX_TRANSFORMS = 4

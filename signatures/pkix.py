@@ -23,6 +23,7 @@ from typing import Protocol
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
@@ -183,6 +184,13 @@ def load_certificate(der: bytes) -> x509.Certificate:
         if cert is not None:
             return cert
     cert = x509.load_der_x509_certificate(der)
+    # cryptography parses the names, key and extensions lazily: a certificate whose issuer
+    # is garbage would otherwise load here and fail later, deep in path building. Parse what
+    # validation reads now, so a broken certificate is refused (ValueError) where it enters.
+    try:
+        cert.issuer, cert.subject, cert.public_key(), cert.extensions
+    except UnsupportedAlgorithm as exc:
+        raise ValueError(f"unsupported key in certificate: {exc}") from None
     with _der_lock:
         _der_cache[key] = cert
         if len(_der_cache) > 4096:

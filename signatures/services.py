@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sekap import audit
 from sekap.errors import DomainError
+from sekap.xmlsafe import ParseLimits
 from signatures import pkix
 from signatures import signer as _signer
 from signatures.models import BatchItem, TrustedCertificate, ValidationBatch
@@ -34,7 +35,6 @@ from signatures.report import Indication, ValidationReport
 from signatures.signer import SigningKey, TrustedProfile
 from signatures.tsp import TimestampError
 from signatures.validator import ValidationPolicy, validate_document
-from signatures.xmlsafe import ParseLimits
 
 __all__ = [
     "SigningKey",

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.serialization import pkcs12
 from lxml import etree
 
+from sekap.xmlsafe import parse_untrusted
 from signatures import dsig, tsp
 from signatures.constants import (
     DIGEST_URI,
@@ -37,7 +38,6 @@ from signatures.constants import (
     XPATH_NOT_SIGNATURE,
 )
 from signatures.pkix import Fetcher, UrllibFetcher
-from signatures.xmlsafe import parse_untrusted
 
 
 class SigningError(Exception):

@@ -13,10 +13,10 @@ from datetime import datetime
 from cryptography import x509
 from lxml import etree
 
+from sekap.xmlsafe import XmlRejected, parse_untrusted
 from signatures import dsig, pkix, xades
 from signatures.constants import DS, SIGNED_PROPERTIES_TYPE
 from signatures.dsig import SignatureFailure
-from signatures.xmlsafe import XmlRejected, parse_untrusted
 
 TSL = "http://uri.etsi.org/02231/v2#"
 _T = f"{{{TSL}}}"

@@ -19,6 +19,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lxml import etree
 
+from sekap.xmlsafe import ParsedDocument, ParseLimits, XmlRejected, parse_untrusted
 from signatures import dsig, pkix, tsp, xades
 from signatures.constants import (
     C14N_10,
@@ -44,7 +45,6 @@ from signatures.report import (
     overall,
 )
 from signatures.work import WorkBudget, WorkBudgetExceeded
-from signatures.xmlsafe import ParsedDocument, ParseLimits, XmlRejected, parse_untrusted
 
 logger = logging.getLogger(__name__)
 

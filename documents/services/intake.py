@@ -21,8 +21,8 @@ from forms_platform.selectors import signature_required
 from offices.identity import office_identity_current
 from offices.models import Department
 from sekap import audit
+from sekap.xmlsafe import ParseLimits, parse_untrusted
 from signatures import services as signatures
-from signatures.xmlsafe import ParseLimits, parse_untrusted
 
 from ..deadlines import deadline_for
 from ..models import (

@@ -20,6 +20,7 @@ from certauth.services.seals import office_seal
 from offices.identity import office_identity_current
 from offices.models import Office, OfficeIdentity
 from sekap.site import public_url
+from sekap.xmlsafe import parse_own
 from signatures import services as signatures
 from signatures.signer import SigningKey
 
@@ -188,7 +189,7 @@ def qr_svg(url: str) -> str:
 
 def receipt_fields(receipt: Receipt) -> dict[str, Any]:
     """What the receipt says, read back from its own XML (the sealed evidence)."""
-    root = etree.fromstring(bytes(receipt.xml), etree.XMLParser(resolve_entities=False))
+    root = parse_own(bytes(receipt.xml))
     body = root[0]
     fields: dict[str, Any] = {"kind": etree.QName(body).localname, "info": {}}
     for child in body:

@@ -19,9 +19,9 @@ from forms_platform.xmldoc import STR
 from offices.models import Service
 from sekap import antivirus, audit
 from sekap.accounts.selectors import may_represent
+from sekap.xmlsafe import ParseLimits, XmlRejected, parse_untrusted
 from signatures import services as signatures
 from signatures.constants import DS
-from signatures.xmlsafe import ParseLimits, XmlRejected, parse_untrusted
 
 from ..errors import (
     IdempotencyConflict,

@@ -1,6 +1,6 @@
 """ISO 20022 camt.053 (Bank-to-Customer Statement), versions 001.02 and 001.08.
 
-Parsed once by the project's hardened XML parser (``signatures.xmlsafe.parse_untrusted``: no
+Parsed once by the project's hardened XML parser (``sekap.xmlsafe.parse_untrusted``: no
 DTDs, entities or network) and read with namespace-qualified paths. Each credit entry gives one
 credit per transaction detail (a batch booking of several transfers is split), with the
 remittance text as title, the debtor as counterparty and the creditor account as the credited
@@ -23,7 +23,7 @@ import re
 
 from django.conf import settings
 
-from signatures.xmlsafe import ParseLimits, XmlRejected, parse_untrusted
+from sekap.xmlsafe import ParseLimits, XmlRejected, parse_untrusted
 
 from .accounts import normalise_account
 from .types import Credit, Statement, StatementFile, StatementRejected

@@ -55,7 +55,7 @@ def test_b_t_without_tsa_url_is_refused(pki) -> None:
 
 
 def test_signing_refuses_hostile_input(pki) -> None:
-    from signatures.xmlsafe import XmlRejected
+    from sekap.xmlsafe import XmlRejected
 
     with pytest.raises(XmlRejected):
         signer.sign_enveloped(

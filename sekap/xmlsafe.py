@@ -1,4 +1,4 @@
-"""Hardened parsing of untrusted XML.
+"""Hardened parsing of untrusted XML: the one XML entry point of the whole project.
 
 One parse, one tree: every later step (reference processing, property extraction, the caller's
 view of the signed content) works on the tree returned here, never on the raw bytes again.
@@ -30,6 +30,9 @@ class ParseLimits:
     max_bytes: int = DEFAULT_MAX_BYTES
     max_depth: int = DEFAULT_MAX_DEPTH
     max_elements: int = DEFAULT_MAX_ELEMENTS
+    # Text nodes over 10 MB (attachments in base64 inside a form's document); the byte limit
+    # still bounds the whole input.
+    long_text: bool = False
 
 
 _SPECIAL = {
@@ -50,13 +53,13 @@ _ID_XPATH = etree.XPath(
 )
 
 
-def _parser() -> etree.XMLParser:
+def _parser(*, long_text: bool = False) -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
-        huge_tree=False,
+        huge_tree=long_text,
         remove_blank_text=False,
         remove_comments=False,
         remove_pis=False,
@@ -109,7 +112,7 @@ def parse_untrusted(data: bytes, *, limits: ParseLimits | None = None) -> Parsed
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise XmlRejected("xml.dtd", "Document type declarations are not allowed.")
     try:
-        root = etree.fromstring(bytes(data), parser=_parser())
+        root = etree.fromstring(bytes(data), parser=_parser(long_text=limits.long_text))
     except etree.XMLSyntaxError as exc:
         raise XmlRejected("xml.syntax", f"Not well-formed XML: {exc}") from None
     except (ValueError, TypeError) as exc:
@@ -132,3 +135,22 @@ def parse_untrusted(data: bytes, *, limits: ParseLimits | None = None) -> Parsed
     for attr in _ID_XPATH(root):
         ids.setdefault(str(attr), []).append(attr.getparent())
     return ParsedDocument(tree=tree, root=root, ids=ids)
+
+
+def parse_own(text: str | bytes, *, resolver: etree.Resolver | None = None) -> etree._Element:
+    """Parse XML the platform itself produced (a form's generated XSD or XSL, a stored
+    receipt): the same hardened parser, plus an optional resolver for a schema's imports.
+
+    Raises :class:`XmlRejected` like :func:`parse_untrusted`."""
+    data = text.encode() if isinstance(text, str) else bytes(text)
+    if resolver is None:
+        return parse_untrusted(data, limits=ParseLimits(long_text=True)).root
+    parser = _parser(long_text=True)
+    parser.resolvers.add(resolver)
+    try:
+        root = etree.fromstring(data, parser=parser)
+    except etree.XMLSyntaxError as exc:
+        raise XmlRejected("xml.syntax", f"Not well-formed XML: {exc}") from None
+    if root.getroottree().docinfo.doctype:
+        raise XmlRejected("xml.dtd", "Document type declarations are not allowed.")
+    return root
