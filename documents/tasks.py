@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import OperationalError
 from kombu import pools
 
-from .services import intake, mail, receipts
+from .services import deadlines, intake, mail, receipts
 
 logger = logging.getLogger(__name__)
 
@@ -105,3 +105,12 @@ def supplement_reminders() -> int:
     from .services.reminders import supplement_reminders_send
 
     return supplement_reminders_send()
+
+
+@shared_task(
+    bind=True, acks_late=True, max_retries=5, ignore_result=True, autoretry_for=(OperationalError,)
+)
+def deadlines_sweep(self) -> dict:
+    """The deadline timers (delay prompts, supplement terms, complaint forwarding): due-date
+    columns, each flagged once, so a retry or a second run changes nothing."""
+    return deadlines.deadlines_sweep()

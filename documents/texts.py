@@ -22,7 +22,29 @@ EVENT_TEXTS: dict[str, str] = {
     "assigned": gettext_noop("A clerk started handling the case."),
     "sent": gettext_noop("The office sent: %(title)s."),
     "delivered": gettext_noop("The applicant received the letter: %(title)s (UPD)."),
+    # the legal clock (documents.services.deadlines) and closing (documents.services.archive)
+    "clock_stopped": gettext_noop("The deadline stopped running from %(from)s: %(basis)s."),
+    "clock_restarted": gettext_noop("The deadline runs again after %(until)s: %(basis)s."),
+    "supplemented": gettext_noop(
+        "The applicant supplemented the application; the deadline runs again: %(deadline)s."
+    ),
+    "supplement_lapsed": gettext_noop(
+        "The term to supplement passed on %(due)s without a supplement."
+    ),
+    "delay_prompt": gettext_noop(
+        "The deadline (%(deadline)s) is near: send a notice of delay if it cannot be kept."
+    ),
+    "complaint_filed": gettext_noop(
+        "The applicant filed a complaint about delay; forward it to the higher body by %(due)s."
+    ),
+    "complaint_forwarded": gettext_noop(
+        "The complaint about delay was forwarded to %(body)s with the office's position."
+    ),
+    "closed": gettext_noop("The case was closed: %(result)s (archival category %(category)s)."),
 }
+
+# Event values shown as dates, and values that are choice codes shown by their label.
+_DATE_VALUES = ("from", "until", "due", "deadline")
 
 # Why a submission needs a clerk's attention (the ``reason`` value of an ``attention`` event).
 ATTENTION_TEXTS: dict[str, str] = {
@@ -62,10 +84,30 @@ def attention_text(params: dict) -> str:
     return _say(ATTENTION_TEXTS[params.get("reason", "")], params)
 
 
+def _event_values(params: dict) -> dict:
+    from .models import CaseResult, SuspensionBasis
+
+    values = dict(params)
+    for key in _DATE_VALUES:
+        if key in values:
+            values[key] = (
+                polish_date(dt.date.fromisoformat(values[key]))
+                if values[key]
+                else gettext("not running")
+            )
+    if "basis" in values:
+        values["basis"] = str(SuspensionBasis(values["basis"]).label)
+    if "result" in values:
+        values["result"] = str(CaseResult(values["result"]).label)
+    return values
+
+
 def _event_sentence(action: str, params: dict) -> str:
     if action == "attention":
         return attention_text(params)
-    return _say(EVENT_TEXTS["sent" if action.startswith("sent_") else action], params)
+    return _say(
+        EVENT_TEXTS["sent" if action.startswith("sent_") else action], _event_values(params)
+    )
 
 
 def event_text(*, action: str, params: dict | None, stored: str) -> str:

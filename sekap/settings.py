@@ -157,6 +157,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "audit-anchor-heads": {"task": "sekap.audit.tasks.audit_anchor_heads", "schedule": 24 * 3600},
     "certauth-refresh-crls": {"task": "certauth.tasks.refresh_crls", "schedule": 15 * 60},
     "documents-intake-sweep": {"task": "documents.tasks.intake_sweep", "schedule": 60},
+    "documents-deadlines-sweep": {"task": "documents.tasks.deadlines_sweep", "schedule": 3600},
     "documents-supplement-reminders": {
         "task": "documents.tasks.supplement_reminders",
         "schedule": 3600,

@@ -18,6 +18,7 @@ from sekap.errors import NotAllowed
 from ..errors import CaseActionRefused
 from ..models import (
     Case,
+    CaseResult,
     CaseStatus,
     InboxMessage,
     Letter,
@@ -25,6 +26,7 @@ from ..models import (
     MessageKind,
     Submission,
 )
+from .archive import closure_record
 from .history import case_event
 from .receipts import receipt_for_letter, seal_document
 
@@ -76,6 +78,7 @@ def letter_xml(
     sent_at: dt.datetime,
     public_id: str,
     supplement_due: dt.date | None,
+    supplement_days: int | None = None,
 ) -> bytes:
     paragraphs = "".join(
         f"<p:Akapit>{escape(line.strip())}</p:Akapit>" for line in body.splitlines() if line.strip()
@@ -85,6 +88,10 @@ def letter_xml(
         if (supplement_due)
         else ""
     )
+    if supplement_days:  # counted from delivery (KPA art. 64 § 2), the date not yet known
+        due += (
+            f"<p:DniNaUzupelnienieOdDoreczenia>{supplement_days}</p:DniNaUzupelnienieOdDoreczenia>"
+        )
     applicant = case.applicant.get_full_name() or case.applicant.email
     # The office and the organ in whose name it writes (KPA art. 107 § 1: a decision names
     # the organ), as named when the letter is sealed.
@@ -108,6 +115,8 @@ _MESSAGE_KIND = {
     LetterKind.LETTER: MessageKind.LETTER,
     LetterKind.DECISION: MessageKind.DECISION,
     LetterKind.CALL_TO_SUPPLEMENT: MessageKind.CALL_TO_SUPPLEMENT,
+    LetterKind.DELAY_NOTICE: MessageKind.LETTER,
+    LetterKind.LEFT_UNEXAMINED: MessageKind.LETTER,
 }
 
 
@@ -120,6 +129,7 @@ def letter_send(
     title: str,
     body: str,
     supplement_due: dt.date | None = None,
+    supplement_days: int | None = None,
 ) -> Letter:
     """Seal a letter with the office seal and put it in the applicant's inbox."""
     case = _visible_case(case=case, clerk=clerk)
@@ -127,7 +137,7 @@ def letter_send(
         raise CaseActionRefused()
     if kind not in LetterKind.values or not title.strip() or not body.strip():
         raise CaseActionRefused()
-    if kind == LetterKind.CALL_TO_SUPPLEMENT and supplement_due is None:
+    if kind == LetterKind.CALL_TO_SUPPLEMENT and supplement_due is None and not supplement_days:
         raise CaseActionRefused(_("A call to supplement needs a due date (at least 7 days)."))
     now = timezone.now()
     letter = Letter(
@@ -148,6 +158,7 @@ def letter_send(
         sent_at=now,
         public_id=str(letter.public_id),
         supplement_due=letter.supplement_due,
+        supplement_days=supplement_days if kind == LetterKind.CALL_TO_SUPPLEMENT else None,
     )
     letter.xml = seal_document(office=case.office, xml=xml)
     letter.sha256 = hashlib.sha256(bytes(letter.xml)).hexdigest()
@@ -170,6 +181,8 @@ def letter_send(
         case.status = CaseStatus.CLOSED
         case.closed_at = now
     case.save(update_fields=["status", "closed_at", "updated_at"])
+    if kind == LetterKind.DECISION:
+        closure_record(case=case, result=CaseResult.DECIDED, actor=clerk)
     case_event(
         case=case,
         action=f"sent_{kind}",

@@ -16,15 +16,18 @@ import logging
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from forms_platform.selectors import signature_required
 from offices.identity import office_identity_current
+from offices.jrwa import case_class
 from offices.models import Department
 from sekap import audit
 from sekap.xmlsafe import ParseLimits, parse_untrusted
 from signatures import services as signatures
 
 from ..deadlines import deadline_for
+from ..errors import CaseActionRefused
 from ..models import (
     Case,
     CaseCounter,
@@ -38,6 +41,7 @@ from ..models import (
     Submission,
 )
 from ..texts import attention_text, notice_text_of_record
+from .deadlines import supplement_received
 from .history import case_event
 from .mail import inbox_email_now, inbox_email_sweep
 from .submissions import is_signed, max_bytes
@@ -247,9 +251,17 @@ def case_open(*, submission: Submission, entry: RegisterEntry) -> Case:
         if case.status == CaseStatus.WAITING:
             case.status = CaseStatus.IN_PROGRESS
             case.save(update_fields=["status", "updated_at"])
+        supplement_received(
+            case=case,
+            on=_local_date(submission.received_at),
+            document_ref=str(submission.public_id),
+        )
     else:
         service = submission.service
         department: Department = service.department
+        if case_class(office_kind=submission.office.kind, symbol=service.jrwa_symbol) is None:
+            # a case is opened only on the last level of the office's JRWA tree (REFERENCE §3.6)
+            raise CaseActionRefused(_("The service's JRWA class is not a last-level class."))
         started = _local_date(submission.received_at)
         year = started.year
         number = case_number_allocate(
