@@ -12,10 +12,13 @@ def record(
     target: Any = None,
     before: dict | None = None,
     after: dict | None = None,
+    office_id: int | None = None,
 ) -> Any:
     from .services import record as _record
 
-    return _record(actor=actor, action=action, target=target, before=before, after=after)
+    return _record(
+        actor=actor, action=action, target=target, before=before, after=after, office_id=office_id
+    )
 
 
 __all__ = ["record"]

@@ -67,11 +67,8 @@ def _chains() -> Iterator[AuditHead]:
     return AuditHead.objects.filter(seq__gt=0).order_by("pk").iterator()
 
 
-def _entry_hash(*, chain: int, seq: int) -> str | None:
-    # One chain today (head pk 1); partitions will add a chain column to filter on.
-    if chain != 1:
-        return None
-    return AuditEntry.objects.filter(seq=seq).values_list("hash", flat=True).first()
+def _entry_hash(*, head: AuditHead, seq: int) -> str | None:
+    return AuditEntry.objects.filter(chain=head.key, seq=seq).values_list("hash", flat=True).first()
 
 
 def anchor_heads(*, now: datetime | None = None) -> list[Anchor]:
@@ -164,7 +161,7 @@ def verify_anchors() -> tuple[int, list[AnchorProblem]]:
                 )
             )
             continue
-        if _entry_hash(chain=anchor.chain, seq=anchor.seq) != anchor.hash:
+        if _entry_hash(head=head, seq=anchor.seq) != anchor.hash:
             problems.append(
                 AnchorProblem(
                     anchor.name,

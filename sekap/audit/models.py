@@ -1,4 +1,9 @@
-"""The audit trail: append-only entries chained by SHA-256."""
+"""The audit trail: append-only entries chained by SHA-256, one chain per office.
+
+Each office's entries form their own chain (and the platform's, for everything not done in an
+office, another), so writers in different offices never wait for one lock; each chain is
+verified and anchored on its own.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 GENESIS_HASH = "0" * 64
+PLATFORM_CHAIN = "platform"
+
+
+def office_chain(office_id: int) -> str:
+    return f"office:{office_id}"
 
 
 class AuditEntry(models.Model):
-    seq = models.BigIntegerField(_("sequence number"), unique=True)
+    chain = models.CharField(_("chain"), max_length=40, default=PLATFORM_CHAIN)
+    seq = models.BigIntegerField(_("sequence number"))
     created_at = models.DateTimeField(_("time"))
     # No database constraint: an entry outlives whatever it names and is never updated.
     actor = models.ForeignKey(
@@ -37,16 +48,19 @@ class AuditEntry(models.Model):
     class Meta:
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
-        ordering = ["-seq"]
+        ordering = ["-pk"]
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_chain_seq")]
         indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.target_repr}"
+        return f"{self.chain} #{self.seq} {self.action} {self.target_repr}"
 
 
 class AuditHead(models.Model):
-    """The newest link of the chain; its row lock serialises writers."""
+    """The newest link of one chain; its row lock serialises that chain's writers only. The
+    row's id numbers the chain in anchors (the platform's chain is 1)."""
 
+    key = models.CharField(max_length=40, unique=True, default=PLATFORM_CHAIN)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
 
@@ -54,4 +68,4 @@ class AuditHead(models.Model):
         verbose_name = _("audit chain head")
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.hash[:12]}"
+        return f"{self.key} #{self.seq} {self.hash[:12]}"

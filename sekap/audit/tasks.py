@@ -19,8 +19,10 @@ def audit_verify_chain() -> dict:
     Read-only, so idempotent."""
     broken = verify_chain()
     if broken is not None:
-        logger.error("Audit chain broken at entry #%s: %s", broken.seq, broken.reason)
-        return {"ok": False, "seq": broken.seq, "reason": broken.reason}
+        logger.error(
+            "Audit chain %s broken at entry #%s: %s", broken.chain, broken.seq, broken.reason
+        )
+        return {"ok": False, "chain": broken.chain, "seq": broken.seq, "reason": broken.reason}
     checked, problems = verify_anchors()
     for problem in problems:
         logger.error("Audit anchor %s: %s", problem.name, problem.reason)

@@ -19,7 +19,8 @@ class Command(BaseCommand):
         broken = verify_chain()
         if broken is not None:
             raise CommandError(
-                f"Audit chain broken at entry #{broken.seq}: {broken.reason}", returncode=1
+                f"Audit chain {broken.chain} broken at entry #{broken.seq}: {broken.reason}",
+                returncode=1,
             )
         if options["skip_anchors"]:
             self.stdout.write("OK")
