@@ -1,6 +1,8 @@
 from django.urls import path, re_path
 
-from . import api, views, views_esp
+from . import api, views
+from .backoffice import cases as backoffice
+from .backoffice import esp as backoffice_esp
 
 app_name = "documents"
 
@@ -10,16 +12,21 @@ urlpatterns = [
     path("upo/<str:public_id>/", views.receipt_verify, name="receipt_verify"),
     path("upo/<str:public_id>/pdf", views.receipt_pdf, name="receipt_pdf"),
     path("upo/<str:public_id>/xml", views.receipt_xml, name="receipt_xml"),
-    path("backoffice/sprawy/", views.queue, name="backoffice_queue"),
-    path("backoffice/sprawy/<int:pk>/", views.case_detail, name="backoffice_case"),
-    path("backoffice/sprawy/<int:pk>/przyjmij/", views.case_take, name="backoffice_take"),
-    path("backoffice/sprawy/<int:pk>/pismo/", views.letter_new, name="backoffice_letter"),
+    path("backoffice/sprawy/", backoffice.queue, name="backoffice_queue"),
+    path("backoffice/sprawy/lista/<slug:key>/", backoffice.worklist, name="worklist"),
+    path("backoffice/sprawy/<int:pk>/", backoffice.case_detail, name="backoffice_case"),
+    path("backoffice/sprawy/<int:pk>/przyjmij/", backoffice.case_take, name="backoffice_take"),
+    path("backoffice/sprawy/<int:pk>/pismo/", backoffice.letter_new, name="backoffice_letter"),
     path(
         "backoffice/sprawy/<int:pk>/dokumenty/<str:public_id>.xml",
-        views.case_document,
+        backoffice.case_document,
         name="backoffice_document",
     ),
-    path("backoffice/esp/<str:terc>/tokeny/", views_esp.esp_tokens, name="backoffice_esp_tokens"),
+    path(
+        "backoffice/esp/<str:terc>/tokeny/",
+        backoffice_esp.esp_tokens,
+        name="backoffice_esp_tokens",
+    ),
     path("api/v1/submissions/", api.SubmissionListCreate.as_view(), name="api-submissions"),
     re_path(
         rf"^api/v1/submissions/{UUID}/?$", api.SubmissionDetail.as_view(), name="api-submission"

@@ -6,3 +6,8 @@ class PortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "portal"
     verbose_name = _("Portal")
+
+    def ready(self) -> None:
+        from .staff_menu import register_entries
+
+        register_entries()

@@ -193,7 +193,7 @@ def test_worker_stopped_then_started_processes_each_exactly_once(
         )
         assert done, list(Submission.objects.values_list("stage", "intake_error"))
         # redeliveries (a lost ack, the sweeper) change nothing
-        from documents.tasks import dispatch_intake
+        from documents.dispatch import dispatch_intake
 
         for pk in Submission.objects.values_list("pk", flat=True):
             assert dispatch_intake(pk)

@@ -28,6 +28,7 @@ from .inbox import InboxMessage, MessageKind
 from .letters import Letter, LetterKind
 from .receipts import Receipt, ReceiptKind
 from .register import RegisterCounter, RegisterEntry
+from .sharing import CaseUserObjectPermission
 from .submissions import Channel, Stage, Submission
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "CaseResult",
     "CaseStatus",
     "CaseSuspension",
+    "CaseUserObjectPermission",
     "Channel",
     "ComplaintKind",
     "DelayComplaint",

@@ -99,7 +99,8 @@ class Case(models.Model):
 
 
 class CaseEvent(models.Model):
-    """One line of the metryka sprawy (append-only)."""
+    """One line of the metryka sprawy (append-only: the database refuses UPDATE and DELETE,
+    migration 0005; only ``documents.services.history.case_event`` writes it)."""
 
     case = models.ForeignKey("Case", on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField()
@@ -107,6 +108,13 @@ class CaseEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_label = models.CharField(max_length=200, blank=True)
+    # The person's position in the office when they acted (the metryka names it).
+    actor_position = models.CharField(max_length=200, blank=True)
+    # A deputy acting during an absence: the person they stood in for ("X for Y").
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    on_behalf_of_label = models.CharField(max_length=200, blank=True)
     action = models.CharField(max_length=40)
     description = models.CharField(max_length=500)  # the Polish text of record
     # The values of the sentence (documents.texts); None on rows written before they existed.

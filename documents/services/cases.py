@@ -15,6 +15,7 @@ from offices.models import Service
 from sekap import audit
 from sekap.errors import NotAllowed
 
+from .. import dispatch
 from ..errors import CaseActionRefused
 from ..models import (
     Case,
@@ -26,6 +27,7 @@ from ..models import (
     MessageKind,
     Submission,
 )
+from ..selectors import cases_visible_to
 from .archive import closure_record
 from .history import case_event
 from .receipts import receipt_for_letter, seal_document
@@ -34,8 +36,6 @@ LETTER_NS = "urn:sekap:documents:pismo:1"
 
 
 def _visible_case(*, case: Case, clerk) -> Case:
-    from ..selectors import cases_visible_to
-
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if not cases_visible_to(staff=clerk).filter(pk=case.pk).exists():
         raise NotAllowed()
@@ -236,9 +236,8 @@ def inbox_open(*, user, message: InboxMessage) -> InboxMessage:
 
 
 def _pdf(receipt_id: int) -> None:
-    from ..tasks import dispatch_receipt_pdf
 
-    dispatch_receipt_pdf(receipt_id)
+    dispatch.dispatch_receipt_pdf(receipt_id)
 
 
 def reply_accept(

@@ -2,29 +2,69 @@
 
 Nothing here imports other services of the app, so register, delivery, workflow, letters and
 archive services can all record what they did without depending on one another.
+
+A line names the person and their position in the office at the moment they acted (the
+metryka's "imię, nazwisko, stanowisko", Dz.U. 2012 poz. 250); a deputy acting during an
+absence is recorded with the person they stood in for ("X for Y"). Rows are never changed:
+the database refuses UPDATE and DELETE of them (migration 0005).
 """
 
 from __future__ import annotations
 
+from django.db.models import Case as Choose
+from django.db.models import IntegerField, Value, When
 from django.utils import timezone
+
+from offices.selectors import memberships_active
 
 from ..models import Case, CaseEvent
 from ..texts import event_text_of_record
 
 
+def _person(user) -> str:
+    return (user.get_full_name() or user.email)[:200]
+
+
+def position_of(*, user, case: Case) -> str:
+    """The person's position in the case's office today: the title written on their
+    membership, else the role's name; the membership in the case's department first."""
+    membership = (
+        memberships_active(user=user)
+        .filter(office_id=case.office_id)
+        .annotate(
+            here=Choose(
+                When(department_id=case.department_id, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("here", "pk")
+        .first()
+    )
+    if membership is None:
+        return ""
+    return (membership.position or membership.get_role_display())[:200]
+
+
 def case_event(
-    *, case: Case, action: str, params: dict, actor=None, document_ref: str = ""
+    *,
+    case: Case,
+    action: str,
+    params: dict,
+    actor=None,
+    on_behalf_of=None,
+    document_ref: str = "",
 ) -> CaseEvent:
     """Append a history line: what happened as ``action`` + ``params`` (said in the reader's
     language, documents.texts) and its Polish sentence as the text of record."""
-    label = ""
-    if actor is not None:
-        label = actor.get_full_name() or actor.email
     return CaseEvent.objects.create(
         case=case,
         at=timezone.now(),
         actor=actor,
-        actor_label=label[:200],
+        actor_label=_person(actor) if actor is not None else "",
+        actor_position=position_of(user=actor, case=case) if actor is not None else "",
+        on_behalf_of=on_behalf_of,
+        on_behalf_of_label=_person(on_behalf_of) if on_behalf_of is not None else "",
         action=action,
         description=event_text_of_record(action=action, params=params)[:500],
         params=params,

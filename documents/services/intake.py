@@ -26,6 +26,7 @@ from sekap import audit
 from sekap.xmlsafe import ParseLimits, parse_untrusted
 from signatures import services as signatures
 
+from .. import dispatch
 from ..deadlines import deadline_for
 from ..errors import CaseActionRefused
 from ..models import (
@@ -399,8 +400,6 @@ def intake_failed(*, submission_id: int, error: str) -> None:
 def intake_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> dict[str, int]:
     """Dispatch submissions whose intake is overdue, UPP PDFs not yet rendered and e-mail
     notices still due."""
-    from ..tasks import dispatch_intake, dispatch_receipt_pdf
-
     now = now or timezone.now()
     counts = {"intake": 0, "pdf": 0, "email": 0}
     due = list(
@@ -413,7 +412,7 @@ def intake_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> dict[st
         if Submission.objects.filter(pk=pk, intake_due_at__lte=now).update(
             intake_due_at=now + LEASE
         ):
-            dispatch_intake(pk)
+            dispatch.dispatch_intake(pk)
             counts["intake"] += 1
     pdfs = list(
         Receipt.objects.filter(pdf_rendered_at__isnull=True, pdf_due_at__lte=now)
@@ -422,7 +421,7 @@ def intake_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> dict[st
     )
     for pk in pdfs:
         if Receipt.objects.filter(pk=pk, pdf_due_at__lte=now).update(pdf_due_at=now + LEASE):
-            dispatch_receipt_pdf(pk)
+            dispatch.dispatch_receipt_pdf(pk)
             counts["pdf"] += 1
     counts["email"] = inbox_email_sweep(now=now, limit=limit)
     return counts

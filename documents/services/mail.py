@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from sekap.site import public_url
 
+from .. import dispatch
 from ..models import InboxMessage
 
 logger = logging.getLogger(__name__)
@@ -60,19 +61,15 @@ def inbox_email_send(*, message_id: int, now: dt.datetime | None = None) -> bool
 def inbox_email_now(message_id: int) -> None:
     """After commit: send at once; on a mail failure hand the message to the retrying task (and,
     if the broker is down too, to the sweep, which finds it still due)."""
-    from ..tasks import dispatch_email
-
     try:
         inbox_email_send(message_id=message_id)
     except OSError as exc:
         logger.warning("mail notice %s failed (%r); it will be retried", message_id, exc)
-        dispatch_email(message_id)
+        dispatch.dispatch_email(message_id)
 
 
 def inbox_email_sweep(*, now: dt.datetime, limit: int) -> int:
     """Dispatch e-mails that are due (after a failure and its backoff); returns how many."""
-    from ..tasks import dispatch_email
-
     due = list(
         InboxMessage.objects.filter(email_due_at__lte=now, emailed_at__isnull=True)
         .order_by("email_due_at")
@@ -84,6 +81,6 @@ def inbox_email_sweep(*, now: dt.datetime, limit: int) -> int:
         if InboxMessage.objects.filter(pk=pk, email_due_at__lte=now).update(
             email_due_at=now + LEASE
         ):
-            dispatch_email(pk)
+            dispatch.dispatch_email(pk)
             dispatched += 1
     return dispatched

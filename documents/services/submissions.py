@@ -23,6 +23,7 @@ from sekap.xmlsafe import ParseLimits, XmlRejected, parse_untrusted
 from signatures import services as signatures
 from signatures.constants import DS
 
+from .. import dispatch
 from ..errors import (
     IdempotencyConflict,
     NotRepresentative,
@@ -255,7 +256,5 @@ def _record(
 def dispatch_after_accept(submission_id: int, receipt_id: int) -> None:
     """Queue the intake and the PDF of the UPP; a broker outage only delays them (the sweeper
     dispatches overdue intakes and unrendered PDFs)."""
-    from ..tasks import dispatch_intake, dispatch_receipt_pdf
-
-    dispatch_intake(submission_id)
-    dispatch_receipt_pdf(receipt_id)
+    dispatch.dispatch_intake(submission_id)
+    dispatch.dispatch_receipt_pdf(receipt_id)

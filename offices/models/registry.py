@@ -221,6 +221,12 @@ class StaffMembership(models.Model):
         related_name="memberships",
     )
     role = models.CharField(_("role"), max_length=20, choices=StaffRole.choices)
+    position = models.CharField(
+        _("position"),
+        max_length=200,
+        blank=True,
+        help_text=_("As written in the case history, e.g. Inspektor, Kierownik Referatu."),
+    )
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
 

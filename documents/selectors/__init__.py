@@ -10,13 +10,13 @@ from __future__ import annotations
 import uuid
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
-from offices.models import Deputy
+from offices.models import Department
 from offices.selectors import memberships_active
 from sekap.accounts.selectors import companies_represented_by
 
-from .models import Case, CaseEvent, InboxMessage, Receipt, Submission
+from ..models import Case, CaseEvent, InboxMessage, Receipt, Submission
+from .visibility import CASE_ROLES, cases_visible_to
 
 
 def _authenticated(user) -> bool:
@@ -143,35 +143,6 @@ def receipt_public(public_id) -> Receipt | None:
 # --- the back office --------------------------------------------------------------------------
 
 
-def cases_visible_to(*, staff) -> QuerySet[Case]:
-    """Cases a member of staff may see: their office and departments, assigned to them, or
-    assigned to someone they stand in for right now. Office-wide roles (head of an office
-    without department, registry clerk) see the whole office."""
-    if not _authenticated(staff):
-        return Case.objects.none()
-    now = timezone.now()
-    memberships = memberships_active(user=staff)
-    by_department = memberships.filter(department__isnull=False).values("department_id")
-    whole_office = memberships.filter(
-        department__isnull=True, role__in=("head", "registry_clerk", "office_admin")
-    ).values("office_id")
-    offices = memberships.values("office_id")
-    principals = Deputy.objects.filter(deputy=staff, valid_from__lte=now, valid_to__gt=now).values(
-        "principal_id"
-    )
-    return (
-        Case.objects.filter(office_id__in=offices)
-        .filter(
-            Q(department_id__in=by_department)
-            | Q(office_id__in=whole_office)
-            | Q(assignee=staff)
-            | Q(assignee_id__in=principals)
-        )
-        .select_related("office", "department", "service", "assignee", "applicant")
-        .order_by("deadline", "opened_at")
-    )
-
-
 def queue_for(*, staff, status: str = "") -> QuerySet[Case]:
     cases = cases_visible_to(staff=staff)
     return cases.filter(status=status) if status else cases.exclude(status="closed")
@@ -185,6 +156,20 @@ def staff_case(*, staff, pk) -> Case | None:
     return cases_visible_to(staff=staff).filter(pk=pk).first()
 
 
+def case_submission(*, case: Case, public_id) -> Submission | None:
+    """A document received in the case (the application or a reply), by its public id."""
+    key = parse_uuid(public_id)
+    if key is None:
+        return None
+    return Submission.objects.filter(Q(case=case) | Q(reply_to=case), public_id=key).first()
+
+
+def departments_for_filter(*, staff) -> QuerySet[Department]:
+    """The departments of the offices where ``staff`` handles cases (a work list's filter)."""
+    offices = memberships_active(user=staff).filter(role__in=CASE_ROLES).values("office_id")
+    return Department.objects.filter(office_id__in=offices).order_by("office__name", "symbol")
+
+
 def esp_waiting(*, office) -> QuerySet[Submission]:
     """Submissions the office's own document system has not confirmed yet, oldest first."""
     return Submission.objects.filter(office=office, esp_confirmed_at__isnull=True).order_by(
@@ -196,8 +181,10 @@ __all__ = [
     "case_documents",
     "case_for",
     "case_history",
+    "case_submission",
     "cases_for",
     "cases_visible_to",
+    "departments_for_filter",
     "esp_waiting",
     "inbox_for",
     "inbox_message_for",

@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy
 from offices.selectors import office_by_terc
 from sekap.accounts.decorators import staff_required
 
-from . import services
-from .models import EspToken
-from .services.esp import may_manage_tokens
+from .. import services
+from ..models import EspToken
+from ..services.esp import may_manage_tokens
 
 
 class EspTokenForm(forms.Form):

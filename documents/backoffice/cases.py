@@ -1,0 +1,160 @@
+"""Work lists and the case page (/backoffice/sprawy/)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from offices.selectors import memberships_active
+from sekap.accounts.decorators import staff_required
+from sekap.errors import DomainError
+
+from .. import selectors, services
+from ..forms import LetterForm
+from ..models import Case, CaseStatus
+from ..selectors.visibility import OFFICE_WIDE_ROLES
+from ..selectors.worklists import BY_KEY, SORTS, worklist_cases
+
+PAGE_SIZE = 50
+
+
+def _default_worklist(user) -> str:
+    wide = memberships_active(user=user).filter(department__isnull=True, role__in=OFFICE_WIDE_ROLES)
+    return "incoming" if wide.exists() else "department"
+
+
+@staff_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """The back office's case start page: the person's usual work list."""
+    return worklist(request, _default_worklist(request.user))
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@staff_required
+def worklist(request: HttpRequest, key: str) -> HttpResponse:
+    if key not in BY_KEY:
+        raise Http404
+    status = request.GET.get("status", "")
+    if status not in CaseStatus.values:
+        status = ""
+    sort = request.GET.get("sort", "")
+    if sort not in SORTS:
+        sort = ""
+    department_id = _int(request.GET.get("department"))
+    q = request.GET.get("q", "")[:100]
+    cases = worklist_cases(
+        staff=request.user, key=key, q=q, status=status, department_id=department_id, sort=sort
+    )
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "documents/staff/worklist.html",
+        {
+            "worklist": BY_KEY[key],
+            "page": page,
+            "cases": page.object_list,
+            "status": status,
+            "statuses": CaseStatus.choices,
+            "sort": sort,
+            "sorts": SORT_LABELS,
+            "q": q,
+            "department_id": department_id,
+            "departments": selectors.departments_for_filter(staff=request.user),
+        },
+    )
+
+
+SORT_LABELS = (
+    ("", gettext_lazy("Default")),
+    ("deadline", gettext_lazy("Deadline, earliest first")),
+    ("-deadline", gettext_lazy("Deadline, latest first")),
+    ("opened", gettext_lazy("Oldest first")),
+    ("-opened", gettext_lazy("Newest first")),
+    ("sign", gettext_lazy("Case sign")),
+    ("status", gettext_lazy("Status")),
+)
+
+
+def _staff_case(request: HttpRequest, pk) -> Case:
+    case = selectors.staff_case(staff=request.user, pk=pk)
+    if case is None:
+        raise Http404
+    return case
+
+
+def _case_page(request: HttpRequest, case: Case, form: LetterForm, status: int = 200):
+    return render(
+        request,
+        "documents/backoffice_case.html",
+        {
+            "case": case,
+            "history": selectors.case_history(case),
+            "documents": selectors.case_documents(case),
+            "form": form,
+        },
+        status=status,
+    )
+
+
+@staff_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _staff_case(request, pk)
+    services.case_viewed(reader=request.user, case=case)
+    return _case_page(request, case, LetterForm())
+
+
+@staff_required
+@require_POST
+def case_take(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _staff_case(request, pk)
+    try:
+        services.case_take(case=case, clerk=request.user)
+        messages.success(request, _("You are now handling the case."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("documents:backoffice_case", pk=case.pk)
+
+
+@staff_required
+def letter_new(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _staff_case(request, pk)
+    form = LetterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.letter_send(
+                case=case,
+                clerk=request.user,
+                kind=form.cleaned_data["kind"],
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                supplement_due=form.cleaned_data.get("supplement_due"),
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The letter was sealed and sent to the applicant."))
+            return redirect("documents:backoffice_case", pk=case.pk)
+    return _case_page(request, case, form, status=400 if request.method == "POST" else 200)
+
+
+@staff_required
+def case_document(request: HttpRequest, pk: int, public_id: str) -> HttpResponse:
+    case = _staff_case(request, pk)
+    submission = selectors.case_submission(case=case, public_id=public_id)
+    if submission is None:
+        raise Http404
+    services.document_read(reader=request.user, submission=submission, channel="backoffice")
+    response = HttpResponse(bytes(submission.document), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{submission.public_id}.xml"'
+    return response

@@ -1,0 +1,170 @@
+"""The staff menu: one list of the clerks' screens, shown by ``documents/staff/base.html``.
+
+Each screen is an ``Entry`` in a section. Apps below ``documents`` (certificate authority, form
+designer) are listed here through their public permission checks; apps above it (the portal's
+identity and power-of-attorney screens) append their entries with ``register`` from their
+``AppConfig.ready``. New documents screens append theirs in this module.
+
+Work-list counts come from one query (``selectors.worklists.worklist_counts``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from certauth.authority import ra_policy
+from forms_platform.permissions import can_manage_forms
+from offices.selectors import memberships_active, offices_managed_by
+
+from ..selectors.visibility import CASE_ROLES
+from ..selectors.worklists import WORKLISTS, worklist_counts
+
+SECTIONS: tuple[tuple[str, Promise], ...] = (
+    ("worklists", _("Work lists")),
+    ("register", _("Register")),
+    ("letters", _("Letters and dispatch")),
+    ("archive", _("Archive")),
+    ("reports", _("Reports")),
+    ("other", _("Other staff screens")),
+)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The person looking at the menu, with what the checks need (read once per page)."""
+
+    user: object
+    roles: frozenset[str]
+
+    @property
+    def handles_cases(self) -> bool:
+        return bool(self.roles & set(CASE_ROLES)) or bool(getattr(self.user, "is_superuser", 0))
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    section: str
+    title: Promise | str
+    url: Callable[[], str]
+    allowed: Callable[[Viewer], bool]
+    count_key: str = ""
+
+
+@dataclass
+class Item:
+    key: str
+    title: Promise | str
+    url: str
+    count: int | None = None
+    current: bool = False
+
+
+@dataclass
+class Section:
+    key: str
+    title: Promise | str
+    items: list[Item] = field(default_factory=list)
+
+
+_ENTRIES: list[Entry] = []
+
+
+def register(entry: Entry) -> None:
+    """Add a screen to the menu (a second entry with the same key replaces the first)."""
+    _ENTRIES[:] = [e for e in _ENTRIES if e.key != entry.key]
+    _ENTRIES.append(entry)
+
+
+def _url(name: str, **query: str) -> Callable[[], str]:
+    def build() -> str:
+        url = reverse(name)
+        if query:
+            url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+        return url
+
+    return build
+
+
+def _handles_cases(viewer: Viewer) -> bool:
+    return viewer.handles_cases
+
+
+for _worklist in WORKLISTS:
+    register(
+        Entry(
+            key=f"worklist:{_worklist.key}",
+            section="worklists",
+            title=_worklist.title,
+            url=(lambda key=_worklist.key: reverse("documents:worklist", args=[key])),
+            allowed=_handles_cases,
+            count_key=_worklist.key,
+        )
+    )
+
+register(
+    Entry(
+        key="certauth:ra_queue",
+        section="other",
+        title=_("Certificate requests"),
+        url=_url("certauth:ra_queue"),
+        allowed=lambda v: ra_policy().is_operator(v.user),
+    )
+)
+register(
+    Entry(
+        key="certauth:ca_console",
+        section="other",
+        title=_("Certificate authority console"),
+        url=_url("certauth:ca_console"),
+        allowed=lambda v: ra_policy().is_ca_admin(v.user),
+    )
+)
+register(
+    Entry(
+        key="forms_platform:designer",
+        section="other",
+        title=_("Form designer"),
+        url=_url("forms_platform:designer"),
+        allowed=lambda v: can_manage_forms(v.user),
+    )
+)
+
+
+def menu_for(*, user, path: str = "") -> list[Section]:
+    """The sections and screens ``user`` may open, with work-list counts, marking the page at
+    ``path`` as current."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    viewer = Viewer(
+        user=user,
+        roles=frozenset(memberships_active(user=user).values_list("role", flat=True)),
+    )
+    entries = [e for e in _ENTRIES if e.allowed(viewer)]
+    counts = worklist_counts(staff=user) if any(e.count_key for e in entries) else {}
+    sections = {key: Section(key=key, title=title) for key, title in SECTIONS}
+    for entry in entries:
+        url = entry.url()
+        sections[entry.section].items.append(
+            Item(
+                key=entry.key,
+                title=entry.title,
+                url=url,
+                count=counts.get(entry.count_key) if entry.count_key else None,
+                current=bool(path) and path == url.split("?", 1)[0],
+            )
+        )
+    for office in offices_managed_by(user).order_by("name"):
+        sections["other"].items.append(
+            Item(
+                key=f"esp:{office.terc}",
+                title=_("ESP machine tokens: %(office)s") % {"office": office.name},
+                url=reverse("documents:backoffice_esp_tokens", args=[office.terc]),
+            )
+        )
+    return [s for s in sections.values() if s.items]

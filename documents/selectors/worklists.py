@@ -1,0 +1,206 @@
+"""The clerks' work lists: named filters over the cases a person may see.
+
+Each list is a filter on typed columns of ``Case`` (no per-row Python), so the menu's counts
+for every list are one aggregate query (``worklist_counts``) and a list page is one query
+plus its page count.
+
+The lists that follow a workflow step (to approve, to sign, to dispatch, suspended) match
+the status names of the default workflow; a status no case has yet simply gives an empty
+list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from offices.models import StaffRole
+from offices.selectors import memberships_active
+
+from ..models import Case
+from .visibility import OFFICE_WIDE_ROLES, cases_visible_to
+
+CLOSED_STATUSES = ("closed",)
+SUSPENDED_STATUSES = ("suspended",)
+WAITING_STATUSES = ("waiting",)
+APPROVAL_STATUSES = ("approval",)
+SIGNATURE_STATUSES = ("signature",)
+DISPATCH_STATUSES = ("dispatch",)
+INCOMING_DAYS = 7
+DUE_SOON_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the filters need to know about the person: who, and when."""
+
+    staff: object
+    today: dt.date
+    now: dt.datetime
+
+
+@dataclass(frozen=True)
+class Worklist:
+    key: str
+    title: Promise
+    description: Promise
+    filter: Callable[[Scope], Q]
+    ordering: tuple[str, ...] = ("deadline", "opened_at")
+
+
+def _open() -> Q:
+    return ~Q(status__in=CLOSED_STATUSES)
+
+
+def _my_departments(scope: Scope):
+    return (
+        memberships_active(user=scope.staff, on=scope.today)
+        .filter(department__isnull=False, role__in=(StaffRole.CLERK, StaffRole.HEAD))
+        .values("department_id")
+    )
+
+
+def _headed_departments(scope: Scope):
+    return (
+        memberships_active(user=scope.staff, on=scope.today)
+        .filter(department__isnull=False, role=StaffRole.HEAD)
+        .values("department_id")
+    )
+
+
+def _office_wide(scope: Scope):
+    return (
+        memberships_active(user=scope.staff, on=scope.today)
+        .filter(department__isnull=True, role__in=OFFICE_WIDE_ROLES)
+        .values("office_id")
+    )
+
+
+WORKLISTS: tuple[Worklist, ...] = (
+    Worklist(
+        "incoming",
+        _("Incoming"),
+        _("Cases registered in the last 7 days in the offices whose registry you keep."),
+        lambda s: (
+            Q(office_id__in=_office_wide(s))
+            & Q(opened_at__gte=s.now - dt.timedelta(days=INCOMING_DAYS))
+        ),
+        ("-opened_at",),
+    ),
+    Worklist(
+        "mine",
+        _("My cases"),
+        _("Cases you handle."),
+        lambda s: Q(assignee=s.staff) & _open(),
+    ),
+    Worklist(
+        "department",
+        _("My department"),
+        _("Open cases of the departments you work in."),
+        lambda s: Q(department_id__in=_my_departments(s)) & _open(),
+    ),
+    Worklist(
+        "unassigned",
+        _("Unassigned"),
+        _("Open cases nobody handles yet."),
+        lambda s: Q(assignee__isnull=True) & _open(),
+        ("opened_at",),
+    ),
+    Worklist(
+        "due_soon",
+        _("Due within 7 days"),
+        _("Open cases whose legal deadline is within the next 7 days."),
+        lambda s: (
+            Q(deadline__gte=s.today, deadline__lte=s.today + dt.timedelta(DUE_SOON_DAYS)) & _open()
+        ),
+    ),
+    Worklist(
+        "overdue",
+        _("Overdue"),
+        _("Open cases whose legal deadline has passed."),
+        lambda s: Q(deadline__lt=s.today) & _open(),
+    ),
+    Worklist(
+        "waiting",
+        _("Waiting for the party"),
+        _("Cases waiting for the applicant (a supplement, an explanation)."),
+        lambda s: Q(status__in=WAITING_STATUSES),
+    ),
+    Worklist(
+        "suspended",
+        _("Suspended"),
+        _("Suspended proceedings."),
+        lambda s: Q(status__in=SUSPENDED_STATUSES),
+    ),
+    Worklist(
+        "to_approve",
+        _("To approve"),
+        _("Draft decisions waiting for the approval of the head of your department."),
+        lambda s: Q(status__in=APPROVAL_STATUSES) & Q(department_id__in=_headed_departments(s)),
+    ),
+    Worklist(
+        "to_sign",
+        _("To sign"),
+        _("Approved documents waiting for a signature."),
+        lambda s: Q(status__in=SIGNATURE_STATUSES),
+    ),
+    Worklist(
+        "to_dispatch",
+        _("To dispatch"),
+        _("Signed documents waiting to be sent."),
+        lambda s: Q(status__in=DISPATCH_STATUSES),
+    ),
+)
+BY_KEY = {w.key: w for w in WORKLISTS}
+
+SORTS: dict[str, tuple[str, ...]] = {
+    "deadline": ("deadline", "opened_at"),
+    "-deadline": ("-deadline", "-opened_at"),
+    "opened": ("opened_at",),
+    "-opened": ("-opened_at",),
+    "sign": ("sign",),
+    "status": ("status", "deadline"),
+}
+
+
+def scope_of(*, staff, now: dt.datetime | None = None) -> Scope:
+    now = now or timezone.now()
+    return Scope(staff=staff, today=timezone.localdate(now), now=now)
+
+
+def worklist_cases(
+    *,
+    staff,
+    key: str,
+    q: str = "",
+    status: str = "",
+    department_id: int | None = None,
+    sort: str = "",
+    now: dt.datetime | None = None,
+) -> QuerySet[Case]:
+    """One work list with the page's filters: status, department, a sign or title fragment."""
+    worklist = BY_KEY[key]
+    scope = scope_of(staff=staff, now=now)
+    cases = cases_visible_to(staff=staff, at=scope.now).filter(worklist.filter(scope))
+    if status:
+        cases = cases.filter(status=status)
+    if department_id:
+        cases = cases.filter(department_id=department_id)
+    q = q.strip()
+    if q:
+        cases = cases.filter(Q(sign__istartswith=q) | Q(title__icontains=q))
+    return cases.order_by(*SORTS.get(sort, worklist.ordering), "pk")
+
+
+def worklist_counts(*, staff, now: dt.datetime | None = None) -> dict[str, int]:
+    """How many cases each work list holds for the person: one aggregate query."""
+    scope = scope_of(staff=staff, now=now)
+    return cases_visible_to(staff=staff, at=scope.now).aggregate(
+        **{w.key: Count("pk", filter=w.filter(scope)) for w in WORKLISTS}
+    )

@@ -1,0 +1,136 @@
+"""Work lists and the staff menu: what each list holds, the counts, one layout for every staff
+screen, and pinned query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from documents.models import Case
+from documents.selectors.worklists import worklist_cases, worklist_counts
+from documents.tests.fixtures import make_service
+from documents.tests.test_backoffice import clerk_of, make_case, staff_client
+from offices.models import StaffMembership
+from sekap.accounts.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def office(db, pki_dir):
+    setup = make_service(symbol="OR")
+    applicant = UserFactory()
+    cases = [make_case(setup, applicant, n) for n in range(3)]
+    return setup, applicant, cases
+
+
+def test_lists_hold_what_their_names_say(office):
+    setup, _applicant, (first, second, third) = office
+    clerk = clerk_of(setup)
+    today = timezone.localdate()
+    Case.objects.filter(pk=first.pk).update(assignee=clerk, status="in_progress")
+    Case.objects.filter(pk=second.pk).update(deadline=today - dt.timedelta(days=1))
+    Case.objects.filter(pk=third.pk).update(deadline=today + dt.timedelta(days=3), status="waiting")
+
+    def keys(key: str) -> list[int]:
+        return sorted(worklist_cases(staff=clerk, key=key).values_list("pk", flat=True))
+
+    assert keys("mine") == [first.pk]
+    assert keys("department") == sorted([first.pk, second.pk, third.pk])
+    assert keys("unassigned") == sorted([second.pk, third.pk])
+    assert keys("overdue") == [second.pk]
+    assert keys("waiting") == [third.pk]
+    assert keys("incoming") == []  # a department clerk keeps no registry
+    counts = worklist_counts(staff=clerk)
+    assert counts["mine"] == 1 and counts["department"] == 3 and counts["overdue"] == 1
+    assert counts["due_soon"] == 1 and counts["waiting"] == 1 and counts["to_approve"] == 0
+
+
+def test_registry_sees_incoming_and_a_case_in_a_department_without_clerks(office):
+    """The reported problem: nobody saw a case waiting in a department without clerks."""
+    setup, _applicant, cases = office
+    assert not StaffMembership.objects.filter(department=setup.department).exists()
+    registry = clerk_of(setup, role="registry_clerk", department=False)
+    page = staff_client(registry).get("/backoffice/sprawy/")
+    assert page.status_code == 200
+    for case in cases:
+        assert case.sign in page.content.decode()
+    other = make_service(office=setup.office, symbol="GK", slug="drugi")
+    head_elsewhere = clerk_of(other, role="head")
+    unassigned = worklist_cases(staff=head_elsewhere, key="unassigned")
+    assert {c.pk for c in unassigned} == {c.pk for c in cases}
+    clerk_of(setup)  # once the department has a clerk, the other head no longer sees it
+    assert not worklist_cases(staff=head_elsewhere, key="unassigned").exists()
+
+
+def test_every_staff_screen_shares_the_layout_and_menu_with_counts(office):
+    setup, _applicant, _cases = office
+    clerk = clerk_of(setup)
+    client = staff_client(clerk)
+    for url in ("/backoffice/sprawy/lista/department/", "/backoffice/", "/backoffice/tozsamosc/"):
+        page = client.get(url).content.decode()
+        assert 'class="staff-nav"' in page, url
+        assert "/backoffice/sprawy/lista/overdue/" in page
+    page = client.get("/backoffice/sprawy/lista/department/").content.decode()
+    assert 'aria-current="page"' in page
+    assert '<span class="badge">3<span class="visually-hidden">' in page
+    assert "/backoffice/pki/" not in page  # not a CA operator
+
+
+def test_filters_sorting_and_search_box(office):
+    setup, _applicant, (first, second, _third) = office
+    clerk = clerk_of(setup)
+    Case.objects.filter(pk=first.pk).update(title="Wycinka drzewa")
+    client = staff_client(clerk)
+    page = client.get("/backoffice/sprawy/lista/department/", {"q": "wycinka"}).content.decode()
+    assert first.sign in page and second.sign not in page
+    page = client.get("/backoffice/sprawy/lista/department/", {"sort": "-opened"}).content
+    assert page.decode().index(second.sign) < page.decode().index(first.sign)
+    assert client.get("/backoffice/sprawy/lista/nope/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("key", "queries"),
+    [
+        ("incoming", 11),
+        ("mine", 11),
+        ("department", 11),
+        ("unassigned", 11),
+        ("due_soon", 11),
+        ("overdue", 11),
+        ("waiting", 10),  # an empty page reads no rows
+        ("suspended", 10),
+        ("to_approve", 10),
+        ("to_sign", 10),
+        ("to_dispatch", 10),
+    ],
+)
+def test_list_pages_have_a_pinned_query_count(office, django_assert_num_queries, key, queries):
+    setup, applicant, _cases = office
+    registry = clerk_of(setup, role="registry_clerk", department=False)
+    StaffMembership.objects.create(
+        user=registry, office=setup.office, department=setup.department, role="head"
+    )
+    client = staff_client(registry)
+    client.get(f"/backoffice/sprawy/lista/{key}/")  # warm the session and caches
+    today = timezone.localdate()
+    for n in range(10, 16):
+        case = make_case(setup, applicant, n)
+        Case.objects.filter(pk=case.pk).update(
+            assignee=registry if n % 2 else None,
+            deadline=today + dt.timedelta(days=2 if n % 3 else -2),
+        )
+    # session, user, OTP device; page count, page rows, departments filter; menu: roles, two
+    # permission reads (form designer), work-list counts, offices whose ESP tokens one manages
+    with django_assert_num_queries(queries):
+        assert client.get(f"/backoffice/sprawy/lista/{key}/").status_code == 200
+
+
+def test_other_office_clerk_gets_nothing(office):
+    _setup, _applicant, cases = office
+    elsewhere = make_service(symbol="OR")
+    stranger = clerk_of(elsewhere, role="registry_clerk", department=False)
+    assert all(v == 0 for v in worklist_counts(staff=stranger).values())
+    assert staff_client(stranger).get(f"/backoffice/sprawy/{cases[0].pk}/").status_code == 404
