@@ -3,6 +3,7 @@ from django.urls import path, re_path
 from . import api, views
 from .backoffice import cases as backoffice
 from .backoffice import esp as backoffice_esp
+from .backoffice import search as backoffice_search
 
 app_name = "documents"
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("upo/<str:public_id>/xml", views.receipt_xml, name="receipt_xml"),
     path("backoffice/sprawy/", backoffice.queue, name="backoffice_queue"),
     path("backoffice/sprawy/lista/<slug:key>/", backoffice.worklist, name="worklist"),
+    path("backoffice/sprawy/szukaj/", backoffice_search.search, name="search"),
     path("backoffice/sprawy/<int:pk>/", backoffice.case_detail, name="backoffice_case"),
     path("backoffice/sprawy/<int:pk>/przyjmij/", backoffice.case_take, name="backoffice_take"),
     path("backoffice/sprawy/<int:pk>/pismo/", backoffice.letter_new, name="backoffice_letter"),

@@ -21,7 +21,7 @@ from certauth.authority import ra_policy
 from forms_platform.permissions import can_manage_forms
 from offices.selectors import memberships_active, offices_managed_by
 
-from ..selectors.visibility import CASE_ROLES
+from ..selectors.visibility import case_scope
 from ..selectors.worklists import WORKLISTS, worklist_counts
 
 SECTIONS: tuple[tuple[str, Promise], ...] = (
@@ -43,7 +43,7 @@ class Viewer:
 
     @property
     def handles_cases(self) -> bool:
-        return bool(self.roles & set(CASE_ROLES)) or bool(getattr(self.user, "is_superuser", 0))
+        return case_scope(staff=self.user).handles_cases
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,15 @@ for _worklist in WORKLISTS:
         )
     )
 
+register(
+    Entry(
+        key="search",
+        section="worklists",
+        title=_("Search cases"),
+        url=_url("documents:search"),
+        allowed=_handles_cases,
+    )
+)
 register(
     Entry(
         key="certauth:ra_queue",

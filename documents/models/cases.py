@@ -77,6 +77,9 @@ class Case(models.Model):
     opened_at = models.DateTimeField(_("opened at"))
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # What search finds the case by: sign, title, parties and its documents' text, kept by
+    # documents.services.search (full-text GIN index with unaccent on PostgreSQL, 0008).
+    search_text = models.TextField(default="", blank=True, editable=False)
 
     class Meta:
         verbose_name = _("case")
@@ -92,6 +95,8 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["office", "department", "status"], name="documents_case_queue"),
+            models.Index(fields=["assignee", "status"], name="documents_case_assignee"),
+            models.Index(fields=["office", "deadline"], name="documents_case_deadline"),
         ]
 
     def __str__(self) -> str:
@@ -100,7 +105,7 @@ class Case(models.Model):
 
 class CaseEvent(models.Model):
     """One line of the metryka sprawy (append-only: the database refuses UPDATE and DELETE,
-    migration 0005; only ``documents.services.history.case_event`` writes it)."""
+    migration 0007; only ``documents.services.history.case_event`` writes it)."""
 
     case = models.ForeignKey("Case", on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField()

@@ -10,13 +10,15 @@ A clerk sees cases of their own office only, and there:
   deputy period only;
 - a case shared with them personally (a django-guardian object permission ``view_case``).
 
-It is one query with the person's scope in subqueries, so a list page costs the same whatever
-the number of memberships or deputies.
+The person's scope (offices, departments, whom they stand in for) is read once per request
+(``case_scope``: memberships and deputies, two small queries); the cases are then one query
+with that scope as literal ids, which PostgreSQL answers from the case indexes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -28,10 +30,63 @@ from ..models import Case, CaseUserObjectPermission
 
 CASE_ROLES = (StaffRole.REGISTRY_CLERK, StaffRole.CLERK, StaffRole.HEAD, StaffRole.OFFICE_ADMIN)
 OFFICE_WIDE_ROLES = (StaffRole.REGISTRY_CLERK, StaffRole.HEAD, StaffRole.OFFICE_ADMIN)
+DEPARTMENT_ROLES = (StaffRole.CLERK, StaffRole.HEAD)
+
+
+@dataclass(frozen=True)
+class CaseScope:
+    """Where a person works on cases at one moment (ids only)."""
+
+    user_id: int
+    at: dt.datetime
+    offices: frozenset[int]
+    departments: frozenset[int]  # as clerk or head of the department
+    headed: frozenset[int]  # as head of the department
+    whole_offices: frozenset[int]  # office-wide roles
+    head_offices: frozenset[int]  # offices where they head a department
+    principals: frozenset[int]  # people they stand in for at ``at``
+
+    @property
+    def today(self) -> dt.date:
+        return timezone.localdate(self.at)
+
+    @property
+    def handles_cases(self) -> bool:
+        return bool(self.offices)
 
 
 def _authenticated(user) -> bool:
     return bool(getattr(user, "is_authenticated", False))
+
+
+def case_scope(*, staff, at: dt.datetime | None = None) -> CaseScope:
+    """The person's scope now (kept on the user object for the request) or at ``at``."""
+    if at is None:
+        cached = getattr(staff, "_documents_case_scope", None)
+        if cached is not None:
+            return cached
+    moment = at or timezone.now()
+    rows = list(
+        memberships_active(user=staff, on=timezone.localdate(moment))
+        .filter(role__in=CASE_ROLES)
+        .values_list("office_id", "department_id", "role")
+    )
+    principals = Deputy.objects.filter(
+        deputy=staff, valid_from__lte=moment, valid_to__gt=moment
+    ).values_list("principal_id", flat=True)
+    scope = CaseScope(
+        user_id=staff.pk,
+        at=moment,
+        offices=frozenset(o for o, _d, _r in rows),
+        departments=frozenset(d for _o, d, r in rows if d and r in DEPARTMENT_ROLES),
+        headed=frozenset(d for _o, d, r in rows if d and r == StaffRole.HEAD),
+        whole_offices=frozenset(o for o, d, r in rows if not d and r in OFFICE_WIDE_ROLES),
+        head_offices=frozenset(o for o, d, r in rows if d and r == StaffRole.HEAD),
+        principals=frozenset(principals) if rows else frozenset(),
+    )
+    if at is None:
+        staff._documents_case_scope = scope
+    return scope
 
 
 def departments_without_staff(*, on: dt.date | None = None) -> QuerySet[Department]:
@@ -41,37 +96,30 @@ def departments_without_staff(*, on: dt.date | None = None) -> QuerySet[Departme
         Q(valid_from__isnull=True) | Q(valid_from__lte=on),
         Q(valid_to__isnull=True) | Q(valid_to__gte=on),
         department=OuterRef("pk"),
-        role__in=(StaffRole.CLERK, StaffRole.HEAD),
+        role__in=DEPARTMENT_ROLES,
     )
     return Department.objects.filter(~Exists(staffed))
 
 
-def visibility_q(*, staff, at: dt.datetime | None = None) -> Q:
+def visibility_q(scope: CaseScope) -> Q:
     """The visibility rule as a filter on Case (see the module docstring)."""
-    at = at or timezone.now()
-    on = timezone.localdate(at)
-    memberships = memberships_active(user=staff, on=on).filter(role__in=CASE_ROLES)
-    offices = memberships.values("office_id")
-    own_departments = memberships.filter(department__isnull=False).values("department_id")
-    whole_office = memberships.filter(department__isnull=True, role__in=OFFICE_WIDE_ROLES).values(
-        "office_id"
-    )
-    heads_of = memberships.filter(role=StaffRole.HEAD).values("office_id")
-    unstaffed = departments_without_staff(on=on).filter(office_id__in=heads_of).values("pk")
-    principals = Deputy.objects.filter(deputy=staff, valid_from__lte=at, valid_to__gt=at).values(
-        "principal_id"
-    )
+    if not scope.offices:
+        return Q(pk__in=[])
     shared = CaseUserObjectPermission.objects.filter(
-        user=staff, permission__codename="view_case"
+        user_id=scope.user_id, permission__codename="view_case"
     ).values("content_object_id")
-    return Q(office_id__in=offices) & (
-        Q(department_id__in=own_departments)
-        | Q(office_id__in=whole_office)
-        | Q(department_id__in=unstaffed)
-        | Q(assignee=staff)
-        | Q(assignee_id__in=principals)
-        | Q(pk__in=shared)
-    )
+    people = {scope.user_id, *scope.principals}
+    allowed = Q(assignee_id__in=people) | Q(pk__in=shared)
+    if scope.departments:
+        allowed |= Q(department_id__in=scope.departments)
+    if scope.whole_offices:
+        allowed |= Q(office_id__in=scope.whole_offices)
+    if scope.head_offices:
+        unstaffed = departments_without_staff(on=scope.today).filter(
+            office_id__in=scope.head_offices
+        )
+        allowed |= Q(department_id__in=unstaffed.values("pk"))
+    return Q(office_id__in=scope.offices) & allowed
 
 
 def cases_visible_to(*, staff, at: dt.datetime | None = None) -> QuerySet[Case]:
@@ -79,7 +127,7 @@ def cases_visible_to(*, staff, at: dt.datetime | None = None) -> QuerySet[Case]:
     if not _authenticated(staff):
         return Case.objects.none()
     return (
-        Case.objects.filter(visibility_q(staff=staff, at=at))
+        Case.objects.filter(visibility_q(case_scope(staff=staff, at=at)))
         .select_related("office", "department", "service", "assignee", "applicant")
         .order_by("deadline", "opened_at")
     )

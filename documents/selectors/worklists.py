@@ -2,7 +2,7 @@
 
 Each list is a filter on typed columns of ``Case`` (no per-row Python), so the menu's counts
 for every list are one aggregate query (``worklist_counts``) and a list page is one query
-plus its page count.
+plus its page count (after the person's scope, ``visibility.case_scope``, read once).
 
 The lists that follow a workflow step (to approve, to sign, to dispatch, suspended) match
 the status names of the default workflow; a status no case has yet simply gives an empty
@@ -16,15 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from offices.models import StaffRole
-from offices.selectors import memberships_active
-
 from ..models import Case
-from .visibility import OFFICE_WIDE_ROLES, cases_visible_to
+from .visibility import CaseScope, case_scope, cases_visible_to
 
 CLOSED_STATUSES = ("closed",)
 SUSPENDED_STATUSES = ("suspended",)
@@ -37,49 +33,16 @@ DUE_SOON_DAYS = 7
 
 
 @dataclass(frozen=True)
-class Scope:
-    """What the filters need to know about the person: who, and when."""
-
-    staff: object
-    today: dt.date
-    now: dt.datetime
-
-
-@dataclass(frozen=True)
 class Worklist:
     key: str
     title: Promise
     description: Promise
-    filter: Callable[[Scope], Q]
+    filter: Callable[[CaseScope], Q]
     ordering: tuple[str, ...] = ("deadline", "opened_at")
 
 
 def _open() -> Q:
     return ~Q(status__in=CLOSED_STATUSES)
-
-
-def _my_departments(scope: Scope):
-    return (
-        memberships_active(user=scope.staff, on=scope.today)
-        .filter(department__isnull=False, role__in=(StaffRole.CLERK, StaffRole.HEAD))
-        .values("department_id")
-    )
-
-
-def _headed_departments(scope: Scope):
-    return (
-        memberships_active(user=scope.staff, on=scope.today)
-        .filter(department__isnull=False, role=StaffRole.HEAD)
-        .values("department_id")
-    )
-
-
-def _office_wide(scope: Scope):
-    return (
-        memberships_active(user=scope.staff, on=scope.today)
-        .filter(department__isnull=True, role__in=OFFICE_WIDE_ROLES)
-        .values("office_id")
-    )
 
 
 WORKLISTS: tuple[Worklist, ...] = (
@@ -88,8 +51,8 @@ WORKLISTS: tuple[Worklist, ...] = (
         _("Incoming"),
         _("Cases registered in the last 7 days in the offices whose registry you keep."),
         lambda s: (
-            Q(office_id__in=_office_wide(s))
-            & Q(opened_at__gte=s.now - dt.timedelta(days=INCOMING_DAYS))
+            Q(office_id__in=s.whole_offices)
+            & Q(opened_at__gte=s.at - dt.timedelta(days=INCOMING_DAYS))
         ),
         ("-opened_at",),
     ),
@@ -97,13 +60,13 @@ WORKLISTS: tuple[Worklist, ...] = (
         "mine",
         _("My cases"),
         _("Cases you handle."),
-        lambda s: Q(assignee=s.staff) & _open(),
+        lambda s: Q(assignee_id=s.user_id) & _open(),
     ),
     Worklist(
         "department",
         _("My department"),
         _("Open cases of the departments you work in."),
-        lambda s: Q(department_id__in=_my_departments(s)) & _open(),
+        lambda s: Q(department_id__in=s.departments) & _open(),
     ),
     Worklist(
         "unassigned",
@@ -142,7 +105,7 @@ WORKLISTS: tuple[Worklist, ...] = (
         "to_approve",
         _("To approve"),
         _("Draft decisions waiting for the approval of the head of your department."),
-        lambda s: Q(status__in=APPROVAL_STATUSES) & Q(department_id__in=_headed_departments(s)),
+        lambda s: Q(status__in=APPROVAL_STATUSES) & Q(department_id__in=s.headed),
     ),
     Worklist(
         "to_sign",
@@ -169,11 +132,6 @@ SORTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def scope_of(*, staff, now: dt.datetime | None = None) -> Scope:
-    now = now or timezone.now()
-    return Scope(staff=staff, today=timezone.localdate(now), now=now)
-
-
 def worklist_cases(
     *,
     staff,
@@ -186,8 +144,8 @@ def worklist_cases(
 ) -> QuerySet[Case]:
     """One work list with the page's filters: status, department, a sign or title fragment."""
     worklist = BY_KEY[key]
-    scope = scope_of(staff=staff, now=now)
-    cases = cases_visible_to(staff=staff, at=scope.now).filter(worklist.filter(scope))
+    scope = case_scope(staff=staff, at=now)
+    cases = cases_visible_to(staff=staff, at=now).filter(worklist.filter(scope))
     if status:
         cases = cases.filter(status=status)
     if department_id:
@@ -200,7 +158,9 @@ def worklist_cases(
 
 def worklist_counts(*, staff, now: dt.datetime | None = None) -> dict[str, int]:
     """How many cases each work list holds for the person: one aggregate query."""
-    scope = scope_of(staff=staff, now=now)
-    return cases_visible_to(staff=staff, at=scope.now).aggregate(
+    scope = case_scope(staff=staff, at=now)
+    if not scope.handles_cases:
+        return {w.key: 0 for w in WORKLISTS}
+    return cases_visible_to(staff=staff, at=now).aggregate(
         **{w.key: Count("pk", filter=w.filter(scope)) for w in WORKLISTS}
     )

@@ -6,7 +6,8 @@ archive services can all record what they did without depending on one another.
 A line names the person and their position in the office at the moment they acted (the
 metryka's "imię, nazwisko, stanowisko", Dz.U. 2012 poz. 250); a deputy acting during an
 absence is recorded with the person they stood in for ("X for Y"). Rows are never changed:
-the database refuses UPDATE and DELETE of them (migration 0005).
+the database refuses UPDATE and DELETE of them (migration 0007). Each line also refreshes the
+case's search text (``services.search``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from offices.selectors import memberships_active
 
 from ..models import Case, CaseEvent
 from ..texts import event_text_of_record
+from .search import case_search_index
 
 
 def _person(user) -> str:
@@ -57,7 +59,7 @@ def case_event(
 ) -> CaseEvent:
     """Append a history line: what happened as ``action`` + ``params`` (said in the reader's
     language, documents.texts) and its Polish sentence as the text of record."""
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         at=timezone.now(),
         actor=actor,
@@ -70,3 +72,5 @@ def case_event(
         params=params,
         document_ref=document_ref[:100],
     )
+    case_search_index(case=case)  # whatever the step changed is searchable from now on
+    return event

@@ -1,0 +1,60 @@
+"""The search text of a case: its sign, title, parties and the text of its documents.
+
+``case_search_index`` rebuilds it; the history writer calls it with every new line of the
+metryka, so whatever changed the case (a document in, a letter out, a party added) is
+searchable from the same transaction on.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from forms_platform.errors import DocumentInvalid
+from forms_platform.selectors import read_document
+
+from ..models import Case, Letter, Submission
+
+MAX_CHARS = 100_000
+
+
+def _words(value) -> list[str]:
+    """Every scalar value of a form's data, in document order."""
+    if isinstance(value, dict):
+        return [word for item in value.values() for word in _words(item)]
+    if isinstance(value, list | tuple):
+        return [word for item in value for word in _words(item)]
+    if value is None or isinstance(value, bool):
+        return []
+    return [str(value)]
+
+
+def document_text(*, document: bytes, form_version=None) -> str:
+    """The filled-in values of a submitted form (empty when it cannot be read)."""
+    try:
+        parsed = read_document(bytes(document), version=form_version)
+    except (DocumentInvalid, ValueError):
+        return ""
+    return " ".join(_words(parsed.data))
+
+
+def case_search_text(*, case: Case) -> str:
+    parts = [case.sign, case.title]
+    applicant = case.applicant
+    parts += [applicant.get_full_name(), applicant.email]
+    if case.company_id:
+        parts.append(str(case.company))
+    submissions = Submission.objects.filter(Q(case=case) | Q(reply_to=case)).select_related(
+        "form_version"
+    )
+    for submission in submissions.order_by("received_at", "pk"):
+        parts.append(submission.title)
+        parts.append(
+            document_text(document=submission.document, form_version=submission.form_version)
+        )
+    for title, body in Letter.objects.filter(case=case).values_list("title", "body"):
+        parts += [title, body]
+    return " ".join(p for p in parts if p)[:MAX_CHARS]
+
+
+def case_search_index(*, case: Case) -> None:
+    Case.objects.filter(pk=case.pk).update(search_text=case_search_text(case=case))
