@@ -88,3 +88,11 @@ class EspDigestMismatch(DomainError):
     code = "esp.digest_mismatch"
     message = _("The SHA-256 given does not match the document with this id.")
     status = 409
+
+
+class AssignmentRefused(DomainError):
+    code = "case.assignment_refused"
+    message = _(
+        "Only the head of the case's department, or the office's registry or head, may assign "
+        "the case, and only to a clerk who works in the office."
+    )

@@ -20,6 +20,8 @@ EVENT_TEXTS: dict[str, str] = {
     "reply_received": gettext_noop("A letter from the applicant was received (%(rpw)s)."),
     "opened": gettext_noop("The case was opened and passed to the department %(department)s."),
     "assigned": gettext_noop("A clerk started handling the case."),
+    "assigned_to": gettext_noop("The case was assigned to %(clerk)s."),
+    "reassigned": gettext_noop("The case was reassigned to %(clerk)s."),
     "sent": gettext_noop("The office sent: %(title)s."),
     "delivered": gettext_noop("The applicant received the letter: %(title)s (UPD)."),
     # the legal clock (documents.services.deadlines) and closing (documents.services.archive)

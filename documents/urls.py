@@ -19,6 +19,14 @@ urlpatterns = [
     path("backoffice/sprawy/<int:pk>/", backoffice.case_detail, name="backoffice_case"),
     path("backoffice/sprawy/<int:pk>/przyjmij/", backoffice.case_take, name="backoffice_take"),
     path("backoffice/sprawy/<int:pk>/pismo/", backoffice.letter_new, name="backoffice_letter"),
+    path("backoffice/sprawy/<int:pk>/przydziel/", backoffice.case_assign, name="backoffice_assign"),
+    path("backoffice/sprawy/<int:pk>/notatka/", backoffice.case_note, name="backoffice_note"),
+    path("backoffice/sprawy/<int:pk>/metryka.pdf", backoffice.case_metryka_pdf, name="metryka_pdf"),
+    path(
+        "backoffice/sprawy/<int:pk>/dokumenty/<str:public_id>/zalaczniki/<int:number>/",
+        backoffice.case_attachment,
+        name="backoffice_attachment",
+    ),
     path(
         "backoffice/sprawy/<int:pk>/dokumenty/<str:public_id>.xml",
         backoffice.case_document,

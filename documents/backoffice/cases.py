@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -15,10 +17,13 @@ from sekap.accounts.decorators import staff_required
 from sekap.errors import DomainError
 
 from .. import selectors, services
+from ..errors import AssignmentRefused
 from ..forms import LetterForm
 from ..models import Case, CaseStatus
+from ..selectors.reading import submission_files, submission_html
 from ..selectors.visibility import OFFICE_WIDE_ROLES
 from ..selectors.worklists import BY_KEY, SORTS, worklist_cases
+from ..services.assignment import assignable_clerks, assigning_as
 
 PAGE_SIZE = 50
 
@@ -94,13 +99,32 @@ def _staff_case(request: HttpRequest, pk) -> Case:
 
 
 def _case_page(request: HttpRequest, case: Case, form: LetterForm, status: int = 200):
+    documents = selectors.case_documents(case)
+    received = [
+        {
+            "submission": s,
+            "html": submission_html(submission=s),
+            "files": submission_files(submission=s),
+        }
+        for s in documents["incoming"]
+    ]
+    may_assign, on_behalf_of = assigning_as(user=request.user, case=case)
+    clerks = []
+    if may_assign:
+        wide = selectors.office_wide(staff=on_behalf_of or request.user, office_id=case.office_id)
+        clerks = list(assignable_clerks(case=case, wide=wide))
     return render(
         request,
         "documents/backoffice_case.html",
         {
             "case": case,
             "history": selectors.case_history(case),
-            "documents": selectors.case_documents(case),
+            "documents": documents,
+            "received": received,
+            "notes": case.notes.order_by("created_at", "pk"),
+            "related": selectors.related_cases(staff=request.user, case=case),
+            "clerks": clerks,
+            "assigning_for": on_behalf_of,
             "form": form,
         },
         status=status,
@@ -146,6 +170,68 @@ def letter_new(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The letter was sealed and sent to the applicant."))
             return redirect("documents:backoffice_case", pk=case.pk)
     return _case_page(request, case, form, status=400 if request.method == "POST" else 200)
+
+
+@staff_required
+@require_POST
+def case_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _staff_case(request, pk)
+    clerk = selectors.staff_member(pk=request.POST.get("clerk"))
+    try:
+        if clerk is None:
+            raise AssignmentRefused()
+        services.case_assign(case=case, clerk=clerk, acting=request.user)
+        messages.success(request, _("The case is assigned."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("documents:backoffice_case", pk=case.pk)
+
+
+@staff_required
+@require_POST
+def case_note(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _staff_case(request, pk)
+    try:
+        services.case_note_add(case=case, author=request.user, text=request.POST.get("text", ""))
+        messages.success(request, _("The note is added."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("documents:backoffice_case", pk=case.pk)
+
+
+@staff_required
+def case_attachment(request: HttpRequest, pk: int, public_id: str, number: int) -> HttpResponse:
+    case = _staff_case(request, pk)
+    submission = selectors.case_submission(case=case, public_id=public_id)
+    files = submission_files(submission=submission) if submission else []
+    if not 0 < number <= len(files):
+        raise Http404
+    attached = files[number - 1]
+    services.attachment_read(
+        reader=request.user, submission=submission, number=number, name=attached.name
+    )
+    response = HttpResponse(attached.content, content_type=attached.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, attached.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@staff_required
+def case_metryka_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The metryka sprawy as PDF (rendered on request: a one-off export)."""
+    case = _staff_case(request, pk)
+    services.metryka_exported(reader=request.user, case=case)
+    html = render_to_string(
+        "documents/staff/metryka_pdf.html",
+        {"case": case, "history": selectors.case_history(case)},
+        request=request,
+    )
+    from weasyprint import HTML  # loaded late: importing WeasyPrint is slow
+
+    pdf = HTML(string=html, base_url=None).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, f"metryka-{case.sign}.pdf")
+    return response
 
 
 @staff_required

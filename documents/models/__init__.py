@@ -26,6 +26,7 @@ from .deadlines import (
 from .esp import EspToken
 from .inbox import InboxMessage, MessageKind
 from .letters import Letter, LetterKind
+from .notes import CaseNote
 from .receipts import Receipt, ReceiptKind
 from .register import RegisterCounter, RegisterEntry
 from .sharing import CaseUserObjectPermission
@@ -36,6 +37,7 @@ __all__ = [
     "CaseClosure",
     "CaseCounter",
     "CaseEvent",
+    "CaseNote",
     "CaseResult",
     "CaseStatus",
     "CaseSuspension",

@@ -13,10 +13,11 @@ from django.db.models import Q, QuerySet
 
 from offices.models import Department
 from offices.selectors import memberships_active
+from sekap.accounts.models import User, UserKind
 from sekap.accounts.selectors import companies_represented_by
 
 from ..models import Case, CaseEvent, InboxMessage, Receipt, Submission
-from .visibility import CASE_ROLES, cases_visible_to
+from .visibility import CASE_ROLES, OFFICE_WIDE_ROLES, cases_visible_to
 
 
 def _authenticated(user) -> bool:
@@ -170,6 +171,32 @@ def departments_for_filter(*, staff) -> QuerySet[Department]:
     return Department.objects.filter(office_id__in=offices).order_by("office__name", "symbol")
 
 
+def office_wide(*, staff, office_id: int) -> bool:
+    """Holds an office-wide case role (registry, head of the office, administrator) there."""
+    return (
+        memberships_active(user=staff)
+        .filter(office_id=office_id, department__isnull=True, role__in=OFFICE_WIDE_ROLES)
+        .exists()
+    )
+
+
+def staff_member(*, pk) -> User | None:
+    try:
+        return User.objects.filter(pk=int(pk), kind=UserKind.STAFF).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def related_cases(*, staff, case: Case, limit: int = 20) -> list[Case]:
+    """Other cases of the same applicant that the person may see (newest first)."""
+    return list(
+        cases_visible_to(staff=staff)
+        .filter(applicant_id=case.applicant_id)
+        .exclude(pk=case.pk)
+        .order_by("-opened_at")[:limit]
+    )
+
+
 def esp_waiting(*, office) -> QuerySet[Submission]:
     """Submissions the office's own document system has not confirmed yet, oldest first."""
     return Submission.objects.filter(office=office, esp_confirmed_at__isnull=True).order_by(
@@ -189,11 +216,14 @@ __all__ = [
     "inbox_for",
     "inbox_message_for",
     "inbox_unread_count",
+    "office_wide",
     "parse_uuid",
     "queue_for",
     "receipt_of",
     "receipt_public",
+    "related_cases",
     "staff_case",
+    "staff_member",
     "submission_document",
     "submission_for",
     "submissions_for",

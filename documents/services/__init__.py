@@ -4,6 +4,7 @@ Public for the portal: ``submission_accept``, ``reply_accept``, ``inbox_open``; 
 office: ``case_take``, ``letter_send``; the intake: ``intake_process``, ``intake_sweep``.
 """
 
+from .assignment import case_assign
 from .cases import case_take, inbox_open, letter_send, reply_accept
 from .esp import (
     esp_check_access,
@@ -15,10 +16,14 @@ from .esp import (
     esp_token_revoke,
 )
 from .intake import intake_process, intake_sweep
-from .reads import case_viewed, document_read
+from .notes import case_note_add
+from .reads import attachment_read, case_viewed, document_read, metryka_exported
 from .submissions import submission_accept
 
 __all__ = [
+    "attachment_read",
+    "case_assign",
+    "case_note_add",
     "case_take",
     "case_viewed",
     "document_read",
@@ -33,6 +38,7 @@ __all__ = [
     "intake_process",
     "intake_sweep",
     "letter_send",
+    "metryka_exported",
     "reply_accept",
     "submission_accept",
 ]

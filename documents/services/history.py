@@ -16,6 +16,7 @@ from django.db.models import Case as Choose
 from django.db.models import IntegerField, Value, When
 from django.utils import timezone
 
+from offices.models import Deputy
 from offices.selectors import memberships_active
 
 from ..models import Case, CaseEvent
@@ -48,6 +49,21 @@ def position_of(*, user, case: Case) -> str:
     return (membership.position or membership.get_role_display())[:200]
 
 
+def standing_in_for(*, actor, case: Case):
+    """The case's handler when ``actor`` acts on it as their deputy right now, else None."""
+    if not case.assignee_id or case.assignee_id == actor.pk:
+        return None
+    now = timezone.now()
+    deputy = (
+        Deputy.objects.filter(
+            deputy=actor, principal_id=case.assignee_id, valid_from__lte=now, valid_to__gt=now
+        )
+        .select_related("principal")
+        .first()
+    )
+    return deputy.principal if deputy else None
+
+
 def case_event(
     *,
     case: Case,
@@ -58,7 +74,10 @@ def case_event(
     document_ref: str = "",
 ) -> CaseEvent:
     """Append a history line: what happened as ``action`` + ``params`` (said in the reader's
-    language, documents.texts) and its Polish sentence as the text of record."""
+    language, documents.texts) and its Polish sentence as the text of record. A deputy acting
+    on the case of the person they stand in for is recorded on that person's behalf."""
+    if on_behalf_of is None and actor is not None:
+        on_behalf_of = standing_in_for(actor=actor, case=case)
     event = CaseEvent.objects.create(
         case=case,
         at=timezone.now(),

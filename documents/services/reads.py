@@ -33,3 +33,19 @@ def case_viewed(*, reader, case: Case) -> None:
     audit.record(
         actor=reader, action="documents.case.viewed", target=case, after={"office": case.office_id}
     )
+
+
+@transaction.atomic
+def attachment_read(*, reader, submission: Submission, number: int, name: str) -> None:
+    """A clerk downloads one file attached to a submitted document."""
+    audit.record(
+        actor=reader,
+        action="documents.attachment.read",
+        target=submission,
+        after={"case": submission.case_id, "number": number, "name": name[:200]},
+    )
+
+
+@transaction.atomic
+def metryka_exported(*, reader, case: Case) -> None:
+    audit.record(actor=reader, action="documents.metryka.exported", target=case, after={})
