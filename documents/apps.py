@@ -19,3 +19,11 @@ class DocumentsConfig(AppConfig):
                 sender="forms_platform.FormVersion",
                 dispatch_uid=f"documents-forget-versions-{signal is post_save}",
             )
+        from payments import signals as payment_signals
+
+        from . import receivers
+
+        for name in ("payment_settled", "payment_overdue", "payment_expired"):
+            getattr(payment_signals, name).connect(
+                getattr(receivers, name), dispatch_uid=f"documents-{name}"
+            )

@@ -43,6 +43,14 @@ EVENT_TEXTS: dict[str, str] = {
         "The complaint about delay was forwarded to %(body)s with the office's position."
     ),
     "closed": gettext_noop("The case was closed: %(result)s (archival category %(category)s)."),
+    "fee_paid": gettext_noop("The fee of %(amount)s was paid."),
+    "call_to_pay": gettext_noop(
+        "The applicant was called to pay the fee of %(amount)s by %(date)s (KPA art. 261 § 1)."
+    ),
+    "application_returned": gettext_noop(
+        "The fee was not paid: the application is returned without consideration "
+        "(KPA art. 261 § 2)."
+    ),
 }
 
 # Event values shown as dates, and values that are choice codes shown by their label.
@@ -66,6 +74,21 @@ NOTICE_TEXTS: dict[str, tuple[str, str]] = {
         gettext_noop("Your case %(sign)s was opened"),
         gettext_noop(
             "Your document “%(title)s” was registered by %(office)s in case %(sign)s. %(deadline)s"
+        ),
+    ),
+    "call_to_pay": (
+        gettext_noop("Pay the fee in case %(sign)s"),
+        gettext_noop(
+            "The fee of %(amount)s for “%(title)s” has not been paid. Pay it by %(date)s, "
+            "otherwise the application will be returned without consideration "
+            "(KPA art. 261). You can pay in SEKAP under Payments."
+        ),
+    ),
+    "application_returned": (
+        gettext_noop("Your application %(sign)s is returned"),
+        gettext_noop(
+            "The fee for “%(title)s” was not paid after the call to pay, so the application "
+            "is returned without consideration (KPA art. 261 § 2)."
         ),
     ),
     "needs_checking": (

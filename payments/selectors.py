@@ -28,3 +28,18 @@ def order_by_virtual_account(*, account: str) -> PaymentOrder | None:
 
 def receipts_of_order(*, order: PaymentOrder) -> QuerySet[Payment]:
     return order.payments.filter(status__in=[PaymentStatus.PAID, PaymentStatus.REFUNDED])
+
+
+def orders_for_case(*, office_id: int, case_sign: str) -> QuerySet[PaymentOrder]:
+    return PaymentOrder.objects.filter(office_id=office_id, case_sign=case_sign).select_related(
+        "account"
+    )
+
+
+def payment_of_payer(*, payer: Any, public_id: Any) -> Payment | None:
+    """A payment of one of ``payer``'s orders, else None."""
+    return (
+        Payment.objects.filter(order__payer=payer, public_id=public_id)
+        .select_related("order__account", "order__payer")
+        .first()
+    )

@@ -2,7 +2,16 @@ from django.urls import path
 
 from sekap.ratelimits import limit
 
-from .views import accounts, applications, backoffice, catalogue, common, matters, unsigned
+from .views import (
+    accounts,
+    applications,
+    backoffice,
+    catalogue,
+    common,
+    matters,
+    payments,
+    unsigned,
+)
 
 urlpatterns = [
     path("", common.home, name="home"),
@@ -117,6 +126,20 @@ urlpatterns = [
     path("skrzynka/<int:pk>/", matters.inbox_message, name="portal_inbox_message"),
     path("skrzynka/<int:pk>/pismo.xml", matters.letter_download, name="portal_letter_download"),
     path("sprawy/", matters.case_list, name="portal_cases"),
+    # payments
+    path("platnosci/", payments.payment_list, name="portal_payments"),
+    path("platnosci/<uuid:public_id>/", payments.order_detail, name="portal_payment"),
+    path("platnosci/<uuid:public_id>/zaplac/", payments.order_pay, name="portal_payment_pay"),
+    path(
+        "platnosci/<uuid:public_id>/powrot/",
+        payments.order_return,
+        name="portal_payment_return",
+    ),
+    path(
+        "platnosci/potwierdzenie/<uuid:public_id>.pdf",
+        payments.payment_receipt,
+        name="portal_payment_receipt",
+    ),
     path("sprawy/<int:pk>/", matters.case_detail, name="portal_case"),
     path("sprawy/<int:pk>/odpowiedz/", matters.case_reply, name="portal_case_reply"),
 ]

@@ -43,6 +43,7 @@ from ..models import (
 )
 from ..texts import attention_text, notice_text_of_record
 from .deadlines import supplement_received
+from .fees import case_fees_attach
 from .history import case_event
 from .mail import inbox_email_now, inbox_email_sweep
 from .submissions import is_signed, max_bytes
@@ -306,6 +307,7 @@ def case_open(*, submission: Submission, entry: RegisterEntry) -> Case:
                 "department": department.pk,
             },
         )
+        case_fees_attach(case=case, submission=submission)
     if submission.needs_attention:
         case_event(
             case=case,

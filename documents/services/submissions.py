@@ -35,6 +35,7 @@ from ..errors import (
     SubmissionWrongForm,
 )
 from ..models import Case, Channel, InboxMessage, MessageKind, Submission
+from .fees import submission_fees_issue
 from .receipts import receipt_for_submission
 
 logger = logging.getLogger(__name__)
@@ -180,6 +181,7 @@ def submission_accept(
                 sha256=sha256,
                 reply_to=reply_to,
             )
+            submission_fees_issue(submission=submission, service=service, data=document.data)
     except IntegrityError:
         # A concurrent double submit with the same key won the race: return its submission.
         found = _existing(submitter=submitter, idempotency_key=idempotency_key, sha256=sha256)

@@ -10,9 +10,13 @@ register = template.Library()
 
 
 @register.inclusion_tag("portal/includes/fee_due.html")
-def fee_statement(service, reference: str = "", heading_level: int = 2, data=None) -> dict:
+def fee_statement(
+    service, reference: str = "", heading_level: int = 2, data=None, orders=None
+) -> dict:
+    """What is due; with the application's payment ``orders`` (once it is filed), those
+    orders, each with its own account number and a way to pay online."""
     fee = fee_due(service=service, reference=str(reference or ""), data=data)
-    return {"fee": fee, "h": heading_level}
+    return {"fee": fee, "h": heading_level, "orders": list(orders or [])}
 
 
 @register.filter

@@ -96,7 +96,7 @@ def test_the_fee_is_shown_on_the_review_submission_and_case_pages(
     expected = [
         "Do zapłaty: <strong>0,35 zł</strong> (kserokopia strony A4).",
         "<code>PL61 1090 1014 0000 0712 1981 2874</code>",
-        "Płatność online w SEKAP będzie możliwa w kolejnej wersji platformy.",
+        "SEKAP nada płatności osobny numer rachunku",
     ]
     html = client.get(f"/wnioski/robocze/{draft.pk}/podglad/").content.decode()
     assert [text for text in expected if text not in html] == [], html[html.find("fee-due") :]

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from documents import selectors as documents
 from documents import services as document_services
 from documents.services.receipts import receipt_fields
+from payments import selectors as payment_selectors
 from sekap.errors import DomainError
 
 from ..services import replies
@@ -43,7 +44,14 @@ def submission_detail(request: HttpRequest, public_id) -> HttpResponse:
     receipt = documents.receipt_of(submission)
     # the office as named in the sealed UPO, not as it is called today
     office_name = receipt_fields(receipt)["Adresat"]["name"] if receipt else submission.office.name
-    context = {"submission": submission, "receipt": receipt, "office_name": office_name}
+    context = {
+        "submission": submission,
+        "receipt": receipt,
+        "office_name": office_name,
+        "orders": payment_selectors.orders_for_subject(
+            subject_ref=f"submission:{submission.public_id}"
+        ),
+    }
     return render(request, "portal/matters/submission.html", context)
 
 
@@ -115,6 +123,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "show_clerk": bool(case.office.show_clerk_names and case.assignee_id),
         "incoming": papers["incoming"],
         "outgoing": papers["outgoing"],
+        "orders": payment_selectors.orders_for_case(office_id=case.office_id, case_sign=case.sign),
     }
     return render(request, "portal/matters/case.html", context)
 
