@@ -9,6 +9,7 @@ returned, art. 261 § 2), and these services write it into the case.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
@@ -24,8 +25,15 @@ from sekap import audit
 from sekap.datetimes import polish_date
 
 from ..errors import CaseActionRefused
-from ..models import Case, CaseEvent, CaseStatus, InboxMessage, MessageKind, Submission
-from ..models.archive import CaseResult
+from ..models import (
+    Case,
+    CaseEvent,
+    CaseResult,
+    CaseStatus,
+    InboxMessage,
+    MessageKind,
+    Submission,
+)
 from ..texts import notice_text_of_record
 from .archive import closure_record
 from .history import case_event
@@ -159,9 +167,8 @@ def fee_application_return(*, order_id: int, subject_ref: str) -> None:
             case.status = CaseStatus.CLOSED
             case.closed_at = timezone.now()
             case.save(update_fields=["status", "closed_at", "updated_at"])
-            try:
+            # a class without an archival category: a clerk completes the closure
+            with contextlib.suppress(CaseActionRefused):
                 closure_record(case=case, result=CaseResult.LEFT_UNEXAMINED)
-            except CaseActionRefused:
-                pass  # a class without an archival category: a clerk completes the closure
     _notice(submission=submission, notice="application_returned", params=params)
     audit.record(action="documents.application_returned", target=submission, after=params)

@@ -31,7 +31,7 @@ import uuid
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
-from signatures.xmlsafe import ParseLimits, XmlRejected, parse_untrusted
+from sekap.xmlsafe import ParseLimits, XmlRejected, parse_untrusted
 
 from ..models import Payment, PaymentOrder
 from .base import (
