@@ -10,12 +10,12 @@ def payment_settled(sender, *, order_id: int, subject_ref: str, **_kwargs) -> No
 
 
 def payment_overdue(sender, *, order_id: int, subject_ref: str, due_on, **_kwargs) -> None:
-    from .services.fees import fee_call_to_pay
+    from .services.fee_effects import fee_call_to_pay
 
     fee_call_to_pay(order_id=order_id, subject_ref=subject_ref, due_on=due_on)
 
 
 def payment_expired(sender, *, order_id: int, subject_ref: str, **_kwargs) -> None:
-    from .services.fees import fee_application_return
+    from .services.fee_effects import fee_application_return
 
     fee_application_return(order_id=order_id, subject_ref=subject_ref)
