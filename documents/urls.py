@@ -3,6 +3,7 @@ from django.urls import path, re_path
 from . import api, views
 from .backoffice import cases as backoffice
 from .backoffice import esp as backoffice_esp
+from .backoffice import reports as backoffice_reports
 from .backoffice import search as backoffice_search
 
 app_name = "documents"
@@ -16,6 +17,8 @@ urlpatterns = [
     path("backoffice/sprawy/", backoffice.queue, name="backoffice_queue"),
     path("backoffice/sprawy/lista/<slug:key>/", backoffice.worklist, name="worklist"),
     path("backoffice/sprawy/szukaj/", backoffice_search.search, name="search"),
+    path("backoffice/raporty/", backoffice_reports.reports, name="reports"),
+    path("urzedy/<str:terc>/przejrzystosc/", backoffice_reports.transparency, name="transparency"),
     path("backoffice/sprawy/<int:pk>/", backoffice.case_detail, name="backoffice_case"),
     path("backoffice/sprawy/<int:pk>/przyjmij/", backoffice.case_take, name="backoffice_take"),
     path("backoffice/sprawy/<int:pk>/pismo/", backoffice.letter_new, name="backoffice_letter"),

@@ -118,6 +118,15 @@ register(
 )
 register(
     Entry(
+        key="reports",
+        section="reports",
+        title=_("Office reports"),
+        url=_url("documents:reports"),
+        allowed=_handles_cases,
+    )
+)
+register(
+    Entry(
         key="certauth:ra_queue",
         section="other",
         title=_("Certificate requests"),

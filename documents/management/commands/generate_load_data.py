@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from documents.models import Case, CaseCounter
@@ -208,7 +209,7 @@ class Command(BaseCommand):
         names = dict(
             get_user_model().objects.filter(pk__in=applicants).values_list("pk", "last_name")
         )
-        counters: dict[tuple[int, str], int] = {}
+        counters = self._last_numbers(year)
         weights = [w for _s, w in STATUSES]
         made = 0
         while made < total:
@@ -217,7 +218,7 @@ class Command(BaseCommand):
                 office_id = offices[i % len(offices)]
                 service = rng.choice(services[office_id])
                 key = (service.department_id, service.jrwa_symbol)
-                number = counters[key] = counters.get(key, self._last(key, year)) + 1
+                number = counters[key] = counters.get(key, 0) + 1
                 status = rng.choices([s for s, _w in STATUSES], weights)[0]
                 opened = now - dt.timedelta(minutes=rng.randrange(60 * 24 * 365))
                 team = clerks.get(service.department_id) or [None]
@@ -264,12 +265,22 @@ class Command(BaseCommand):
         self.stdout.write("")
         return made
 
-    def _last(self, key: tuple[int, str], year: int) -> int:
-        department_id, symbol = key
-        counter = CaseCounter.objects.filter(
-            department_id=department_id, jrwa_symbol=symbol, year=year
-        ).first()
-        return counter.last_number if counter else 0
+    def _last_numbers(self, year: int) -> dict[tuple[int, str], int]:
+        """The last case number per (department, JRWA class) this year: the counters' and the
+        cases' own (a run stopped half way left cases without counters)."""
+        last: dict[tuple[int, str], int] = {}
+        for department_id, symbol, number in CaseCounter.objects.filter(year=year).values_list(
+            "department_id", "jrwa_symbol", "last_number"
+        ):
+            last[(department_id, symbol)] = number
+        for row in (
+            Case.objects.filter(year=year)
+            .values("department_id", "jrwa_symbol")
+            .annotate(top=Max("number"))
+        ):
+            key = (row["department_id"], row["jrwa_symbol"])
+            last[key] = max(last.get(key, 0), row["top"])
+        return last
 
     def _drop(self) -> None:
         users = get_user_model().objects.filter(email__endswith=f"@{DOMAIN}")
