@@ -1,8 +1,10 @@
 """Certificate path validation and revocation (XCV building block).
 
 Path building, path validation and the checking of OCSP responses and CRLs are done by
-pyhanko-certvalidator. Fetching is ours: OCSP first, then CRL, through a small ``Fetcher``
-interface (tests point it at a local HTTP server), with responses cached for their validity.
+pyhanko-certvalidator; a new signer of an issuing CA that is already validated takes the
+short path of ``signatures/leaf.py`` (the leaf alone against the CA's cached CRL). Fetching
+is ours: OCSP first, then CRL, through a small ``Fetcher`` interface (tests point it at a
+local HTTP server), with responses cached for their validity.
 The outcome for a certificate at "now" is cached too, so a batch or a busy API validates each
 signer certificate once per freshness window.
 """
@@ -144,6 +146,8 @@ class TtlCache:
 class PkixSettings:
     freshness: timedelta | None = None  # None: thisUpdate..nextUpdate window
     verdict_ttl: timedelta = timedelta(minutes=5)
+    # How long a CA's parsed CRL serves new signers before it is read again (signatures/leaf.py).
+    crl_refresh: timedelta = timedelta(minutes=1)
     default_revinfo_ttl: timedelta = timedelta(minutes=30)
     allow_fetching: bool = True
 
@@ -188,7 +192,7 @@ def load_certificate(der: bytes) -> x509.Certificate:
     # is garbage would otherwise load here and fail later, deep in path building. Parse what
     # validation reads now, so a broken certificate is refused (ValueError) where it enters.
     try:
-        cert.issuer, cert.subject, cert.public_key(), cert.extensions
+        cert.issuer, cert.subject, public_key(cert), cert.extensions
     except UnsupportedAlgorithm as exc:
         raise ValueError(f"unsupported key in certificate: {exc}") from None
     with _der_lock:
@@ -208,8 +212,10 @@ _DN_NAMES = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def dn(name: x509.Name) -> str:
-    """RFC 4514 string with readable names for the attributes of qualified certificates."""
+    """RFC 4514 string with readable names for the attributes of qualified certificates
+    (cached: every signer of a CA names the same issuer)."""
     return name.rfc4514_string(_DN_NAMES)
 
 
@@ -521,6 +527,14 @@ def check_certificate(
         cached = env.verdict_cache.get(cache_key, now)
         if cached is not None:
             return cached  # type: ignore[return-value]
+        if abs(now - moment) <= PRESENT_WINDOW:
+            # A new signer of a CA already validated: the leaf alone (signatures/leaf.py).
+            from signatures.leaf import check_leaf
+
+            quick = check_leaf(cert, pool=pool, anchors=anchors, moment=moment, env=env, now=now)
+            if quick is not None:
+                env.verdict_cache.put(cache_key, quick, quick.expires_at or now)
+                return quick
     chain, anchored = simple_chain(cert, pool, anchors)
     ocsps = list(embedded_ocsps)
     crls = list(embedded_crls)

@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -74,6 +75,9 @@ def environment() -> pkix.PkixEnvironment:
                     verdict_ttl=timedelta(
                         seconds=int(getattr(settings, "SIGNATURES_VERDICT_TTL_SECONDS", 300))
                     ),
+                    crl_refresh=timedelta(
+                        seconds=int(getattr(settings, "SIGNATURES_CRL_REFRESH_SECONDS", 60))
+                    ),
                 ),
             )
         return _env
@@ -93,6 +97,7 @@ def reset_environment() -> None:
     global _env
     with _env_lock:
         _env = None
+    forget_validation_policy()
 
 
 def trust_anchors() -> tuple[bytes, ...]:
@@ -149,8 +154,39 @@ def trusted_profile_seals() -> frozenset[str]:
     return frozenset(s.lower().replace(":", "") for s in fingerprints)
 
 
+_policy_lock = threading.Lock()
+_policy: tuple[float, ValidationPolicy] | None = None
+
+
+def forget_validation_policy(**_signal: object) -> None:
+    """Drop the cached policy: the trust store, a SIGNATURES_* setting or a provider's
+    answer changed (also a receiver of ``setting_changed`` and trust-store saves)."""
+    global _policy
+    with _policy_lock:
+        _policy = None
+
+
 def validation_policy(**overrides: object) -> ValidationPolicy:
-    policy = ValidationPolicy(
+    """The policy of this process: trust anchors (provider + trust store), intermediates,
+    trusted-profile seals and limits. Reading them costs a query and the providers' work, so
+    the result is kept for ``SIGNATURES_POLICY_TTL_SECONDS`` (default 30; a change made in this
+    process is seen at once, one made by another process within the TTL)."""
+    global _policy
+    with _policy_lock:
+        cached = _policy
+    if cached is not None and cached[0] > time.monotonic():
+        policy = cached[1]
+    else:
+        policy = _build_policy()
+        ttl = float(getattr(settings, "SIGNATURES_POLICY_TTL_SECONDS", 30))
+        if ttl > 0:
+            with _policy_lock:
+                _policy = (time.monotonic() + ttl, policy)
+    return dataclasses.replace(policy, **overrides) if overrides else policy
+
+
+def _build_policy() -> ValidationPolicy:
+    return ValidationPolicy(
         trust_anchors=trust_anchors(),
         extra_certificates=extra_certificates(),
         trusted_profile_sealers=trusted_profile_seals(),
@@ -162,7 +198,6 @@ def validation_policy(**overrides: object) -> ValidationPolicy:
         ),
         max_cpu_seconds=float(getattr(settings, "SIGNATURES_MAX_CPU_SECONDS", 10.0)),
     )
-    return dataclasses.replace(policy, **overrides) if overrides else policy
 
 
 def validate(
@@ -351,6 +386,7 @@ def trusted_certificate_add(
         after={"sha256": fp, "label": row.label, "source": source, "created": created},
     )
     environment().verdict_cache.clear()
+    forget_validation_policy()
     return row
 
 
@@ -372,6 +408,7 @@ def trusted_certificate_update(
         after={"label": row.label, "active": row.active},
     )
     environment().verdict_cache.clear()
+    forget_validation_policy()
     return row
 
 

@@ -140,17 +140,23 @@ def issuer_serial_matches(ref: CertRef, cert: x509.Certificate) -> bool:
     return serial == cert.serial_number and issuer_ok
 
 
+def _der(tag: int, content: bytes) -> bytes:
+    size = len(content)
+    if size < 0x80:
+        return bytes((tag, size)) + content
+    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes((tag, 0x80 | len(length))) + length + content
+
+
 @functools.lru_cache(maxsize=1024)
 def _issuer_serial_der(cert: x509.Certificate) -> bytes:
-    from asn1crypto import cms
-
-    name = asn1_x509.Name.load(cert.issuer.public_bytes())
-    return cms.IssuerSerial(
-        {
-            "issuer": [asn1_x509.GeneralName(name="directory_name", value=name)],
-            "serial": cert.serial_number,
-        }
-    ).dump()
+    """DER of IssuerSerial { issuer: [directoryName: the issuer's Name], serial } (RFC 5035),
+    as a signing tool writes it into IssuerSerialV2: built directly (asn1crypto took a
+    noticeable share of a new signer's validation)."""
+    serial = cert.serial_number
+    serial_bytes = serial.to_bytes(serial.bit_length() // 8 + 1, "big", signed=True)
+    general_names = _der(0x30, _der(0xA4, cert.issuer.public_bytes()))
+    return _der(0x30, general_names + _der(0x02, serial_bytes))
 
 
 def signing_time(sp: etree._Element) -> datetime | None:

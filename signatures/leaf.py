@@ -1,0 +1,214 @@
+"""A new signer under an issuing CA that is already validated: check only the leaf.
+
+Full path validation (pyhanko-certvalidator, ``pkix.check_certificate``) costs ~12 ms, nearly
+all of it spent again on what every signer of one CA shares: the issuing CA's own path to the
+trust anchor with its revocation, and parsing the CA's CRL. Here those are validated once and
+cached (the CA's path for the verdict TTL, the parsed CRL as a set of serial numbers for the
+same TTL or until its nextUpdate), and for each new signer only the leaf is checked:
+
+* it is directly issued by that CA (name chaining and signature, cryptography);
+* it is valid at the moment, is not a CA, has no critical extension we do not know, and is
+  signed with an accepted hash;
+* the CA's CRL (and its delta, when the CRL or the certificate names one) is signed by the
+  CA, current at the moment, fresh enough for the policy, and does not list the leaf.
+
+This path only ever *accepts*: whenever anything is unusual (no CRL distribution point, a CRL
+that cannot be had, a listed serial, name or policy constraints in the CA's path, an
+indirect or partitioned CRL) it returns None and the caller runs the full validation, which
+gives the proper indication. It is used for checks at the present time only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from cryptography import x509
+from cryptography.x509.oid import ExtensionOID
+
+from signatures.report import RevocationInfo, iso
+
+# Extensions a signer's certificate may mark critical without changing what path validation
+# concludes (RFC 5280 §4.2: the rest, if critical, must be understood, so: full validation).
+_KNOWN_CRITICAL = {
+    ExtensionOID.KEY_USAGE,
+    ExtensionOID.BASIC_CONSTRAINTS,
+    ExtensionOID.EXTENDED_KEY_USAGE,
+    ExtensionOID.CERTIFICATE_POLICIES,
+    ExtensionOID.SUBJECT_ALTERNATIVE_NAME,
+}
+# Constraints a CA passes down to the leaf: a path carrying any of them takes full validation.
+_INHERITED = {
+    ExtensionOID.NAME_CONSTRAINTS,
+    ExtensionOID.POLICY_CONSTRAINTS,
+    ExtensionOID.INHIBIT_ANY_POLICY,
+    ExtensionOID.POLICY_MAPPINGS,
+}
+_WEAK_HASHES = {"md2", "md5", "sha1"}
+
+
+class _CrlState:
+    """A CA's CRL, its signature checked once, with its revoked serials as a set."""
+
+    __slots__ = ("der", "freshest", "next_update", "released", "revoked", "this_update")
+
+    def __init__(self, der: bytes, crl: x509.CertificateRevocationList) -> None:
+        from signatures.pkix import _freshest_urls, _released
+
+        self.der = der
+        self.this_update = crl.last_update_utc
+        self.next_update = crl.next_update_utc
+        self.revoked: frozenset[int] = frozenset(entry.serial_number for entry in crl)
+        self.released: frozenset[int] = frozenset(
+            entry.serial_number for entry in crl if _released(entry)
+        )
+        self.freshest = tuple(_freshest_urls(crl.extensions))
+
+
+def check_leaf(cert: x509.Certificate, *, pool, anchors, moment: datetime, env, now: datetime):
+    """The ``CertCheck`` of ``cert`` when the short path can accept it, else None."""
+    from signatures import pkix
+
+    if not _leaf_acceptable(cert, moment):
+        return None
+    issuer = next((c for c in pool + anchors if c is not cert and pkix._issued_by(cert, c)), None)
+    if issuer is None or not _may_issue(issuer):
+        return None
+    issuer_path = _issuer_path(issuer, pool=pool, anchors=anchors, moment=moment, env=env, now=now)
+    if issuer_path is None:
+        return None
+    urls = pkix._urls(cert)[1]
+    if not urls:
+        return None
+    state, origin = _crl_state(urls[0], issuer, env, now)
+    if state is None or not _current(state, moment, env):
+        return None
+    serial = cert.serial_number
+    listed = serial in state.revoked and serial not in state.released
+    deltas = list(dict.fromkeys(pkix._freshest_urls(cert.extensions) + list(state.freshest)))
+    for url in deltas:
+        delta, _origin = _crl_state(url, issuer, env, now)
+        if delta is None or not _current(delta, moment, env):
+            return None
+        if serial in delta.revoked:
+            listed = serial not in delta.released
+    if listed:
+        return None  # revoked or on hold: the full validation reports it with its time
+    expires = min(
+        issuer_path.expires_at or now + env.settings.verdict_ttl,
+        now + env.settings.verdict_ttl,
+        cert.not_valid_after_utc,
+        state.next_update or now + env.settings.verdict_ttl,
+    )
+    info = RevocationInfo(
+        certificate_sha256=pkix.fingerprint(cert),
+        source="CRL",
+        origin=origin,
+        url=urls[0],
+        this_update=iso(state.this_update),
+        next_update=iso(state.next_update),
+        status="GOOD",
+        revocation_time=None,
+    )
+    return pkix.CertCheck(
+        "ok",
+        path=[cert, *issuer_path.path],
+        revocation=[info, *issuer_path.revocation],
+        expires_at=expires,
+    )
+
+
+def _leaf_acceptable(cert: x509.Certificate, moment: datetime) -> bool:
+    if not cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc:
+        return False
+    hash_algorithm = cert.signature_hash_algorithm
+    if hash_algorithm is None or hash_algorithm.name in _WEAK_HASHES:
+        return False
+    for extension in cert.extensions:
+        if extension.critical and extension.oid not in _KNOWN_CRITICAL:
+            return False
+        if extension.oid == ExtensionOID.BASIC_CONSTRAINTS and extension.value.ca:
+            return False
+    return True
+
+
+def _may_issue(issuer: x509.Certificate) -> bool:
+    """A CA certificate allowed to sign end-entity certificates."""
+    try:
+        if not issuer.extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
+            return False
+    except x509.ExtensionNotFound:
+        return False
+    try:
+        if not issuer.extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign:
+            return False
+    except x509.ExtensionNotFound:
+        pass
+    return True
+
+
+def _issuer_path(issuer, *, pool, anchors, moment, env, now):
+    """The issuing CA's own validated path (cached by ``check_certificate``'s verdict cache),
+    or None when it does not validate or carries constraints for its subordinates."""
+    from signatures import pkix
+
+    others = [c for c in pool if c is not issuer and pkix._issued_by(issuer, c)]
+    check = pkix.check_certificate(issuer, pool=others, anchors=anchors, moment=moment, env=env)
+    if check.status != "ok" or not check.path:
+        return None
+    if any(ext.oid in _INHERITED for c in check.path for ext in c.extensions):
+        return None
+    return check
+
+
+def _crl_state(
+    url: str, issuer: x509.Certificate, env, now: datetime
+) -> tuple[_CrlState | None, str]:
+    """The CA's CRL at ``url``, parsed and checked, re-read at most every
+    ``crl_refresh`` (so a CRL the CA publishes on a revocation is seen within it)."""
+    from signatures import pkix
+
+    key = ("crl-state", url, pkix.fingerprint(issuer))
+    state = env.revocation_cache.get(key, now)
+    if state is not None:
+        return state, "CACHED"
+    der = _fetch_crl(url, env)
+    if der is None:
+        return None, "FETCHED"
+    try:
+        crl = x509.load_der_x509_crl(der)
+        if crl.issuer != issuer.subject or not crl.is_signature_valid(pkix.public_key(issuer)):
+            return None
+        for ext in crl.extensions:
+            if ext.oid == ExtensionOID.ISSUING_DISTRIBUTION_POINT:
+                return None, "FETCHED"  # partitioned or indirect: the full validation reads it
+            if ext.critical and ext.oid not in (
+                ExtensionOID.DELTA_CRL_INDICATOR,
+                ExtensionOID.CRL_NUMBER,
+            ):
+                return None, "FETCHED"
+        state = _CrlState(der, crl)
+    except (ValueError, TypeError):
+        return None, "FETCHED"
+    expires = now + env.settings.crl_refresh
+    if state.next_update is not None:
+        expires = min(expires, state.next_update)
+    env.revocation_cache.put(key, state, expires)
+    return state, "FETCHED"
+
+
+def _fetch_crl(url: str, env) -> bytes | None:
+    """The CRL's current bytes (not the raw-bytes cache, which keeps a CRL until nextUpdate)."""
+    try:
+        env.fetch_count += 1
+        return env.fetcher.get(url)
+    except Exception:
+        return None
+
+
+def _current(state: _CrlState, moment: datetime, env) -> bool:
+    if state.this_update > moment + timedelta(seconds=1):
+        return False
+    if state.next_update is not None and state.next_update < moment:
+        return False
+    freshness = env.settings.freshness
+    return freshness is None or moment - state.this_update <= freshness
