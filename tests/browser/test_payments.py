@@ -1,0 +1,101 @@
+"""A citizen files a fee-bearing application, pays at once in the sandbox bank (BLIK code),
+returns, and the case shows the fee paid; every page checked by axe-core and for 320 px
+reflow (the sandbox bank's page included)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from documents.models import Case, Submission
+from payments.models import PaymentOrder
+from payments.services.seed import payments_seed
+from portal.tests.fixtures import (  # noqa: F401
+    PDF,
+    ca,
+    cert_profiles,
+    live_trust,
+    load_catalogue,
+    pki_dir,
+    sekap_trust,
+)
+from sekap.accounts.tests.factories import DEFAULT_PASSWORD, VerifiedCitizenFactory
+
+
+def test_citizen_pays_the_stamp_duty_in_the_sandbox_bank(a11y_page, live_server, live_trust):  # noqa: F811
+    catalogue = load_catalogue()
+    payments_seed()
+    user = VerifiedCitizenFactory(
+        email="ewa@example.test", first_name="Ewa", last_name="Zielińska", pesel="44051401359"
+    )
+    page = a11y_page
+    page.goto("/konto/logowanie/")
+    page.get_by_label("Adres e-mail").fill(user.email)
+    page.get_by_label("Hasło").fill(DEFAULT_PASSWORD)
+    page.follow(page.get_by_role("button", name="Zaloguj się"))
+
+    # the service says what it costs and that paying comes right after sending
+    page.goto(f"/uslugi/{catalogue.service.pk}/")
+    page.follow(page.get_by_role("button", name="Rozpocznij"))
+    page.fill("[name=Wnioskodawca__first_name]", "Ewa")
+    page.fill("[name=Wnioskodawca__last_name]", "Zielińska")
+    page.fill("[name=Wnioskodawca__pesel]", "44051401359")
+    page.fill("[name=Wnioskodawca__address__postal_code]", "44-100")
+    page.fill("[name=Wnioskodawca__address__city]", "Gliwice")
+    page.fill("[name=Wnioskodawca__address__building]", "3")
+    page.follow(page.get_by_role("button", name="Zapisz i przejdź dalej"))
+    page.fill("[name=Przedmiot]", "Potwierdzenie zameldowania na pobyt stały.")
+    page.fill("[name=Cel]", "do banku")
+    page.fill("[name=LiczbaEgzemplarzy]", "1")
+    page.get_by_label("na skrzynkę w SEKAP").check()
+    page.set_input_files(
+        "[name=DowodOplaty]",
+        files=[{"name": "oplata.pdf", "mimeType": "application/pdf", "buffer": PDF}],
+    )
+    page.follow(page.get_by_role("button", name="Zapisz i przejdź dalej"))
+    page.locator("[name=PrzezPelnomocnika][value=false]").check()
+    page.get_by_label(re.compile("Oświadczam, że dane podane we wniosku")).check()
+    page.fill("[name=MiejscowoscDokumentu]", "Gliwice")
+    page.follow(page.get_by_role("button", name="Zapisz i sprawdź wniosek"))
+    assert "Po wysłaniu wniosku SEKAP nada płatności osobny numer rachunku" in page.content()
+    page.follow(page.get_by_role("button", name="Dane są poprawne – przejdź do podpisu"))
+    page.follow(page.get_by_role("button", name="Podpisz podpisem osobistym SEKAP"))
+    page.follow(page.get_by_role("button", name="Wyślij do urzędu"))
+
+    # received: offered to pay at once
+    assert page.locator("main h1").first.inner_text() == "Wniosek przyjęty"
+    submission = Submission.objects.get(submitter=user)
+    order = PaymentOrder.objects.get(payer=user)
+    assert order.amount_grosze == 1700
+    page.follow(page.get_by_role("link", name="Zapłać teraz"))
+    assert page.locator(".order-amount").inner_text() == "17,00\u00a0zł"
+    assert page.locator(".transfer-qr svg").count() == 1
+    assert page.locator(".account-number").inner_text().replace(" ", "") == order.virtual_account
+    page.follow(page.get_by_role("button", name=re.compile("Zapłać 17,00")))
+
+    # the sandbox bank: a wrong code is refused with an error summary, then paid
+    assert page.locator("main h1").first.inner_text() == "Bank testowy: płatność"
+    page.get_by_label("Kod BLIK").fill("12")
+    page.follow(page.get_by_role("button", name="Zapłać", exact=True))
+    assert "Kod BLIK: wpisz sześć cyfr" in page.locator(".error-summary").inner_text()
+    page.get_by_label("Kod BLIK").fill("123456")
+    page.follow(page.get_by_role("button", name="Zapłać", exact=True))
+
+    # back in SEKAP: the return page asked the bank, the order is paid, with a receipt
+    assert "Dziękujemy: opłata została uiszczona." in page.locator(".messages").inner_text()
+    assert page.locator("#order-status").inner_text() == "zapłacono"
+    receipt = page.get_by_role("link", name=re.compile(r"Potwierdzenie SEKAP.\d+.\d+"))
+    pdf = page.request.get(live_server.url + receipt.get_attribute("href"))
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
+
+    # the case shows the fee paid
+    deadline = time.monotonic() + 60
+    while not Case.objects.filter(submissions=submission).exists():
+        assert time.monotonic() < deadline, "the intake pipeline did not open a case"
+        time.sleep(0.5)
+    case = Case.objects.get(submissions=submission)
+    page.goto(f"/sprawy/{case.pk}/")
+    assert "Uiszczono opłatę w wysokości 17,00 zł." in page.locator(".history").inner_text()
+    assert "zapłacono" in page.locator(".fee-orders").inner_text()
+    page.goto("/platnosci/")
+    assert case.sign in page.locator("table").inner_text()
