@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certauth.authority import ra_policy
 from forms_platform.permissions import can_manage_forms
-from offices.selectors import memberships_active, offices_managed_by
+from offices.selectors import offices_managed_by
 
 from ..selectors.visibility import case_scope
 from ..selectors.worklists import WORKLISTS, worklist_counts
@@ -159,10 +159,7 @@ def menu_for(*, user, path: str = "") -> list[Section]:
     ``path`` as current."""
     if not getattr(user, "is_authenticated", False):
         return []
-    viewer = Viewer(
-        user=user,
-        roles=frozenset(memberships_active(user=user).values_list("role", flat=True)),
-    )
+    viewer = Viewer(user=user, roles=case_scope(staff=user).roles)
     entries = [e for e in _ENTRIES if e.allowed(viewer)]
     counts = worklist_counts(staff=user) if any(e.count_key for e in entries) else {}
     sections = {key: Section(key=key, title=title) for key, title in SECTIONS}

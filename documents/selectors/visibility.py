@@ -45,6 +45,7 @@ class CaseScope:
     whole_offices: frozenset[int]  # office-wide roles
     head_offices: frozenset[int]  # offices where they head a department
     principals: frozenset[int]  # people they stand in for at ``at``
+    roles: frozenset[str] = frozenset()  # every active role, case roles or not (the menu)
 
     @property
     def today(self) -> dt.date:
@@ -66,11 +67,12 @@ def case_scope(*, staff, at: dt.datetime | None = None) -> CaseScope:
         if cached is not None:
             return cached
     moment = at or timezone.now()
-    rows = list(
-        memberships_active(user=staff, on=timezone.localdate(moment))
-        .filter(role__in=CASE_ROLES)
-        .values_list("office_id", "department_id", "role")
+    every = list(
+        memberships_active(user=staff, on=timezone.localdate(moment)).values_list(
+            "office_id", "department_id", "role"
+        )
     )
+    rows = [row for row in every if row[2] in CASE_ROLES]
     principals = Deputy.objects.filter(
         deputy=staff, valid_from__lte=moment, valid_to__gt=moment
     ).values_list("principal_id", flat=True)
@@ -83,6 +85,7 @@ def case_scope(*, staff, at: dt.datetime | None = None) -> CaseScope:
         whole_offices=frozenset(o for o, d, r in rows if not d and r in OFFICE_WIDE_ROLES),
         head_offices=frozenset(o for o, d, r in rows if d and r == StaffRole.HEAD),
         principals=frozenset(principals) if rows else frozenset(),
+        roles=frozenset(r for _o, _d, r in every),
     )
     if at is None:
         staff._documents_case_scope = scope
