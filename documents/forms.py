@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import LetterKind
+from .models import CaseResult, ComplaintKind, LetterKind, SuspensionBasis
 
 
 class LetterForm(forms.Form):
@@ -29,3 +29,98 @@ class LetterForm(forms.Form):
             elif due < timezone.localdate() + dt.timedelta(days=7):
                 self.add_error("supplement_due", _("Give at least 7 days."))
         return data
+
+
+# --- deadlines and archive (documents.backoffice.deadlines, .archive) -------------
+
+
+class _DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class SuspensionStartForm(forms.Form):
+    basis = forms.ChoiceField(
+        label=_("Legal basis"),
+        choices=[c for c in SuspensionBasis.choices if c[0] != SuspensionBasis.SUPPLEMENT],
+    )
+    started_on = forms.DateField(label=_("From (the first day not counted)"), widget=_DateInput)
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
+class SuspensionEndForm(forms.Form):
+    ended_on = forms.DateField(label=_("Until (the last day not counted)"), widget=_DateInput)
+
+
+class SupplementCallForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    body = forms.CharField(label=_("What is missing"), widget=forms.Textarea(attrs={"rows": 5}))
+    days = forms.IntegerField(
+        label=_("Days from delivery"),
+        min_value=7,
+        max_value=90,
+        initial=7,
+        help_text=_("At least 7 days, counted from delivery (KPA art. 64 § 2)."),
+    )
+
+
+class LeaveUnexaminedForm(forms.Form):
+    body = forms.CharField(
+        label=_("Content of the notice"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class DelayNoticeForm(forms.Form):
+    new_deadline = forms.DateField(label=_("New date for dealing with the case"), widget=_DateInput)
+    reasons = forms.CharField(
+        label=_("Reasons for the delay"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class ComplaintForwardForm(forms.Form):
+    higher_body = forms.CharField(label=_("Higher body"), max_length=300)
+    position = forms.CharField(
+        label=_("The office's position"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class CaseCloseForm(forms.Form):
+    result = forms.ChoiceField(label=_("Result"), choices=CaseResult.choices)
+
+
+class ComplaintFileForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What the complaint is about"),
+        choices=ComplaintKind.choices,
+    )
+    reasons = forms.CharField(
+        label=_("Reasons"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("A complaint about delay must give its reasons (KPA art. 37 § 1)."),
+    )
+
+
+class TransferListForm(forms.Form):
+    department = forms.ModelChoiceField(label=_("Department"), queryset=None)
+    closed_until = forms.DateField(label=_("Files of cases closed until"), widget=_DateInput)
+
+    def __init__(self, *args, departments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments
+
+
+class DestructionProposalForm(forms.Form):
+    office = forms.ModelChoiceField(label=_("Office"), queryset=None)
+    as_of = forms.DateField(label=_("Retention ended by"), widget=_DateInput)
+
+    def __init__(self, *args, offices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["office"].queryset = offices
+
+
+class DestructionDecisionForm(forms.Form):
+    approved = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("1", _("The state archive consents")), ("0", _("Rejected: keep the files"))],
+        coerce=lambda v: v == "1",
+    )
+    reference = forms.CharField(label=_("Reference of the decision"), max_length=200)

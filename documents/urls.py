@@ -1,7 +1,9 @@
 from django.urls import path, re_path
 
 from . import api, views
+from .backoffice import archive as views_archive
 from .backoffice import cases as backoffice
+from .backoffice import deadlines as views_deadlines
 from .backoffice import esp as backoffice_esp
 from .backoffice import reports as backoffice_reports
 from .backoffice import search as backoffice_search
@@ -34,6 +36,56 @@ urlpatterns = [
         "backoffice/sprawy/<int:pk>/dokumenty/<str:public_id>.xml",
         backoffice.case_document,
         name="backoffice_document",
+    ),
+    path("backoffice/archiwum/", views_archive.archive_home, name="archive"),
+    path(
+        "backoffice/archiwum/spisy/nowy/",
+        views_archive.transfer_list_new,
+        name="archive_transfer_new",
+    ),
+    path(
+        "backoffice/archiwum/spisy/<int:pk>/",
+        views_archive.transfer_list_detail,
+        name="archive_transfer",
+    ),
+    path(
+        "backoffice/archiwum/spisy/<int:pk>/pdf",
+        views_archive.transfer_list_pdf,
+        name="archive_transfer_pdf",
+    ),
+    path(
+        "backoffice/archiwum/spisy/<int:pk>/csv",
+        views_archive.transfer_list_csv,
+        name="archive_transfer_csv",
+    ),
+    path(
+        "backoffice/archiwum/spisy/<int:pk>/przyjmij/",
+        views_archive.transfer_list_accept,
+        name="archive_transfer_accept",
+    ),
+    path(
+        "backoffice/archiwum/brakowanie/nowy/",
+        views_archive.destruction_new,
+        name="archive_destruction_new",
+    ),
+    path(
+        "backoffice/archiwum/brakowanie/<int:pk>/",
+        views_archive.destruction_detail,
+        name="archive_destruction",
+    ),
+    path(
+        "backoffice/archiwum/brakowanie/<int:pk>/csv",
+        views_archive.destruction_csv,
+        name="archive_destruction_csv",
+    ),
+    path("backoffice/terminy/", views_deadlines.deadline_worklist, name="deadlines_worklist"),
+    path(
+        "backoffice/sprawy/<int:pk>/terminy/", views_deadlines.case_deadlines, name="case_deadlines"
+    ),
+    path(
+        "backoffice/sprawy/<int:pk>/terminy/<str:action>/",
+        views_deadlines.case_deadline_action,
+        name="case_deadline_action",
     ),
     path(
         "backoffice/esp/<str:terc>/tokeny/",

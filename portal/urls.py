@@ -8,6 +8,7 @@ from .views import (
     backoffice,
     catalogue,
     common,
+    complaints,
     matters,
     payments,
     unsigned,
@@ -142,4 +143,5 @@ urlpatterns = [
     ),
     path("sprawy/<int:pk>/", matters.case_detail, name="portal_case"),
     path("sprawy/<int:pk>/odpowiedz/", matters.case_reply, name="portal_case_reply"),
+    path("sprawy/<int:pk>/ponaglenie/", complaints.case_complaint, name="portal_case_complaint"),
 ]

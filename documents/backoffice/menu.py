@@ -21,6 +21,7 @@ from certauth.authority import ra_policy
 from forms_platform.permissions import can_manage_forms
 from offices.selectors import offices_managed_by
 
+from ..selectors.archive import ARCHIVE_ROLES
 from ..selectors.visibility import case_scope
 from ..selectors.worklists import WORKLISTS, worklist_counts
 
@@ -118,11 +119,29 @@ register(
 )
 register(
     Entry(
+        key="deadlines",
+        section="worklists",
+        title=_("Deadlines to watch"),
+        url=_url("documents:deadlines_worklist"),
+        allowed=_handles_cases,
+    )
+)
+register(
+    Entry(
         key="reports",
         section="reports",
         title=_("Office reports"),
         url=_url("documents:reports"),
         allowed=_handles_cases,
+    )
+)
+register(
+    Entry(
+        key="archive",
+        section="archive",
+        title=_("Office archive"),
+        url=_url("documents:archive"),
+        allowed=lambda v: bool(v.roles & set(ARCHIVE_ROLES)),
     )
 )
 register(

@@ -40,8 +40,6 @@ from ..selectors import cases_visible_to
 from .history import case_event
 
 _CATEGORY = re.compile(r"^(A|B|BE|Bc)(\d{0,3})$")
-# Who sees an office's archive lists: its clerks and its archivist.
-ARCHIVE_ROLES = ("clerk", "head", "registry_clerk", "archivist")
 
 
 def retention_until(*, category: str, closed_on: dt.date) -> dt.date | None:
@@ -120,14 +118,6 @@ def case_close(*, case: Case, actor, result: str) -> CaseClosure:
 
 
 # --- who may see and do what ----------------------------------------------------------------
-
-
-def archive_offices(user) -> QuerySet[Office]:
-    """Offices whose archive lists ``user`` may see: as one of its clerks or its archivist."""
-    if not getattr(user, "is_authenticated", False):
-        return Office.objects.none()
-    ids = memberships_active(user=user).filter(role__in=ARCHIVE_ROLES).values("office_id")
-    return Office.objects.filter(pk__in=ids)
 
 
 def is_archivist(user, office_id: int) -> bool:
