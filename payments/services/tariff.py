@@ -83,21 +83,36 @@ def _service_exemption(service: Service, data: Mapping[str, Any]) -> str:
     return ""
 
 
+# Filing a power of attorney is itself charged (annex part IV), whatever the matter costs:
+# forms ask whether a proxy files the application in this yes/no field.
+PROXY_FIELD = "PrzezPelnomocnika"
+POWER_OF_ATTORNEY = {"kind": "item", "item": "IV.1", "label": "złożenie pełnomocnictwa"}
+
+
+def _lines_of(service: Service, data: Mapping[str, Any]) -> tuple[list[dict], str, bool]:
+    """The rule lines that apply, the service-level exemption, and whether computable."""
+    lines: list[dict] = []
+    exemption = ""
+    computable = True
+    if service.fee_kind != FeeKind.NONE:
+        exemption = _service_exemption(service, data)
+        if not exemption:
+            rule = _rule_lines(service)
+            computable = rule is not None
+            lines = list(rule or [])
+    if data.get(PROXY_FIELD) is True:
+        lines.append(POWER_OF_ATTORNEY)
+    return lines, exemption, computable
+
+
 def fee_assessment(
     *, service: Service, data: Mapping[str, Any], on: dt.date | None = None
 ) -> Assessment:
     """The fee lines of an application of ``service`` with form ``data`` filed ``on``."""
     day = on or timezone.localdate()
-    if service.fee_kind == FeeKind.NONE:
-        return Assessment()
-    exemption = _service_exemption(service, data)
-    if exemption:
-        return Assessment(exempt=(exemption,))
-    lines = _rule_lines(service)
-    if lines is None:
-        return Assessment(computable=False)
+    lines, exemption, computable = _lines_of(service, data)
     due: list[FeeLine] = []
-    exempt: list[str] = []
+    exempt: list[str] = [exemption] if exemption else []
     problems: list[str] = []
     exemptions = _exemptions_by_code({line["item"] for line in lines})
     for line in lines:
@@ -129,7 +144,7 @@ def fee_assessment(
     return Assessment(
         lines=tuple(due),
         exempt=tuple(exempt),
-        computable=not problems,
+        computable=computable and not problems,
         problems=tuple(problems),
     )
 

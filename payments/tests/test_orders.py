@@ -245,3 +245,38 @@ def test_overdue_call_to_pay_then_expiry(seeded, payer, django_capture_on_commit
     finally:
         for name in ("payment_overdue", "payment_expired"):
             getattr(signals, name).disconnect(dispatch_uid=name)
+
+
+def test_the_sandbox_bank_retries_a_notification_not_taken(seeded, payer):
+    from payments.tasks import sandbox_notify
+
+    [order] = issue(seeded, payer)
+    payment = start(order, payer)
+    bank = SandboxTransaction.objects.get(merchant_ref=str(payment.public_id))
+    # the bank's ledger disagrees with the order (as after a tampered amount): refused
+    SandboxTransaction.objects.filter(pk=bank.pk).update(status="paid", amount_grosze=1)
+    from celery.exceptions import Retry
+
+    with pytest.raises(Retry):  # eager: the retry the worker would schedule (back-off)
+        sandbox_notify.apply(kwargs={"token": str(bank.token)}, throw=True)
+    assert PaymentOrder.objects.get(pk=order.pk).status == OrderStatus.PENDING
+    SandboxTransaction.objects.filter(pk=bank.pk).update(amount_grosze=1700)
+    assert sandbox_notify.apply(kwargs={"token": str(bank.token)}).get() == "accepted"
+    assert PaymentOrder.objects.get(pk=order.pk).status == OrderStatus.PAID
+
+
+def test_beat_job_polls_payments_still_pending(seeded, payer):
+    from django.utils import timezone
+
+    from payments.services import payments_poll
+
+    [order] = issue(seeded, payer)
+    payment = start(order, payer)
+    SandboxTransaction.objects.filter(merchant_ref=str(payment.public_id)).update(status="paid")
+    assert payments_poll() == 0  # too fresh: the notification may still come
+    Payment.objects.filter(pk=payment.pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=5)
+    )
+    assert payments_poll() == 1
+    assert PaymentOrder.objects.get(pk=order.pk).status == OrderStatus.PAID
+    assert payments_poll() == 0  # nothing pending any more

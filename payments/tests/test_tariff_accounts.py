@@ -95,3 +95,26 @@ def test_stamp_duty_goes_to_the_seat_gmina():
     )
     assert FeeAccount.objects.count() == 2 * Office.objects.count()
     assert all(iban.is_valid(a.iban) and a.is_demo for a in FeeAccount.objects.all())
+
+
+def test_power_of_attorney_is_charged_unless_close_family(seeded):
+    proxy = fee_assessment(service=seeded.certificate, data={"PrzezPelnomocnika": True})
+    assert [(line.code, line.amount_grosze) for line in proxy.lines] == [
+        ("II.21", 1700),
+        ("IV.1", 1700),
+    ]
+    assert proxy.by_fee_type() == {FeeType.STAMP_DUTY: list(proxy.lines)}  # one order
+    family = fee_assessment(
+        service=seeded.certificate,
+        data={"PrzezPelnomocnika": True, "PelnomocnikBliskiKrewny": True},
+    )
+    assert [line.code for line in family.lines] == ["II.21"]
+    assert family.exempt == (
+        "pełnomocnictwo udzielone małżonkowi, wstępnemu, zstępnemu lub rodzeństwu",
+    )
+    # a free matter filed by a proxy still costs the power of attorney
+    from offices.models import Service
+
+    free = Service(office=seeded.certificate.office, fee_kind="none", title="Pismo ogólne")
+    assert fee_assessment(service=free, data={"PrzezPelnomocnika": True}).total_grosze == 1700
+    assert fee_assessment(service=free, data={"PrzezPelnomocnika": False}).lines == ()
