@@ -199,6 +199,7 @@ class StaffRole(models.TextChoices):
     OFFICE_ADMIN = "office_admin", _("Office administrator")
     CA_OPERATOR = "ca_operator", _("CA operator")
     ARCHIVIST = "archivist", _("Office archivist")
+    FINANCE = "finance", _("Finance clerk (fees and bank statements)")
     CPD_ADMIN = "cpd_admin", _("Data-centre (CPD) administrator")
 
 

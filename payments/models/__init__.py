@@ -1,6 +1,7 @@
 from .accounts import FeeAccount, FeeType
 from .orders import OrderStatus, PaymentOrder
 from .sandbox import SandboxTransaction
+from .statements import BankStatement, CreditState, MatchRule, StatementCredit
 from .tariff import Exemption, FeeRule, TariffItem
 from .transactions import (
     Channel,
@@ -13,12 +14,15 @@ from .transactions import (
 )
 
 __all__ = [
+    "BankStatement",
     "Channel",
+    "CreditState",
     "Exemption",
     "FeeAccount",
     "FeeRule",
     "FeeType",
     "GatewayNotification",
+    "MatchRule",
     "NotificationVerdict",
     "OrderStatus",
     "Payment",
@@ -27,5 +31,6 @@ __all__ = [
     "Refund",
     "RefundStatus",
     "SandboxTransaction",
+    "StatementCredit",
     "TariffItem",
 ]

@@ -10,6 +10,7 @@ from .orders import (
     order_transition,
     orders_case_sign_set,
     orders_overdue_sweep,
+    orders_transition,
 )
 from .settlement import (
     paid_grosze,
@@ -37,6 +38,7 @@ __all__ = [
     "order_transition",
     "orders_case_sign_set",
     "orders_overdue_sweep",
+    "orders_transition",
     "paid_grosze",
     "payment_apply",
     "payment_refresh",

@@ -21,8 +21,8 @@ class SampleCredit:
     reference: str = ""
 
 
-def _amount(grosze: int) -> str:
-    return f"{grosze // 100},{grosze % 100:02d}"
+def _amount(grosze: int, separator: str = ",") -> str:
+    return f"{grosze // 100}{separator}{grosze % 100:02d}"
 
 
 def mt940_bytes(
@@ -76,14 +76,15 @@ def camt053_bytes(
         f"<Stmt><Id>{number}</Id><LglSeqNb>{number}</LglSeqNb>",
         f"<Acct><Id><IBAN>PL{account}</IBAN></Id><Ccy>PLN</Ccy></Acct>",
         f'<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="PLN">'
-        f"{opening_grosze / 100:.2f}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>{iso}</Dt></Dt></Bal>",
+        f"{_amount(opening_grosze, '.')}</Amt><CdtDbtInd>CRDT</CdtDbtInd>"
+        f"<Dt><Dt>{iso}</Dt></Dt></Bal>",
         f'<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="PLN">'
-        f"{closing // 100}.{closing % 100:02d}</Amt><CdtDbtInd>CRDT</CdtDbtInd>"
+        f"{_amount(closing, '.')}</Amt><CdtDbtInd>CRDT</CdtDbtInd>"
         f"<Dt><Dt>{iso}</Dt></Dt></Bal>",
     ]
     for index, credit in enumerate(credits, start=1):
         reference = credit.reference or f"{day:%y%m%d}{index:09d}"
-        amount = f"{credit.amount_grosze // 100}.{credit.amount_grosze % 100:02d}"
+        amount = _amount(credit.amount_grosze, ".")
         creditor = (
             f"<CdtrAcct><Id><IBAN>PL{credit.credited_account}</IBAN></Id></CdtrAcct>"
             if credit.credited_account

@@ -21,4 +21,30 @@ def record(
     )
 
 
-__all__ = ["record"]
+def record_many(*, actor: Any = None, entries: list) -> int:
+    """Many entries by one actor in one locked, chained bulk insert (see ``services``)."""
+    from .bulk import record_many as _record_many
+
+    return _record_many(actor=actor, entries=entries)
+
+
+def entry(
+    action: str, *, target: Any = None, before: dict | None = None, after: dict | None = None
+) -> Any:
+    """One entry for :func:`record_many`."""
+    return _entry_class()(action=action, target=target, before=before, after=after)
+
+
+def _entry_class() -> Any:
+    global _ENTRY
+    if _ENTRY is None:
+        from .bulk import Entry
+
+        _ENTRY = Entry
+    return _ENTRY
+
+
+_ENTRY: Any = None
+
+
+__all__ = ["entry", "record", "record_many"]

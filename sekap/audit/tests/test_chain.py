@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -125,4 +127,50 @@ def test_postgresql_trigger_refuses_update_and_delete(chain):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             change()
     assert AuditEntry.objects.get(pk=chain[0].pk).action == "test.step0"
+    assert verify_chain() is None
+
+
+def test_record_many_continues_the_same_chain(chain):
+    user = UserFactory()
+    written = audit.record_many(
+        actor=user,
+        entries=[audit.entry("test.bulk", target=user, after={"n": n}) for n in range(3)],
+    )
+    audit.record(actor=user, action="test.after_bulk")
+    assert written == 3
+    bulk = list(AuditEntry.objects.filter(action="test.bulk").order_by("seq"))
+    assert [entry.after for entry in bulk] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert bulk[0].prev_hash == chain[-1].hash
+    assert [entry.seq for entry in bulk] == [
+        chain[-1].seq + 1,
+        chain[-1].seq + 2,
+        chain[-1].seq + 3,
+    ]
+    assert verify_chain() is None
+    _bypass_trigger()
+    AuditEntry.objects.filter(pk=bulk[1].pk).update(after={"n": 9})
+    assert verify_chain() is not None
+
+
+def test_record_many_writes_each_entry_to_its_office_chain(chain):
+    office = SimpleNamespace(office_id=4242)  # anything done in office 4242
+    user = UserFactory()
+    audit.record_many(
+        actor=user,
+        entries=[
+            audit.entry("test.office", target=office),
+            audit.entry("test.platform", target=user),
+            audit.entry("test.office", target=office),
+        ],
+    )
+    in_office = list(AuditEntry.objects.filter(action="test.office").order_by("seq"))
+    platform = AuditEntry.objects.get(action="test.platform")
+    assert {entry.chain for entry in in_office} == {"office:4242"}
+    assert [entry.seq for entry in in_office] == [1, 2]
+    assert in_office[1].prev_hash == in_office[0].hash
+    assert (platform.chain, platform.seq, platform.prev_hash) == (
+        chain[-1].chain,
+        chain[-1].seq + 1,
+        chain[-1].hash,
+    )
     assert verify_chain() is None

@@ -1,0 +1,178 @@
+"""Statement reconciliation throughput: a camt.053 and an MT940 file of N credits (default
+100,000) against N open payment orders each, matched per second, with the parser alone as the
+floor, in the same run.
+
+    .venv/bin/python bench/bench_reconciliation.py [N]
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/sekap_bench .venv/bin/python \
+        bench/bench_reconciliation.py
+
+Uses a temporary SQLite database unless BENCH_DATABASE_URL is set (the PostgreSQL database is
+created if missing and its tables are flushed: use a scratch database). Nine credits in ten
+name their order's virtual account, one in ten only its case sign in the title, so both
+matching rules run. Goal (issue 13): the whole import of 100,000 credits in ≤ 20 s on
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DAY = dt.date(2026, 11, 27)
+
+
+def setup() -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="sekap-bench-reconciliation-"))
+    sys.path.insert(0, str(ROOT))
+    os.environ["SEKAP_VAR_DIR"] = str(workdir)
+    url = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sekap.settings")
+    os.environ["AXES_ENABLED"] = "0"
+    if url.startswith("postgres"):
+        _create_postgres_database(url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    if url.startswith("postgres"):
+        call_command("flush", "--no-input", verbosity=0)
+
+
+def _create_postgres_database(url: str) -> None:
+    import psycopg2
+
+    base, name = url.rsplit("/", 1)
+    connection = psycopg2.connect(f"{base}/postgres")
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+
+
+def orders_for(*, account, payer, office, count: int, first_pk: int, sign_prefix: str) -> list:
+    from payments.models import PaymentOrder
+    from payments.services.accounts import virtual_account
+
+    orders = []
+    for index in range(count):
+        pk = first_pk + index
+        orders.append(
+            PaymentOrder(
+                pk=pk,
+                idempotency_key=f"bench-{pk}",
+                office=office,
+                account=account,
+                fee_type=account.fee_type,
+                payer=payer,
+                subject_ref=f"bench:{pk}",
+                case_sign=f"{sign_prefix}.6730.{pk}.2026",
+                title=f"Opłata skarbowa – zaświadczenie, {sign_prefix}.6730.{pk}.2026",
+                amount_grosze=1700 + pk % 500,
+                due_on=DAY + dt.timedelta(days=7),
+                virtual_account=virtual_account(account=account, number=pk),
+            )
+        )
+    PaymentOrder.objects.bulk_create(orders, batch_size=5000)
+    return orders
+
+
+def credits_for(orders: list) -> list:
+    from payments.statements.samples import SampleCredit
+
+    credits = []
+    for index, order in enumerate(orders):
+        by_title = index % 10 == 9
+        credits.append(
+            SampleCredit(
+                amount_grosze=order.amount_grosze,
+                title=(
+                    f"OPLATA {order.case_sign}" if by_title else "OPŁATA SKARBOWA ZAŚWIADCZENIE"
+                ),
+                payer_name="JAN KOWALSKI",
+                payer_account="96105011130000000123456781",
+                credited_account="" if by_title else order.virtual_account[2:],
+                reference=f"B{order.pk:012d}",
+            )
+        )
+    return credits
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    setup()
+    from django.db import connection
+
+    from offices.models import Office
+    from payments.models import FeeAccount, FeeType
+    from payments.services.accounts import nrb
+    from payments.services.reconciliation import statement_import
+    from payments.statements import read_statement_file
+    from payments.statements.samples import camt053_bytes, mt940_bytes
+    from sekap.accounts.tests.factories import VerifiedCitizenFactory
+
+    office = Office.objects.create(
+        terc="2466011",
+        kind="city_county",
+        unit="Gliwice",
+        name="Urząd Miejski w Gliwicach (bench)",
+        office_type="Urząd Miejski",
+        seat="Gliwice",
+        esp_address="/bench/SkrytkaESP",
+    )
+    payer = VerifiedCitizenFactory(first_name="Jan", last_name="Kowalski")
+    accounts = {
+        "camt.053": FeeAccount.objects.create(
+            office=office,
+            fee_type=FeeType.STAMP_DUTY,
+            holder="Miasto Gliwice",
+            iban=nrb(sort_code="10202401", account_digits="0000123400001234"),
+            collection_prefix="42",
+        ),
+        "mt940": FeeAccount.objects.create(
+            office=office,
+            fee_type=FeeType.OFFICE_FEE,
+            holder="Urząd Miejski w Gliwicach",
+            iban=nrb(sort_code="11402004", account_digits="0040000123456789"),
+            collection_prefix="43",
+        ),
+    }
+    writers = {"camt.053": camt053_bytes, "mt940": mt940_bytes}
+    print(f"{connection.vendor}: {count} credits against {count} open orders per format")
+    for number, (name, account) in enumerate(accounts.items(), start=1):
+        orders = orders_for(
+            account=account,
+            payer=payer,
+            office=office,
+            count=count,
+            first_pk=number * 1_000_000,
+            sign_prefix=f"B{number}",
+        )
+        data = writers[name](
+            account=account.iban[2:], number=number, day=DAY, credits=credits_for(orders)
+        )
+        started = time.perf_counter()
+        parsed = read_statement_file(data)
+        parse_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        result = statement_import(data=data, file_name=f"bench.{name}")
+        import_seconds = time.perf_counter() - started
+        assert result.matched == count and result.settled == count, result
+        print(
+            f"{name:8} {len(data) / 1e6:6.1f} MB  parser alone {parse_seconds:6.2f} s "
+            f"({len(parsed.credits) / parse_seconds:8.0f} credits/s)  whole import "
+            f"{import_seconds:6.2f} s ({result.matched / import_seconds:8.0f} matched/s)"
+        )
+
+
+if __name__ == "__main__":
+    main()

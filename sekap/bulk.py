@@ -1,0 +1,92 @@
+"""Inserting many rows of one model fast, for set-based work such as a bank statement of a
+hundred thousand credits.
+
+``bulk_create`` compiles every value through several layers of the ORM (about half a
+millisecond a row for a model of twenty fields); here each value is prepared once by its field
+(``get_db_prep_save``, so dates, aware datetimes and JSON are stored exactly as the ORM stores
+them) and the rows go to the database with PostgreSQL's ``COPY`` or, elsewhere, the driver's
+``executemany``. No signals are sent, ``save()`` is not called and no keys come back: callers
+link the rows by natural keys afterwards. Runs inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connections, models, router
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: Any) -> str:
+    """A prepared value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dt.date):  # and datetime: ISO 8601 with the offset
+        text = value.isoformat()
+    elif hasattr(value, "adapted"):  # psycopg2's Json adapter of a JSONField
+        text = json.dumps(value.adapted, ensure_ascii=False)
+    else:
+        text = str(value)
+    return text.translate(_COPY_ESCAPES)
+
+
+# Values of these fields go to the driver as they are (ints and strings need no preparing).
+_AS_IS = (models.IntegerField, models.CharField, models.TextField, models.ForeignKey)
+
+
+def _as_is(value: Any, connection: Any) -> Any:
+    return value
+
+
+def _preparer(field: models.Field):
+    if isinstance(field, _AS_IS) and not isinstance(field, models.UUIDField):
+        return _as_is
+    return field.get_db_prep_save
+
+
+def insert_rows(
+    model: type[models.Model], *, fields: Sequence[str], rows: Iterable[Sequence]
+) -> int:
+    """Insert ``rows`` (values in the order of ``fields``) into ``model``'s table."""
+    connection = connections[router.db_for_write(model)]
+    model_fields = [model._meta.get_field(name) for name in fields]
+    prepare = [_preparer(field) for field in model_fields]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in model_fields)
+
+    def prepared() -> Iterable[list[Any]]:
+        for row in rows:
+            yield [prep(value, connection) for prep, value in zip(prepare, row, strict=True)]
+
+    count = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buffer = io.StringIO()
+            for values in prepared():
+                buffer.write("\t".join(_copy_text(value) for value in values))
+                buffer.write("\n")
+                count += 1
+            buffer.seek(0)
+            cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+            return count
+        marks = ", ".join(["%s"] * len(model_fields))
+        # Identifiers come from the model's meta, quoted; every value is a parameter.
+        insert = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+        batch: list[list[Any]] = []
+        for values in prepared():
+            batch.append(values)
+            if len(batch) == 5000:
+                cursor.executemany(insert, batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            cursor.executemany(insert, batch)
+            count += len(batch)
+    return count
