@@ -19,10 +19,11 @@ from sekap.errors import DomainError
 from .. import selectors, services
 from ..errors import AssignmentRefused
 from ..forms import LetterForm
-from ..models import Case, CaseStatus
+from ..models import Case, CaseStatus, LetterKind
 from ..selectors.reading import submission_files, submission_html
 from ..selectors.visibility import OFFICE_WIDE_ROLES
 from ..selectors.worklists import BY_KEY, SORTS, worklist_cases
+from ..services import deadlines
 from ..services.assignment import assignable_clerks, assigning_as
 
 PAGE_SIZE = 50
@@ -155,15 +156,24 @@ def letter_new(request: HttpRequest, pk: int) -> HttpResponse:
     case = _staff_case(request, pk)
     form = LetterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            services.letter_send(
-                case=case,
-                clerk=request.user,
-                kind=form.cleaned_data["kind"],
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-                supplement_due=form.cleaned_data.get("supplement_due"),
-            )
+            if data["kind"] == LetterKind.CALL_TO_SUPPLEMENT:  # the clock stops; due from delivery
+                deadlines.supplement_call_send(
+                    case=case,
+                    clerk=request.user,
+                    title=data["title"],
+                    body=data["body"],
+                    days=data["supplement_days"],
+                )
+            else:
+                services.letter_send(
+                    case=case,
+                    clerk=request.user,
+                    kind=data["kind"],
+                    title=data["title"],
+                    body=data["body"],
+                )
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:

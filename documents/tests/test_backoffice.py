@@ -142,15 +142,16 @@ def test_letter_form_errors_then_sealed_letter_sent(client, two_offices, sekap_t
     assert bad.status_code == 400
     assert b'class="error-summary"' in bad.content
     assert not Letter.objects.exists()
-    due = timezone.localdate() + dt.timedelta(days=7)
     good = client.post(
         url,
-        {"kind": "supplement", "title": "Wezwanie", "body": "Uzupełnij.", "supplement_due": due},
+        {"kind": "supplement", "title": "Wezwanie", "body": "Uzupełnij.", "supplement_days": "7"},
     )
     assert good.status_code == 302
     letter = Letter.objects.get()
     case_a.refresh_from_db()
-    assert case_a.status == "waiting" and letter.supplement_due == due
+    # the term runs from delivery: no date yet, and the clock stopped
+    assert case_a.status == "waiting" and letter.supplement_due is None
+    assert letter.supplement_call.days == 7 and case_a.deadline is None
     assert InboxMessage.objects.get(letter=letter).recipient == applicant
     assert CaseEvent.objects.filter(case=case_a, action="sent_supplement").exists()
     assert AuditEntry.objects.filter(action="documents.letter_sent").count() == 1

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
 from certauth.services.ceremony import ca_init
 from certauth.tests.fixtures import ensure_profiles, pki_dir  # noqa: F401
@@ -58,10 +55,11 @@ def test_clerk_works_a_case_and_calls_for_a_supplement(a11y_page, case_for_clerk
     assert page.locator(".error-summary").is_visible()  # no due date given
     assert not Letter.objects.exists()
 
-    due = timezone.localdate() + dt.timedelta(days=14)
-    page.get_by_label("Termin uzupełnienia (dla wezwania do uzupełnienia)").fill(due.isoformat())
+    page.get_by_label("Dni na uzupełnienie, od doręczenia (dla wezwania do uzupełnienia)").fill(
+        "14"
+    )
     page.follow(page.get_by_role("button", name="Opatrz pieczęcią i wyślij"))
     letter = Letter.objects.get()
-    assert letter.supplement_due == due
+    assert letter.supplement_call.days == 14 and letter.supplement_due is None  # from delivery
     assert InboxMessage.objects.filter(letter=letter, recipient=applicant).exists()
     assert "Wezwanie do uzupełnienia" in page.locator("main").inner_text()
