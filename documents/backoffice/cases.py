@@ -82,7 +82,7 @@ def worklist(request: HttpRequest, key: str) -> HttpResponse:
 
 
 SORT_LABELS = (
-    ("", gettext_lazy("Default")),
+    ("", gettext_lazy("Default order")),
     ("deadline", gettext_lazy("Deadline, earliest first")),
     ("-deadline", gettext_lazy("Deadline, latest first")),
     ("opened", gettext_lazy("Oldest first")),

@@ -27,7 +27,7 @@ from ..selectors.worklists import WORKLISTS, worklist_counts
 
 SECTIONS: tuple[tuple[str, Promise], ...] = (
     ("worklists", _("Work lists")),
-    ("register", _("Register")),
+    ("register", _("Register and counter")),
     ("letters", _("Letters and dispatch")),
     ("archive", _("Archive")),
     ("reports", _("Reports")),

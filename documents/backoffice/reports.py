@@ -58,7 +58,13 @@ def reports(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="raport-{office.terc}.csv"'
         writer = csv.writer(response)
         writer.writerow(
-            [_("Department"), _("Open"), _("Overdue"), _("Due within 7 days"), _("Median days")]
+            [
+                _("Department"),
+                _("Still open"),
+                _("Overdue"),
+                _("Due within 7 days"),
+                _("Median days"),
+            ]
         )
         for row in report.departments:
             writer.writerow(

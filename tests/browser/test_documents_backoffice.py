@@ -1,4 +1,5 @@
-"""The clerk's back office in Chromium: queue, case page, a call to supplement; axe on each."""
+"""The clerk's back office in Chromium: queue, case page, a call to supplement, the work lists,
+search, reports and the public transparency page; axe and 320 px reflow on each."""
 
 from __future__ import annotations
 
@@ -63,3 +64,22 @@ def test_clerk_works_a_case_and_calls_for_a_supplement(a11y_page, case_for_clerk
     assert letter.supplement_call.days == 14 and letter.supplement_due is None  # from delivery
     assert InboxMessage.objects.filter(letter=letter, recipient=applicant).exists()
     assert "Wezwanie do uzupełnienia" in page.locator("main").inner_text()
+
+    # the staff menu beside every page: work lists with counts, search, reports
+    page.follow(
+        page.get_by_role("navigation", name="Menu pracownika").get_by_role(
+            "link", name="Moje sprawy"
+        )
+    )
+    assert case.sign in page.locator("table").inner_text()
+    page.get_by_label("Znak lub tytuł sprawy").fill("nic takiego")
+    page.follow(page.get_by_role("button", name="Pokaż"))
+    assert "Brak spraw" in page.locator("main").inner_text()
+    page.follow(page.get_by_role("link", name="Wyszukaj sprawy"))
+    page.get_by_label("Szukane słowa").fill("Nowak")
+    page.follow(page.get_by_role("button", name="Szukaj"))
+    assert case.sign in page.locator("main table").inner_text()
+    page.follow(page.get_by_role("link", name="Raporty urzędu"))
+    assert page.locator("svg.chart").count() == 3
+    page.follow(page.get_by_role("link", name="Publiczna strona przejrzystości urzędu"))
+    assert "Nowak" not in page.locator("main").inner_text()
