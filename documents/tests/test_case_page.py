@@ -126,7 +126,7 @@ def test_deputy_of_the_head_assigns_recorded_as_x_for_y(office):
     assert line.actor == deputy and line.on_behalf_of == head
     page = staff_client(clerk).get(f"/backoffice/sprawy/{case.pk}/").content.decode()
     head_name = head.get_full_name() or head.email
-    assert f"dla {head_name}" in page or f"for {head_name}" in page
+    assert f"{deputy.get_full_name() or deputy.email} za {head_name}" in " ".join(page.split())
 
 
 def test_notes_are_internal_and_the_metryka_exports_as_pdf(office):
