@@ -38,7 +38,7 @@ from sekap.ratelimits import ScopedThrottle
 
 from . import selectors, services
 from .errors import NotRepresentative
-from .models import Channel, EspToken, InboxMessage, Submission
+from .models import Channel, EspToken, InboxMessage, Letter, Submission
 from .services.esp import EspCaller
 from .services.submissions import max_bytes
 
@@ -372,7 +372,8 @@ class InboxOpen(APIView):
 
 
 class InboxDocument(APIView):
-    """The sealed XML of a letter (after it was opened) or of a receipt."""
+    """The sealed XML of a letter or of a receipt. A letter's content is released only after
+    its receipt by the caller is recorded (the UPD under the platform rule)."""
 
     permission_classes = [permissions.IsAuthenticated]
 
@@ -383,11 +384,9 @@ class InboxDocument(APIView):
     def get(self, request, pk: int):
         message = _own_message(request, pk)
         if message.letter_id:
-            letter = message.letter
-            if letter.opened_at is None:
-                message = services.inbox_open(user=request.user, message=message)
-                letter.refresh_from_db()
-            return HttpResponse(bytes(letter.xml), content_type="application/xml")
+            services.inbox_open(user=request.user, message=message)
+            xml = Letter.objects.filter(pk=message.letter_id).values_list("xml", flat=True).get()
+            return HttpResponse(bytes(xml), content_type="application/xml")
         if message.receipt_id:
             return HttpResponse(bytes(message.receipt.xml), content_type="application/xml")
         raise DrfNotFound()

@@ -71,3 +71,11 @@ def dispatch_receipt_pdf(receipt_id: int) -> bool:
 
 def dispatch_email(message_id: int) -> bool:
     return _dispatch(_task("documents.tasks.inbox_email"), message_id=message_id)
+
+
+def dispatch_delivery_send(delivery_id: int) -> bool:
+    return _dispatch(_task("documents.tasks.delivery_send"), delivery_id=delivery_id)
+
+
+def dispatch_delivery_notice(delivery_id: int) -> bool:
+    return _dispatch(_task("documents.tasks.delivery_notice"), delivery_id=delivery_id)

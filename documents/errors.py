@@ -96,3 +96,23 @@ class AssignmentRefused(DomainError):
         "Only the head of the case's department, or the office's registry or head, may assign "
         "the case, and only to a clerk who works in the office."
     )
+
+
+class DeliveryRefused(DomainError):
+    code = "delivery.refused"
+    message = _("This step is not possible for this delivery in its present state.")
+    status = 409
+
+
+class DeliveryUnavailable(DomainError):
+    """The delivery channel (the e-Doręczenia service) did not answer: try again later."""
+
+    code = "delivery.unavailable"
+    message = _("The delivery service is not available at the moment. The letter will be sent "
+                "again automatically.")  # fmt: skip
+    status = 503
+
+
+class LetterNotReleased(NotAllowed):
+    code = "delivery.not_released"
+    message = _("Open the letter first: opening it is recorded as its receipt.")

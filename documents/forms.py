@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import CaseResult, ComplaintKind, LetterKind, SuspensionBasis
+from .models import CaseResult, ComplaintKind, DeliveryChannel, LetterKind, SuspensionBasis
 
 
 class LetterForm(forms.Form):
@@ -121,3 +121,38 @@ class DestructionDecisionForm(forms.Form):
         coerce=lambda v: v == "1",
     )
     reference = forms.CharField(label=_("Reference of the decision"), max_length=200)
+
+
+class DispatchFilterForm(forms.Form):
+    """Which office's outgoing book, for which channel and period (GET; names as in the URL)."""
+
+    urzad = forms.ModelChoiceField(label=_("Office"), queryset=None, required=False,
+                                   to_field_name="terc")  # fmt: skip
+    kanal = forms.ChoiceField(label=_("Channel"), choices=DeliveryChannel.choices, required=False)
+    od = forms.DateField(label=_("From"), required=False,
+                         widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    do = forms.DateField(label=_("To"), required=False,
+                         widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+
+    def __init__(self, *args, offices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["urzad"].queryset = offices
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("od"), data.get("do")
+        if start and end and (end < start or (end - start).days > 366):
+            self.add_error("do", _("Give a period of at most a year, ending after it starts."))
+        return data
+
+
+class PaperReceiptForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("The post returned"),
+        choices=[
+            ("received", _("the return receipt, signed on the date below")),
+            ("returned", _("the letter, not collected; the date below is the first notice")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -58,3 +58,34 @@ def deadlines_sweep(self) -> dict:
     """The deadline timers (delay prompts, supplement terms, complaint forwarding): due-date
     columns, each flagged once, so a retry or a second run changes nothing."""
     return deadlines.deadlines_sweep()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=8, ignore_result=True)
+def delivery_send(self, *, delivery_id: int) -> None:
+    """Send an e-Doręczenia delivery and read its evidence (idempotent: the delivery's public
+    id is the message's correlation id, so a retry never sends a second message)."""
+    from .errors import DeliveryUnavailable
+    from .services.delivery import edoreczenia_sync
+
+    try:
+        edoreczenia_sync(delivery_id=delivery_id)
+    except (DeliveryUnavailable, OperationalError) as exc:
+        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, ignore_result=True)
+def delivery_notice(self, *, delivery_id: int) -> None:
+    """E-mail the second notice of a letter waiting in the SEKAP inbox."""
+    from .services.delivery.notices import second_notice_send
+
+    try:
+        second_notice_send(delivery_id=delivery_id)
+    except OSError as exc:
+        raise self.retry(exc=exc, countdown=60) from exc
+
+
+@shared_task(ignore_result=True)
+def delivery_sweep() -> dict:
+    from .services.delivery import delivery_sweep as sweep
+
+    return sweep()

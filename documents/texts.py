@@ -51,6 +51,19 @@ EVENT_TEXTS: dict[str, str] = {
         "The fee was not paid: the application is returned without consideration "
         "(KPA art. 261 § 2)."
     ),
+    "delivery_sent": gettext_noop("The letter “%(title)s” was sent to %(addressee)s."),
+    "delivery_available": gettext_noop(
+        "The letter “%(title)s” is waiting for %(addressee)s in their box (first notice)."
+    ),
+    "delivery_second_notice": gettext_noop(
+        "%(addressee)s was notified again of the letter “%(title)s”."
+    ),
+    "delivery_delivered": gettext_noop("%(addressee)s received the letter “%(title)s”."),
+    "delivery_deemed": gettext_noop("The letter “%(title)s” is deemed delivered to %(addressee)s."),
+    "delivery_failed": gettext_noop("The letter “%(title)s” could not be sent to %(addressee)s."),
+    "delivery_copy_opened": gettext_noop(
+        "%(addressee)s opened the SEKAP copy of the letter “%(title)s”."
+    ),
 }
 
 # Event values shown as dates, and values that are choice codes shown by their label.

@@ -4,6 +4,7 @@ from . import api, views
 from .backoffice import archive as views_archive
 from .backoffice import cases as backoffice
 from .backoffice import deadlines as views_deadlines
+from .backoffice import dispatch as backoffice_dispatch
 from .backoffice import esp as backoffice_esp
 from .backoffice import reports as backoffice_reports
 from .backoffice import search as backoffice_search
@@ -91,6 +92,22 @@ urlpatterns = [
         "backoffice/esp/<str:terc>/tokeny/",
         backoffice_esp.esp_tokens,
         name="backoffice_esp_tokens",
+    ),
+    path("backoffice/wysylka/", backoffice_dispatch.dispatch_book, name="dispatch_book"),
+    path(
+        "backoffice/wysylka/lista-pocztowa/",
+        backoffice_dispatch.post_list,
+        name="dispatch_post_list",
+    ),
+    path(
+        "backoffice/wysylka/<str:public_id>/koperta/",
+        backoffice_dispatch.envelope,
+        name="dispatch_envelope",
+    ),
+    path(
+        "backoffice/wysylka/<str:public_id>/zwrotka/",
+        backoffice_dispatch.paper_receipt,
+        name="dispatch_receipt",
     ),
     path("api/v1/submissions/", api.SubmissionListCreate.as_view(), name="api-submissions"),
     re_path(

@@ -146,6 +146,15 @@ register(
 )
 register(
     Entry(
+        key="dispatch_book",
+        section="letters",
+        title=_("Outgoing book"),
+        url=_url("documents:dispatch_book"),
+        allowed=lambda v: bool(v.roles),
+    )
+)
+register(
+    Entry(
         key="certauth:ra_queue",
         section="other",
         title=_("Certificate requests"),

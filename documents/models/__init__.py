@@ -23,6 +23,7 @@ from .deadlines import (
     SupplementOutcome,
     SuspensionBasis,
 )
+from .delivery import Delivery, DeliveryChannel, DeliveryRule, DeliveryStatus
 from .esp import EspToken
 from .inbox import InboxMessage, MessageKind
 from .letters import Letter, LetterKind
@@ -47,6 +48,10 @@ __all__ = [
     "DelayComplaint",
     "DelayNotice",
     "DelayPrompt",
+    "Delivery",
+    "DeliveryChannel",
+    "DeliveryRule",
+    "DeliveryStatus",
     "DestructionProposal",
     "EspToken",
     "InboxMessage",

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from offices.models import Department
 from offices.selectors import memberships_active
 from sekap.accounts.models import User, UserKind
 from sekap.accounts.selectors import companies_represented_by
 
-from ..models import Case, CaseEvent, InboxMessage, Receipt, Submission
+from ..models import Case, CaseEvent, Delivery, InboxMessage, Receipt, Submission
+from .delivery import (
+    deliveries_of,
+    delivery_date,
+    dispatch_book,
+    dispatch_delivery,
+    dispatch_offices,
+    letter_released,
+)
 from .visibility import CASE_ROLES, OFFICE_WIDE_ROLES, cases_visible_to
 
 
@@ -130,7 +138,18 @@ def case_documents(case: Case) -> dict:
             .defer("document", "signature_report")
             .order_by("received_at")
         ),
-        "outgoing": list(case.letters.defer("xml").order_by("sent_at")),
+        "outgoing": list(
+            case.letters.defer("xml")
+            .prefetch_related(
+                Prefetch(
+                    "deliveries",
+                    queryset=Delivery.objects.defer("sending_proof", "receipt_proof").order_by(
+                        "pk"
+                    ),
+                )
+            )
+            .order_by("sent_at")
+        ),
     }
 
 
@@ -211,11 +230,17 @@ __all__ = [
     "case_submission",
     "cases_for",
     "cases_visible_to",
+    "deliveries_of",
+    "delivery_date",
     "departments_for_filter",
+    "dispatch_book",
+    "dispatch_delivery",
+    "dispatch_offices",
     "esp_waiting",
     "inbox_for",
     "inbox_message_for",
     "inbox_unread_count",
+    "letter_released",
     "office_wide",
     "parse_uuid",
     "queue_for",

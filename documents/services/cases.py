@@ -15,7 +15,6 @@ from offices.models import Service
 from sekap import audit
 from sekap.errors import NotAllowed
 
-from .. import dispatch
 from ..errors import CaseActionRefused
 from ..models import (
     Case,
@@ -24,13 +23,13 @@ from ..models import (
     InboxMessage,
     Letter,
     LetterKind,
-    MessageKind,
     Submission,
 )
 from ..selectors import cases_visible_to
 from .archive import closure_record
+from .delivery import delivery_notes, letter_dispatch, letter_release
 from .history import case_event
-from .receipts import receipt_for_letter, seal_document
+from .receipts import seal_document
 
 LETTER_NS = "urn:sekap:documents:pismo:1"
 
@@ -79,6 +78,7 @@ def letter_xml(
     public_id: str,
     supplement_due: dt.date | None,
     supplement_days: int | None = None,
+    delivery_notes: tuple[str, ...] = (),
 ) -> bytes:
     paragraphs = "".join(
         f"<p:Akapit>{escape(line.strip())}</p:Akapit>" for line in body.splitlines() if line.strip()
@@ -93,6 +93,8 @@ def letter_xml(
             f"<p:DniNaUzupelnienieOdDoreczenia>{supplement_days}</p:DniNaUzupelnienieOdDoreczenia>"
         )
     applicant = case.applicant.get_full_name() or case.applicant.email
+    # how the letter is delivered and from when it counts as delivered (issue 11, item 4)
+    notes = "".join(f"<p:Doreczenie>{escape(note)}</p:Doreczenie>" for note in delivery_notes)
     # The office and the organ in whose name it writes (KPA art. 107 § 1: a decision names
     # the organ), as named when the letter is sealed.
     sender = office_identity_current(case.office)
@@ -107,17 +109,8 @@ def letter_xml(
         f"<p:Adresat><p:Nazwa>{escape(applicant)}</p:Nazwa></p:Adresat>"
         f"<p:DataWyslania>{timezone.localtime(sent_at).isoformat(timespec='seconds')}"
         f"</p:DataWyslania><p:Tytul>{escape(title)}</p:Tytul>"
-        f"<p:Tresc>{paragraphs}</p:Tresc>{due}</p:Pismo>"
+        f"<p:Tresc>{paragraphs}</p:Tresc>{due}{notes}</p:Pismo>"
     ).encode()
-
-
-_MESSAGE_KIND = {
-    LetterKind.LETTER: MessageKind.LETTER,
-    LetterKind.DECISION: MessageKind.DECISION,
-    LetterKind.CALL_TO_SUPPLEMENT: MessageKind.CALL_TO_SUPPLEMENT,
-    LetterKind.DELAY_NOTICE: MessageKind.LETTER,
-    LetterKind.LEFT_UNEXAMINED: MessageKind.LETTER,
-}
 
 
 @transaction.atomic
@@ -131,7 +124,8 @@ def letter_send(
     supplement_due: dt.date | None = None,
     supplement_days: int | None = None,
 ) -> Letter:
-    """Seal a letter with the office seal and put it in the applicant's inbox."""
+    """Seal a letter with the office seal and dispatch it to its addressees (one delivery per
+    addressee, each on its legal channel; the SEKAP inbox always gets a copy)."""
     case = _visible_case(case=case, clerk=clerk)
     if case.status == CaseStatus.CLOSED:
         raise CaseActionRefused()
@@ -159,21 +153,11 @@ def letter_send(
         public_id=str(letter.public_id),
         supplement_due=letter.supplement_due,
         supplement_days=supplement_days if kind == LetterKind.CALL_TO_SUPPLEMENT else None,
+        delivery_notes=delivery_notes(letter=letter),
     )
     letter.xml = seal_document(office=case.office, xml=xml)
     letter.sha256 = hashlib.sha256(bytes(letter.xml)).hexdigest()
     letter.save(force_insert=True)
-    InboxMessage.objects.create(
-        recipient=case.applicant,
-        company=case.company,
-        kind=_MESSAGE_KIND[LetterKind(kind)],
-        title=letter.title,
-        body="",
-        office_id=case.office_id,
-        case=case,
-        letter=letter,
-        created_at=now,
-    )
     before = {"status": case.status}
     if kind == LetterKind.CALL_TO_SUPPLEMENT:
         case.status = CaseStatus.WAITING
@@ -197,47 +181,25 @@ def letter_send(
         before=before,
         after={"case": case.sign, "kind": kind, "sha256": letter.sha256, "status": case.status},
     )
+    letter_dispatch(letter=letter, actor=clerk)
     return letter
 
 
 @transaction.atomic
 def inbox_open(*, user, message: InboxMessage) -> InboxMessage:
-    """Mark a message read; opening an official letter issues the UPD once (on the case)."""
+    """Mark a message read; opening an official letter records its receipt first (the UPD
+    under the platform rule, ``documents.services.delivery.letter_release``)."""
     from ..selectors import inbox_for
 
     message = inbox_for(user).select_for_update(of=("self",)).filter(pk=message.pk).first()
     if message is None:
         raise NotAllowed()
-    now = timezone.now()
-    if message.read_at is None:
-        message.read_at = now
-        message.save(update_fields=["read_at"])
     if message.letter_id:
-        letter = Letter.objects.select_for_update().select_related("case").get(pk=message.letter_id)
-        if letter.opened_at is None and user.pk == letter.recipient_id:
-            letter.opened_at = now
-            letter.save(update_fields=["opened_at"])
-            receipt = receipt_for_letter(letter=letter)
-            case_event(
-                case=letter.case,
-                action="delivered",
-                params={"title": letter.title},
-                actor=user,
-                document_ref=str(receipt.public_id),
-            )
-            audit.record(
-                actor=user,
-                action="documents.letter_delivered",
-                target=letter,
-                after={"receipt": str(receipt.public_id), "sha256": receipt.sha256},
-            )
-            transaction.on_commit(lambda: _pdf(receipt.pk))
+        letter_release(user=user, message=message)
+    if message.read_at is None:
+        message.read_at = timezone.now()
+        message.save(update_fields=["read_at"])
     return message
-
-
-def _pdf(receipt_id: int) -> None:
-
-    dispatch.dispatch_receipt_pdf(receipt_id)
 
 
 def reply_accept(

@@ -24,14 +24,24 @@ from sekap.xmlsafe import parse_own
 from signatures import services as signatures
 from signatures.signer import SigningKey
 
-from ..models import Letter, Receipt, ReceiptKind, Submission
+from ..models import Delivery, Receipt, ReceiptKind, Submission
 
 UPO_NS = "http://crd.gov.pl/xml/schematy/UPO/2008/05/09/"
 _P = f"{{{UPO_NS}}}"
 
-ART_63_NOTICE = (
-    "Pisma w sprawie będą doręczane w formie elektronicznej na konto w SEKAP. Przysługuje "
-    "Pani/Panu prawo rezygnacji z doręczania pism w tej formie (art. 39¹ § 1d KPA)."
+# What the UPP tells the sender about how letters in the case will reach them: the rules in
+# force since the e-Doręczenia act (art. 39 KPA with art. 4 and art. 42 UDE; REFERENCE §2),
+# not the 2014 wording of art. 63 § 5 KPA (delivery to the platform account, opt-out under
+# art. 39¹ § 1d), which no longer applies.
+DELIVERY_NOTICE = (
+    "Pisma w sprawie organ doręcza na adres do doręczeń elektronicznych wpisany do bazy adresów "
+    "elektronicznych (art. 39 KPA, art. 4 ustawy z dnia 18 listopada 2020 r. o doręczeniach "
+    "elektronicznych), a gdy go brak – przez operatora pocztowego, także w publicznej usłudze "
+    "hybrydowej. Pismo niepodjęte z adresu do doręczeń elektronicznych uważa się za doręczone w "
+    "dniu następującym po upływie 14 dni od dnia jego wpłynięcia (art. 42 ust. 2 tej ustawy). "
+    "Kopię każdego pisma otrzymuje Pani/Pan także w skrzynce SEKAP; pisma doręczane przez SEKAP "
+    "na Pani/Pana żądanie są doręczone z chwilą otwarcia, a nieotwarte – po upływie 14 dni od "
+    "pierwszego zawiadomienia."
 )
 
 
@@ -85,13 +95,22 @@ def _public_body_address(parent: etree._Element, identity: OfficeIdentity) -> No
         _info(parent, "AdresPodmiotu", identity.postal_address)
 
 
+def account_identifier(user) -> tuple[str, str]:
+    """(identifier type, identifier) naming a person's account to the office: their PESEL once
+    the identity is verified, else the account's login (its e-mail address); never a row id."""
+    if getattr(user, "is_identity_verified", False) and user.pesel:
+        return "PESEL", user.pesel
+    return "LoginSEKAP", user.email
+
+
 def sender_of(submission: Submission) -> tuple[str, str, str]:
     """(name, identifier type, identifier) of the sender."""
     if submission.company_id:
         company = submission.company
         return company.name, "NIP", company.nip
     user = submission.submitter
-    return (user.get_full_name() or user.email), "IdentyfikatorKonta", str(user.pk)
+    id_type, ident = account_identifier(user)
+    return (user.get_full_name() or user.email), id_type, ident
 
 
 def upp_xml(*, submission: Submission, receipt_id: Any, created_at: dt.datetime) -> bytes:
@@ -109,32 +128,48 @@ def upp_xml(*, submission: Submission, receipt_id: Any, created_at: dt.datetime)
     _info(upp, "NazwaDokumentu", submission.title)
     _public_body_address(upp, identity)
     _info(upp, "AdresSkrytki", office.esp_address)
-    _info(upp, "Pouczenie", ART_63_NOTICE)
+    _info(upp, "Pouczenie", DELIVERY_NOTICE)
     _info(upp, "AdresWeryfikacji", verification_url(receipt_id))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
-def upd_xml(*, letter: Letter, receipt_id: Any, created_at: dt.datetime) -> bytes:
+PLATFORM_RULE_TEXT = (
+    "Doręczenie przez platformę SEKAP z chwilą otwarcia pisma przez adresata (zasady doręczeń "
+    "ePUAP, dawny art. 46 § 4 KPA)."
+)
+
+
+def _addressee_identifier(delivery: Delivery) -> tuple[str, str]:
+    if delivery.company_id:
+        return "NIP", delivery.company.nip
+    if delivery.recipient_id:
+        return account_identifier(delivery.recipient)
+    return "AdresDoDoreczen", delivery.ade
+
+
+def upd_xml(*, delivery: Delivery, receipt_id: Any, created_at: dt.datetime) -> bytes:
+    """The UPD of a letter delivered through the platform: the addressee (the person or the
+    company the letter is for), the moment of collection, and who opened it."""
+    letter = delivery.letter
     case = letter.case
     office = case.office
     root = etree.Element(_P + "Dokument", nsmap={"pos": UPO_NS})
     upd = _sub(root, "UPD")
     _sub(upd, "IdentyfikatorPoswiadczenia", str(receipt_id))
     identity = _public_body(upd, "PodmiotWystawiajacyPoswiadczenie", office)
-    user = letter.recipient
-    _party(
-        upd,
-        "Adresat",
-        name=user.get_full_name() or user.email,
-        id_type="IdentyfikatorKonta",
-        ident=str(user.pk),
-    )
-    _sub(upd, "DataOdbioru", _iso(letter.opened_at))
+    id_type, ident = _addressee_identifier(delivery)
+    _party(upd, "Adresat", name=delivery.recipient_name, id_type=id_type, ident=ident)
+    _sub(upd, "DataOdbioru", _iso(delivery.collected_at))
     _sub(upd, "DataUtworzeniaPoswiadczenia", _iso(created_at))
     _sub(upd, "IdentyfikatorSprawy", case.sign)
     _sub(upd, "IdentyfikatorDokumentu", str(letter.public_id))
     _info(upd, "SkrotDokumentuSHA256", letter.sha256)
     _info(upd, "NazwaDokumentu", letter.title)
+    opener = delivery.collected_by
+    if opener is not None and opener.pk != delivery.recipient_id:
+        _, opener_id = account_identifier(opener)
+        _info(upd, "OdebralaOsoba", f"{opener.get_full_name() or opener.email} ({opener_id})")
+    _info(upd, "PodstawaDoreczenia", PLATFORM_RULE_TEXT)
     _public_body_address(upd, identity)
     _info(upd, "AdresWeryfikacji", verification_url(receipt_id))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
@@ -160,13 +195,14 @@ def receipt_for_submission(*, submission: Submission) -> Receipt:
     return receipt
 
 
-def receipt_for_letter(*, letter: Letter) -> Receipt:
-    office = letter.case.office
-    receipt = Receipt(kind=ReceiptKind.UPD, office=office, letter=letter)
+def receipt_for_delivery(*, delivery: Delivery) -> Receipt:
+    """Build, seal and store the UPD of a platform delivery (inside the caller's transaction)."""
+    office = delivery.letter.case.office
+    receipt = Receipt(kind=ReceiptKind.UPD, office=office, letter_id=delivery.letter_id)
     receipt.created_at = timezone.now()
     xml = seal_document(
         office=office,
-        xml=upd_xml(letter=letter, receipt_id=receipt.public_id, created_at=receipt.created_at),
+        xml=upd_xml(delivery=delivery, receipt_id=receipt.public_id, created_at=receipt.created_at),
     )
     receipt.xml = xml
     receipt.sha256 = hashlib.sha256(xml).hexdigest()

@@ -178,9 +178,10 @@ def test_supplement_not_given_ends_in_left_unexamined_only_after_the_term(world)
     assert case.status == CaseStatus.CLOSED and case.closure.result == "left_unexamined"
     letter = case.letters.get(kind="unexamined")
     assert InboxMessage.objects.filter(letter=letter, recipient=case.applicant).exists()
-    assert list(case.events.values_list("action", flat=True))[-3:] == [
+    assert list(case.events.values_list("action", flat=True))[-4:] == [
         "supplement_lapsed",
         "sent_unexamined",
+        "delivery_available",  # the notice's delivery through the platform (issue 11)
         "closed",
     ]
 

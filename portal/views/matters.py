@@ -93,13 +93,20 @@ def inbox_message(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, exc.message)
         if request.method == "POST":
             return redirect("portal_inbox_message", pk=message.pk)
-    return render(request, "portal/matters/message.html", {"message": message})
+    released = documents.letter_released(user=request.user, message=message)
+    return render(
+        request, "portal/matters/message.html", {"message": message, "released": released}
+    )
 
 
 @login_required
 def letter_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The sealed letter, only once the reader's receipt is recorded (opening is a POST on the
+    message page, so a link prefetch never records a delivery)."""
     message = _or_404(documents.inbox_message_for(user=request.user, pk=pk))
-    if message.letter_id is None or message.letter.opened_at is None:
+    if message.letter_id is None or not documents.letter_released(
+        user=request.user, message=message
+    ):
         raise Http404
     letter = message.letter.__class__.objects.get(pk=message.letter_id)
     return _download(
