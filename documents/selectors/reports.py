@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from ..models import Case
 from .visibility import cases_visible_to
+from .worklists import CLOSED_STATUSES
 
-CLOSED = "closed"
 DUE_SOON_DAYS = 7
 HANDLED_WINDOW_DAYS = 365
 
@@ -59,7 +59,7 @@ def office_report(*, staff, office_id: int, today: dt.date | None = None) -> Off
     their departments, the registry and the head of the office the whole office)."""
     today = today or timezone.localdate()
     cases = cases_visible_to(staff=staff).filter(office_id=office_id).order_by()
-    open_q = ~Q(status=CLOSED)
+    open_q = ~Q(status__in=CLOSED_STATUSES)
     rows = (
         cases.values("department_id", "department__symbol", "department__name")
         .annotate(
@@ -76,7 +76,7 @@ def office_report(*, staff, office_id: int, today: dt.date | None = None) -> Off
     since = timezone.now() - dt.timedelta(days=HANDLED_WINDOW_DAYS)
     durations: dict[int, list] = {}
     for department_id, opened, closed in cases.filter(
-        status=CLOSED, closed_at__gte=since
+        status__in=CLOSED_STATUSES, closed_at__gte=since
     ).values_list("department_id", "opened_at", "closed_at"):
         durations.setdefault(department_id, []).append(closed - opened if closed else None)
     departments = [
@@ -114,9 +114,9 @@ def office_transparency(*, office_id: int, days: int = HANDLED_WINDOW_DAYS) -> T
     legal deadline (a case without one counts as within), and the median time in days."""
     since = timezone.now() - dt.timedelta(days=days)
     rows = list(
-        Case.objects.filter(office_id=office_id, status=CLOSED, closed_at__gte=since).values_list(
-            "opened_at", "closed_at", "deadline"
-        )
+        Case.objects.filter(
+            office_id=office_id, status__in=CLOSED_STATUSES, closed_at__gte=since
+        ).values_list("opened_at", "closed_at", "deadline")
     )
     within = sum(
         1

@@ -22,7 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from ..models import Case
 from .visibility import CaseScope, case_scope, cases_visible_to
 
-CLOSED_STATUSES = ("closed",)
+# The states where the office's work has ended (the default workflow's final states).
+CLOSED_STATUSES = ("closed", "final", "unexamined")
 SUSPENDED_STATUSES = ("suspended",)
 WAITING_STATUSES = ("waiting",)
 APPROVAL_STATUSES = ("approval",)
