@@ -24,6 +24,11 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 def _copy_text(value: Any) -> str:
     """A prepared value in PostgreSQL's COPY text format."""
+    kind = type(value)
+    if kind is str:
+        return value.translate(_COPY_ESCAPES)
+    if kind is int:
+        return str(value)
     if value is None:
         return "\\N"
     if isinstance(value, bool):
@@ -51,37 +56,44 @@ def _preparer(field: models.Field):
     return field.get_db_prep_save
 
 
+def _copy_column(field: models.Field, connection: Any):
+    """A function from a Python value to its COPY text for ``field``'s column."""
+    if isinstance(field, _AS_IS) and not isinstance(field, models.UUIDField):
+        return _copy_text
+    prepare = field.get_db_prep_save
+    return lambda value: _copy_text(prepare(value, connection))
+
+
 def insert_rows(
     model: type[models.Model], *, fields: Sequence[str], rows: Iterable[Sequence]
 ) -> int:
     """Insert ``rows`` (values in the order of ``fields``) into ``model``'s table."""
     connection = connections[router.db_for_write(model)]
     model_fields = [model._meta.get_field(name) for name in fields]
-    prepare = [_preparer(field) for field in model_fields]
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(field.column) for field in model_fields)
-
-    def prepared() -> Iterable[list[Any]]:
-        for row in rows:
-            yield [prep(value, connection) for prep, value in zip(prepare, row, strict=True)]
-
     count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            buffer = io.StringIO()
-            for values in prepared():
-                buffer.write("\t".join(_copy_text(value) for value in values))
-                buffer.write("\n")
-                count += 1
-            buffer.seek(0)
-            cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
-            return count
+            convert = [_copy_column(field, connection) for field in model_fields]
+            lines = [
+                "\t".join([to_text(value) for to_text, value in zip(convert, row, strict=True)])
+                for row in rows
+            ]
+            if lines:
+                cursor.cursor.copy_expert(
+                    f"COPY {table} ({columns}) FROM STDIN", io.StringIO("\n".join(lines) + "\n")
+                )
+            return len(lines)
+        prepare = [_preparer(field) for field in model_fields]
         marks = ", ".join(["%s"] * len(model_fields))
         # Identifiers come from the model's meta, quoted; every value is a parameter.
         insert = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
         batch: list[list[Any]] = []
-        for values in prepared():
-            batch.append(values)
+        for row in rows:
+            batch.append(
+                [prep(value, connection) for prep, value in zip(prepare, row, strict=True)]
+            )
             if len(batch) == 5000:
                 cursor.executemany(insert, batch)
                 count += len(batch)

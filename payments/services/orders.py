@@ -263,7 +263,7 @@ def orders_transition(
             PaymentOrder.objects.select_for_update()
             .filter(pk__in=ids[start : start + 5000])
             .order_by("pk")
-            .only("status", "subject_ref", "title", "amount_grosze")
+            .only("status", "subject_ref", "title", "amount_grosze", "office_id")
         )
         for order in rows:
             if order.status == to:
