@@ -49,6 +49,7 @@ from ..models import (
     SuspensionBasis,
 )
 from ..selectors import cases_for, cases_visible_to
+from ..selectors.delivery import delivery_date
 from .cases import letter_send
 from .history import case_event
 
@@ -234,9 +235,9 @@ def supplement_call_send(
 
 
 def delivered_on(call: SupplementCall) -> dt.date | None:
-    """The day the call was delivered (the applicant opened it: UPD); None until then."""
-    opened = call.letter.opened_at
-    return timezone.localdate(opened) if opened else None
+    """The day the call was delivered to the applicant (the legal delivery date: opened in the
+    inbox, collected from e-Doręczenia, paper receipt, or deemed); None until then."""
+    return delivery_date(letter=call.letter)
 
 
 @transaction.atomic
@@ -475,8 +476,10 @@ def supplement_sweep(*, today: dt.date) -> int:
     """Fix due dates of delivered calls; flag calls whose term has passed (once)."""
     changed = 0
     for call in SupplementCall.objects.filter(
-        outcome=SupplementOutcome.PENDING, due_on__isnull=True, letter__opened_at__isnull=False
-    ):
+        outcome=SupplementOutcome.PENDING,
+        due_on__isnull=True,
+        letter__deliveries__delivered_on__isnull=False,
+    ).distinct():
         changed += supplement_due_update(call=call) is not None
     lapsed = SupplementCall.objects.filter(
         outcome=SupplementOutcome.PENDING, due_on__lt=today, lapsed_at__isnull=True

@@ -17,6 +17,7 @@ from documents.models import (
     CaseStatus,
     DelayComplaint,
     DelayPrompt,
+    Delivery,
     InboxMessage,
     Letter,
     Stage,
@@ -72,9 +73,11 @@ def _reply(case: Case, applicant, n: int) -> Submission:
     return submission
 
 
-def _deliver(call: SupplementCall, *, days_ago: int) -> None:
-    Letter.objects.filter(pk=call.letter_id).update(
-        opened_at=timezone.now() - dt.timedelta(days=days_ago)
+def _deliver(call: SupplementCall, *, days_ago: int | None) -> None:
+    """The applicant's delivery of the call (the delivery record, as the delivery service
+    writes it) ``days_ago`` days ago; None: not delivered."""
+    Delivery.objects.filter(letter_id=call.letter_id).update(
+        delivered_on=None if days_ago is None else timezone.localdate() - dt.timedelta(days_ago)
     )
 
 
@@ -162,7 +165,7 @@ def test_supplement_not_given_ends_in_left_unexamined_only_after_the_term(world)
     clock.supplement_sweep(today=timezone.localdate())
     with pytest.raises(CaseActionRefused):  # the term is still running
         clock.supplement_left_unexamined(call=call, clerk=clerk, body="Brak uzupełnienia.")
-    Letter.objects.filter(pk=call.letter_id).update(opened_at=None)
+    _deliver(call, days_ago=None)
     SupplementCall.objects.filter(pk=call.pk).update(due_on=None, delivered_on=None)
     _deliver(call, days_ago=20)
     assert clock.supplement_sweep(today=timezone.localdate()) == 2  # due date fixed, lapsed
