@@ -70,4 +70,4 @@ def cases_search(
     else:
         for word in words:
             cases = cases.filter(search_text__icontains=word)
-    return cases.order_by("-opened_at", "-pk")
+    return cases.select_related(None).select_related("office").order_by("-opened_at", "-pk")

@@ -154,6 +154,8 @@ def worklist_cases(
     q = q.strip()
     if q:
         cases = cases.filter(Q(sign__istartswith=q) | Q(title__icontains=q))
+    # a list shows the applicant and the handler; nothing else is joined
+    cases = cases.select_related(None).select_related("applicant", "assignee")
     return cases.order_by(*SORTS.get(sort, worklist.ordering), "pk")
 
 

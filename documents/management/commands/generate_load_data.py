@@ -279,7 +279,7 @@ class Command(BaseCommand):
                 with connection.cursor() as cursor:
                     if rebuild:  # also when the run stops half way
                         cursor.execute(FTS_CREATE)
-                    cursor.execute("ANALYZE documents_case")
+                    cursor.execute("ANALYZE")  # fresh statistics for every table touched
         self.stdout.write("")
         return made
 
