@@ -116,3 +116,13 @@ class DeliveryUnavailable(DomainError):
 class LetterNotReleased(NotAllowed):
     code = "delivery.not_released"
     message = _("Open the letter first: opening it is recorded as its receipt.")
+
+
+class CorrespondentInvalid(DomainError):
+    code = "correspondent.invalid"
+    message = _("The correspondent's details are not valid.")
+
+
+class RegisterRefused(DomainError):
+    code = "register.refused"
+    message = _("This is not possible for this register entry.")

@@ -64,6 +64,17 @@ EVENT_TEXTS: dict[str, str] = {
     "delivery_copy_opened": gettext_noop(
         "%(addressee)s opened the SEKAP copy of the letter “%(title)s”."
     ),
+    "party_added": gettext_noop("%(name)s was added to the case as %(role)s."),
+    "item_joined": gettext_noop("A letter from %(sender)s was registered in the case (%(rpw)s)."),
+    "scan_attached": gettext_noop("The scan of the letter %(rpw)s was attached."),
+}
+
+# CaseParty.role -> the word used in history lines.
+ROLE_TEXTS: dict[str, str] = {
+    "applicant": gettext_noop("applicant"),
+    "party": gettext_noop("party"),
+    "representative": gettext_noop("representative"),
+    "participant": gettext_noop("participant"),
 }
 
 # Event values shown as dates, and values that are choice codes shown by their label.
@@ -137,6 +148,8 @@ def _event_values(params: dict) -> dict:
         values["basis"] = str(SuspensionBasis(values["basis"]).label)
     if "result" in values:
         values["result"] = str(CaseResult(values["result"]).label)
+    if "role" in values:
+        values["role"] = gettext(ROLE_TEXTS[values["role"]])
     return values
 
 

@@ -6,6 +6,7 @@ from .backoffice import cases as backoffice
 from .backoffice import deadlines as views_deadlines
 from .backoffice import dispatch as backoffice_dispatch
 from .backoffice import esp as backoffice_esp
+from .backoffice import register as backoffice_register
 from .backoffice import reports as backoffice_reports
 from .backoffice import search as backoffice_search
 
@@ -132,4 +133,38 @@ urlpatterns = [
     path("api/v1/esp/<str:terc>/waiting/", api.EspWaiting.as_view(), name="api-esp-waiting"),
     path("api/v1/esp/<str:terc>/next/", api.EspNext.as_view(), name="api-esp-next"),
     path("api/v1/esp/<str:terc>/confirm/", api.EspConfirm.as_view(), name="api-esp-confirm"),
+    # the office's register of correspondence (RPW) and the paper desk
+    path("backoffice/rejestr/", backoffice_register.register_home, name="register_home"),
+    path("backoffice/rejestr/<str:terc>/", backoffice_register.register_list, name="register_list"),
+    path(
+        "backoffice/rejestr/<str:terc>/papier/",
+        backoffice_register.paper_new,
+        name="register_paper",
+    ),
+    path(
+        "backoffice/rejestr/<str:terc>/korespondenci/",
+        backoffice_register.correspondents_json,
+        name="register_correspondents",
+    ),
+    path(
+        "backoffice/rejestr/<str:terc>/pozycje/<int:pk>/",
+        backoffice_register.entry_detail,
+        name="register_entry",
+    ),
+    path(
+        "backoffice/rejestr/<str:terc>/pozycje/<int:pk>/etykieta.pdf",
+        backoffice_register.entry_label,
+        name="register_label",
+    ),
+    path("backoffice/rejestr/<str:terc>/skany/", backoffice_register.scans, name="register_scans"),
+    path(
+        "backoffice/rejestr/<str:terc>/skany/<int:pk>/",
+        backoffice_register.scan_file,
+        name="register_scan",
+    ),
+    path(
+        "backoffice/rejestr/<str:terc>/skany/<int:pk>/przypisz/",
+        backoffice_register.scan_assign,
+        name="register_scan_assign",
+    ),
 ]

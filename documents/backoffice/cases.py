@@ -20,6 +20,7 @@ from .. import selectors, services
 from ..errors import AssignmentRefused
 from ..forms import LetterForm
 from ..models import Case, CaseStatus, LetterKind
+from ..selectors import register as register_selectors
 from ..selectors.reading import submission_files, submission_html
 from ..selectors.visibility import OFFICE_WIDE_ROLES
 from ..selectors.worklists import BY_KEY, SORTS, worklist_cases
@@ -126,6 +127,8 @@ def _case_page(request: HttpRequest, case: Case, form: LetterForm, status: int =
             "related": selectors.related_cases(staff=request.user, case=case),
             "clerks": clerks,
             "assigning_for": on_behalf_of,
+            "parties": register_selectors.case_parties(case),
+            "paper_items": register_selectors.case_paper_items(case),
             "form": form,
         },
         status=status,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certauth.authority import ra_policy
 from forms_platform.permissions import can_manage_forms
+from offices.models import Office
 from offices.selectors import offices_managed_by
 
 from ..selectors.archive import ARCHIVE_ROLES
@@ -210,4 +211,26 @@ def menu_for(*, user, path: str = "") -> list[Section]:
                 url=reverse("documents:backoffice_esp_tokens", args=[office.terc]),
             )
         )
+    keeps = sorted(case_scope(staff=user).registers)
+    names = (
+        dict(Office.objects.filter(terc__in=keeps).values_list("terc", "name"))
+        if len(keeps) > 1
+        else {}
+    )
+    for terc in keeps:
+        suffix = f" ({names[terc]})" if terc in names else ""
+        for key, title, view in (
+            ("paper", _("Register a paper letter"), "documents:register_paper"),
+            ("scans", _("Scans"), "documents:register_scans"),
+            ("list", _("Incoming register (RPW)"), "documents:register_list"),
+        ):
+            url = reverse(view, args=[terc])
+            sections["register"].items.append(
+                Item(
+                    key=f"register:{key}:{terc}",
+                    title=f"{title}{suffix}",
+                    url=url,
+                    current=bool(path) and path == url,
+                )
+            )
     return [s for s in sections.values() if s.items]

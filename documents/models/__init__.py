@@ -13,6 +13,7 @@ from .archive import (
     TransferList,
 )
 from .cases import Case, CaseCounter, CaseEvent, CaseStatus
+from .correspondents import CaseParty, Correspondent, CorrespondentKind, PartyRole
 from .deadlines import (
     CaseSuspension,
     ComplaintKind,
@@ -29,22 +30,32 @@ from .inbox import InboxMessage, MessageKind
 from .letters import Letter, LetterKind
 from .notes import CaseNote
 from .receipts import Receipt, ReceiptKind
-from .register import RegisterCounter, RegisterEntry
+from .register import (
+    PAPER_CHANNELS,
+    RegisterChannel,
+    RegisterCounter,
+    RegisterEntry,
+    RegisterScan,
+)
 from .sharing import CaseUserObjectPermission
 from .submissions import Channel, Stage, Submission
 
 __all__ = [
+    "PAPER_CHANNELS",
     "Case",
     "CaseClosure",
     "CaseCounter",
     "CaseEvent",
     "CaseNote",
+    "CaseParty",
     "CaseResult",
     "CaseStatus",
     "CaseSuspension",
     "CaseUserObjectPermission",
     "Channel",
     "ComplaintKind",
+    "Correspondent",
+    "CorrespondentKind",
     "DelayComplaint",
     "DelayNotice",
     "DelayPrompt",
@@ -58,11 +69,14 @@ __all__ = [
     "Letter",
     "LetterKind",
     "MessageKind",
+    "PartyRole",
     "ProposalStatus",
     "Receipt",
     "ReceiptKind",
+    "RegisterChannel",
     "RegisterCounter",
     "RegisterEntry",
+    "RegisterScan",
     "Stage",
     "Submission",
     "SupplementCall",

@@ -51,8 +51,12 @@ class Case(models.Model):
     number = models.PositiveIntegerField()
     sign = models.CharField(_("case sign"), max_length=40, db_index=True)
     title = models.CharField(_("title"), max_length=300)
+    # The applicant's account when they filed through the portal (None for paper items); who may
+    # see the case is decided by its parties (CaseParty), not by this column.
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
         verbose_name=_("applicant"),

@@ -1,7 +1,9 @@
-"""The incoming register (RPW): gap-free numbers per office and year."""
+"""The incoming register (RPW): one register per office for every channel, gap-free numbers per
+office and year, and the scans of paper items."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +24,21 @@ class RegisterCounter(models.Model):
         return f"RPW {self.office_id}/{self.year}: {self.last_number}"
 
 
+class RegisterChannel(models.TextChoices):
+    """How an item reached the office (records instruction; REFERENCE §3.4)."""
+
+    ESP = "esp", _("electronic mailbox (portal)")
+    API = "api", _("API")
+    E_DORECZENIA = "e_doreczenia", _("e-Doręczenia")
+    EPUAP = "epuap", _("ePUAP")
+    POST = "post", _("paper, by post")
+    IN_PERSON = "in_person", _("in person at the counter")
+    EMAIL = "email", _("e-mail")
+
+
+PAPER_CHANNELS = (RegisterChannel.POST, RegisterChannel.IN_PERSON)
+
+
 class RegisterEntry(models.Model):
     """An entry of the office's incoming register (rejestr przesyłek wpływających)."""
 
@@ -31,18 +48,54 @@ class RegisterEntry(models.Model):
     year = models.PositiveIntegerField()
     number = models.PositiveIntegerField()
     submission = models.OneToOneField(
-        "Submission", on_delete=models.PROTECT, related_name="register_entry"
+        "Submission",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="register_entry",
     )
     received_at = models.DateTimeField(_("received at"))
     registered_at = models.DateTimeField(_("registered at"))
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
     sender = models.CharField(_("sender"), max_length=300)
+    correspondent = models.ForeignKey(
+        "Correspondent",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="register_entries",
+        verbose_name=_("correspondent"),
+    )
+    sender_reference = models.CharField(_("sender's reference"), max_length=100, blank=True)
+    sender_date = models.DateField(_("date on the item"), null=True, blank=True)
+    attachments_count = models.PositiveSmallIntegerField(
+        _("number of attachments"), null=True, blank=True
+    )
+    attachments_kind = models.CharField(_("kind of attachments"), max_length=200, blank=True)
     title = models.CharField(_("title"), max_length=300)
-    channel = models.CharField(_("channel"), max_length=20, default="ESP")
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=RegisterChannel.choices, default=RegisterChannel.ESP
+    )
     department = models.ForeignKey(
         "offices.Department",
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("routed to"),
+    )
+    case = models.ForeignKey(
+        "Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="register_entries",
+        verbose_name=_("case"),
     )
 
     class Meta:
@@ -61,3 +114,43 @@ class RegisterEntry(models.Model):
     @property
     def rpw(self) -> str:
         return f"RPW/{self.number}/{self.year}"
+
+
+class RegisterScan(models.Model):
+    """A scan of a paper item: attached to its entry, or waiting in the unmatched list."""
+
+    office = models.ForeignKey("offices.Office", on_delete=models.PROTECT, related_name="+")
+    entry = models.ForeignKey(
+        RegisterEntry,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="scans",
+        verbose_name=_("register entry"),
+    )
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    # What the barcode reader found ("" when nothing was readable).
+    barcode = models.CharField(_("barcode read"), max_length=100, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    attached_at = models.DateTimeField(_("attached at"), null=True, blank=True)
+    attached_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("scan")
+        verbose_name_plural = _("scans")
+        ordering = ["uploaded_at", "pk"]
+        indexes = [
+            models.Index(fields=["office", "entry"], name="documents_scan_unmatched"),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -16,7 +16,7 @@ from offices.selectors import memberships_active
 from sekap.accounts.models import User, UserKind
 from sekap.accounts.selectors import companies_represented_by
 
-from ..models import Case, CaseEvent, Delivery, InboxMessage, Receipt, Submission
+from ..models import Case, CaseEvent, CaseParty, Delivery, InboxMessage, Receipt, Submission
 from .delivery import (
     deliveries_of,
     delivery_date,
@@ -106,11 +106,15 @@ def inbox_message_for(*, user, pk) -> InboxMessage | None:
 
 
 def cases_for(user) -> QuerySet[Case]:
-    """Cases of the applicant (and of the companies they represent)."""
+    """Cases in which the user is a party with their account (in any role), or the companies
+    they currently represent are; the account is one way to reach a party, not a requirement."""
     if not _authenticated(user):
         return Case.objects.none()
+    parties = CaseParty.objects.filter(
+        _owner_q(user, user_field="correspondent__account", company_field="correspondent__company")
+    ).values("case_id")
     return (
-        Case.objects.filter(_owner_q(user, user_field="applicant", company_field="company"))
+        Case.objects.filter(pk__in=parties)
         .select_related("office", "department", "service")
         .order_by("-opened_at")
     )
@@ -207,10 +211,15 @@ def staff_member(*, pk) -> User | None:
 
 
 def related_cases(*, staff, case: Case, limit: int = 20) -> list[Case]:
-    """Other cases of the same applicant that the person may see (newest first)."""
+    """Other cases of the same applicant (as a correspondent of the office, with or without an
+    account) that the person may see (newest first)."""
+    applicants = CaseParty.objects.filter(case=case, role="applicant").values("correspondent_id")
+    theirs = CaseParty.objects.filter(correspondent_id__in=applicants, role="applicant").values(
+        "case_id"
+    )
     return list(
         cases_visible_to(staff=staff)
-        .filter(applicant_id=case.applicant_id)
+        .filter(pk__in=theirs)
         .exclude(pk=case.pk)
         .order_by("-opened_at")[:limit]
     )

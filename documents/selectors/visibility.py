@@ -27,6 +27,7 @@ from offices.models import Department, Deputy, StaffMembership, StaffRole
 from offices.selectors import memberships_active
 
 from ..models import Case, CaseUserObjectPermission
+from .register import keeps_register
 
 CASE_ROLES = (StaffRole.REGISTRY_CLERK, StaffRole.CLERK, StaffRole.HEAD, StaffRole.OFFICE_ADMIN)
 OFFICE_WIDE_ROLES = (StaffRole.REGISTRY_CLERK, StaffRole.HEAD, StaffRole.OFFICE_ADMIN)
@@ -46,6 +47,7 @@ class CaseScope:
     head_offices: frozenset[int]  # offices where they head a department
     principals: frozenset[int]  # people they stand in for at ``at``
     roles: frozenset[str] = frozenset()  # every active role, case roles or not (the menu)
+    registers: frozenset[str] = frozenset()  # TERC of the offices whose register they keep
 
     @property
     def today(self) -> dt.date:
@@ -69,10 +71,10 @@ def case_scope(*, staff, at: dt.datetime | None = None) -> CaseScope:
     moment = at or timezone.now()
     every = list(
         memberships_active(user=staff, on=timezone.localdate(moment)).values_list(
-            "office_id", "department_id", "role"
+            "office_id", "department_id", "role", "office__terc"
         )
     )
-    rows = [row for row in every if row[2] in CASE_ROLES]
+    rows = [(o, d, r) for o, d, r, _terc in every if r in CASE_ROLES]
     principals = Deputy.objects.filter(
         deputy=staff, valid_from__lte=moment, valid_to__gt=moment
     ).values_list("principal_id", flat=True)
@@ -85,7 +87,8 @@ def case_scope(*, staff, at: dt.datetime | None = None) -> CaseScope:
         whole_offices=frozenset(o for o, d, r in rows if not d and r in OFFICE_WIDE_ROLES),
         head_offices=frozenset(o for o, d, r in rows if d and r == StaffRole.HEAD),
         principals=frozenset(principals) if rows else frozenset(),
-        roles=frozenset(r for _o, _d, r in every),
+        roles=frozenset(r for _o, _d, r, _t in every),
+        registers=frozenset(t for _o, d, r, t in every if keeps_register(r, d)),
     )
     if at is None:
         staff._documents_case_scope = scope

@@ -131,6 +131,10 @@ def letter_send(
         raise CaseActionRefused()
     if kind not in LetterKind.values or not title.strip() or not body.strip():
         raise CaseActionRefused()
+    if case.applicant_id is None:  # a paper case: its parties have no SEKAP inbox
+        raise CaseActionRefused(
+            _("The applicant has no SEKAP account; this letter must be sent on paper.")
+        )
     if kind == LetterKind.CALL_TO_SUPPLEMENT and supplement_due is None and not supplement_days:
         raise CaseActionRefused(_("A call to supplement needs a due date (at least 7 days)."))
     now = timezone.now()

@@ -16,27 +16,23 @@ import logging
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from forms_platform.selectors import signature_required
 from offices.identity import office_identity_current
-from offices.jrwa import case_class
-from offices.models import Department
 from sekap import audit
 from sekap.xmlsafe import ParseLimits, parse_untrusted
 from signatures import services as signatures
 
 from .. import dispatch
-from ..deadlines import deadline_for
-from ..errors import CaseActionRefused
 from ..models import (
     Case,
-    CaseCounter,
     CaseStatus,
+    Channel,
     InboxMessage,
     MessageKind,
+    PartyRole,
     Receipt,
-    RegisterCounter,
+    RegisterChannel,
     RegisterEntry,
     Stage,
     Submission,
@@ -46,6 +42,10 @@ from .deadlines import supplement_received
 from .fees import case_fees_attach
 from .history import case_event
 from .mail import inbox_email_now, inbox_email_sweep
+from .opening import case_create
+from .register.correspondents import correspondent_for_account
+from .register.numbers import rpw_allocate
+from .register.parties import party_create
 from .submissions import is_signed, max_bytes
 
 logger = logging.getLogger(__name__)
@@ -185,25 +185,6 @@ def _local_date(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
 
 
-def rpw_allocate(*, office_id: int, year: int) -> int:
-    """The next RPW number of an office in a year (call inside a transaction)."""
-    counter, _created = RegisterCounter.objects.select_for_update().get_or_create(
-        office_id=office_id, year=year
-    )
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return counter.last_number
-
-
-def case_number_allocate(*, department_id: int, jrwa_symbol: str, year: int) -> int:
-    counter, _created = CaseCounter.objects.select_for_update().get_or_create(
-        department_id=department_id, jrwa_symbol=jrwa_symbol, year=year
-    )
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return counter.last_number
-
-
 def _sender_label(submission: Submission) -> str:
     if submission.company_id:
         return submission.company.name
@@ -216,6 +197,7 @@ def register(*, submission: Submission) -> RegisterEntry:
     REGISTERED, so no entry exists yet; the one-to-one constraint backs this)."""
     year = _local_date(submission.received_at).year
     department = submission.reply_to.department if submission.reply_to_id else None
+    channel = RegisterChannel.API if submission.channel == Channel.API else RegisterChannel.ESP
     entry = RegisterEntry.objects.create(
         office_id=submission.office_id,
         year=year,
@@ -224,6 +206,10 @@ def register(*, submission: Submission) -> RegisterEntry:
         received_at=submission.received_at,
         registered_at=timezone.now(),
         sender=_sender_label(submission)[:300],
+        correspondent=correspondent_for_account(
+            office=submission.office, user=submission.submitter, company=submission.company
+        ),
+        channel=channel,
         title=submission.title,
         department=department or submission.service.department,
     )
@@ -259,55 +245,26 @@ def case_open(*, submission: Submission, entry: RegisterEntry) -> Case:
             document_ref=str(submission.public_id),
         )
     else:
-        service = submission.service
-        department: Department = service.department
-        if case_class(office_kind=submission.office.kind, symbol=service.jrwa_symbol) is None:
-            # a case is opened only on the last level of the office's JRWA tree (REFERENCE §3.6)
-            raise CaseActionRefused(_("The service's JRWA class is not a last-level class."))
-        started = _local_date(submission.received_at)
-        year = started.year
-        number = case_number_allocate(
-            department_id=department.pk, jrwa_symbol=service.jrwa_symbol, year=year
-        )
-        case = Case.objects.create(
-            office_id=submission.office_id,
-            department=department,
-            service=service,
-            jrwa_symbol=service.jrwa_symbol,
-            year=year,
-            number=number,
-            sign=f"{department.symbol}.{service.jrwa_symbol}.{number}.{year}",
+        case = case_create(
+            office=submission.office,
+            service=submission.service,
             title=submission.title,
+            started=_local_date(submission.received_at),
+            rpw=entry.rpw,
+            document_ref=str(submission.public_id),
             applicant=submission.submitter,
             company=submission.company,
-            deadline_rule=service.deadline_rule,
-            started_on=started,
-            deadline=deadline_for(start=started, rule=service.deadline_rule),
-            opened_at=timezone.now(),
+            origin={"submission": submission.pk},
         )
-        case_event(
+        party_create(
             case=case,
-            action="received",
-            params={"rpw": entry.rpw},
-            document_ref=str(submission.public_id),
-        )
-        case_event(
-            case=case,
-            action="opened",
-            params={"department": department.name},
-        )
-        audit.record(
-            actor=None,
-            action="documents.case_opened",
-            target=case,
-            after={
-                "sign": case.sign,
-                "submission": submission.pk,
-                "deadline": case.deadline.isoformat() if case.deadline else None,
-                "department": department.pk,
-            },
+            correspondent=entry.correspondent,
+            role=PartyRole.APPLICANT,
+            served_via_platform=True,
         )
         case_fees_attach(case=case, submission=submission)
+    entry.case = case
+    entry.save(update_fields=["case"])
     if submission.needs_attention:
         case_event(
             case=case,

@@ -12,7 +12,7 @@ from django.db.models import Q
 from forms_platform.errors import DocumentInvalid
 from forms_platform.selectors import read_document
 
-from ..models import Case, Letter, Submission
+from ..models import Case, CaseParty, Letter, Submission
 
 MAX_CHARS = 100_000
 
@@ -40,7 +40,10 @@ def document_text(*, document: bytes, form_version=None) -> str:
 def case_search_text(*, case: Case) -> str:
     parts = [case.sign, case.title]
     applicant = case.applicant
-    parts += [applicant.get_full_name(), applicant.email]
+    if applicant is not None:  # none for a case opened from a paper letter
+        parts += [applicant.get_full_name(), applicant.email]
+    for party in CaseParty.objects.filter(case=case).select_related("correspondent"):
+        parts += [party.correspondent.display_name, party.correspondent.nip]
     if case.company_id:
         parts.append(str(case.company))
     submissions = Submission.objects.filter(Q(case=case) | Q(reply_to=case)).select_related(

@@ -43,6 +43,17 @@ def section_links(html: str) -> list[str]:
                 "/backoffice/pelnomocnictwa/",
                 "/admin/",
                 "/backoffice/esp/{terc}/tokeny/",
+                "/backoffice/rejestr/{terc}/papier/",
+            ],
+        ),
+        (
+            StaffRole.REGISTRY_CLERK,
+            False,
+            [
+                "/backoffice/sprawy/",
+                "/backoffice/tozsamosc/",
+                "/backoffice/pelnomocnictwa/",
+                "/backoffice/rejestr/{terc}/papier/",
             ],
         ),
     ],

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from certauth.authority import ra_policy
+from documents.selectors.register import register_offices
 from forms_platform.permissions import can_manage_forms
 from offices.models import StaffRole
 from offices.selectors import memberships_active, offices_managed_by
@@ -165,6 +166,14 @@ def _sections(user: User, memberships: list) -> list[dict]:
             {
                 "url": reverse("documents:backoffice_esp_tokens", args=[office.terc]),
                 "title": _("ESP machine tokens: %(office)s") % {"office": office.name},
+            }
+        )
+    # the register of correspondence (RPW) of each office whose register the person keeps
+    for office in register_offices(user=user):
+        sections.append(
+            {
+                "url": reverse("documents:register_paper", args=[office.terc]),
+                "title": _("Register of correspondence: %(office)s") % {"office": office.name},
             }
         )
     return sections

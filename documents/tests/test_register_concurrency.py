@@ -1,0 +1,64 @@
+"""Twenty processes (each its own PostgreSQL connection) register paper items at once: the RPW
+numbers are unique and gap-free, rolled-back registrations included."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from documents.models import RegisterCounter, RegisterEntry
+from documents.services.register import CorrespondentDetails, correspondent_find_or_create
+from documents.tests.fixtures import make_service
+from documents.tests.test_backoffice import clerk_of
+from tests.support import database_url, require_postgresql
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[2]
+PROCESSES = 20
+EACH = 3
+
+
+def test_twenty_processes_get_unique_gap_free_rpw_numbers(tmp_path):
+    require_postgresql(connection.vendor, "twenty writers at once need PostgreSQL")
+    setup = make_service()
+    clerk = clerk_of(setup, role="registry_clerk", department=False)
+    who = correspondent_find_or_create(
+        office=setup.office, details=CorrespondentDetails(last_name="Nowak"), actor=clerk
+    )
+    go = tmp_path / "go"
+    env = os.environ | {
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "DJANGO_SETTINGS_MODULE": "sekap.settings",
+        "PYTHONPATH": str(ROOT),
+    }
+    args = [setup.office.pk, clerk.pk, who.pk, setup.department.pk, EACH, go]
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "documents.tests.paper_worker", *map(str, args)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(PROCESSES)
+    ]
+    go.touch()
+    kept: list[int] = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, err[-2000:]
+        kept += [int(n) for n in out.split()]
+    total = PROCESSES * EACH
+    assert sorted(kept) == list(range(1, total + 1))
+    year = timezone.localdate().year
+    numbers = RegisterEntry.objects.filter(office=setup.office, year=year)
+    assert sorted(numbers.values_list("number", flat=True)) == list(range(1, total + 1))
+    assert RegisterCounter.objects.get(office=setup.office, year=year).last_number == total
