@@ -10,7 +10,7 @@ class DocumentsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from . import tasks  # noqa: F401  (registers the tasks documents.dispatch finds by name)
+        from . import checks, tasks  # noqa: F401  (tasks: registers what documents.dispatch finds)
         from .services.submissions import forget_form_versions
 
         for signal in (post_save, post_delete):

@@ -313,3 +313,37 @@ def test_dispatching_twice_makes_one_delivery(case, clerk):
     again = letter_dispatch(letter=letter, actor=clerk)
     assert [d.pk for d in again] == [d.pk for d in letter.deliveries.all()]
     assert letter.deliveries.count() == 1
+
+
+def test_production_warns_while_e_doreczenia_is_the_local_fake(settings):
+    from documents.checks import edoreczenia_provider_check
+
+    settings.PRODUCTION = False
+    assert edoreczenia_provider_check() == []
+    settings.PRODUCTION = True
+    settings.DOCUMENTS_EDORECZENIA_PROVIDER = "fake"
+    assert [m.id for m in edoreczenia_provider_check()] == ["documents.W001"]
+    settings.DOCUMENTS_EDORECZENIA_PROVIDER = "http://edoreczenia.example"
+    assert [m.id for m in edoreczenia_provider_check()] == ["documents.E001"]
+    settings.DOCUMENTS_EDORECZENIA_PROVIDER = "https://edoreczenia.example"
+    assert edoreczenia_provider_check() == []
+
+
+def test_an_unreachable_service_leaves_the_delivery_due_later(case, clerk, settings):
+    from documents.errors import DeliveryUnavailable
+
+    settings.DOCUMENTS_EDORECZENIA_PROVIDER = "https://127.0.0.1:9"  # nothing listens there
+    letter = sealed_letter(case, clerk)
+    (delivery,) = letter_dispatch(
+        letter=letter, actor=clerk, addressees=[Addressee(name="Jan", ade=ADE)]
+    )
+    with pytest.raises(DeliveryUnavailable):
+        edoreczenia_sync(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.provider_ref) == ("pending", 1, "")
+    assert delivery.due_at > timezone.now()
+    assert delivery_sweep()["edoreczenia"] == 0  # not due yet
+    settings.DOCUMENTS_EDORECZENIA_PROVIDER = "fake"
+    Delivery.objects.filter(pk=delivery.pk).update(due_at=timezone.now())
+    assert delivery_sweep()["edoreczenia"] == 1
+    assert Delivery.objects.get(pk=delivery.pk).status == "available"
