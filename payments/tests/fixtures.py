@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from documents.tests.fixtures import pesel
 from forms_platform.seeding import seed_forms
 from offices.catalogue import catalogue_seed
 from offices.models import Service
@@ -54,9 +55,9 @@ def seeded(db) -> Seeded:
 
 @pytest.fixture
 def payer(db):
-    return VerifiedCitizenFactory()
+    return VerifiedCitizenFactory(pesel=pesel(1))
 
 
 @pytest.fixture
 def other_payer(db):
-    return VerifiedCitizenFactory()
+    return VerifiedCitizenFactory(pesel=pesel(2))

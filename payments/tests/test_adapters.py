@@ -12,6 +12,7 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
+from documents.tests.fixtures import pesel
 from offices.tests.factories import OfficeFactory
 from payments.errors import GatewayUnavailable
 from payments.gateways import gateway
@@ -66,7 +67,7 @@ def order():
         is_demo=True,
     )
     return order_create(
-        payer=VerifiedCitizenFactory(),
+        payer=VerifiedCitizenFactory(pesel=pesel(3)),
         office=office,
         fee_type="stamp_duty",
         amount_grosze=59800,

@@ -11,6 +11,7 @@ from django.test import Client
 
 from documents.models import Submission
 from documents.services.fees import subject_of
+from documents.tests.fixtures import pesel
 from offices.models import Office
 from payments.models import OrderStatus, PaymentOrder
 from payments.qr import transfer_qr_text
@@ -77,7 +78,7 @@ def test_filing_issues_the_order_and_the_citizen_pays_in_the_sandbox_bank(filed,
 def test_another_citizen_sees_nothing(filed):
     order = PaymentOrder.objects.get()
     stranger = Client()
-    stranger.force_login(VerifiedCitizenFactory())
+    stranger.force_login(VerifiedCitizenFactory(pesel=pesel(7)))
     assert stranger.get(f"/platnosci/{order.public_id}/").status_code == 404
     assert (
         stranger.post(f"/platnosci/{order.public_id}/zaplac/", {"gateway": "sandbox"}).status_code
