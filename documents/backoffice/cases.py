@@ -22,7 +22,7 @@ from ..forms import LetterForm
 from ..models import Case, CaseStatus, LetterKind
 from ..selectors import register as register_selectors
 from ..selectors.reading import submission_files, submission_html
-from ..selectors.visibility import OFFICE_WIDE_ROLES
+from ..selectors.visibility import OFFICE_WIDE_Q
 from ..selectors.worklists import BY_KEY, SORTS, worklist_cases
 from ..services import deadlines
 from ..services.assignment import assignable_clerks, assigning_as
@@ -31,7 +31,7 @@ PAGE_SIZE = 50
 
 
 def _default_worklist(user) -> str:
-    wide = memberships_active(user=user).filter(department__isnull=True, role__in=OFFICE_WIDE_ROLES)
+    wide = memberships_active(user=user).filter(OFFICE_WIDE_Q)
     return "incoming" if wide.exists() else "department"
 
 

@@ -25,7 +25,7 @@ from .delivery import (
     dispatch_offices,
     letter_released,
 )
-from .visibility import CASE_ROLES, OFFICE_WIDE_ROLES, cases_visible_to
+from .visibility import CASE_ROLES, OFFICE_WIDE_Q, cases_visible_to
 
 
 def _authenticated(user) -> bool:
@@ -196,11 +196,7 @@ def departments_for_filter(*, staff) -> QuerySet[Department]:
 
 def office_wide(*, staff, office_id: int) -> bool:
     """Holds an office-wide case role (registry, head of the office, administrator) there."""
-    return (
-        memberships_active(user=staff)
-        .filter(office_id=office_id, department__isnull=True, role__in=OFFICE_WIDE_ROLES)
-        .exists()
-    )
+    return memberships_active(user=staff).filter(OFFICE_WIDE_Q, office_id=office_id).exists()
 
 
 def staff_member(*, pk) -> User | None:

@@ -2,8 +2,9 @@
 
 A clerk sees cases of their own office only, and there:
 - the cases of the departments they work in (clerk or head of the department);
-- every case of the office when they hold an office-wide role (registry clerk, office
-  administrator, head of the office without a department);
+- every case of the office when they hold an office-wide role (registry clerk and office
+  administrator, also when their membership names a department; head of the office without a
+  department);
 - cases waiting in a department where nobody works at the moment, when they head any
   department of the office (so no case is left where nobody can see it);
 - cases assigned to them, and cases assigned to a person they stand in for, during the
@@ -30,7 +31,17 @@ from ..models import Case, CaseUserObjectPermission
 from .register import keeps_register
 
 CASE_ROLES = (StaffRole.REGISTRY_CLERK, StaffRole.CLERK, StaffRole.HEAD, StaffRole.OFFICE_ADMIN)
-OFFICE_WIDE_ROLES = (StaffRole.REGISTRY_CLERK, StaffRole.HEAD, StaffRole.OFFICE_ADMIN)
+# The registry (kancelaria) and the office's administrator work for the whole office even when
+# their membership names a department (the registry's own, e.g. KA); a head does so only
+# without a department (the head of the office).
+ALWAYS_OFFICE_WIDE = (StaffRole.REGISTRY_CLERK, StaffRole.OFFICE_ADMIN)
+OFFICE_WIDE_Q = Q(role__in=ALWAYS_OFFICE_WIDE) | Q(role=StaffRole.HEAD, department__isnull=True)
+
+
+def office_wide(role: str, department_id: int | None) -> bool:
+    return role in ALWAYS_OFFICE_WIDE or (role == StaffRole.HEAD and not department_id)
+
+
 DEPARTMENT_ROLES = (StaffRole.CLERK, StaffRole.HEAD)
 
 
@@ -84,7 +95,7 @@ def case_scope(*, staff, at: dt.datetime | None = None) -> CaseScope:
         offices=frozenset(o for o, _d, _r in rows),
         departments=frozenset(d for _o, d, r in rows if d and r in DEPARTMENT_ROLES),
         headed=frozenset(d for _o, d, r in rows if d and r == StaffRole.HEAD),
-        whole_offices=frozenset(o for o, d, r in rows if not d and r in OFFICE_WIDE_ROLES),
+        whole_offices=frozenset(o for o, d, r in rows if office_wide(r, d)),
         head_offices=frozenset(o for o, d, r in rows if d and r == StaffRole.HEAD),
         principals=frozenset(principals) if rows else frozenset(),
         roles=frozenset(r for _o, _d, r, _t in every),

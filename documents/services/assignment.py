@@ -20,7 +20,7 @@ from sekap.errors import NotAllowed
 
 from ..errors import AssignmentRefused
 from ..models import Case
-from ..selectors.visibility import DEPARTMENT_ROLES, OFFICE_WIDE_ROLES, cases_visible_to
+from ..selectors.visibility import DEPARTMENT_ROLES, OFFICE_WIDE_Q, cases_visible_to
 from .history import case_event
 
 
@@ -30,9 +30,7 @@ def _authority(*, user, case: Case) -> bool:
         memberships_active(user=user)
         .filter(office_id=case.office_id, department_id=case.department_id, role=StaffRole.HEAD)
         .exists()
-        or memberships_active(user=user)
-        .filter(office_id=case.office_id, department__isnull=True, role__in=OFFICE_WIDE_ROLES)
-        .exists()
+        or memberships_active(user=user).filter(OFFICE_WIDE_Q, office_id=case.office_id).exists()
     )
 
 
@@ -76,7 +74,7 @@ def case_assign(*, case: Case, clerk: User, acting: User) -> Case:
         raise AssignmentRefused()
     wide = (
         memberships_active(user=principal or acting)
-        .filter(office_id=case.office_id, department__isnull=True, role__in=OFFICE_WIDE_ROLES)
+        .filter(OFFICE_WIDE_Q, office_id=case.office_id)
         .exists()
     )
     if not assignable_clerks(case=case, wide=wide).filter(pk=clerk.pk).exists():

@@ -13,7 +13,8 @@ from documents.selectors.worklists import worklist_cases, worklist_counts
 from documents.tests.fixtures import make_service
 from documents.tests.test_backoffice import clerk_of, make_case, staff_client
 from offices.models import StaffMembership
-from sekap.accounts.tests.factories import UserFactory
+from offices.tests.factories import DepartmentFactory
+from sekap.accounts.tests.factories import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +136,21 @@ def test_other_office_clerk_gets_nothing(office):
     stranger = clerk_of(elsewhere, role="registry_clerk", department=False)
     assert all(v == 0 for v in worklist_counts(staff=stranger).values())
     assert staff_client(stranger).get(f"/backoffice/sprawy/{cases[0].pk}/").status_code == 404
+
+
+def test_registry_clerk_of_the_registry_department_sees_the_whole_offices_incoming(office):
+    """The demo's registry clerk works in the department KA (kancelaria): the registry still
+    receives for the whole office (it saw no incoming mail before)."""
+    setup, _applicant, cases = office
+    registry_department = DepartmentFactory(office=setup.office, symbol="KA", name="Kancelaria")
+    registry = StaffFactory()
+    StaffMembership.objects.create(
+        user=registry, office=setup.office, department=registry_department, role="registry_clerk"
+    )
+    incoming = worklist_cases(staff=registry, key="incoming")
+    assert {c.pk for c in incoming} == {c.pk for c in cases}
+    head_of_other = StaffFactory()
+    StaffMembership.objects.create(
+        user=head_of_other, office=setup.office, department=registry_department, role="head"
+    )
+    assert not worklist_cases(staff=head_of_other, key="incoming").exists()  # not the registry
