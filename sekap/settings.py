@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "sekap.accounts.apps.AxesConfig",  # axes, named in Polish
     "sekap.accounts",
     "sekap.audit",
+    "sekap.operations",
     "offices",
     "forms_platform",
     "signatures",
@@ -155,6 +156,10 @@ CELERY_TIMEZONE = "Europe/Warsaw"
 CELERY_BEAT_SCHEDULE: dict = {
     "audit-verify-chain": {"task": "sekap.audit.tasks.audit_verify_chain", "schedule": 6 * 3600},
     "audit-anchor-heads": {"task": "sekap.audit.tasks.audit_anchor_heads", "schedule": 24 * 3600},
+    "operations-nightly-backup": {
+        "task": "sekap.operations.tasks.nightly_backup",
+        "schedule": 24 * 3600,
+    },
     "certauth-refresh-crls": {"task": "certauth.tasks.refresh_crls", "schedule": 15 * 60},
     "documents-intake-sweep": {"task": "documents.tasks.intake_sweep", "schedule": 60},
     "documents-deadlines-sweep": {"task": "documents.tasks.deadlines_sweep", "schedule": 3600},
@@ -292,6 +297,15 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+
+# --- backups (sekap/operations/backups.py, docs/operations.md) ----------------------------------
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))
+BACKUP_KEEP_DAYS = env.int("BACKUP_KEEP_DAYS", default=14)
+# What must hold after a restore: each callable yields one line per problem found.
+BACKUP_VERIFIERS = [
+    "sekap.audit.services.chain_problems",
+    "documents.integrity.stored_document_problems",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

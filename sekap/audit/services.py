@@ -105,6 +105,13 @@ def verify_chain() -> BrokenLink | None:
     return None
 
 
+def chain_problems() -> Iterator[str]:
+    """``verify_chain`` as lines for a report (``BACKUP_VERIFIERS``)."""
+    broken = verify_chain()
+    if broken is not None:
+        yield f"audit chain {broken.chain} broken at entry #{broken.seq}: {broken.reason}"
+
+
 def _verify_one(head: AuditHead) -> BrokenLink | None:
     expected_seq, previous = 1, GENESIS_HASH
     for entry in _entries(head.key):

@@ -1,0 +1,13 @@
+"""Beat jobs of the data centre."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .backups import backup_create
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def nightly_backup() -> str:
+    """One backup (each run makes its own directory, so a repeated run only adds a copy)."""
+    return str(backup_create().path)
