@@ -7,6 +7,9 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
+from django.conf import settings
+
 from documents.models import Case, Submission
 from payments.models import PaymentOrder
 from payments.services.seed import payments_seed
@@ -22,7 +25,20 @@ from portal.tests.fixtures import (  # noqa: F401
 from sekap.accounts.tests.factories import DEFAULT_PASSWORD, VerifiedCitizenFactory
 
 
-def test_citizen_pays_the_stamp_duty_in_the_sandbox_bank(a11y_page, live_server, live_trust):  # noqa: F811
+@pytest.fixture
+def pipeline(request):
+    """The intake and the bank's notifications run eagerly, or in a real worker on the
+    PostgreSQL/Redis pass."""
+    if settings.REDIS_URL:
+        request.getfixturevalue("celery_worker_process")
+
+
+def test_citizen_pays_the_stamp_duty_in_the_sandbox_bank(
+    a11y_page,
+    live_server,
+    live_trust,  # noqa: F811
+    pipeline,
+):
     catalogue = load_catalogue()
     payments_seed()
     user = VerifiedCitizenFactory(
