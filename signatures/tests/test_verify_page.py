@@ -239,3 +239,22 @@ def test_certificate_kinds():
     platform = _signature(office, "sekap-root")
     platform.certificates[0] = CertificateInfo("CN=x", "CN=y", "1", "seal", "", "", "SIGNING")
     assert kind(platform, trust) == "seal of the SEKAP personal signature"
+
+
+@pytest.mark.django_db
+def test_bad_input_gets_a_clear_answer_never_a_server_error(client, settings):
+    empty = client.post(URL, {"format": "html"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert empty.status_code == 400 and 'class="error-summary"' in empty.content.decode()
+    settings.SIGNATURES_MAX_DOCUMENT_BYTES = 100
+    big = verify(client, b"<a>" + b"x" * 200 + b"</a>", language="en")
+    assert big.status_code == 400 and "The document is too large." in big.content.decode()
+    settings.SIGNATURES_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+    for junk in (
+        b"\x00\xff\xfe garbage",
+        b"<a><b></a>",
+        b'<!DOCTYPE x [<!ENTITY e "x">]><a>&e;</a>',
+    ):
+        response = verify(client, junk, language="en")
+        assert response.status_code == 200  # a report: the document cannot be read as signed XML
+        outside, _details = words(response.content.decode())
+        assert "not valid" in outside.lower() or "could not" in outside.lower(), outside
