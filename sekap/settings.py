@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "sekap.accounts",
     "sekap.audit",
     "sekap.operations",
+    "sekap.nodelogin",
     "offices",
     "forms_platform",
     "signatures",
@@ -173,6 +174,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "payments-poll-pending": {"task": "payments.tasks.poll_pending", "schedule": 5 * 60},
     "payments-overdue-sweep": {"task": "payments.tasks.overdue_sweep", "schedule": 3600},
+    "nodelogin-metadata-refresh": {
+        "task": "sekap.nodelogin.tasks.node_metadata_refresh",
+        "schedule": 6 * 3600,
+    },
     "signatures-resume-stale-batches": {
         "task": "signatures.tasks.resume_stale_batches",
         "schedule": 10 * 60,
@@ -435,3 +440,18 @@ if env.str("PAYU_POS_ID", default=""):
         "second_key": env.str("PAYU_SECOND_KEY"),
     }
 PAYMENTS_DEFAULT_GATEWAY = env.str("PAYMENTS_DEFAULT_GATEWAY", default="sandbox")
+
+# Login through the national node (login.gov.pl), sekap/nodelogin. The embedded default and the
+# tests use the local fake node; production names the node's metadata (a URL or a file) and the
+# certificate that signs it, and may name the platform's own SP key files (else generated into
+# var/nodelogin/). NODELOGIN_FAKE may be set in production only on purpose (a test instance).
+NODELOGIN_FAKE = env.bool("NODELOGIN_FAKE", default=not PRODUCTION)
+NODELOGIN_NODE_METADATA_URL = env.str("NODELOGIN_NODE_METADATA_URL", default="")
+NODELOGIN_NODE_METADATA_FILE = env.str("NODELOGIN_NODE_METADATA_FILE", default="")
+NODELOGIN_NODE_METADATA_CERT = env.str("NODELOGIN_NODE_METADATA_CERT", default="")
+NODELOGIN_SP_ENTITY_ID = env.str("NODELOGIN_SP_ENTITY_ID", default="")
+NODELOGIN_SP_KEY_FILE = env.str("NODELOGIN_SP_KEY_FILE", default="")
+NODELOGIN_SP_CERT_FILE = env.str("NODELOGIN_SP_CERT_FILE", default="")
+NODELOGIN_LOA = env.str("NODELOGIN_LOA", default="substantial")
+NODELOGIN_CLOCK_SKEW_SECONDS = env.int("NODELOGIN_CLOCK_SKEW_SECONDS", default=60)
+NODELOGIN_SOAP_TIMEOUT = env.float("NODELOGIN_SOAP_TIMEOUT", default=10.0)

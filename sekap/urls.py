@@ -20,6 +20,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("konto/", include("sekap.accounts.urls")),
+    path("konto/login-gov-pl/", include("sekap.nodelogin.urls")),
+    # The local fake of login.gov.pl (404 unless NODELOGIN_FAKE is on).
+    path("login-gov-pl-test/", include("sekap.nodelogin.fake.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Our templates: no inline script or style (CSP); the Swagger init script is a separate URL.
     path(

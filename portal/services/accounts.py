@@ -20,7 +20,7 @@ from lxml import etree
 from stdnum.pl import pesel as std_pesel
 
 from sekap import audit
-from sekap.accounts.models import User, UserKind, VerificationMethod
+from sekap.accounts.models import IdentityLevel, User, UserKind, VerificationMethod
 from sekap.accounts.services import (
     IdentityDocument,
     IdentityError,
@@ -250,6 +250,14 @@ def unconfirmed_accounts_purge(*, now: dt.datetime | None = None) -> int:
 # --- profile --------------------------------------------------------------------------------
 
 
+def pesel_verified_elsewhere(*, pesel: str, user: User) -> bool:
+    return (
+        User.objects.filter(pesel=pesel, identity_level=IdentityLevel.VERIFIED)
+        .exclude(pk=user.pk)
+        .exists()
+    )
+
+
 def pesel_problem(value: str) -> str | None:
     if not value:
         return None
@@ -277,8 +285,16 @@ def profile_update(*, user: User, person: dict, address: dict) -> User:
                 "at an office counter."
             )
         )
-    # No uniqueness check here: a PESEL typed into an unverified profile proves nothing, and
-    # refusing it would let a stranger lock its owner out. Verification checks it.
+    # A PESEL typed into an unverified profile proves nothing, and refusing it would let a
+    # stranger lock its owner out; so only a PESEL already verified for someone else (at a
+    # counter, by certificate, through login.gov.pl) is refused: that owner cannot be locked out.
+    if pesel and pesel != user.pesel and pesel_verified_elsewhere(pesel=pesel, user=user):
+        raise AccountError(
+            _(
+                "This PESEL number belongs to an account whose identity is verified. If it is "
+                "yours, log in to that account (for example through login.gov.pl)."
+            )
+        )
     user.first_name, user.last_name, user.pesel = identity
     user.phone = person.get("phone", "")
     user.save(update_fields=["first_name", "last_name", "pesel", "phone"])

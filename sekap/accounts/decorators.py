@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from .models import UserKind
+from .sessions import is_national_node_session
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -22,7 +23,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
             return redirect_to_login(request.get_full_path())
         if not (user.kind == UserKind.STAFF or user.is_superuser):
             raise PermissionDenied
-        if not user.is_verified():
+        if not user.is_verified() or is_national_node_session(request):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -23,6 +23,7 @@ class VerificationMethod(models.TextChoices):
     COUNTER = "counter", _("Identity document checked at an office counter")
     CERTIFICATE = "certificate", _("Signed challenge with a certificate")
     ADMINISTRATOR = "administrator", _("Confirmed by an administrator")
+    NATIONAL_NODE = "national_node", _("National login node (login.gov.pl)")
 
 
 class IdentityDocumentKind(models.TextChoices):
@@ -96,6 +97,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("verification method"), max_length=16, choices=VerificationMethod.choices, blank=True
     )
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    # The eIDAS level of assurance the identity was confirmed at (national node: low,
+    # substantial, high); empty for methods that do not state one.
+    verified_loa = models.CharField(_("level of assurance"), max_length=16, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(
         _("Django admin access"),

@@ -144,8 +144,10 @@ def identity_verify(
     verified_by: User | None,
     method: str,
     document: IdentityDocument | None = None,
+    level_of_assurance: str = "",
 ) -> User:
-    """Mark a person's identity as verified, recording who did it, how and with what.
+    """Mark a person's identity as verified, recording who did it, how and with what (and, for
+    the national node, at which eIDAS level of assurance).
 
     PESEL squatting: anyone can type any PESEL into an unverified profile, so a PESEL is unique
     among verified accounts only (a partial unique constraint), and verification is refused
@@ -166,6 +168,7 @@ def identity_verify(
     user.verified_by = verified_by
     user.verified_method = method
     user.verified_at = timezone.now()
+    user.verified_loa = level_of_assurance
     try:
         with transaction.atomic():
             user.save(
@@ -174,6 +177,7 @@ def identity_verify(
                     "verified_by",
                     "verified_method",
                     "verified_at",
+                    "verified_loa",
                     "pesel",
                     "id_document_kind",
                     "id_document_number",
@@ -191,6 +195,7 @@ def identity_verify(
         after={
             "identity_level": user.identity_level,
             "method": method,
+            "level_of_assurance": level_of_assurance,
             "pesel": user.pesel,
             "document": user.id_document_kind,
         },

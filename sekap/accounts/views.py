@@ -23,10 +23,13 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sekap import audit
+from sekap.nodelogin.views import logout_at_node
 
 from . import services
 from .forms import EmailAuthenticationForm, TokenForm
+from .middleware import node_session_refusal
 from .selectors import second_factor_wait
+from .sessions import is_national_node_session
 
 
 class LoginView(auth_views.LoginView):
@@ -59,7 +62,10 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if is_national_node_session(request):
+            logout_at_node(request)  # single logout at the node (SOAP), then here
+        return super().post(request, *args, **kwargs)
 
 
 def _safe_next(request: HttpRequest, default: str = "/") -> str:
@@ -93,6 +99,8 @@ def _wrong_code_message(user) -> str:
 
 @login_required
 def otp_verify(request: HttpRequest) -> HttpResponse:
+    if is_national_node_session(request):
+        return node_session_refusal(request)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         wait = second_factor_wait(user=request.user)
@@ -118,6 +126,8 @@ def _qr_svg(data: str) -> str:
 
 @login_required
 def otp_setup(request: HttpRequest) -> HttpResponse:
+    if is_national_node_session(request):
+        return node_session_refusal(request)
     user = request.user
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return HttpResponseRedirect(

@@ -1,0 +1,18 @@
+"""Beat: keep the node's metadata fresh (idempotent; an unchanged document only touches
+``fetched_at``; a fetch or verification failure keeps the last good metadata)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .errors import NodeUnavailable
+from .metadata import node_metadata_refresh as refresh
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def node_metadata_refresh(self) -> str:
+    try:
+        row = refresh()
+    except NodeUnavailable as exc:
+        raise self.retry(exc=exc, countdown=60 * (2**self.request.retries)) from exc
+    return row.sha256 if row is not None else ""
