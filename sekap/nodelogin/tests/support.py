@@ -106,3 +106,20 @@ def wrapped_response(*, pending: node.PendingRequest, victim, attacker) -> str:
     conditions.addnext(advice)
     genuine.replace(assertion, forged)
     return node.encrypt_assertion(response_xml=etree.tostring(genuine).decode())
+
+
+def unreachable(url: str, body: bytes) -> bytes:
+    from sekap.nodelogin.errors import NodeUnavailable
+
+    raise NodeUnavailable()
+
+
+HTTP_CALLS: list[str] = []
+
+
+def http_recording(url: str, body: bytes) -> bytes:
+    """The real HTTP transport, remembering where it went."""
+    from sekap.nodelogin.sp import requests_transport
+
+    HTTP_CALLS.append(url)
+    return requests_transport(url, body)

@@ -30,9 +30,7 @@ def english():
 
 
 def create(client, email="anna@example.test"):
-    return client.post(
-        WELCOME, {"create": "1", "create-email": email, "create-consent": "on"}
-    )
+    return client.post(WELCOME, {"create": "1", "create-email": email, "create-consent": "on"})
 
 
 def test_a_newcomer_gets_a_verified_account_with_the_nodes_identity(client):
@@ -155,6 +153,7 @@ def test_a_staff_account_logged_in_through_the_node_gets_no_back_office(client):
     )
     assert client.session["_auth_user_id"] == str(clerk.pk)
     assert client.session[CHANNEL_KEY] == NATIONAL_NODE
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     for path in ("/backoffice/", "/admin/", "/konto/2fa/", "/konto/2fa/konfiguracja/"):
         response = client.get(path)
         assert response.status_code == 403, path
