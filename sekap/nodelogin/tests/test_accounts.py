@@ -24,7 +24,9 @@ WELCOME = "/konto/login-gov-pl/nowe-konto/"
 
 
 @pytest.fixture(autouse=True)
-def english():
+def english(client):
+    """Messages compared in English (the msgids); pages asked for in English too."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     with translation.override("en"):
         yield
 

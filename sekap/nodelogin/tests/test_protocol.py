@@ -33,7 +33,9 @@ REFUSED_PL = "Logowanie przez login.gov.pl nie powiodło się"
 
 
 @pytest.fixture(autouse=True)
-def english():
+def english(client):
+    """Messages compared in English (the msgids); pages asked for in English too."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     with translation.override("en"):
         yield
 
@@ -143,7 +145,7 @@ def test_a_response_to_another_request_is_refused(client):
 def test_an_artifact_without_a_login_started_in_this_browser_is_refused(client):
     pending, relay = begin(client)
     artifact = node.artifact_issue(response=node.response_xml(pending=pending, person=ANNA))
-    other = client.__class__()
+    other = client.__class__(HTTP_ACCEPT_LANGUAGE="en")
     assert refused_reason(other.get(acs_url(artifact, relay))) == "relay_state.mismatch"
 
 
@@ -204,7 +206,7 @@ def test_a_second_response_smuggled_into_the_artifact_response_is_refused(client
 def test_the_refusal_is_said_in_polish_by_default(client):
     pending, relay = begin(client)
     response = node.response_xml(pending=pending, person=ANNA, lifetime_minutes=-10)
-    with translation.override("pl"):
-        page = finish(client, pending, relay, response)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "pl"
+    page = finish(client, pending, relay, response)
     assert page.status_code == 400
     assert REFUSED_PL in page.content.decode()
