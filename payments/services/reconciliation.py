@@ -212,19 +212,18 @@ def match_credits(
     return matches
 
 
-def _paid_so_far(account_ids: list[int]) -> dict[int, int]:
-    """What was paid so far for each order of the accounts that can still be settled (a paid
-    order's new credit is all surplus, so paid orders are not read)."""
-    rows = (
-        Payment.objects.filter(
-            status=PaymentStatus.PAID,
-            order__account_id__in=account_ids,
-            order__status__in=SETTLEABLE,
+def _paid_so_far(order_ids: list[int]) -> dict[int, int]:
+    """What was paid so far for each of the orders (by the index of payments' order key; a
+    join over all the accounts' orders is at the mercy of the planner's statistics)."""
+    paid: dict[int, int] = {}
+    for chunk in _chunks(order_ids):
+        rows = (
+            Payment.objects.filter(order_id__in=chunk, status=PaymentStatus.PAID)
+            .values("order_id")
+            .annotate(total=Sum("amount_grosze"))
         )
-        .values("order_id")
-        .annotate(total=Sum("amount_grosze"))
-    )
-    return {row["order_id"]: int(row["total"]) for row in rows}
+        paid.update({row["order_id"]: int(row["total"]) for row in rows})
+    return paid
 
 
 _CREDIT_FIELDS = (
@@ -272,11 +271,12 @@ def _apply(
     record: BankStatement,
     matches: list[_Match],
     *,
-    account_ids: list[int],
     actor: Any,
     result: ImportResult,
 ) -> None:
-    paid = _paid_so_far(account_ids)
+    # A paid order's new credit is all surplus: only the others' paid totals are read.
+    unpaid = {m.order.pk for m in matches if m.order and m.order.status != OrderStatus.PAID}
+    paid = _paid_so_far(sorted(unpaid))
     settle: list[int] = []
     now = timezone.now()
     credit_rows: list[list] = []
@@ -439,7 +439,6 @@ def _import_statement(
         statement,
         record,
         match_credits(statement, fresh, accounts),
-        account_ids=[account.pk for account in accounts],
         actor=actor,
         result=result,
     )

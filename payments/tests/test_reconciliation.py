@@ -237,6 +237,12 @@ def test_command_prints_json_and_refuses_malformed_files(books: Books, tmp_path,
         "matched": 1,
         "unmatched": 2,
     }
+    call_command("import_statement", str(path))
+    assert capsys.readouterr().out.strip() == (
+        "wyciag.sta: mt940 (cp1250), 1 statement(s), 3 credit(s) totalling 625.00 PLN; "
+        "matched 0, unmatched 0, already imported 3, orders settled 0, partial 0, "
+        "surplus 0.00 PLN"
+    )
     camt = tmp_path / "camt.xml"
     camt.write_bytes((FILES / "camt053_001_08.xml").read_bytes())
     call_command("import_statement", str(camt), "--json", "--dry-run")
