@@ -54,8 +54,11 @@ class Delivery(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     letter = models.ForeignKey("Letter", on_delete=models.PROTECT, related_name="deliveries")
     office = models.ForeignKey("offices.Office", on_delete=models.PROTECT, related_name="+")
-    # Who it is for: a SEKAP account (until case parties exist every addressee has one), and
-    # the addressee as written on the letter.
+    # Who it is for: the case party (the party itself or its representative, KPA art. 40 § 2),
+    # the SEKAP account that reaches them if any, and the addressee as written on the letter.
+    party = models.ForeignKey(
+        "CaseParty", null=True, blank=True, on_delete=models.PROTECT, related_name="deliveries"
+    )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -113,6 +116,11 @@ class Delivery(models.Model):
                 fields=["letter", "recipient"],
                 condition=models.Q(recipient__isnull=False),
                 name="documents_delivery_letter_recipient",
+            ),
+            models.UniqueConstraint(
+                fields=["letter", "party"],
+                condition=models.Q(party__isnull=False),
+                name="documents_delivery_letter_party",
             ),
         ]
         indexes = [

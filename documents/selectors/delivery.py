@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from django.db.models import Q
+
 from offices.models import Office
 from offices.selectors import memberships_active
 
@@ -21,10 +23,15 @@ def _uuid(value) -> uuid.UUID | None:
 def delivery_date(*, letter: Letter, party=None) -> dt.date | None:
     """The legal delivery date of ``letter`` to ``party``: the day from which every deadline
     that runs from delivery starts (appeal, supplement, payment; counted by
-    ``documents.deadlines.deadline_for``). ``party``: the addressee's account (or company);
-    ``None``: the case's applicant. ``None`` while the letter is not delivered."""
+    ``documents.deadlines.deadline_for``). ``party``: a ``CaseParty`` (the delivery to it, or
+    to its representative), an account or a company; ``None``: the case's applicant. ``None``
+    while the letter is not delivered."""
     deliveries = Delivery.objects.filter(letter=letter)
-    if party is None:
+    if hasattr(party, "correspondent_id"):  # a case party
+        deliveries = deliveries.filter(
+            Q(party=party) | Q(party__role="representative", party__represents=party)
+        )
+    elif party is None:
         deliveries = deliveries.filter(recipient_id=letter.recipient_id)
     elif hasattr(party, "nip"):  # a company
         deliveries = deliveries.filter(company=party)

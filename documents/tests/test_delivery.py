@@ -347,3 +347,61 @@ def test_an_unreachable_service_leaves_the_delivery_due_later(case, clerk, setti
     Delivery.objects.filter(pk=delivery.pk).update(due_at=timezone.now())
     assert delivery_sweep()["edoreczenia"] == 1
     assert Delivery.objects.get(pk=delivery.pk).status == "available"
+
+
+def test_letters_go_to_each_party_or_its_representative(
+    case, clerk, django_capture_on_commit_callbacks
+):
+    """The applicant (an account, served through the platform) is represented by an attorney
+    with an e-Doręczenia address; a second party without an account gets paper."""
+    from documents.models import CaseParty
+    from documents.services.register.correspondents import (
+        CorrespondentDetails,
+        correspondent_find_or_create,
+    )
+    from documents.services.register.parties import party_create
+
+    applicant = CaseParty.objects.get(case=case, role="applicant")
+    attorney = correspondent_find_or_create(
+        office=case.office,
+        details=CorrespondentDetails(first_name="Anna", last_name="Mecenas", ade=ADE),
+        actor=clerk,
+    )
+    neighbour = correspondent_find_or_create(
+        office=case.office,
+        details=CorrespondentDetails(
+            first_name="Piotr", last_name="Sąsiad", street="ul. Polna 2", postal_code="40-001",
+            city="Katowice",
+        ),
+        actor=clerk,
+    )  # fmt: skip
+    represented_by = party_create(
+        case=case, correspondent=attorney, role="representative", represents=applicant
+    )
+    other = party_create(case=case, correspondent=neighbour, role="party")
+    with django_capture_on_commit_callbacks(execute=True):
+        letter = services.letter_send(case=case, clerk=clerk, kind="decision", title="D", body="T")
+    deliveries = {d.party_id: d for d in letter.deliveries.all()}
+    assert set(deliveries) == {represented_by.pk, other.pk}
+    to_attorney, to_neighbour = deliveries[represented_by.pk], deliveries[other.pk]
+    assert (to_attorney.channel, to_attorney.ade, to_attorney.status) == (
+        "edoreczenia",
+        ADE,
+        "available",
+    )
+    assert (to_neighbour.channel, to_neighbour.status) == ("paper", "sent")
+    assert to_neighbour.postal_address == "ul. Polna 2, 40-001 Katowice"
+    notes = [
+        n.text
+        for n in etree.fromstring(bytes(letter.xml)).findall(
+            "{urn:sekap:documents:pismo:1}Doreczenie"
+        )
+    ]
+    assert len(notes) == 2 and notes[0].startswith("Anna Mecenas: ") and ADE in notes[0]
+    assert notes[1].startswith("Piotr Sąsiad: ") and "operatora pocztowego" in notes[1]
+    paper_receipt_record(delivery=to_neighbour, actor=clerk, date=timezone.localdate())
+    assert selectors.delivery_date(letter=letter, party=other) == timezone.localdate()
+    assert selectors.delivery_date(letter=letter, party=applicant) is None  # via the attorney
+    fake.collect(to_attorney.provider_ref)
+    edoreczenia_sync(delivery_id=to_attorney.pk)
+    assert selectors.delivery_date(letter=letter, party=applicant) == timezone.localdate()

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ...models import (
+    CaseParty,
     Delivery,
     DeliveryChannel,
     DeliveryStatus,
@@ -25,6 +26,7 @@ from ...models import (
     Letter,
     LetterKind,
     MessageKind,
+    PartyRole,
 )
 from .rules import second_notice_on, start_of
 from .states import delivery_transition
@@ -38,6 +40,7 @@ class Addressee:
     ade: str = ""
     postal_address: str = ""
     served_via_platform: bool = False
+    party: object | None = None  # the CaseParty the letter is delivered to
 
     @property
     def channel(self) -> str:
@@ -48,20 +51,58 @@ class Addressee:
         return DeliveryChannel.PAPER
 
 
-def addressees_of(letter: Letter) -> list[Addressee]:
-    """Who the letter goes to. Every case has an applicant with an account, who filed through
-    the platform and is served through it unless they have an e-Doręczenia address."""
+def _applicant_only(letter: Letter) -> list[Addressee]:
     user = letter.recipient
     return [
         Addressee(
             name=user.get_full_name() or user.email,
             user=user,
             company=letter.case.company,
-            ade=getattr(user, "ade", "") or "",
             postal_address=getattr(user, "address", "") or "",
             served_via_platform=True,
         )
     ]
+
+
+def addressees_of(letter: Letter) -> list[Addressee]:
+    """Who the letter goes to: each party of the case (applicant, party, participant), or its
+    representative with a power of attorney when it has one (KPA art. 40 § 2). A case without
+    recorded parties goes to its applicant's account, served through the platform."""
+    parties = list(
+        CaseParty.objects.filter(case_id=letter.case_id)
+        .select_related("correspondent")
+        .order_by("pk")
+    )
+    if not parties:
+        return _applicant_only(letter)
+    representative = {
+        p.represents_id: p
+        for p in parties
+        if p.role == PartyRole.REPRESENTATIVE and p.represents_id
+    }
+    addressees = []
+    for party in parties:
+        if party.role == PartyRole.REPRESENTATIVE:
+            continue
+        target = representative.get(party.pk, party)
+        who = target.correspondent
+        user = who.account
+        if user is None and who.company_id and who.company_id == letter.case.company_id:
+            # a company is reached through the account that files for it (its inbox copy is
+            # shared with every representative of the company)
+            user = letter.case.applicant
+        addressees.append(
+            Addressee(
+                name=who.display_name or "brak danych",
+                user=user,
+                company=who.company,
+                ade=who.ade,
+                postal_address=who.address,
+                served_via_platform=target.served_via_platform,
+                party=target,
+            )
+        )
+    return addressees
 
 
 # The sentence the sealed letter and its inbox copy carry for each channel (Polish, of record).
@@ -140,6 +181,7 @@ def letter_dispatch(
         delivery = Delivery.objects.create(
             letter=letter,
             office_id=letter.case.office_id,
+            party=addressee.party,
             recipient=addressee.user,
             company=addressee.company,
             recipient_name=addressee.name[:300],
