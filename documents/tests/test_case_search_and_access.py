@@ -123,3 +123,17 @@ def test_metryka_names_position_and_deputy_and_is_append_only(offices):
     with pytest.raises(DatabaseError), transaction.atomic():
         CaseEvent.objects.filter(pk=event.pk).update(description="changed")
     assert CaseEvent.objects.get(pk=event.pk).description != "changed"
+
+
+def test_search_page_has_a_pinned_query_count(offices, django_assert_num_queries):
+    a, _b, case_a, _case_b = offices
+    clerk = clerk_of(a)
+    client = staff_client(clerk)
+    client.get("/backoffice/sprawy/szukaj/", {"q": "Wniosek"})
+    for n in range(10, 14):
+        make_case(a, case_a.applicant, n)
+    # session, user, OTP; scope (memberships, deputies); results; the form's offices and
+    # departments; menu: 2 permission reads, work-list counts, ESP offices
+    with django_assert_num_queries(12):
+        page = client.get("/backoffice/sprawy/szukaj/", {"q": "Wniosek"})
+    assert page.content.decode().count('href="/backoffice/sprawy/') >= 5
