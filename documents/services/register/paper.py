@@ -89,8 +89,11 @@ def paper_register(
 
 def _open_entry(*, entry: RegisterEntry, clerk) -> RegisterEntry:
     _keeper(office=entry.office, clerk=clerk)
+    # only the entry's row is locked (its correspondent is an outer join PostgreSQL cannot lock)
     locked = (
-        RegisterEntry.objects.select_for_update().select_related("correspondent").get(pk=entry.pk)
+        RegisterEntry.objects.select_for_update(of=("self",))
+        .select_related("correspondent")
+        .get(pk=entry.pk)
     )
     if locked.case_id is not None:
         raise RegisterRefused(_("This item is already in case %(sign)s.") % {"sign": locked.case})
