@@ -164,6 +164,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "certauth-refresh-crls": {"task": "certauth.tasks.refresh_crls", "schedule": 15 * 60},
     "documents-intake-sweep": {"task": "documents.tasks.intake_sweep", "schedule": 60},
     "documents-deadlines-sweep": {"task": "documents.tasks.deadlines_sweep", "schedule": 3600},
+    "documents-delivery-sweep": {"task": "documents.tasks.delivery_sweep", "schedule": 5 * 60},
     "documents-supplement-reminders": {
         "task": "documents.tasks.supplement_reminders",
         "schedule": 3600,
@@ -378,6 +379,10 @@ LOGGING = {
 
 # --- apps -----------------------------------------------------------------------------------
 DOCUMENTS_SUPPLEMENT_REMINDER_DAYS = env.int("DOCUMENTS_SUPPLEMENT_REMINDER_DAYS", default=3)
+# e-Doręczenia: "fake" (the local fake operator, in-process) or the service's https base URL
+DOCUMENTS_EDORECZENIA_PROVIDER = env.str("DOCUMENTS_EDORECZENIA_PROVIDER", default="fake")
+DOCUMENTS_EDORECZENIA_TOKEN = env.str("DOCUMENTS_EDORECZENIA_TOKEN", default="")
+DOCUMENTS_EDORECZENIA_POLL_MINUTES = env.int("DOCUMENTS_EDORECZENIA_POLL_MINUTES", default=15)
 # Malware scanning of uploads (sekap/antivirus.py): a Unix socket, or a host and port.
 CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
 CLAMD_HOST = env.str("CLAMD_HOST", default="")

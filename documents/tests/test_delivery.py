@@ -405,3 +405,11 @@ def test_letters_go_to_each_party_or_its_representative(
     fake.collect(to_attorney.provider_ref)
     edoreczenia_sync(delivery_id=to_attorney.pk)
     assert selectors.delivery_date(letter=letter, party=applicant) == timezone.localdate()
+
+
+def test_beat_runs_the_delivery_sweep():
+    from celery import current_app
+    from django.conf import settings as conf
+
+    entry = conf.CELERY_BEAT_SCHEDULE["documents-delivery-sweep"]
+    assert entry["task"] in current_app.tasks and entry["schedule"] <= 15 * 60
