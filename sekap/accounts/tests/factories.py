@@ -30,11 +30,23 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+def sequence_pesel(n: int) -> str:
+    """A valid PESEL, different for each n below 100,000 (born 1970-01-01 + n // 10,000 days)."""
+    born = dt.date(1970, 1, 1) + dt.timedelta(days=n // 10_000)
+    digits = f"{born:%y%m%d}{n % 10_000:04d}"
+    weights = (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)
+    check = (10 - sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 10) % 10
+    return f"{digits}{check}"
+
+
 class VerifiedCitizenFactory(UserFactory):
+    """A citizen whose identity was confirmed; each gets their own PESEL (a verified PESEL is
+    unique: see the squatting rules)."""
+
     identity_level = IdentityLevel.VERIFIED
     verified_method = "counter"
     verified_at = factory.Faker("date_time_this_year", tzinfo=dt.UTC)
-    pesel = factory.Sequence(lambda n: ["44051401359", "02070803628", "90090515836"][n % 3])
+    pesel = factory.Sequence(sequence_pesel)
 
 
 class StaffFactory(UserFactory):
