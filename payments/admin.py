@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.forms.models import model_to_dict
+from django.utils.translation import gettext_lazy as _
 
 from sekap import audit
 
@@ -79,10 +80,14 @@ class FeeAccountAdmin(CpdAdmin):
 
 @admin.register(PaymentOrder)
 class PaymentOrderAdmin(RecordAdmin):
-    list_display = ["pk", "title", "amount_grosze", "status", "due_on", "office"]
+    list_display = ["number", "title", "amount_grosze", "status", "due_on", "office"]
     list_filter = ["status", "fee_type"]
     list_select_related = ["office"]
     search_fields = ["title", "virtual_account", "case_sign"]
+
+    @admin.display(description=_("number"), ordering="pk")
+    def number(self, order: PaymentOrder) -> int:
+        return order.pk
 
 
 @admin.register(Payment)

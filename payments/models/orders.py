@@ -26,8 +26,10 @@ OPEN_STATUSES = (OrderStatus.NEW, OrderStatus.PENDING, OrderStatus.FAILED)
 
 
 class PaymentOrder(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    idempotency_key = models.CharField(max_length=150, unique=True)
+    public_id = models.UUIDField(
+        _("public identifier"), default=uuid.uuid4, unique=True, editable=False
+    )
+    idempotency_key = models.CharField(_("idempotency key"), max_length=150, unique=True)
     office = models.ForeignKey(
         "offices.Office", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+"
     )

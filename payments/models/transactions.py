@@ -31,8 +31,15 @@ class Payment(models.Model):
     """One payment of an order: an attempt at a gateway (our ``public_id`` is the order id we
     give the gateway) or a credit found on a bank statement."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    order = models.ForeignKey(PaymentOrder, on_delete=models.PROTECT, related_name="payments")
+    public_id = models.UUIDField(
+        _("public identifier"), default=uuid.uuid4, unique=True, editable=False
+    )
+    order = models.ForeignKey(
+        PaymentOrder,
+        verbose_name=_("payment order"),
+        on_delete=models.PROTECT,
+        related_name="payments",
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     gateway = models.CharField(_("gateway"), max_length=20, blank=True)
     external_id = models.CharField(
@@ -42,13 +49,13 @@ class Payment(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.STARTED
     )
-    redirect_url = models.URLField(max_length=1000, blank=True)
+    redirect_url = models.URLField(_("payment page address"), max_length=1000, blank=True)
     payer_name = models.CharField(_("payer"), max_length=200, blank=True)
     payer_account = models.CharField(_("payer's account"), max_length=34, blank=True)
     receipt_number = models.CharField(_("receipt number"), max_length=40, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
-    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_checked_at = models.DateTimeField(_("last checked at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("payment")
@@ -114,14 +121,19 @@ class NotificationVerdict(models.TextChoices):
 class GatewayNotification(models.Model):
     """Every notification as received (exact bytes), with what was made of it."""
 
-    gateway = models.CharField(max_length=20)
-    received_at = models.DateTimeField(auto_now_add=True)
-    headers = models.JSONField(default=dict)
-    body = models.BinaryField()
-    verdict = models.CharField(max_length=14, choices=NotificationVerdict.choices)
-    detail = models.CharField(max_length=300, blank=True)
+    gateway = models.CharField(_("gateway"), max_length=20)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    headers = models.JSONField(_("headers"), default=dict)
+    body = models.BinaryField(_("body"))
+    verdict = models.CharField(_("verdict"), max_length=14, choices=NotificationVerdict.choices)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
     payment = models.ForeignKey(
-        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
+        Payment,
+        verbose_name=_("payment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notifications",
     )
 
     class Meta:
