@@ -11,6 +11,7 @@ class DocumentsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from . import checks, tasks  # noqa: F401  (tasks: registers what documents.dispatch finds)
+        from .services import letters  # noqa: F401  (registers the decision conditions)
         from .services.submissions import forget_form_versions
 
         for signal in (post_save, post_delete):

@@ -79,3 +79,9 @@ def dispatch_delivery_send(delivery_id: int) -> bool:
 
 def dispatch_delivery_notice(delivery_id: int) -> bool:
     return _dispatch(_task("documents.tasks.delivery_notice"), delivery_id=delivery_id)
+
+
+def dispatch_decision_pdf(decision_id: int) -> bool:
+    return _dispatch(
+        _task("documents.tasks.decision_pdf"), "DOCUMENTS_PDF_QUEUE", decision_id=decision_id
+    )

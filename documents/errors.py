@@ -126,3 +126,51 @@ class CorrespondentInvalid(DomainError):
 class RegisterRefused(DomainError):
     code = "register.refused"
     message = _("This is not possible for this register entry.")
+
+
+class TransitionRefused(CaseActionRefused):
+    """A workflow step refused by ``case_transition`` (nothing was changed)."""
+
+    code = "case.transition_refused"
+
+
+class TransitionUnknown(TransitionRefused):
+    code = "case.transition_unknown"
+    message = _("This step is not part of the case's workflow.")
+
+
+class TransitionNotFromState(TransitionRefused):
+    code = "case.transition_not_from_state"
+    message = _("This step is not possible while the case is: %(state)s.")
+
+    def __init__(self, *, state: str) -> None:
+        super().__init__(str(self.message) % {"state": state})
+
+
+class TransitionRoleRequired(TransitionRefused):
+    code = "case.transition_role_required"
+    message = _("This step may be taken only by: %(roles)s.")
+    status = 403
+
+    def __init__(self, *, roles: tuple[str, ...], names: str) -> None:
+        self.roles = roles
+        super().__init__(str(self.message) % {"roles": names})
+
+
+class TransitionRequirementMissing(TransitionRefused):
+    code = "case.transition_requirement_missing"
+    message = _("This step needs first: %(missing)s.")
+
+    def __init__(self, *, missing: list[str], names: str) -> None:
+        self.missing = missing
+        super().__init__(str(self.message) % {"missing": names})
+
+
+class TemplateInvalid(DomainError):
+    code = "template.invalid"
+    message = _("The template cannot be saved.")
+
+
+class DecisionRefused(CaseActionRefused):
+    code = "decision.refused"
+    message = _("This is not possible for the decision now.")

@@ -7,7 +7,10 @@ from .models import CaseResult, ComplaintKind, DeliveryChannel, LetterKind, Susp
 
 
 class LetterForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind of letter"), choices=LetterKind.choices)
+    kind = forms.ChoiceField(
+        label=_("Kind of letter"),
+        choices=[(k, v) for k, v in LetterKind.choices if k != LetterKind.DECISION],
+    )
     title = forms.CharField(label=_("Title"), max_length=300)
     body = forms.CharField(label=_("Content"), widget=forms.Textarea(attrs={"rows": 8}))
     supplement_days = forms.IntegerField(
@@ -156,3 +159,64 @@ class PaperReceiptForm(forms.Form):
         widget=forms.RadioSelect,
     )
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class DecisionStartForm(forms.Form):
+    template = forms.ChoiceField(label=_("Decision template"))
+
+    def __init__(self, *args, templates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.templates = {str(t.pk): t for t in templates}
+        self.fields["template"].choices = [
+            (str(t.pk), f"{t.template.name} (v{t.number})") for t in templates
+        ]
+
+    def chosen(self):
+        return self.templates[self.cleaned_data["template"]]
+
+
+class DecisionForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    legal_basis = forms.CharField(label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 3}))
+    ruling = forms.CharField(label=_("Ruling"), widget=forms.Textarea(attrs={"rows": 5}))
+    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 8}))
+    appeal_body = forms.CharField(label=_("Appeal body"), max_length=300)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What should be changed"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class StepForm(forms.Form):
+    transition = forms.CharField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=300)
+
+
+def _state_choices():
+    from .models import CaseStatus
+
+    return [(code, f"{code} – {label}") for code, label in CaseStatus.choices]
+
+
+class WorkflowForm(forms.Form):
+    steps = forms.CharField(
+        label=_("Steps"),
+        widget=forms.Textarea(attrs={"rows": 22, "class": "code", "spellcheck": "false"}),
+        help_text=_(
+            "One step a line: “step: from, from -> to [roles] {conditions}”. Roles: registry, "
+            "clerk, head, signer, party, system. Every workflow starts in “open”."
+        ),
+    )
+    stopped = forms.MultipleChoiceField(
+        label=_("States in which the legal deadline stops"),
+        choices=_state_choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    final = forms.MultipleChoiceField(
+        label=_("Final states"),
+        choices=_state_choices,
+        widget=forms.CheckboxSelectMultiple,
+    )

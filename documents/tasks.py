@@ -86,6 +86,18 @@ def delivery_notice(self, *, delivery_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def delivery_sweep() -> dict:
-    from .services.delivery import delivery_sweep as sweep
+    pass
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, ignore_result=True)
+def decision_pdf(self, *, decision_id: int) -> None:
+    from .services.letters import decision_render_pdf
+
+    decision_render_pdf(decision_id=decision_id)
+
+
+@shared_task(ignore_result=True)
+def decisions_sweep() -> dict:
+    from .services.letters import decisions_sweep as sweep
 
     return sweep()

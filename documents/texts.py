@@ -14,6 +14,8 @@ from django.utils.translation import gettext, gettext_noop, override
 
 from sekap.datetimes import polish_date
 
+from .models.cases import CaseStatus
+
 # CaseEvent.action -> sentence (``sent_<kind>`` events share one sentence).
 EVENT_TEXTS: dict[str, str] = {
     "received": gettext_noop("The application was received and registered (%(rpw)s)."),
@@ -67,6 +69,19 @@ EVENT_TEXTS: dict[str, str] = {
     "party_added": gettext_noop("%(name)s was added to the case as %(role)s."),
     "item_joined": gettext_noop("A letter from %(sender)s was registered in the case (%(rpw)s)."),
     "scan_attached": gettext_noop("The scan of the letter %(rpw)s was attached."),
+    "decision_drafted": gettext_noop("A draft decision was prepared: %(title)s."),
+    "decision_submitted": gettext_noop("The draft decision was passed for approval."),
+    "decision_approved": gettext_noop("The draft decision was approved."),
+    "decision_signed": gettext_noop("The decision was signed: %(title)s."),
+    "decision_dispatched": gettext_noop("The decision was sent to the parties."),
+    "decision_delivered": gettext_noop(
+        "The decision was delivered; an appeal may be filed until %(until)s."
+    ),
+    "decision_final": gettext_noop("The decision became final: %(title)s."),
+    "appeal_filed": gettext_noop("A party appealed against the decision: %(title)s."),
+    "appeal_forwarded": gettext_noop(
+        "The appeal was forwarded with the case file (%(documents)s documents) to: %(body)s."
+    ),
 }
 
 # CaseParty.role -> the word used in history lines.
@@ -153,9 +168,22 @@ def _event_values(params: dict) -> dict:
     return values
 
 
+def _status_sentence(params: dict) -> str:
+    sentence = gettext("The case is now: %(state)s.") % {
+        "state": gettext(CaseStatus(params["to"]).label)
+    }
+    if params.get("on_behalf_of"):
+        sentence += " " + gettext("Acting for %(name)s.") % {"name": params["on_behalf_of"]}
+    if params.get("reason"):
+        sentence += " " + gettext("Reason: %(reason)s") % {"reason": params["reason"]}
+    return sentence
+
+
 def _event_sentence(action: str, params: dict) -> str:
     if action == "attention":
         return attention_text(params)
+    if action == "status":
+        return _status_sentence(params)
     return _say(
         EVENT_TEXTS["sent" if action.startswith("sent_") else action], _event_values(params)
     )

@@ -4,11 +4,13 @@ from . import api, views
 from .backoffice import archive as views_archive
 from .backoffice import cases as backoffice
 from .backoffice import deadlines as views_deadlines
+from .backoffice import decisions as backoffice_decisions
 from .backoffice import dispatch as backoffice_dispatch
 from .backoffice import esp as backoffice_esp
 from .backoffice import register as backoffice_register
 from .backoffice import reports as backoffice_reports
 from .backoffice import search as backoffice_search
+from .backoffice import workflows as backoffice_workflows
 
 app_name = "documents"
 
@@ -33,6 +35,24 @@ urlpatterns = [
         "backoffice/sprawy/<int:pk>/dokumenty/<str:public_id>/zalaczniki/<int:number>/",
         backoffice.case_attachment,
         name="backoffice_attachment",
+    ),
+    path(
+        "backoffice/sprawy/<int:pk>/krok/", backoffice_decisions.case_step, name="backoffice_step"
+    ),
+    path(
+        "backoffice/sprawy/<int:pk>/decyzja/",
+        backoffice_decisions.decision_page,
+        name="backoffice_decision",
+    ),
+    path(
+        "backoffice/sprawy/<int:pk>/decyzja/<str:action>/",
+        backoffice_decisions.decision_action,
+        name="backoffice_decision_action",
+    ),
+    path(
+        "backoffice/sprawy/<int:pk>/decyzja.<str:fmt>",
+        backoffice_decisions.decision_document,
+        name="backoffice_decision_document",
     ),
     path(
         "backoffice/sprawy/<int:pk>/dokumenty/<str:public_id>.xml",
@@ -109,6 +129,17 @@ urlpatterns = [
         "backoffice/wysylka/<str:public_id>/zwrotka/",
         backoffice_dispatch.paper_receipt,
         name="dispatch_receipt",
+    ),
+    path("backoffice/obiegi/", backoffice_workflows.workflow_list, name="backoffice_workflows"),
+    path(
+        "backoffice/obiegi/<int:pk>/",
+        backoffice_workflows.workflow_detail,
+        name="backoffice_workflow",
+    ),
+    path(
+        "backoffice/obiegi/<int:pk>/publikuj/",
+        backoffice_workflows.workflow_publish_view,
+        name="backoffice_workflow_publish",
     ),
     path("api/v1/submissions/", api.SubmissionListCreate.as_view(), name="api-submissions"),
     re_path(

@@ -144,4 +144,5 @@ urlpatterns = [
     path("sprawy/<int:pk>/", matters.case_detail, name="portal_case"),
     path("sprawy/<int:pk>/odpowiedz/", matters.case_reply, name="portal_case_reply"),
     path("sprawy/<int:pk>/ponaglenie/", complaints.case_complaint, name="portal_case_complaint"),
+    path("sprawy/<int:pk>/odwolanie/", matters.case_appeal, name="portal_case_appeal"),
 ]

@@ -165,6 +165,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "documents-intake-sweep": {"task": "documents.tasks.intake_sweep", "schedule": 60},
     "documents-deadlines-sweep": {"task": "documents.tasks.deadlines_sweep", "schedule": 600},
     "documents-delivery-sweep": {"task": "documents.tasks.delivery_sweep", "schedule": 5 * 60},
+    "documents-decisions-sweep": {"task": "documents.tasks.decisions_sweep", "schedule": 15 * 60},
     "documents-supplement-reminders": {
         "task": "documents.tasks.supplement_reminders",
         "schedule": 3600,

@@ -230,13 +230,11 @@ def test_letter_opened_over_api_issues_upd_once(setup, citizen):  # noqa: F811
     letter = letter_send(
         case=Submission.objects.get().case,
         clerk=clerk,
-        kind="decision",
-        title="Decyzja",
+        kind="letter",
+        title="Pismo",
         body="Orzekam pozytywnie.",
     )
-    message = next(
-        m for m in api.get("/api/v1/inbox/").json()["results"] if m["kind"] == "decision"
-    )
+    message = next(m for m in api.get("/api/v1/inbox/").json()["results"] if m["kind"] == "letter")
     assert message["read_at"] is None
     document = api.get(message["document_url"])
     assert document.status_code == 200 and b"Orzekam pozytywnie." in document.content

@@ -156,6 +156,15 @@ register(
 )
 register(
     Entry(
+        key="workflows",
+        section="other",
+        title=_("Workflows of the services"),
+        url=_url("documents:backoffice_workflows"),
+        allowed=lambda v: "office_admin" in v.roles or bool(getattr(v.user, "is_superuser", 0)),
+    )
+)
+register(
+    Entry(
         key="certauth:ra_queue",
         section="other",
         title=_("Certificate requests"),

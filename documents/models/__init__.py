@@ -12,7 +12,7 @@ from .archive import (
     ProposalStatus,
     TransferList,
 )
-from .cases import Case, CaseCounter, CaseEvent, CaseStatus
+from .cases import CLOSED_STATES, Case, CaseCounter, CaseEvent, CaseStatus
 from .correspondents import CaseParty, Correspondent, CorrespondentKind, PartyRole
 from .deadlines import (
     CaseSuspension,
@@ -24,9 +24,11 @@ from .deadlines import (
     SupplementOutcome,
     SuspensionBasis,
 )
+from .decisions import Appeal, Decision, DecisionStatus
 from .delivery import Delivery, DeliveryChannel, DeliveryRule, DeliveryStatus
 from .esp import EspToken
 from .inbox import InboxMessage, MessageKind
+from .letter_templates import LetterTemplate, LetterTemplateVersion, TemplateKind
 from .letters import Letter, LetterKind
 from .notes import CaseNote
 from .receipts import Receipt, ReceiptKind
@@ -39,9 +41,12 @@ from .register import (
 )
 from .sharing import CaseUserObjectPermission
 from .submissions import Channel, Stage, Submission
+from .workflow import Workflow, WorkflowVersion
 
 __all__ = [
+    "CLOSED_STATES",
     "PAPER_CHANNELS",
+    "Appeal",
     "Case",
     "CaseClosure",
     "CaseCounter",
@@ -56,6 +61,8 @@ __all__ = [
     "ComplaintKind",
     "Correspondent",
     "CorrespondentKind",
+    "Decision",
+    "DecisionStatus",
     "DelayComplaint",
     "DelayNotice",
     "DelayPrompt",
@@ -68,6 +75,8 @@ __all__ = [
     "InboxMessage",
     "Letter",
     "LetterKind",
+    "LetterTemplate",
+    "LetterTemplateVersion",
     "MessageKind",
     "PartyRole",
     "ProposalStatus",
@@ -82,5 +91,8 @@ __all__ = [
     "SupplementCall",
     "SupplementOutcome",
     "SuspensionBasis",
+    "TemplateKind",
     "TransferList",
+    "Workflow",
+    "WorkflowVersion",
 ]

@@ -27,10 +27,30 @@ class CaseCounter(models.Model):
 
 
 class CaseStatus(models.TextChoices):
+    """The state codes a workflow may use (stable: services, work lists and the portal rely on
+    them; docs/workflow.md says what each means). A workflow version picks its states and the
+    transitions between them from data; every workflow starts in ``open``."""
+
     OPEN = "open", _("received, waiting for a clerk")
+    FORMAL_CHECK = "formal_check", _("formal check")
     IN_PROGRESS = "in_progress", _("being handled")
     WAITING = "waiting", _("waiting for the applicant")
+    SUSPENDED = "suspended", _("suspended")
+    OPINIONS = "opinions", _("waiting for opinions")
+    DRAFTING = "drafting", _("decision being drafted")
+    APPROVAL = "approval", _("decision awaiting approval")
+    SIGNATURE = "signature", _("decision awaiting signature")
+    DISPATCH = "dispatch", _("decision awaiting dispatch")
+    SENT = "sent", _("decision sent, awaiting delivery")
+    DELIVERED = "delivered", _("decision delivered, appeal period running")
+    APPEALED = "appealed", _("appeal forwarded to the appeal body")
+    FINAL = "final", _("decision final")
+    UNEXAMINED = "unexamined", _("left unexamined")
     CLOSED = "closed", _("closed")
+
+
+# States in which the office's work on the case has ended (no letters, no replies).
+CLOSED_STATES = frozenset({CaseStatus.FINAL, CaseStatus.UNEXAMINED, CaseStatus.CLOSED})
 
 
 class Case(models.Model):
@@ -64,8 +84,17 @@ class Case(models.Model):
     company = models.ForeignKey(
         "accounts.Company", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
     )
+    # Written only by documents.services.workflow.case_transition.
     status = models.CharField(
-        _("status"), max_length=12, choices=CaseStatus.choices, default=CaseStatus.OPEN
+        _("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN
+    )
+    workflow_version = models.ForeignKey(
+        "WorkflowVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("workflow version"),
     )
     deadline_rule = models.CharField(_("deadline rule"), max_length=12)
     started_on = models.DateField(_("proceedings started on"))
@@ -105,6 +134,11 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.sign
+
+    @property
+    def is_closed(self) -> bool:
+        """The office's work on the case has ended (no letters, replies or steps)."""
+        return self.status in CLOSED_STATES
 
 
 class CaseEvent(models.Model):

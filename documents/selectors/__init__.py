@@ -16,7 +16,16 @@ from offices.selectors import memberships_active
 from sekap.accounts.models import User, UserKind
 from sekap.accounts.selectors import companies_represented_by
 
-from ..models import Case, CaseEvent, CaseParty, Delivery, InboxMessage, Receipt, Submission
+from ..models import (
+    CLOSED_STATES,
+    Case,
+    CaseEvent,
+    CaseParty,
+    Delivery,
+    InboxMessage,
+    Receipt,
+    Submission,
+)
 from .delivery import (
     deliveries_of,
     delivery_date,
@@ -169,7 +178,7 @@ def receipt_public(public_id) -> Receipt | None:
 
 def queue_for(*, staff, status: str = "") -> QuerySet[Case]:
     cases = cases_visible_to(staff=staff)
-    return cases.filter(status=status) if status else cases.exclude(status="closed")
+    return cases.filter(status=status) if status else cases.exclude(status__in=CLOSED_STATES)
 
 
 def staff_case(*, staff, pk) -> Case | None:

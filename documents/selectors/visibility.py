@@ -30,7 +30,14 @@ from offices.selectors import memberships_active
 from ..models import Case, CaseUserObjectPermission
 from .register import keeps_register
 
-CASE_ROLES = (StaffRole.REGISTRY_CLERK, StaffRole.CLERK, StaffRole.HEAD, StaffRole.OFFICE_ADMIN)
+# (a signer sees the cases of the department, or of the office, they sign for)
+CASE_ROLES = (
+    StaffRole.REGISTRY_CLERK,
+    StaffRole.CLERK,
+    StaffRole.HEAD,
+    StaffRole.SIGNER,
+    StaffRole.OFFICE_ADMIN,
+)
 # The registry (kancelaria) and the office's administrator work for the whole office even when
 # their membership names a department (the registry's own, e.g. KA); a head does so only
 # without a department (the head of the office).
@@ -43,6 +50,8 @@ def office_wide(role: str, department_id: int | None) -> bool:
 
 
 DEPARTMENT_ROLES = (StaffRole.CLERK, StaffRole.HEAD)
+# a signer sees the cases of the department they sign for, but is not assigned cases
+SEEING_DEPARTMENT_ROLES = (*DEPARTMENT_ROLES, StaffRole.SIGNER)
 
 
 @dataclass(frozen=True)
@@ -93,7 +102,7 @@ def case_scope(*, staff, at: dt.datetime | None = None) -> CaseScope:
         user_id=staff.pk,
         at=moment,
         offices=frozenset(o for o, _d, _r in rows),
-        departments=frozenset(d for _o, d, r in rows if d and r in DEPARTMENT_ROLES),
+        departments=frozenset(d for _o, d, r in rows if d and r in SEEING_DEPARTMENT_ROLES),
         headed=frozenset(d for _o, d, r in rows if d and r == StaffRole.HEAD),
         whole_offices=frozenset(o for o, d, r in rows if office_wide(r, d)),
         head_offices=frozenset(o for o, d, r in rows if d and r == StaffRole.HEAD),
@@ -113,7 +122,7 @@ def departments_without_staff(*, on: dt.date | None = None) -> QuerySet[Departme
         Q(valid_from__isnull=True) | Q(valid_from__lte=on),
         Q(valid_to__isnull=True) | Q(valid_to__gte=on),
         department=OuterRef("pk"),
-        role__in=DEPARTMENT_ROLES,
+        role__in=(StaffRole.CLERK, StaffRole.HEAD),
     )
     return Department.objects.filter(~Exists(staffed))
 

@@ -31,13 +31,13 @@ from ..models import (
     Case,
     CaseClosure,
     CaseResult,
-    CaseStatus,
     DestructionProposal,
     ProposalStatus,
     TransferList,
 )
 from ..selectors import cases_visible_to
 from .history import case_event
+from .workflow import case_transition
 
 _CATEGORY = re.compile(r"^(A|B|BE|Bc)(\d{0,3})$")
 
@@ -93,14 +93,13 @@ def case_close(*, case: Case, actor, result: str) -> CaseClosure:
     case = Case.objects.select_for_update().select_related("office").get(pk=case.pk)
     if not cases_visible_to(staff=actor).filter(pk=case.pk).exists():
         raise NotAllowed()
-    if case.status == CaseStatus.CLOSED:
+    if case.is_closed:
         raise CaseActionRefused(_("The case is closed."))
     if result not in CaseResult.values:
         raise CaseActionRefused(_("Choose the result of the case."))
     before = {"status": case.status}
-    case.status = CaseStatus.CLOSED
-    case.closed_at = timezone.now()
-    case.save(update_fields=["status", "closed_at", "updated_at"])
+    step = "leave_unexamined" if result == CaseResult.LEFT_UNEXAMINED else "close"
+    case = case_transition(case=case, transition=step, actor=actor)
     closure = closure_record(case=case, result=result, actor=actor)
     audit.record(
         actor=actor,

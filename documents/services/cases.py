@@ -17,8 +17,8 @@ from sekap.errors import NotAllowed
 
 from ..errors import CaseActionRefused
 from ..models import (
+    CLOSED_STATES,
     Case,
-    CaseResult,
     CaseStatus,
     InboxMessage,
     Letter,
@@ -26,10 +26,10 @@ from ..models import (
     Submission,
 )
 from ..selectors import cases_visible_to
-from .archive import closure_record
 from .delivery import delivery_notes, letter_dispatch, letter_release
 from .history import case_event
 from .receipts import seal_document
+from .workflow import case_transition
 
 LETTER_NS = "urn:sekap:documents:pismo:1"
 
@@ -45,13 +45,13 @@ def _visible_case(*, case: Case, clerk) -> Case:
 def case_take(*, case: Case, clerk) -> Case:
     """The clerk takes the case (becomes its handler)."""
     case = _visible_case(case=case, clerk=clerk)
-    if case.status == CaseStatus.CLOSED:
+    if case.status in CLOSED_STATES:
         raise CaseActionRefused()
     before = {"assignee": case.assignee_id, "status": case.status}
     case.assignee = clerk
+    case.save(update_fields=["assignee", "updated_at"])
     if case.status == CaseStatus.OPEN:
-        case.status = CaseStatus.IN_PROGRESS
-    case.save(update_fields=["assignee", "status", "updated_at"])
+        case = case_transition(case=case, transition="take", actor=clerk)
     case_event(
         case=case,
         action="assigned",
@@ -127,7 +127,7 @@ def letter_send(
     """Seal a letter with the office seal and dispatch it to its addressees (one delivery per
     addressee, each on its legal channel; the SEKAP inbox always gets a copy)."""
     case = _visible_case(case=case, clerk=clerk)
-    if case.status == CaseStatus.CLOSED:
+    if case.status in CLOSED_STATES:
         raise CaseActionRefused()
     if kind not in LetterKind.values or not title.strip() or not body.strip():
         raise CaseActionRefused()
@@ -135,6 +135,8 @@ def letter_send(
         raise CaseActionRefused(
             _("The applicant has no SEKAP account; this letter must be sent on paper.")
         )
+    if kind == LetterKind.DECISION:  # drafted, approved and signed: services.letters
+        raise CaseActionRefused(_("A decision is drafted from a template on the decision page."))
     if kind == LetterKind.CALL_TO_SUPPLEMENT and supplement_due is None and not supplement_days:
         raise CaseActionRefused(_("A call to supplement needs a due date (at least 7 days)."))
     now = timezone.now()
@@ -164,13 +166,7 @@ def letter_send(
     letter.save(force_insert=True)
     before = {"status": case.status}
     if kind == LetterKind.CALL_TO_SUPPLEMENT:
-        case.status = CaseStatus.WAITING
-    elif kind == LetterKind.DECISION:
-        case.status = CaseStatus.CLOSED
-        case.closed_at = now
-    case.save(update_fields=["status", "closed_at", "updated_at"])
-    if kind == LetterKind.DECISION:
-        closure_record(case=case, result=CaseResult.DECIDED, actor=clerk)
+        case = case_transition(case=case, transition="call_supplement", actor=clerk, now=now)
     case_event(
         case=case,
         action=f"sent_{kind}",
@@ -226,7 +222,7 @@ def reply_accept(
 
     if not cases_for(submitter).filter(pk=case.pk).exists():
         raise NotAllowed()
-    if case.status == CaseStatus.CLOSED:
+    if case.status in CLOSED_STATES:
         raise CaseActionRefused(_("The case is closed; file a new application or an appeal."))
     service = service or case.service
     if service.office_id != case.office_id:

@@ -36,8 +36,8 @@ from ..deadlines import (
 )
 from ..errors import CaseActionRefused
 from ..models import (
+    CLOSED_STATES,
     Case,
-    CaseStatus,
     CaseSuspension,
     ComplaintKind,
     DelayComplaint,
@@ -104,7 +104,7 @@ def _clerk_case(*, case: Case, clerk) -> Case:
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if not cases_visible_to(staff=clerk).filter(pk=case.pk).exists():
         raise NotAllowed()
-    if locked.status == CaseStatus.CLOSED:
+    if locked.is_closed:
         raise CaseActionRefused(_("The case is closed."))
     return locked
 
@@ -379,7 +379,7 @@ def complaint_file(*, case: Case, party, kind: str, reasons: str) -> DelayCompla
     if not cases_for(party).filter(pk=case.pk).exists():
         raise NotAllowed()
     case = Case.objects.select_for_update().get(pk=case.pk)
-    if case.status == CaseStatus.CLOSED:
+    if case.is_closed:
         raise CaseActionRefused(_("The case is closed."))
     if kind not in ComplaintKind.values or not reasons.strip():
         raise CaseActionRefused(_("Say what the complaint is about and give its reasons."))
@@ -449,7 +449,7 @@ def delay_prompts_sweep(*, today: dt.date) -> int:
     """Flag each open case whose deadline is within ``delay_prompt_days``, once per deadline."""
     horizon = today + dt.timedelta(days=delay_prompt_days())
     due = (
-        Case.objects.exclude(status=CaseStatus.CLOSED)
+        Case.objects.exclude(status__in=CLOSED_STATES)
         .filter(deadline__gte=today, deadline__lte=horizon)
         .exclude(
             Exists(DelayPrompt.objects.filter(case=OuterRef("pk"), deadline=OuterRef("deadline")))

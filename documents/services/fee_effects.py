@@ -14,11 +14,12 @@ from sekap import audit
 from sekap.datetimes import polish_date
 
 from ..errors import CaseActionRefused
-from ..models import Case, CaseResult, CaseStatus, InboxMessage, MessageKind, Submission
+from ..models import Case, CaseResult, InboxMessage, MessageKind, Submission
 from ..texts import notice_text_of_record
 from .archive import closure_record
 from .fees import submission_of, zloty
 from .history import case_event
+from .workflow import case_transition
 
 
 def _notice(*, submission: Submission, notice: str, params: dict) -> None:
@@ -72,10 +73,10 @@ def fee_application_return(*, order_id: int, subject_ref: str) -> None:
     if submission.case_id:
         case = Case.objects.select_for_update().get(pk=submission.case_id)
         case_event(case=case, action="application_returned", params={})
-        if case.status != CaseStatus.CLOSED:
-            case.status = CaseStatus.CLOSED
-            case.closed_at = timezone.now()
-            case.save(update_fields=["status", "closed_at", "updated_at"])
+        if not case.is_closed:
+            case_transition(
+                case=case, transition="return_unpaid", actor=None, reason="art. 261 § 2 KPA"
+            )
             # a class without an archival category: a clerk completes the closure
             with contextlib.suppress(CaseActionRefused):
                 closure_record(case=case, result=CaseResult.LEFT_UNEXAMINED)

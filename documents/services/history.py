@@ -12,6 +12,8 @@ case's search text (``services.search``).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Case as Choose
 from django.db.models import IntegerField, Value, When
 from django.utils import timezone
@@ -72,6 +74,7 @@ def case_event(
     actor=None,
     on_behalf_of=None,
     document_ref: str = "",
+    at: dt.datetime | None = None,
 ) -> CaseEvent:
     """Append a history line: what happened as ``action`` + ``params`` (said in the reader's
     language, documents.texts) and its Polish sentence as the text of record. A deputy acting
@@ -80,7 +83,7 @@ def case_event(
         on_behalf_of = standing_in_for(actor=actor, case=case)
     event = CaseEvent.objects.create(
         case=case,
-        at=timezone.now(),
+        at=at or timezone.now(),
         actor=actor,
         actor_label=_person(actor) if actor is not None else "",
         actor_position=position_of(user=actor, case=case) if actor is not None else "",

@@ -24,6 +24,7 @@ from sekap.xmlsafe import ParseLimits, parse_untrusted
 from signatures import services as signatures
 
 from .. import dispatch
+from ..errors import TransitionRefused
 from ..models import (
     Case,
     CaseStatus,
@@ -47,6 +48,7 @@ from .register.correspondents import correspondent_for_account
 from .register.numbers import rpw_allocate
 from .register.parties import party_create
 from .submissions import is_signed, max_bytes
+from .workflow import case_transition
 
 logger = logging.getLogger(__name__)
 
@@ -237,8 +239,10 @@ def case_open(*, submission: Submission, entry: RegisterEntry) -> Case:
             document_ref=str(submission.public_id),
         )
         if case.status == CaseStatus.WAITING:
-            case.status = CaseStatus.IN_PROGRESS
-            case.save(update_fields=["status", "updated_at"])
+            try:
+                case = case_transition(case=case, transition="supplement_received", actor=None)
+            except TransitionRefused:  # the case's workflow leaves it to the clerk
+                logger.info("case %s: reply received, status left to the clerk", case.pk)
         supplement_received(
             case=case,
             on=_local_date(submission.received_at),

@@ -17,6 +17,7 @@ from ..deadlines import deadline_for
 from ..errors import CaseActionRefused
 from ..models import Case, CaseCounter
 from .history import case_event
+from .workflow import version_current
 
 
 def case_number_allocate(*, department_id: int, jrwa_symbol: str, year: int) -> int:
@@ -63,6 +64,7 @@ def case_create(
         applicant=applicant,
         company=company,
         deadline_rule=service.deadline_rule,
+        workflow_version=version_current(service=service),
         started_on=started,
         deadline=deadline_for(start=started, rule=service.deadline_rule),
         opened_at=timezone.now(),

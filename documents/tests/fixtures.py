@@ -14,16 +14,19 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.urls import get_resolver
+from django.utils import timezone
 
 from certauth.models import Profile
 from certauth.services import seals
 from certauth.services.issuance import certificate_issue, citizen_subject
 from certauth.tests.fixtures import ca, pki_dir  # noqa: F401
+from documents.models import Case, Stage, Submission
+from documents.services import intake
 from forms_platform import selectors as forms
 from forms_platform.tests.factories import ADDRESSEE, make_published
-from offices.models import Service
+from offices.models import Service, StaffMembership
 from offices.tests.factories import DepartmentFactory, OfficeFactory
-from sekap.accounts.tests.factories import VerifiedCitizenFactory
+from sekap.accounts.tests.factories import StaffFactory, VerifiedCitizenFactory
 from signatures import pkix, signer
 from signatures import services as signatures
 
@@ -100,6 +103,39 @@ def make_service(
         fee_kind="none",
     )
     return Setup(office=office, department=department, service=service, version=version)
+
+
+def make_case(setup, applicant, n: int = 0) -> Case:
+    now = timezone.now()
+    submission = Submission.objects.create(
+        submitter=applicant,
+        office=setup.office,
+        service=setup.service,
+        form_version=setup.version,
+        title=f"Wniosek {n}",
+        channel="api",
+        idempotency_key=f"case-{setup.office.pk}-{n}",
+        document=b"<x/>",
+        sha256=f"{n:064d}",
+        size=4,
+        received_at=now,
+        intake_due_at=now,
+        stage=Stage.SIGNATURE_CHECKED,
+        signature_indication="TOTAL_PASSED",
+    )
+    intake.intake_process(submission_id=submission.pk)
+    return Case.objects.get(submissions=submission)
+
+
+def clerk_of(setup, *, role: str = "clerk", department=True):
+    user = StaffFactory()
+    StaffMembership.objects.create(
+        user=user,
+        office=setup.office,
+        department=setup.department if department else None,
+        role=role,
+    )
+    return user
 
 
 @pytest.fixture

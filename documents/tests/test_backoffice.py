@@ -10,47 +10,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from documents.models import Case, CaseEvent, InboxMessage, Letter, Stage, Submission
-from documents.services import intake
-from documents.tests.fixtures import make_service
-from offices.models import Deputy, StaffMembership
-from sekap.accounts.tests.factories import StaffFactory, UserFactory, login_with_second_factor
+from documents.models import CaseEvent, InboxMessage, Letter
+from documents.tests.fixtures import clerk_of, make_case, make_service
+from offices.models import Deputy
+from sekap.accounts.tests.factories import UserFactory, login_with_second_factor
 from sekap.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
-
-
-def make_case(setup, applicant, n: int = 0) -> Case:
-    now = timezone.now()
-    submission = Submission.objects.create(
-        submitter=applicant,
-        office=setup.office,
-        service=setup.service,
-        form_version=setup.version,
-        title=f"Wniosek {n}",
-        channel="api",
-        idempotency_key=f"case-{setup.office.pk}-{n}",
-        document=b"<x/>",
-        sha256=f"{n:064d}",
-        size=4,
-        received_at=now,
-        intake_due_at=now,
-        stage=Stage.SIGNATURE_CHECKED,
-        signature_indication="TOTAL_PASSED",
-    )
-    intake.intake_process(submission_id=submission.pk)
-    return Case.objects.get(submissions=submission)
-
-
-def clerk_of(setup, *, role: str = "clerk", department=True):
-    user = StaffFactory()
-    StaffMembership.objects.create(
-        user=user,
-        office=setup.office,
-        department=setup.department if department else None,
-        role=role,
-    )
-    return user
 
 
 @pytest.fixture
@@ -112,7 +78,7 @@ def test_other_department_sees_nothing_but_deputy_and_head_do(two_offices):
     handler = clerk_of(a)
     staff_client(handler).post(f"/backoffice/sprawy/{case_a.pk}/przyjmij/")
     case_a.refresh_from_db()
-    assert case_a.assignee == handler and case_a.status == "in_progress"
+    assert case_a.assignee == handler and case_a.status == "formal_check"
     now = timezone.now()
     Deputy.objects.create(
         office=a.office,
@@ -137,6 +103,7 @@ def test_letter_form_errors_then_sealed_letter_sent(client, two_offices, sekap_t
     a, _b, case_a, _case_b, applicant = two_offices
     clerk = clerk_of(a)
     login_with_second_factor(client, clerk)
+    assert client.post(f"/backoffice/sprawy/{case_a.pk}/przyjmij/").status_code == 302
     url = f"/backoffice/sprawy/{case_a.pk}/pismo/"
     bad = client.post(url, {"kind": "supplement", "title": "Wezwanie", "body": "Uzupełnij."})
     assert bad.status_code == 400

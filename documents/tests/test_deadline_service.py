@@ -13,6 +13,7 @@ from documents.deadlines import deadline_for
 from documents.errors import CaseActionRefused
 from documents.models import (
     Case,
+    CaseClosure,
     CaseEvent,
     CaseStatus,
     DelayComplaint,
@@ -178,13 +179,14 @@ def test_supplement_not_given_ends_in_left_unexamined_only_after_the_term(world)
     call.refresh_from_db()
     case.refresh_from_db()
     assert call.outcome == "left_unexamined"
-    assert case.status == CaseStatus.CLOSED and case.closure.result == "left_unexamined"
+    assert case.status == CaseStatus.UNEXAMINED and case.closure.result == "left_unexamined"
     letter = case.letters.get(kind="unexamined")
     assert InboxMessage.objects.filter(letter=letter, recipient=case.applicant).exists()
-    assert list(case.events.values_list("action", flat=True))[-4:] == [
+    assert list(case.events.values_list("action", flat=True))[-5:] == [
         "supplement_lapsed",
         "sent_unexamined",
         "delivery_available",  # the notice's delivery through the platform (issue 11)
+        "status",
         "closed",
     ]
 
@@ -287,11 +289,13 @@ def test_a_case_opens_only_on_a_last_level_jrwa_class(db, pki_dir):
     assert make_case(leaf, UserFactory(), 8).jrwa_symbol == "1431"
 
 
-def test_decision_closes_with_the_archival_category_of_the_class(world):
+def test_a_decision_is_not_a_plain_letter_and_does_not_close_the_case(world):
+    """A decision is drafted, approved, signed and becomes final in the decision flow, which
+    then records the closure (documents/tests/test_decisions.py)."""
     a, _b, case, _applicant = world
-    case_services.letter_send(
-        case=case, clerk=clerk_of(a), kind="decision", title="Decyzja", body="Orzekam."
-    )
+    with pytest.raises(CaseActionRefused):
+        case_services.letter_send(
+            case=case, clerk=clerk_of(a), kind="decision", title="Decyzja", body="Orzekam."
+        )
     case.refresh_from_db()
-    assert case.closure.result == "decided" and case.closure.archival_category == "A"
-    assert case.closure.retention_until is None
+    assert case.status == "open" and not CaseClosure.objects.filter(case=case).exists()

@@ -179,7 +179,7 @@ def test_platform_delivery_second_notice_after_7_days_and_deemed_after_14(
         django_capture_on_commit_callbacks(execute=True),
     ):
         letter = services.letter_send(
-            case=case, clerk=clerk, kind="decision", title="Decyzja", body="Orzekam."
+            case=case, clerk=clerk, kind="letter", title="Decyzja", body="Orzekam."
         )
     (delivery,) = letter.deliveries.all()
     assert delivery.channel == "platform" and delivery.status == "available"
@@ -380,7 +380,7 @@ def test_letters_go_to_each_party_or_its_representative(
     )
     other = party_create(case=case, correspondent=neighbour, role="party")
     with django_capture_on_commit_callbacks(execute=True):
-        letter = services.letter_send(case=case, clerk=clerk, kind="decision", title="D", body="T")
+        letter = services.letter_send(case=case, clerk=clerk, kind="letter", title="D", body="T")
     deliveries = {d.party_id: d for d in letter.deliveries.all()}
     assert set(deliveries) == {represented_by.pk, other.pk}
     to_attorney, to_neighbour = deliveries[represented_by.pk], deliveries[other.pk]

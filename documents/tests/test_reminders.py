@@ -6,12 +6,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from documents.models import CaseStatus
 from documents.services.cases import letter_send
 from documents.services.reminders import supplement_reminders_send
+from documents.services.workflow import case_transition
 from documents.tasks import supplement_reminders
-from documents.tests.fixtures import make_service
-from documents.tests.test_backoffice import clerk_of, make_case
+from documents.tests.fixtures import clerk_of, make_case, make_service
 from sekap.accounts.tests.factories import UserFactory
 from sekap.audit.models import AuditEntry
 
@@ -64,9 +63,7 @@ def test_no_reminder_once_the_case_no_longer_waits(call_to_supplement):
     case, send, today = call_to_supplement
     send(2)
     mail.outbox.clear()
-    case.refresh_from_db()
-    case.status = CaseStatus.IN_PROGRESS  # the applicant has answered
-    case.save(update_fields=["status"])
+    case_transition(case=case, transition="supplement_received", actor=None)  # answered
 
     assert supplement_reminders_send(today=today) == 0
     assert mail.outbox == []

@@ -196,6 +196,7 @@ class StaffRole(models.TextChoices):
     REGISTRY_CLERK = "registry_clerk", _("Registry clerk")
     CLERK = "clerk", _("Clerk")
     HEAD = "head", _("Head of department")
+    SIGNER = "signer", _("Authorised to sign decisions")
     OFFICE_ADMIN = "office_admin", _("Office administrator")
     CA_OPERATOR = "ca_operator", _("CA operator")
     ARCHIVIST = "archivist", _("Office archivist")

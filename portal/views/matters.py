@@ -7,14 +7,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from documents import selectors as documents
 from documents import services as document_services
+from documents.services import letters
 from documents.services.receipts import receipt_fields
 from payments import selectors as payment_selectors
 from sekap.errors import DomainError
 
+from ..forms import AppealForm
 from ..services import replies
 
 
@@ -120,10 +124,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/matters/cases.html", {"page": page})
 
 
-@login_required
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _or_404(documents.case_for(user=request.user, pk_or_sign=pk))
+def _case_page(request: HttpRequest, case, *, appeal_form, status: int = 200) -> HttpResponse:
     papers = documents.case_documents(case)
+    decision = letters.decision_for(case)
+    can_appeal = bool(
+        decision and letters.appeal_open(decision=decision, today=timezone.localdate())
+    )
     context = {
         "case": case,
         "history": documents.case_history(case),
@@ -131,8 +137,36 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "incoming": papers["incoming"],
         "outgoing": papers["outgoing"],
         "orders": payment_selectors.orders_for_case(office_id=case.office_id, case_sign=case.sign),
+        "decision": decision,
+        "appeal_form": appeal_form if can_appeal else None,
     }
-    return render(request, "portal/matters/case.html", context)
+    return render(request, "portal/matters/case.html", context, status=status)
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _or_404(documents.case_for(user=request.user, pk_or_sign=pk))
+    return _case_page(request, case, appeal_form=AppealForm())
+
+
+@login_required
+@require_POST
+def case_appeal(request: HttpRequest, pk: int) -> HttpResponse:
+    """A party's appeal against the case's decision (KPA art. 127), filed from the case page."""
+    case = _or_404(documents.case_for(user=request.user, pk_or_sign=pk))
+    form = AppealForm(request.POST)
+    if form.is_valid():
+        try:
+            letters.appeal_file(case=case, user=request.user, text=form.cleaned_data["text"])
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Your appeal was filed and forwarded with the case file to the appeal body."),
+            )
+            return redirect("portal_case", pk=case.pk)
+    return _case_page(request, case, appeal_form=form, status=400)
 
 
 @login_required

@@ -8,8 +8,7 @@ import pytest
 from certauth.services.ceremony import ca_init
 from certauth.tests.fixtures import ensure_profiles, pki_dir  # noqa: F401
 from documents.models import InboxMessage, Letter
-from documents.tests.fixtures import make_service
-from documents.tests.test_backoffice import clerk_of, make_case
+from documents.tests.fixtures import clerk_of, make_case, make_service
 from sekap.accounts.tests.factories import (
     DEFAULT_PASSWORD,
     UserFactory,

@@ -1,0 +1,324 @@
+"""The decision flow: draft (from a template) -> approval by the head of the department ->
+signature by the authorised official -> dispatch -> delivery -> final after the appeal period.
+
+Each step locks the decision, checks who acts (the case's workflow roles), changes it and
+takes the matching workflow step (``case_transition``) in one transaction; the PDF is rendered
+after commit. The workflow's conditions ``decision_*`` are checked here (``requirement_check``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from offices.models import StaffRole
+from offices.selectors import memberships_active
+from sekap import audit
+
+from ... import dispatch
+from ...errors import DecisionRefused, TransitionRoleRequired
+from ...models import (
+    Case,
+    Decision,
+    DecisionStatus,
+    Letter,
+    LetterKind,
+    LetterTemplateVersion,
+)
+from ..history import case_event
+from ..receipts import seal_document
+from ..workflow import ROLES, authority_for, case_transition, requirement_check
+from .output import decision_text, decision_xml
+from .templates import case_values, fill, party_names
+
+EDITABLE = ("title", "legal_basis", "ruling", "reasons", "appeal_body")
+
+
+@requirement_check("decision_draft")
+def _has_draft(case: Case) -> bool:
+    decision = Decision.objects.filter(case=case).first()
+    return bool(
+        decision
+        and decision.status == DecisionStatus.DRAFT
+        and all(getattr(decision, name).strip() for name in EDITABLE)
+    )
+
+
+@requirement_check("decision_approved")
+def _approved(case: Case) -> bool:
+    return Decision.objects.filter(case=case, status=DecisionStatus.APPROVED).exists()
+
+
+@requirement_check("decision_signed")
+def _signed(case: Case) -> bool:
+    return Decision.objects.filter(
+        case=case, status=DecisionStatus.SIGNED, letter__isnull=False
+    ).exists()
+
+
+@requirement_check("decision_dispatched")
+def _dispatched(case: Case) -> bool:
+    return Decision.objects.filter(case=case, status=DecisionStatus.DISPATCHED).exists()
+
+
+def _locked(decision: Decision) -> Decision:
+    return (
+        Decision.objects.select_for_update()
+        .select_related("case", "case__office", "case__applicant")
+        .get(pk=decision.pk)
+    )
+
+
+def _require(*, case: Case, actor, roles: tuple[str, ...], now: dt.datetime) -> None:
+    if authority_for(actor=actor, case=case, roles=roles, at=now) is None:
+        raise TransitionRoleRequired(roles=roles, names=", ".join(_(ROLES[role]) for role in roles))
+
+
+def _expect(decision: Decision, *statuses: str) -> None:
+    if decision.status not in statuses:
+        raise DecisionRefused()
+
+
+def _event(decision: Decision, action: str, actor, now: dt.datetime) -> None:
+    case_event(
+        case=decision.case,
+        action=action,
+        params={"title": decision.title},
+        actor=actor,
+        document_ref=str(decision.public_id),
+        at=now,
+    )
+
+
+@transaction.atomic
+def decision_draft(
+    *, case: Case, template: LetterTemplateVersion, actor, now: dt.datetime | None = None
+) -> Decision:
+    """Start the decision from a published template of the case's office (the case moves to
+    "decision being drafted")."""
+    now = now or timezone.now()
+    if (
+        template.status != LetterTemplateVersion.Status.PUBLISHED
+        or template.template.office_id != case.office_id
+        or template.template.kind != "decision"
+    ):
+        raise DecisionRefused(_("Choose a published decision template of this office."))
+    if Decision.objects.filter(case=case).exists():
+        raise DecisionRefused(_("The case has a decision already."))
+    if case.applicant_id is None:  # a paper case: its decision goes out on paper
+        raise DecisionRefused(
+            _("The applicant has no SEKAP account; this decision must be sent on paper.")
+        )
+    case = case_transition(case=case, transition="draft_decision", actor=actor, now=now)
+    values = case_values(case=case, today=timezone.localdate(now))
+    decision = Decision.objects.create(
+        case=case,
+        template_version=template,
+        title=fill(template.title, values)[:300],
+        organ=values["organ"][:255],
+        parties=party_names(case),
+        legal_basis=fill(template.legal_basis, values),
+        ruling=fill(template.ruling, values),
+        reasons=fill(template.reasons, values),
+        appeal_body=template.appeal_body,
+        appeal_days=template.appeal_days,
+        seal_allowed=template.seal_allowed,
+        drafted_by=actor,
+        drafted_at=now,
+    )
+    _event(decision, "decision_drafted", actor, now)
+    audit.record(
+        actor=actor,
+        action="documents.decision_drafted",
+        target=decision,
+        after={"case": case.sign, "template": template.pk},
+    )
+    return decision
+
+
+@transaction.atomic
+def decision_edit(*, decision: Decision, actor, content: dict[str, str]) -> Decision:
+    """Change the draft's text (only while it is a draft, by the clerk handling the case)."""
+    decision = _locked(decision)
+    _expect(decision, DecisionStatus.DRAFT)
+    _require(case=decision.case, actor=actor, roles=("clerk",), now=timezone.now())
+    before = {name: getattr(decision, name) for name in EDITABLE if name in content}
+    for name in before:
+        setattr(decision, name, content[name].strip())
+    decision.title = decision.title[:300]
+    decision.save(update_fields=list(before))
+    audit.record(
+        actor=actor,
+        action="documents.decision_edited",
+        target=decision,
+        before=before,
+        after={name: getattr(decision, name) for name in before},
+    )
+    return decision
+
+
+@transaction.atomic
+def decision_submit(*, decision: Decision, actor, now: dt.datetime | None = None) -> Decision:
+    now = now or timezone.now()
+    decision = _locked(decision)
+    _expect(decision, DecisionStatus.DRAFT)
+    case_transition(case=decision.case, transition="submit_for_approval", actor=actor, now=now)
+    decision.status = DecisionStatus.APPROVAL
+    decision.save(update_fields=["status"])
+    _event(decision, "decision_submitted", actor, now)
+    audit.record(actor=actor, action="documents.decision_submitted", target=decision)
+    return decision
+
+
+@transaction.atomic
+def decision_approve(*, decision: Decision, actor, now: dt.datetime | None = None) -> Decision:
+    """The head of the department approves the draft (the workflow checks the role)."""
+    now = now or timezone.now()
+    decision = _locked(decision)
+    _expect(decision, DecisionStatus.APPROVAL)
+    decision.status = DecisionStatus.APPROVED
+    decision.approved_by = actor
+    decision.approved_at = now
+    decision.save(update_fields=["status", "approved_by", "approved_at"])
+    case_transition(case=decision.case, transition="approve", actor=actor, now=now)
+    _event(decision, "decision_approved", actor, now)
+    audit.record(actor=actor, action="documents.decision_approved", target=decision)
+    return decision
+
+
+@transaction.atomic
+def decision_return(
+    *, decision: Decision, actor, reason: str, now: dt.datetime | None = None
+) -> Decision:
+    """The head (or the signer) sends the draft back for changes, saying why."""
+    now = now or timezone.now()
+    decision = _locked(decision)
+    _expect(decision, DecisionStatus.APPROVAL, DecisionStatus.APPROVED)
+    if not reason.strip():
+        raise DecisionRefused(_("Say what should be changed."))
+    case_transition(
+        case=decision.case, transition="return_for_changes", actor=actor, reason=reason, now=now
+    )
+    decision.status = DecisionStatus.DRAFT
+    decision.approved_by = None
+    decision.approved_at = None
+    decision.save(update_fields=["status", "approved_by", "approved_at"])
+    audit.record(
+        actor=actor,
+        action="documents.decision_returned",
+        target=decision,
+        after={"reason": reason.strip()[:300]},
+    )
+    return decision
+
+
+def position_of(*, user, case: Case, on: dt.date) -> str:
+    """The signer's position in the office, as their membership names it (else, in Polish, the
+    role under which they sign)."""
+    memberships = list(
+        memberships_active(user=user, on=on).filter(office_id=case.office_id, role="signer")
+    )
+    for membership in memberships:
+        position = getattr(membership, "position", "")
+        if position:
+            return position
+    with override("pl"):
+        return str(StaffRole.SIGNER.label) if memberships else ""
+
+
+@transaction.atomic
+def decision_sign(*, decision: Decision, actor, now: dt.datetime | None = None) -> Decision:
+    """The authorised official signs: the decision XML (KPA art. 107 § 1, naming the signer
+    and their position) is sealed with the office seal, which the template must allow, and
+    stored once with its SHA-256 as the case's letter; the PDF follows after commit."""
+    now = now or timezone.now()
+    decision = _locked(decision)
+    _expect(decision, DecisionStatus.APPROVED)
+    case = decision.case
+    _require(case=case, actor=actor, roles=("signer",), now=now)
+    if not decision.seal_allowed:
+        raise DecisionRefused(
+            _(
+                "The office does not allow this decision to bear its seal; it must be signed "
+                "with a personal qualified signature outside SEKAP."
+            )
+        )
+    decision.signed_by = actor
+    decision.signed_at = now
+    decision.signer_name = (actor.get_full_name() or actor.email)[:200]
+    decision.signer_position = position_of(user=actor, case=case, on=timezone.localdate(now))[:200]
+    decision.issued_on = timezone.localdate(now)
+    letter = Letter(
+        case=case,
+        kind=LetterKind.DECISION,
+        title=decision.title,
+        body=decision_text(decision),
+        created_by=actor,
+        recipient=case.applicant,
+        sent_at=now,
+    )
+    xml = seal_document(
+        office=case.office, xml=decision_xml(decision=decision, letter_id=str(letter.public_id))
+    )
+    letter.xml = xml
+    letter.sha256 = hashlib.sha256(xml).hexdigest()
+    letter.save(force_insert=True)
+    decision.letter = letter
+    decision.status = DecisionStatus.SIGNED
+    decision.pdf_due_at = now
+    decision.save()
+    case_transition(case=case, transition="sign", actor=actor, now=now)
+    _event(decision, "decision_signed", actor, now)
+    audit.record(
+        actor=actor,
+        action="documents.decision_signed",
+        target=decision,
+        after={"letter": str(letter.public_id), "sha256": letter.sha256, "seal": True},
+    )
+    transaction.on_commit(lambda: _render_pdf(decision.pk))
+    return decision
+
+
+def _render_pdf(decision_id: int) -> None:
+    dispatch.dispatch_decision_pdf(decision_id)
+
+
+@transaction.atomic
+def decision_dispatch(*, decision: Decision, actor, now: dt.datetime | None = None) -> Decision:
+    """Send the signed decision to the parties (their deliveries start on their channels)."""
+    from .dispatch import letter_out
+
+    now = now or timezone.now()
+    decision = _locked(decision)
+    _expect(decision, DecisionStatus.SIGNED)
+    _require(case=decision.case, actor=actor, roles=("clerk", "registry"), now=now)
+    letter_out(letter=decision.letter, actor=actor, now=now)
+    decision.status = DecisionStatus.DISPATCHED
+    decision.dispatched_at = now
+    decision.save(update_fields=["status", "dispatched_at"])
+    case_transition(case=decision.case, transition="dispatch", actor=actor, now=now)
+    _event(decision, "decision_dispatched", actor, now)
+    audit.record(actor=actor, action="documents.decision_dispatched", target=decision)
+    return decision
+
+
+def decision_for(case: Case) -> Decision | None:
+    return Decision.objects.filter(case=case).select_related("letter").first()
+
+
+__all__ = [
+    "decision_approve",
+    "decision_dispatch",
+    "decision_draft",
+    "decision_edit",
+    "decision_for",
+    "decision_return",
+    "decision_sign",
+    "decision_submit",
+    "position_of",
+]
