@@ -1,18 +1,24 @@
 """A citizen files a fee-bearing application, pays at once in the sandbox bank (BLIK code),
-returns, and the case shows the fee paid; every page checked by axe-core and for 320 px
-reflow (the sandbox bank's page included)."""
+returns, and the case shows the fee paid; another pays by bank transfer and is matched from
+the bank's MT940 statement. Every page checked by axe-core and for 320 px reflow (the sandbox
+bank's page included)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import json
 import re
 import time
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 
 from documents.models import Case, Submission
 from payments.models import PaymentOrder
 from payments.services.seed import payments_seed
+from payments.statements.samples import SampleCredit, mt940_bytes
 from portal.tests.fixtures import (  # noqa: F401
     PDF,
     ca,
@@ -23,6 +29,42 @@ from portal.tests.fixtures import (  # noqa: F401
     sekap_trust,
 )
 from sekap.accounts.tests.factories import DEFAULT_PASSWORD, VerifiedCitizenFactory
+
+
+def _log_in_and_file(page, catalogue, user) -> None:
+    """Log in and file the fee-bearing application (a copy of a civil-status record)."""
+    page.goto("/konto/logowanie/")
+    page.get_by_label("Adres e-mail").fill(user.email)
+    page.get_by_label("Hasło").fill(DEFAULT_PASSWORD)
+    page.follow(page.get_by_role("button", name="Zaloguj się"))
+
+    # the service says what it costs and that paying comes right after sending
+    page.goto(f"/uslugi/{catalogue.service.pk}/")
+    page.follow(page.get_by_role("button", name="Rozpocznij"))
+    page.fill("[name=Wnioskodawca__first_name]", user.first_name)
+    page.fill("[name=Wnioskodawca__last_name]", user.last_name)
+    page.fill("[name=Wnioskodawca__pesel]", user.pesel)
+    page.fill("[name=Wnioskodawca__address__postal_code]", "44-100")
+    page.fill("[name=Wnioskodawca__address__city]", "Gliwice")
+    page.fill("[name=Wnioskodawca__address__building]", "3")
+    page.follow(page.get_by_role("button", name="Zapisz i przejdź dalej"))
+    page.fill("[name=Przedmiot]", "Potwierdzenie zameldowania na pobyt stały.")
+    page.fill("[name=Cel]", "do banku")
+    page.fill("[name=LiczbaEgzemplarzy]", "1")
+    page.get_by_label("na skrzynkę w SEKAP").check()
+    page.set_input_files(
+        "[name=DowodOplaty]",
+        files=[{"name": "oplata.pdf", "mimeType": "application/pdf", "buffer": PDF}],
+    )
+    page.follow(page.get_by_role("button", name="Zapisz i przejdź dalej"))
+    page.locator("[name=PrzezPelnomocnika][value=false]").check()
+    page.get_by_label(re.compile("Oświadczam, że dane podane we wniosku")).check()
+    page.fill("[name=MiejscowoscDokumentu]", "Gliwice")
+    page.follow(page.get_by_role("button", name="Zapisz i sprawdź wniosek"))
+    assert "Po wysłaniu wniosku SEKAP nada płatności osobny numer rachunku" in page.content()
+    page.follow(page.get_by_role("button", name="Dane są poprawne – przejdź do podpisu"))
+    page.follow(page.get_by_role("button", name="Podpisz podpisem osobistym SEKAP"))
+    page.follow(page.get_by_role("button", name="Wyślij do urzędu"))
 
 
 @pytest.fixture
@@ -45,38 +87,7 @@ def test_citizen_pays_the_stamp_duty_in_the_sandbox_bank(
         email="ewa@example.test", first_name="Ewa", last_name="Zielińska", pesel="44051401359"
     )
     page = a11y_page
-    page.goto("/konto/logowanie/")
-    page.get_by_label("Adres e-mail").fill(user.email)
-    page.get_by_label("Hasło").fill(DEFAULT_PASSWORD)
-    page.follow(page.get_by_role("button", name="Zaloguj się"))
-
-    # the service says what it costs and that paying comes right after sending
-    page.goto(f"/uslugi/{catalogue.service.pk}/")
-    page.follow(page.get_by_role("button", name="Rozpocznij"))
-    page.fill("[name=Wnioskodawca__first_name]", "Ewa")
-    page.fill("[name=Wnioskodawca__last_name]", "Zielińska")
-    page.fill("[name=Wnioskodawca__pesel]", "44051401359")
-    page.fill("[name=Wnioskodawca__address__postal_code]", "44-100")
-    page.fill("[name=Wnioskodawca__address__city]", "Gliwice")
-    page.fill("[name=Wnioskodawca__address__building]", "3")
-    page.follow(page.get_by_role("button", name="Zapisz i przejdź dalej"))
-    page.fill("[name=Przedmiot]", "Potwierdzenie zameldowania na pobyt stały.")
-    page.fill("[name=Cel]", "do banku")
-    page.fill("[name=LiczbaEgzemplarzy]", "1")
-    page.get_by_label("na skrzynkę w SEKAP").check()
-    page.set_input_files(
-        "[name=DowodOplaty]",
-        files=[{"name": "oplata.pdf", "mimeType": "application/pdf", "buffer": PDF}],
-    )
-    page.follow(page.get_by_role("button", name="Zapisz i przejdź dalej"))
-    page.locator("[name=PrzezPelnomocnika][value=false]").check()
-    page.get_by_label(re.compile("Oświadczam, że dane podane we wniosku")).check()
-    page.fill("[name=MiejscowoscDokumentu]", "Gliwice")
-    page.follow(page.get_by_role("button", name="Zapisz i sprawdź wniosek"))
-    assert "Po wysłaniu wniosku SEKAP nada płatności osobny numer rachunku" in page.content()
-    page.follow(page.get_by_role("button", name="Dane są poprawne – przejdź do podpisu"))
-    page.follow(page.get_by_role("button", name="Podpisz podpisem osobistym SEKAP"))
-    page.follow(page.get_by_role("button", name="Wyślij do urzędu"))
+    _log_in_and_file(page, catalogue, user)
 
     # received: offered to pay at once
     assert page.locator("main h1").first.inner_text() == "Wniosek przyjęty"
@@ -115,3 +126,64 @@ def test_citizen_pays_the_stamp_duty_in_the_sandbox_bank(
     assert "zapłacono" in page.locator(".fee-orders").inner_text()
     page.goto("/platnosci/")
     assert case.sign in page.locator("table").inner_text()
+
+
+def test_citizen_pays_by_transfer_and_is_matched_from_an_mt940_statement(
+    a11y_page,
+    live_trust,  # noqa: F811
+    pipeline,
+    tmp_path,
+):
+    catalogue = load_catalogue()
+    payments_seed()
+    user = VerifiedCitizenFactory(
+        email="jan@example.test", first_name="Jan", last_name="Nowak", pesel="02070803628"
+    )
+    page = a11y_page
+    _log_in_and_file(page, catalogue, user)
+    submission = Submission.objects.get(submitter=user)
+    order = PaymentOrder.objects.get(payer=user)
+
+    # the citizen reads the transfer details and pays from their own bank
+    page.follow(page.get_by_role("link", name="Zapłać teraz"))
+    facts = page.locator("dl.facts").last.inner_text()
+    account = page.locator(".account-number").inner_text().replace(" ", "")
+    assert account == order.virtual_account and order.title in facts and "17,00" in facts
+
+    # the office's bank statement arrives: the credit names the virtual account
+    statement = tmp_path / "wyciag.sta"
+    statement.write_bytes(
+        mt940_bytes(
+            account=order.account.iban[2:],
+            number=1,
+            day=dt.date.today(),
+            credits=[
+                SampleCredit(
+                    amount_grosze=order.amount_grosze,
+                    title=order.title,
+                    payer_name="JAN NOWAK",
+                    payer_account="96105011130000000123456781",
+                    credited_account=account[2:],
+                )
+            ],
+        )
+    )
+    out = io.StringIO()
+    call_command("import_statement", str(statement), "--json", stdout=out)
+    result = json.loads(out.getvalue())
+    assert (result["format"], result["credits"], result["matched"], result["unmatched"]) == (
+        "mt940",
+        1,
+        1,
+        0,
+    )
+
+    page.reload()
+    assert page.locator("#order-status").inner_text() == "zapłacono"
+    deadline = time.monotonic() + 60
+    while not Case.objects.filter(submissions=submission).exists():
+        assert time.monotonic() < deadline, "the intake pipeline did not open a case"
+        time.sleep(0.5)
+    case = Case.objects.get(submissions=submission)
+    page.goto(f"/sprawy/{case.pk}/")
+    assert "Uiszczono opłatę w wysokości 17,00 zł." in page.locator(".history").inner_text()
