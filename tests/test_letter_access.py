@@ -32,8 +32,8 @@ P = f"{{{UPO_NS}}}"
 
 @pytest.fixture
 def company_letter(setup, ca, sekap_trust):  # noqa: F811
-    """A decision in a case filed for a company by one representative; a second representative
-    of the company and a stranger."""
+    """An official letter in a case filed for a company by one representative; a second
+    representative of the company and a stranger."""
     rep = make_citizen(ca, pesel=pesel(41))
     colleague = make_citizen(ca, pesel=pesel(42))
     stranger = make_citizen(ca, pesel=pesel(43))
@@ -55,9 +55,9 @@ def company_letter(setup, ca, sekap_trust):  # noqa: F811
     letter = services.letter_send(
         case=Submission.objects.get().case,
         clerk=clerk,
-        kind="decision",
-        title="Decyzja",
-        body="Orzekam pozytywnie.",
+        kind="letter",
+        title="Zawiadomienie",
+        body="Zawiadamiam o terminie oględzin.",
     )
     return letter, rep, colleague, stranger, company
 
@@ -93,11 +93,11 @@ def test_pages_show_the_letter_only_after_its_receipt_is_recorded(company_letter
     page, download = f"/skrzynka/{message.pk}/", f"/skrzynka/{message.pk}/pismo.xml"
     browser = Client()
     browser.force_login(colleague.user)
-    assert "Orzekam pozytywnie." not in browser.get(page).content.decode()
+    assert "Zawiadamiam o terminie oględzin." not in browser.get(page).content.decode()
     assert browser.get(download).status_code == 404  # a GET never records a delivery
     assert not Receipt.objects.filter(letter=letter).exists()
     browser.post(page)  # the explicit "open the letter" button
-    assert "Orzekam pozytywnie." in browser.get(page).content.decode()
+    assert "Zawiadamiam o terminie oględzin." in browser.get(page).content.decode()
     assert browser.get(download).content == bytes(letter.xml)
     assert Delivery.objects.get(letter=letter).collected_by == colleague.user
     other = Client()

@@ -30,6 +30,7 @@ def pki_dir(settings, tmp_path):
 
 @pytest.fixture
 def ca(db, pki_dir) -> CertificateAuthority:
+    ensure_profiles()  # gone when an earlier transactional test flushed the tables
     ca_init()
     return CertificateAuthority.objects.get(slug=ISSUING_SLUG)
 
