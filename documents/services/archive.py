@@ -90,7 +90,7 @@ def closure_record(*, case: Case, result: str, actor=None) -> CaseClosure:
 @transaction.atomic
 def case_close(*, case: Case, actor, result: str) -> CaseClosure:
     """Close the case with ``result``; its category and retention follow from its JRWA class."""
-    case = Case.objects.select_for_update().select_related("office").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("office").get(pk=case.pk)
     if not cases_visible_to(staff=actor).filter(pk=case.pk).exists():
         raise NotAllowed()
     if case.is_closed:

@@ -243,7 +243,11 @@ def delivered_on(call: SupplementCall) -> dt.date | None:
 @transaction.atomic
 def supplement_due_update(*, call: SupplementCall) -> dt.date | None:
     """Once the call's delivery is known, fix its due date (``days`` from delivery, art. 57)."""
-    call = SupplementCall.objects.select_for_update().select_related("letter").get(pk=call.pk)
+    call = (
+        SupplementCall.objects.select_for_update(of=("self",))
+        .select_related("letter")
+        .get(pk=call.pk)
+    )
     if call.due_on is not None or call.outcome != SupplementOutcome.PENDING:
         return call.due_on
     day = delivered_on(call)
@@ -298,7 +302,11 @@ def supplement_left_unexamined(*, call: SupplementCall, clerk, body: str) -> Sup
     from .archive import case_close
 
     case = _clerk_case(case=call.case, clerk=clerk)
-    call = SupplementCall.objects.select_for_update().select_related("suspension").get(pk=call.pk)
+    call = (
+        SupplementCall.objects.select_for_update(of=("self",))
+        .select_related("suspension")
+        .get(pk=call.pk)
+    )
     today = timezone.localdate()
     if call.outcome != SupplementOutcome.PENDING:
         raise CaseActionRefused(_("This call has already ended."))

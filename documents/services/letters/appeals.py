@@ -65,7 +65,9 @@ def appeal_file(*, case: Case, user, text: str, now: dt.datetime | None = None) 
     if decision is None:
         raise DecisionRefused(_("There is no decision in this case to appeal against."))
     decision_delivered(decision=decision, now=now)  # an opening not swept yet
-    decision = Decision.objects.select_for_update().select_related("case").get(pk=decision.pk)
+    decision = (
+        Decision.objects.select_for_update(of=("self",)).select_related("case").get(pk=decision.pk)
+    )
     if not appeal_open(decision=decision, today=timezone.localdate(now)):
         raise DecisionRefused(_("The period for an appeal against this decision has passed."))
     if not text.strip():

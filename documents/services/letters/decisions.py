@@ -68,7 +68,7 @@ def _dispatched(case: Case) -> bool:
 
 def _locked(decision: Decision) -> Decision:
     return (
-        Decision.objects.select_for_update()
+        Decision.objects.select_for_update(of=("self",))
         .select_related("case", "case__office", "case__applicant")
         .get(pk=decision.pk)
     )

@@ -33,7 +33,9 @@ def _start_of(day: dt.date) -> dt.datetime:
 def decision_delivered(*, decision: Decision, now: dt.datetime | None = None) -> bool:
     """Record the delivery once it happened; True when this call recorded it."""
     now = now or timezone.now()
-    decision = Decision.objects.select_for_update().select_related("case").get(pk=decision.pk)
+    decision = (
+        Decision.objects.select_for_update(of=("self",)).select_related("case").get(pk=decision.pk)
+    )
     if decision.status != DecisionStatus.DISPATCHED:
         return False
     day = delivered_on(decision.letter)
@@ -67,7 +69,9 @@ def decision_delivered(*, decision: Decision, now: dt.datetime | None = None) ->
 def decision_final(*, decision: Decision, now: dt.datetime | None = None) -> bool:
     """Make the decision final when its appeal period has passed with no appeal."""
     now = now or timezone.now()
-    decision = Decision.objects.select_for_update().select_related("case").get(pk=decision.pk)
+    decision = (
+        Decision.objects.select_for_update(of=("self",)).select_related("case").get(pk=decision.pk)
+    )
     if (
         decision.status != DecisionStatus.DELIVERED
         or decision.final_due_at is None

@@ -52,7 +52,7 @@ def workflow_draft_save(*, service: Service, actor, definition: Definition) -> W
 def workflow_publish(*, version: WorkflowVersion, actor) -> WorkflowVersion:
     """Publish a draft: new cases of the service follow it from now on."""
     version = (
-        WorkflowVersion.objects.select_for_update()
+        WorkflowVersion.objects.select_for_update(of=("self",))
         .select_related("workflow__service__office")
         .get(pk=version.pk)
     )
