@@ -7,6 +7,7 @@ import datetime as dt
 import factory
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from stdnum.pl import pesel
 
 from sekap.accounts.models import IdentityLevel, User, UserKind
 
@@ -34,9 +35,7 @@ def sequence_pesel(n: int) -> str:
     """A valid PESEL, different for each n below 100,000 (born 1970-01-01 + n // 10,000 days)."""
     born = dt.date(1970, 1, 1) + dt.timedelta(days=n // 10_000)
     digits = f"{born:%y%m%d}{n % 10_000:04d}"
-    weights = (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)
-    check = (10 - sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 10) % 10
-    return f"{digits}{check}"
+    return digits + pesel.calc_check_digit(digits)
 
 
 class VerifiedCitizenFactory(UserFactory):
