@@ -214,10 +214,17 @@ class ParsedDocument:
     data: dict
 
 
-def read_document(xml_bytes: bytes, *, version: FormVersion | None = None) -> ParsedDocument:
-    """Parse, find the form version by the document's namespace, validate, read data."""
+def read_document(
+    xml_bytes: bytes,
+    *,
+    version: FormVersion | None = None,
+    root: etree._Element | None = None,
+) -> ParsedDocument:
+    """Parse, find the form version by the document's namespace, validate, read data.
+    ``root``: the tree of these very bytes, already parsed by ``sekap.xmlsafe`` (read only)."""
     try:
-        root = xmldoc.safe_parse(xml_bytes)
+        if root is None:
+            root = xmldoc.safe_parse(xml_bytes)
         envelope = xmldoc.read_envelope(root)
     except xmldoc.DocumentError as exc:
         raise DocumentInvalid(str(exc)) from exc

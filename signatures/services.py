@@ -41,6 +41,7 @@ __all__ = [
     "SigningKey",
     "SigningUnavailable",
     "TrustedProfile",
+    "ValidationReport",
     "batch_create",
     "batch_run",
     "max_document_bytes",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
@@ -75,55 +76,55 @@ def _locked(submission_id: int) -> Submission:
 
 # --- step 1: the signature ------------------------------------------------------------------
 
-
-def _signer_pesel(report: dict) -> str:
-    for signature in report.get("signatures") or []:
-        if signature.get("indication") != "TOTAL_PASSED":
-            continue
-        profile = signature.get("trusted_profile") or {}
-        signed_by = signature.get("signed_by") or {}
-        return profile.get("pesel") or signed_by.get("pesel") or ""
-    return ""
-
-
 # What an unsigned submission records instead of a validation report.
 UNSIGNED = "UNSIGNED"
 NOT_REQUIRED = "NOT_REQUIRED"  # the form version's law needs no signature
 REQUIRED = "REQUIRED"  # accepted unsigned although it needed a signature: a clerk must look
 
 
-def _attention_params(submission: Submission, report: dict) -> dict | None:
+@dataclass(frozen=True)
+class Unsigned:
+    """The outcome of step 1 for a submission that carries no signature."""
+
+    required: bool  # its form version needed one: accepted, but a clerk must look
+    indication: str = UNSIGNED
+
+    @property
+    def sub_indication(self) -> str:
+        return REQUIRED if self.required else NOT_REQUIRED
+
+
+def signer_pesel(report: signatures.ValidationReport) -> str:
+    """The PESEL of the first passing signature's signer ("" when none is known)."""
+    for signature in report.signatures:
+        if signature.indication != "TOTAL_PASSED":
+            continue
+        profile, signed_by = signature.trusted_profile, signature.signed_by
+        return (profile.pesel if profile else "") or (signed_by.pesel if signed_by else "") or ""
+    return ""
+
+
+def _attention_params(
+    *, indication: str, sub_indication: str, other_signer: bool
+) -> dict[str, str] | None:
     """Why a clerk must look at the submission, as documents.texts values (None: nothing)."""
-    if report.get("indication") == UNSIGNED:
-        if report.get("sub_indication") == NOT_REQUIRED:
-            return None
-        return {"reason": "unsigned"}
-    if report.get("indication") != "TOTAL_PASSED":
-        return {
-            "reason": "unconfirmed",
-            "indication": str(report.get("indication")),
-            "sub": str(report.get("sub_indication") or ""),
-        }
-    pesel = _signer_pesel(report)
-    own = getattr(submission.submitter, "pesel", "") or ""
-    if pesel and own and pesel != own:
-        return {"reason": "other_signer"}
-    return None
+    if indication == UNSIGNED:
+        return {"reason": "unsigned"} if sub_indication == REQUIRED else None
+    if indication != "TOTAL_PASSED":
+        return {"reason": "unconfirmed", "indication": indication, "sub": sub_indication}
+    return {"reason": "other_signer"} if other_signer else None
 
 
-def _attention(submission: Submission, report: dict) -> str:
-    """Why a clerk must look at the submission ("" when nothing is wrong)."""
-    params = _attention_params(submission, report)
-    return attention_text(params) if params else ""
-
-
-def _attention_of(submission: Submission) -> dict:
-    """The attention values of a checked submission (from its stored signature outcome)."""
-    report = submission.signature_report or {
-        "indication": submission.signature_indication,
-        "sub_indication": submission.signature_sub_indication,
-    }
-    return _attention_params(submission, report) or {"reason": ""}
+def _attention_of(submission: Submission) -> dict[str, str]:
+    """The attention values of a checked submission, from its stored outcome (a passing
+    signature needs attention only when someone else signed)."""
+    indication = submission.signature_indication
+    params = _attention_params(
+        indication=indication,
+        sub_indication=submission.signature_sub_indication,
+        other_signer=submission.needs_attention and indication == "TOTAL_PASSED",
+    )
+    return params or {"reason": ""}
 
 
 SIGNATURE_FIELDS = [
@@ -136,7 +137,7 @@ SIGNATURE_FIELDS = [
 ]
 
 
-def signature_check(*, submission_id: int) -> dict | None:
+def signature_check(*, submission_id: int) -> signatures.ValidationReport | Unsigned | None:
     """Step 1, outside any transaction (it may fetch OCSP responses and CRLs): the validation
     report, or None when the submission is past this step. Raises TemporaryFailure while
     revocation data is unavailable (a few times, then the INDETERMINATE result is kept)."""
@@ -149,8 +150,7 @@ def signature_check(*, submission_id: int) -> dict | None:
         return None
     document = bytes(submission.document)
     if not _signed(document):
-        required = signature_required(submission.form_version)
-        return {"indication": UNSIGNED, "sub_indication": REQUIRED if required else NOT_REQUIRED}
+        return Unsigned(required=signature_required(submission.form_version))
     report = signatures.validate(document)
     if (
         report.indication == "INDETERMINATE"
@@ -158,7 +158,7 @@ def signature_check(*, submission_id: int) -> dict | None:
         and submission.intake_attempts <= MAX_SIGNATURE_RETRIES
     ):
         raise TemporaryFailure("revocation information is not available yet")
-    return report.to_dict()
+    return report
 
 
 def _signed(document: bytes) -> bool:
@@ -167,13 +167,27 @@ def _signed(document: bytes) -> bool:
     return is_signed(parsed.root)
 
 
-def signature_store(*, submission: Submission, report: dict) -> None:
-    """Record the report on the locked submission (saved by the caller). An unsigned
+def signature_store(
+    *, submission: Submission, outcome: signatures.ValidationReport | Unsigned
+) -> None:
+    """Record the outcome on the locked submission (saved by the caller). An unsigned
     submission keeps no report: it is recorded as ``UNSIGNED`` / ``NOT_REQUIRED``."""
-    reason = _attention(submission, report)
-    submission.signature_indication = str(report.get("indication") or "")
-    submission.signature_sub_indication = str(report.get("sub_indication") or "")
-    submission.signature_report = None if report.get("indication") == UNSIGNED else report
+    indication = str(outcome.indication or "")
+    sub_indication = str(outcome.sub_indication or "")
+    own = getattr(submission.submitter, "pesel", "") or ""
+    pesel = signer_pesel(outcome) if isinstance(outcome, signatures.ValidationReport) else ""
+    params = _attention_params(
+        indication=indication,
+        sub_indication=sub_indication,
+        other_signer=bool(pesel and own and pesel != own),
+    )
+    reason = attention_text(params) if params else ""
+    submission.signature_indication = indication
+    submission.signature_sub_indication = sub_indication
+    # the stored copy of the report (its JSON schema, signatures/REPORT_SCHEMA.md)
+    submission.signature_report = (
+        outcome.to_dict() if isinstance(outcome, signatures.ValidationReport) else None
+    )
     submission.signature_checked_at = timezone.now()
     submission.needs_attention = bool(reason)
     submission.attention_reason = reason[:300]
@@ -344,7 +358,7 @@ def intake_process(*, submission_id: int) -> Submission:
             if submission.stage < Stage.SIGNATURE_CHECKED:
                 if report is None:  # a concurrent run stored it and then rolled back
                     raise TemporaryFailure("signature report missing")
-                signature_store(submission=submission, report=report)
+                signature_store(submission=submission, outcome=report)
             entry = register(submission=submission)
             case_open(submission=submission, entry=entry)
             notify(submission=submission)

@@ -89,7 +89,7 @@ def _check_document(*, service: Service, signed_xml: bytes, scan: bool):
     if not is_signed(parsed.root) and (version is None or signature_required(version)):
         raise SubmissionNotSigned()
     try:
-        document = read_document(signed_xml, version=version)
+        document = read_document(signed_xml, version=version, root=parsed.root)
     except DocumentInvalid as exc:
         if "namespace" in str(exc):
             raise SubmissionWrongForm() from exc

@@ -53,7 +53,8 @@ def record(
     actor_repr = (getattr(actor, "email", "") or str(actor))[:255] if authenticated else ""
     before, after = canonical_json(before), canonical_json(after)
     key = chain_of(target=target, office_id=office_id)
-    with transaction.atomic():
+    # no savepoint: an entry that fails to be written fails the caller's whole transaction
+    with transaction.atomic(savepoint=False):
         head, _ = AuditHead.objects.select_for_update().get_or_create(key=key)
         fields = {
             "seq": head.seq + 1,
