@@ -1,6 +1,6 @@
 """Public API of the signatures app.
 
-    validate(xml_bytes, *, detached_documents=None, policy=None) -> ValidationReport
+    validate(data, *, detached_documents=None, policy=None) -> ValidationReport  (XML or PDF)
     sign_enveloped(xml_bytes, *, key, cert_chain, level="B-B", trusted_profile=None) -> bytes
 
 plus trust-store and batch services. Nothing here imports another SEKAP app: the SEKAP CA's
@@ -32,6 +32,7 @@ from sekap.xmlsafe import ParseLimits
 from signatures import pkix
 from signatures import signer as _signer
 from signatures.models import BatchItem, TrustedCertificate, ValidationBatch
+from signatures.pades import is_pdf, validate_pdf
 from signatures.report import Indication, ValidationReport
 from signatures.signer import SigningKey, TrustedProfile
 from signatures.tsp import TimestampError
@@ -208,7 +209,12 @@ def validate(
     policy: ValidationPolicy | None = None,
     env: pkix.PkixEnvironment | None = None,
 ) -> ValidationReport:
-    """Validate all XAdES signatures in a document. Never raises for any input."""
+    """Validate all signatures in a document: XAdES in XML, PAdES in a PDF (``is_pdf``).
+    Never raises for any input."""
+    if is_pdf(xml_bytes):
+        return validate_pdf(
+            xml_bytes, policy=policy or validation_policy(), env=env or environment()
+        )
     return validate_document(
         xml_bytes,
         policy=policy or validation_policy(),
@@ -488,7 +494,7 @@ def batch_run(*, batch: ValidationBatch) -> ValidationBatch:
             )
             if item is None:
                 continue  # done by a concurrent run
-            report = validate_document(bytes(item.content), policy=policy, env=env)
+            report = validate(bytes(item.content), policy=policy, env=env)
             item.indication = report.indication
             item.sub_indication = report.sub_indication or ""
             item.report = report.to_dict()
