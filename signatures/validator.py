@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lxml import etree
 
 from sekap.xmlsafe import ParsedDocument, ParseLimits, XmlRejected, parse_untrusted
-from signatures import dsig, pkix, tsp, xades
+from signatures import dsig, ltv, pkix, tsp, xades
 from signatures.constants import (
     C14N_10,
     C14N_METHODS,
@@ -448,15 +448,42 @@ def _validate_one(
     pool = candidates + [pkix.load_certificate(c) for c in policy.extra_certificates]
     best = now
     ts_times: list[datetime] = []
-    if q.unsigned_signature_properties is not None:
-        ts_elements = q.unsigned_signature_properties.findall(_X + "SignatureTimeStamp")
+    embedded = (lt_ocsps, lt_crls)
+    usp = q.unsigned_signature_properties
+    archive = None
+    if usp is not None:
+        archive = ltv.archive_timestamps(
+            parts=parts,
+            verified=verified,
+            unsigned_signature_properties=usp,
+            anchors=anchors,
+            pool=pool,
+            env=env,
+            now=now,
+            ocsps=lt_ocsps,
+            crls=lt_crls,
+        )
+    poe = None
+    if archive is not None:
+        pool = pool + archive.certificates
+        embedded = (archive.ocsps, archive.crls)
+        poe = archive.proof.poe
+        if poe is None:
+            sr.warn("tst.archive", "The archive time-stamps give no proof of existence.")
+    if usp is not None:
+        ts_elements = usp.findall(_X + "SignatureTimeStamp")
         if len(ts_elements) > MAX_TIMESTAMPS:
             raise format_failure("dsig.limits", "Too many signature time-stamps.")
         for ts_el in ts_elements:
-            info = _check_timestamp(ts_el, parts, anchors, pool, env, now, sr, (lt_ocsps, lt_crls))
+            info = _check_timestamp(ts_el, parts, anchors, pool, env, now, sr, embedded, poe)
             sr.timestamps.append(info)
             if info.indication == Indication.PASSED and info.generation_time:
                 ts_times.append(datetime.fromisoformat(info.generation_time.replace("Z", "+00:00")))
+    if archive is not None:
+        sr.timestamps.extend(archive.proof.timestamps)
+        sr.certificates.extend(_cert_info(c, "TIMESTAMP") for c in archive.proof.tsa_certificates)
+        if poe is not None and not ts_times:
+            ts_times.append(poe)  # the archive time-stamp proves the signature value existed
     if ts_times:
         best = min(ts_times)
         if claimed > best + policy.clock_skew:
@@ -471,7 +498,7 @@ def _validate_one(
     if (
         check.status in ("no_revinfo", "expired")
         and ts_times
-        and (lt_ocsps or lt_crls or check.status == "expired")
+        and (embedded[0] or embedded[1] or check.status == "expired")
     ):
         past = pkix.check_certificate(
             signing_cert,
@@ -479,8 +506,8 @@ def _validate_one(
             anchors=anchors,
             moment=best,
             env=env,
-            embedded_ocsps=lt_ocsps,
-            embedded_crls=lt_crls,
+            embedded_ocsps=embedded[0],
+            embedded_crls=embedded[1],
             fetch=check.status == "expired",
             retroactive=True,
         )
@@ -632,7 +659,11 @@ def _check_scope(
         raise format_failure("dsig.scope", "The signature does not cover the whole document.")
 
 
-def _check_timestamp(ts_el, parts, anchors, pool, env, now, sr, embedded) -> TimestampInfo:
+def _check_timestamp(
+    ts_el, parts, anchors, pool, env, now, sr, embedded, poe: datetime | None = None
+) -> TimestampInfo:
+    """A signature time-stamp, its TSA validated now; failing that, with ``poe`` (the time an
+    archive time-stamp proves the token existed), at that time with the embedded material."""
     info = TimestampInfo(
         type="SIGNATURE_TIMESTAMP",
         indication=Indication.FAILED,
@@ -682,6 +713,18 @@ def _check_timestamp(ts_el, parts, anchors, pool, env, now, sr, embedded) -> Tim
             pool=check.certificates + list(pool),
             anchors=anchors,
             moment=check.gen_time,
+            env=env,
+            embedded_ocsps=embedded[0],
+            embedded_crls=embedded[1],
+            fetch=False,
+            retroactive=True,
+        )
+    if tsa_check.status != "ok" and poe is not None and check.gen_time <= poe:
+        tsa_check = pkix.check_certificate(
+            check.tsa_certificate,
+            pool=check.certificates + list(pool),
+            anchors=anchors,
+            moment=poe,
             env=env,
             embedded_ocsps=embedded[0],
             embedded_crls=embedded[1],
