@@ -459,5 +459,9 @@ NODELOGIN_SP_ENTITY_ID = env.str("NODELOGIN_SP_ENTITY_ID", default="")
 NODELOGIN_SP_KEY_FILE = env.str("NODELOGIN_SP_KEY_FILE", default="")
 NODELOGIN_SP_CERT_FILE = env.str("NODELOGIN_SP_CERT_FILE", default="")
 NODELOGIN_LOA = env.str("NODELOGIN_LOA", default="substantial")
+# Generated keys: "ec" (P-256, ECDSA-SHA256, ECDH-ES as the national node uses) or "rsa".
+NODELOGIN_KEY_ALGORITHM = env.str("NODELOGIN_KEY_ALGORITHM", default="ec")
+# ConcatKDF's OtherInfo from ConcatKDFParams: "node" (as the national node does) or "xmlenc11".
+NODELOGIN_KDF_FIXED_INFO = env.str("NODELOGIN_KDF_FIXED_INFO", default="node")
 NODELOGIN_CLOCK_SKEW_SECONDS = env.int("NODELOGIN_CLOCK_SKEW_SECONDS", default=60)
 NODELOGIN_SOAP_TIMEOUT = env.float("NODELOGIN_SOAP_TIMEOUT", default=10.0)

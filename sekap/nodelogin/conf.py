@@ -55,12 +55,24 @@ def key_dir() -> Path:
     return path
 
 
+def key_algorithm() -> str:
+    """What generated keys are: ``ec`` (P-256, as the national node uses) or ``rsa``."""
+    return str(_get("NODELOGIN_KEY_ALGORITHM", "ec") or "ec")
+
+
+def kdf_fixed_info() -> str:
+    """How ConcatKDFParams become ConcatKDF's OtherInfo (``sekap.nodelogin.xmlenc``): ``node``,
+    as the national node does it, or ``xmlenc11``, as XML Encryption 1.1 writes it."""
+    return str(_get("NODELOGIN_KDF_FIXED_INFO", "node") or "node")
+
+
 def sp_key_files() -> tuple[Path, Path]:
     """The platform's SP key and certificate (PEM); generated on first use unless configured."""
     key, cert = _get("NODELOGIN_SP_KEY_FILE", ""), _get("NODELOGIN_SP_CERT_FILE", "")
     if key and cert:
         return Path(key), Path(cert)
-    return key_dir() / "sp.key", key_dir() / "sp.crt"
+    name = f"sp-{key_algorithm()}"
+    return key_dir() / f"{name}.key", key_dir() / f"{name}.crt"
 
 
 def sp_entity_id() -> str:

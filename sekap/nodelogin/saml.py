@@ -1,7 +1,8 @@
 """pysaml2 configuration of the platform's service provider, built from settings.
 
-Signatures RSA-SHA256 over exclusive C14N; only keys from the node's (verified) metadata are
-trusted, never a certificate carried in a message.
+Signatures over exclusive C14N with SHA-256, ECDSA or RSA as the key is (the national node uses
+ECDSA P-256); only keys from the node's (verified) metadata are trusted, never a certificate
+carried in a message.
 """
 
 from __future__ import annotations
@@ -10,20 +11,29 @@ import functools
 import shutil
 from pathlib import Path
 
+import saml2.entity
 from saml2 import BINDING_HTTP_ARTIFACT, BINDING_HTTP_POST, BINDING_SOAP
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.metadata import create_metadata_string
 from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_UNSPECIFIED
-from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+from saml2.xmldsig import DIGEST_SHA256, SIG_ECDSA_SHA256
 
 from . import conf
-from .keys import ensure_key_pair
+from .keys import ensure_key_pair, signature_algorithm
+
+# pysaml2 signs through xmlsec1, which does ECDSA, but its Entity keeps a hard-coded list of
+# RSA algorithms (marked "should be configurable" in its source). The national node signs with
+# ECDSA-SHA256 and expects it from us: that one algorithm is added, nothing else.
+if all(uri != SIG_ECDSA_SHA256 for _name, uri in saml2.entity.SIG_ALLOWED_ALG):
+    saml2.entity.SIG_ALLOWED_ALG = (
+        *saml2.entity.SIG_ALLOWED_ALG,
+        ("SIG_ECDSA_SHA256", SIG_ECDSA_SHA256),
+    )
 
 ATTRIBUTE_MAP_DIR = str(Path(__file__).resolve().parent / "attributemaps")
 NATURAL_PERSON = "http://eidas.europa.eu/attributes/naturalperson/"
 REQUESTED_ATTRIBUTES = ("PersonIdentifier", "CurrentGivenName", "CurrentFamilyName", "DateOfBirth")
-SIGN_ALG = SIG_RSA_SHA256
 DIGEST_ALG = DIGEST_SHA256
 SSO_BINDINGS = (BINDING_HTTP_POST,)
 
@@ -37,7 +47,17 @@ def xmlsec_binary() -> str:
 
 def sp_keys() -> tuple[Path, Path]:
     key, cert = conf.sp_key_files()
-    return ensure_key_pair(key_file=key, cert_file=cert, common_name="SEKAP login.gov.pl SP")
+    return ensure_key_pair(
+        key_file=key,
+        cert_file=cert,
+        common_name="SEKAP login.gov.pl SP",
+        algorithm=conf.key_algorithm(),
+    )
+
+
+def sp_sign_alg() -> str:
+    """The signature algorithm of the platform's key (ECDSA-SHA256 or RSA-SHA256)."""
+    return signature_algorithm(sp_keys()[0])
 
 
 def sp_config_dict(*, node_metadata: str | None) -> dict:
@@ -70,7 +90,7 @@ def sp_config_dict(*, node_metadata: str | None) -> dict:
                 "want_assertions_or_response_signed": True,
                 "allow_unsolicited": False,
                 "name_id_format": [NAMEID_FORMAT_UNSPECIFIED],
-                "signing_algorithm": SIGN_ALG,
+                "signing_algorithm": signature_algorithm(key),
                 "digest_algorithm": DIGEST_ALG,
                 # eIDAS extensions the node reads: the kind of service provider and the
                 # attributes asked for, plus the minimum level of assurance.
@@ -133,7 +153,7 @@ def sp_client(*, node_metadata: str) -> Saml2Client:
 def _metadata(state: tuple) -> str:
     config = sp_config(node_metadata=None)
     return create_metadata_string(
-        None, config=config, sign=True, sign_alg=SIGN_ALG, digest_alg=DIGEST_ALG
+        None, config=config, sign=True, sign_alg=sp_sign_alg(), digest_alg=DIGEST_ALG
     )
 
 

@@ -51,7 +51,7 @@ def node_logout(*, name_id: str, session_index: str, user) -> bool:
             name_id=NameID(format=NAMEID_FORMAT_UNSPECIFIED, text=name_id),
             session_indexes=[session_index],
             sign=True,
-            sign_alg=saml.SIGN_ALG,
+            sign_alg=saml.sp_sign_alg(),
             digest_alg=saml.DIGEST_ALG,
         )
         reply = transport()(destination, envelope(request))
@@ -130,7 +130,7 @@ def node_logout_request_receive(body: bytes) -> bytes:
         parsed,
         bindings=[BINDING_SOAP],
         sign=True,
-        sign_alg=saml.SIGN_ALG,
+        sign_alg=saml.sp_sign_alg(),
         digest_alg=saml.DIGEST_ALG,
     )
     return envelope(response)

@@ -37,7 +37,7 @@ from stdnum.pl import pesel as std_pesel
 
 from sekap.xmlsafe import ParsedDocument, XmlRejected, parse_untrusted
 
-from . import conf, saml
+from . import conf, keys, saml, xmlenc
 from .errors import NodeLoginRefused, NodeUnavailable
 from .metadata import current_node_metadata
 from .models import UsedMessage
@@ -51,6 +51,7 @@ SAML_NS = "urn:oasis:names:tc:SAML:2.0:assertion"
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
 SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
 REPLAY_WINDOW = dt.timedelta(hours=1)
+_MARKER = "SEKAP-DECRYPTED-ASSERTION"
 
 Transport = Callable[[str, bytes], bytes]
 
@@ -86,7 +87,7 @@ def authn_request_create() -> AuthnRequestOut:
         destination=sso_url,
         binding=BINDING_HTTP_ARTIFACT,
         sign=True,
-        sign_alg=saml.SIGN_ALG,
+        sign_alg=saml.sp_sign_alg(),
         digest_alg=saml.DIGEST_ALG,
         force_authn="true",
     )
@@ -205,24 +206,55 @@ def _artifact_response(reply: bytes, *, resolve_id: str, node_id: str, client) -
     return responses[0]
 
 
-def _decrypted_assertion(response: etree._Element, client) -> etree._Element:
+def _decrypt(response: etree._Element, encrypted: etree._Element, client) -> bytes:
+    """The assertion's bytes: ECDH-ES (XML Encryption 1.1, our own code: xmlsec1 1.2 has no key
+    agreement) for an EC key, RSA key transport through xmlsec1 for an RSA key."""
+    key_file, _cert = saml.sp_keys()
+    if keys.is_ec(key_file):
+        data = encrypted.findall(f"{{{xmlenc.XENC}}}EncryptedData")
+        if len(data) != 1 or len(encrypted) != 1:
+            raise NodeLoginRefused("assertion.encrypted_data")
+        try:
+            return xmlenc.decrypt(
+                encrypted_data=data[0],
+                private_key=keys.private_key(key_file),
+                fixed_info=conf.kdf_fixed_info(),
+            )
+        except xmlenc.XmlEncRefused as exc:
+            raise NodeLoginRefused(f"assertion.decrypt: {exc.reason}") from exc
+    try:
+        clear = client.sec.decrypt_keys(etree.tostring(response).decode(), [key_file.read_text()])
+    except Exception as exc:
+        raise NodeLoginRefused("assertion.decrypt") from exc
+    found = _parse(clear.encode("utf-8"), "assertion.malformed").root.findall(
+        f"{{{SAML_NS}}}EncryptedAssertion/{{{SAML_NS}}}Assertion"
+    )
+    if len(found) != 1:
+        raise NodeLoginRefused("wrapping.assertion.location")
+    return etree.tostring(found[0])
+
+
+def _decrypted_assertion(response: etree._Element, client) -> tuple[etree._Element, str]:
+    """The one assertion, decrypted and checked for wrapping, and the response as text with the
+    assertion in place of the EncryptedAssertion (spliced as text: it keeps every namespace
+    declaration it was signed with) for pysaml2's checks."""
     encrypted = response.findall(f"{{{SAML_NS}}}EncryptedAssertion")
     if len(encrypted) != 1:
         raise NodeLoginRefused("assertion.count")
-    key, _cert = saml.sp_keys()
-    try:
-        clear = client.sec.decrypt_keys(etree.tostring(response).decode("utf-8"), [key.read_text()])
-    except Exception as exc:
-        raise NodeLoginRefused("assertion.decrypt") from exc
-    doc = _parse(clear.encode("utf-8"), "assertion.malformed")
-    assertions = list(doc.root.iter(f"{{{SAML_NS}}}Assertion"))
-    if len(assertions) != 1:
-        raise NodeLoginRefused("wrapping.assertion.count")
-    holder = assertions[0].getparent()
-    if holder is None or holder.tag != f"{{{SAML_NS}}}EncryptedAssertion":
+    clear = _decrypt(response, encrypted[0], client)
+    doc = _parse(clear, "assertion.malformed")
+    if doc.root.tag != f"{{{SAML_NS}}}Assertion":
         raise NodeLoginRefused("wrapping.assertion.location")
-    _own_signature(assertions[0], "assertion")
-    return assertions[0]
+    if sum(1 for _ in doc.root.iter(f"{{{SAML_NS}}}Assertion")) != 1:
+        raise NodeLoginRefused("wrapping.assertion.count")
+    _own_signature(doc.root, "assertion")
+    outer = parse_untrusted(etree.tostring(response)).root
+    outer.replace(outer.find(f"{{{SAML_NS}}}EncryptedAssertion"), etree.Element(_MARKER))
+    text = etree.tostring(outer).decode("utf-8")
+    combined = text.replace(f"<{_MARKER}/>", etree.tostring(doc.root).decode("utf-8"), 1)
+    if _parse(combined.encode("utf-8"), "assertion.malformed").duplicate_ids():
+        raise NodeLoginRefused("wrapping.duplicate_id")
+    return doc.root, combined
 
 
 def _instant(value: str | None) -> dt.datetime | None:
@@ -345,16 +377,21 @@ def artifact_resolve(*, artifact: str, request_id: str) -> NodeIdentity:
     if not destination:
         raise NodeLoginRefused("artifact.unknown_source")
     resolve_id, resolve = client.create_artifact_resolve(
-        artifact, destination, sid(), sign=True, sign_alg=saml.SIGN_ALG, digest_alg=saml.DIGEST_ALG
+        artifact,
+        destination,
+        sid(),
+        sign=True,
+        sign_alg=saml.sp_sign_alg(),
+        digest_alg=saml.DIGEST_ALG,
     )
     message = envelope(resolve)
     reply = transport()(destination, message)
     inner = _artifact_response(reply, resolve_id=resolve_id, node_id=node_id, client=client)
-    assertion = _decrypted_assertion(inner, client)
+    assertion, clear_response = _decrypted_assertion(inner, client)
     _check_conditions(inner, assertion, request_id=request_id, node_id=node_id)
     try:
         authn = client.parse_authn_request_response(
-            base64.b64encode(etree.tostring(inner)).decode("ascii"),
+            base64.b64encode(clear_response.encode("utf-8")).decode("ascii"),
             BINDING_HTTP_ARTIFACT,
             outstanding={request_id: conf.sp_url("nodelogin:acs")},
         )

@@ -13,7 +13,9 @@ import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from cryptography import x509
 from django.core.cache import cache
 from django.urls import reverse
 from lxml import etree
@@ -29,8 +31,8 @@ from saml2.sigver import pre_encryption_part, pre_signature_part
 from sekap.site import public_url
 from sekap.xmlsafe import XmlRejected, parse_untrusted
 
-from .. import conf, saml
-from ..keys import certificate_base64, ensure_key_pair
+from .. import conf, saml, xmlenc
+from ..keys import certificate_base64, ensure_key_pair, is_ec, signature_algorithm
 from ..soap import envelope
 from .people import TestPerson
 
@@ -53,10 +55,19 @@ def entity_id() -> str:
 
 
 def node_keys(name: str = "fake-node") -> tuple[Path, Path]:
+    """The fake node's key pair: EC P-256 like the national node's (or RSA, by setting)."""
     d = conf.key_dir()
+    algorithm = conf.key_algorithm()
     return ensure_key_pair(
-        key_file=d / f"{name}.key", cert_file=d / f"{name}.crt", common_name="login.gov.pl (test)"
+        key_file=d / f"{name}-{algorithm}.key",
+        cert_file=d / f"{name}-{algorithm}.crt",
+        common_name="login.gov.pl (test)",
+        algorithm=algorithm,
     )
+
+
+def sign_alg(keys: tuple[Path, Path] | None = None) -> str:
+    return signature_algorithm((keys or node_keys())[0])
 
 
 def _config(*, keys: tuple[Path, Path], lifetime_minutes: int = 5) -> IdPConfig:
@@ -120,7 +131,7 @@ def _metadata(state: tuple) -> str:
         None,
         config=_config(keys=node_keys()),
         sign=True,
-        sign_alg=saml.SIGN_ALG,
+        sign_alg=sign_alg(),
         digest_alg=saml.DIGEST_ALG,
     )
 
@@ -230,7 +241,7 @@ def response_xml(
         sign_assertion=sign_assertion,
         sign_response=False,
         encrypt_assertion=False,
-        sign_alg=saml.SIGN_ALG,
+        sign_alg=sign_alg(keys),
         digest_alg=saml.DIGEST_ALG,
         session_not_on_or_after=None,
     )
@@ -245,26 +256,47 @@ def response_xml(
 
 def encrypt_assertion(*, response_xml: str) -> str:
     """Replace the response's saml:Assertion by an EncryptedAssertion for the platform's
-    certificate (AES-256-GCM content key, wrapped with RSA-OAEP)."""
+    certificate, as the national node does: AES-256-GCM content, its key wrapped (AES-256 key
+    wrap) under a key agreed by ECDH-ES with a fresh ephemeral key and ConcatKDF-SHA256. An RSA
+    platform key gets RSA-OAEP key transport instead (``NODELOGIN_KEY_ALGORITHM=rsa``)."""
     doc = parse_untrusted(response_xml.encode("utf-8"))
     assertions = [el for el in doc.root if el.tag == f"{{{SAML_NS}}}Assertion"]
     if len(assertions) != 1:
         raise FakeNodeRefusal("The response must hold exactly one assertion to encrypt.")
     # Self-contained: the assertion keeps every namespace declaration it needs once it is
     # encrypted (spliced in as text; a tree would drop declarations its new parent repeats).
-    standalone = etree.tostring(assertions[0]).decode("utf-8")
+    standalone = etree.tostring(assertions[0])
     marker = etree.Element("SEKAP-ENCRYPTED-ASSERTION")
     doc.root.replace(assertions[0], marker)
+    key, cert = saml.sp_keys()
+    if is_ec(key):
+        recipient = x509.load_pem_x509_certificate(cert.read_bytes())
+        # ConcatKDF's fixed input as the node writes it: the key-wrap algorithm, the node's
+        # host, the platform's entity ID (each Datalen || Data).
+        params = xmlenc.KdfParams.node_style(
+            wrap_algorithm=xmlenc.XENC + "kw-aes256",
+            sender=urlsplit(entity_id()).hostname or "",
+            recipient=conf.sp_entity_id(),
+        )
+        encrypted = xmlenc.encrypt(
+            plaintext=standalone,
+            recipient=recipient,
+            params=params,
+            fixed_info=conf.kdf_fixed_info(),
+        )
+        content = etree.tostring(encrypted).decode("utf-8")
+    else:
+        content = standalone.decode("utf-8")
     text = (
         etree.tostring(doc.root)
         .decode("utf-8")
         .replace(
             "<SEKAP-ENCRYPTED-ASSERTION/>",
-            f'<saml:EncryptedAssertion xmlns:saml="{SAML_NS}">{standalone}'
-            "</saml:EncryptedAssertion>",
+            f'<saml:EncryptedAssertion xmlns:saml="{SAML_NS}">{content}</saml:EncryptedAssertion>',
         )
     )
-    _key, cert = saml.sp_keys()
+    if is_ec(key):
+        return text
     template = pre_encryption_part(
         msg_enc=AES256_GCM, key_enc=RSA_OAEP, encrypt_cert=certificate_base64(cert)
     )
@@ -344,7 +376,7 @@ def artifact_response_xml(
     if not sign:
         return etree.tostring(root).decode("utf-8")
     template = pre_signature_part(
-        root.get("ID"), idp.sec.my_cert, 1, sign_alg=saml.SIGN_ALG, digest_alg=saml.DIGEST_ALG
+        root.get("ID"), idp.sec.my_cert, 1, sign_alg=sign_alg(keys), digest_alg=saml.DIGEST_ALG
     )
     root.find(f"{{{SAML_NS}}}Issuer").addnext(parse_untrusted(str(template).encode()).root)
     return idp.sec.sign_statement(
@@ -390,7 +422,7 @@ def logout_soap(body: bytes) -> bytes:
         request,
         bindings=[BINDING_SOAP],
         sign=True,
-        sign_alg=saml.SIGN_ALG,
+        sign_alg=sign_alg(),
         digest_alg=saml.DIGEST_ALG,
     )
     return envelope(answer)

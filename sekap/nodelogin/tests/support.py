@@ -36,9 +36,12 @@ def scripted(url: str, body: bytes) -> bytes:
 
 def evil_keys():
     """A key pair nobody registered: what an impostor of the node would sign with."""
-    d = conf.key_dir()
+    d, algorithm = conf.key_dir(), conf.key_algorithm()
     return ensure_key_pair(
-        key_file=d / "impostor.key", cert_file=d / "impostor.crt", common_name="x"
+        key_file=d / f"impostor-{algorithm}.key",
+        cert_file=d / f"impostor-{algorithm}.crt",
+        common_name="x",
+        algorithm=algorithm,
     )
 
 

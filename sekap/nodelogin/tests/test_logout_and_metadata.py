@@ -52,7 +52,7 @@ def test_the_nodes_logout_request_ends_the_platform_session(client):
         name_id=NameID(format=NAMEID_FORMAT_UNSPECIFIED, text=data["name_id"]),
         session_indexes=[data["session_index"]],
         sign=True,
-        sign_alg=saml.SIGN_ALG,
+        sign_alg=node.sign_alg(),
         digest_alg=saml.DIGEST_ALG,
     )
     answer = client.post(
@@ -76,7 +76,7 @@ def test_a_logout_request_not_signed_by_the_node_ends_nothing(client):
         name_id=NameID(format=NAMEID_FORMAT_UNSPECIFIED, text=data["name_id"]),
         session_indexes=[data["session_index"]],
         sign=True,
-        sign_alg=saml.SIGN_ALG,
+        sign_alg=node.sign_alg(evil_keys()),
         digest_alg=saml.DIGEST_ALG,
     )
     answer = client.post(
