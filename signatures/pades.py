@@ -71,7 +71,7 @@ _MODIFICATIONS = {
 
 def is_pdf(data: bytes) -> bool:
     """A PDF header within the first kilobyte (ISO 32000-1 §7.5.2 allows leading bytes)."""
-    return b"%PDF-" in data[:1024]
+    return isinstance(data, bytes | bytearray) and b"%PDF-" in data[:1024]
 
 
 class _Failure(Exception):

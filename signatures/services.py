@@ -1,6 +1,7 @@
 """Public API of the signatures app.
 
-    validate(data, *, detached_documents=None, policy=None) -> ValidationReport  (XML or PDF)
+    validate(data, *, detached_documents=None, policy=None) -> ValidationReport
+        (XAdES in XML, PAdES, ASiC-E, or a detached XAdES with its files)
     sign_enveloped(xml_bytes, *, key, cert_chain, level="B-B", trusted_profile=None) -> bytes
 
 plus trust-store and batch services. Nothing here imports another SEKAP app: the SEKAP CA's
@@ -31,6 +32,7 @@ from sekap.errors import DomainError
 from sekap.xmlsafe import ParseLimits
 from signatures import pkix
 from signatures import signer as _signer
+from signatures.detached import is_asic, validate_asic, validate_detached
 from signatures.models import BatchItem, TrustedCertificate, ValidationBatch
 from signatures.pades import is_pdf, validate_pdf
 from signatures.report import Indication, ValidationReport
@@ -209,18 +211,17 @@ def validate(
     policy: ValidationPolicy | None = None,
     env: pkix.PkixEnvironment | None = None,
 ) -> ValidationReport:
-    """Validate all signatures in a document: XAdES in XML, PAdES in a PDF (``is_pdf``).
-    Never raises for any input."""
+    """Validate all signatures in a document: XAdES in XML, PAdES in a PDF, XAdES over the
+    files of an ASiC-E container, or a detached XAdES over ``detached_documents`` (file name ->
+    bytes, matched to the references by name). Never raises for any input."""
+    policy, env = policy or validation_policy(), env or environment()
     if is_pdf(xml_bytes):
-        return validate_pdf(
-            xml_bytes, policy=policy or validation_policy(), env=env or environment()
-        )
-    return validate_document(
-        xml_bytes,
-        policy=policy or validation_policy(),
-        env=env or environment(),
-        detached_documents=detached_documents,
-    )
+        return validate_pdf(xml_bytes, policy=policy, env=env)
+    if is_asic(xml_bytes):
+        return validate_asic(xml_bytes, policy=policy, env=env)
+    if detached_documents:
+        return validate_detached(xml_bytes, files=detached_documents, policy=policy, env=env)
+    return validate_document(xml_bytes, policy=policy, env=env)
 
 
 class SigningUnavailable(DomainError):
