@@ -35,10 +35,18 @@ def test_api_multipart(client, corpus, sekap_trust) -> None:
 
 @pytest.mark.django_db
 def test_api_rejects_non_xml_with_problem_details(client) -> None:
-    response = client.post(URL, data=b"%PDF-1.7 not xml", content_type="application/xml")
+    response = client.post(URL, data=b"neither xml nor pdf", content_type="application/xml")
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == "signatures.not_xml"
+
+
+@pytest.mark.django_db
+def test_api_rejects_an_unreadable_pdf_with_its_own_problem(client) -> None:
+    response = client.post(URL, data=b"%PDF-1.7 not a pdf", content_type="application/pdf")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "signatures.bad_pdf"
 
 
 @pytest.mark.django_db
