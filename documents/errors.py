@@ -174,3 +174,16 @@ class TemplateInvalid(DomainError):
 class DecisionRefused(CaseActionRefused):
     code = "decision.refused"
     message = _("This is not possible for the decision now.")
+
+
+class ShareRefused(DomainError):
+    code = "case.share_refused"
+    message = _(
+        "Only the clerk handling the case or the head of its department may share it, and only "
+        "with a member of staff of the same office."
+    )
+
+
+class OpinionRefused(DomainError):
+    code = "case.opinion_refused"
+    message = _("The opinion could not be recorded.")

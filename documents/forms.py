@@ -220,3 +220,59 @@ class WorkflowForm(forms.Form):
         choices=_state_choices,
         widget=forms.CheckboxSelectMultiple,
     )
+
+
+# --- sharing and opinions (documents.backoffice.sharing, .opinions) ----------------
+
+
+class ShareForm(forms.Form):
+    clerk = forms.TypedChoiceField(label=_("Member of staff"), coerce=int)
+    may_change = forms.BooleanField(
+        label=_("May also handle the case (take the clerk's steps)"), required=False
+    )
+
+    def __init__(self, *args, candidates=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["clerk"].choices = [("", _("Choose a person")), *list(candidates)]
+
+
+class OpinionRequestForm(forms.Form):
+    addressee = forms.ChoiceField(label=_("Ask"))
+    question = forms.CharField(
+        label=_("Question"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    due_on = forms.DateField(label=_("Answer due by"), widget=_DateInput)
+
+    def __init__(self, *args, departments=(), people=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["addressee"].choices = [
+            ("", _("Choose a department or a person")),
+            (_("Departments"), [(f"d{pk}", name) for pk, name in departments]),
+            (_("People"), [(f"u{pk}", name) for pk, name in people]),
+        ]
+
+
+class _MultipleFiles(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class _FilesField(forms.FileField):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", _MultipleFiles())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(_FilesField, self).clean(d, initial) for d in data]
+        return [super().clean(data, initial)] if data else []
+
+
+class OpinionAnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Opinion"), max_length=20000, widget=forms.Textarea(attrs={"rows": 10})
+    )
+    files = _FilesField(
+        label=_("Attachments"),
+        required=False,
+        help_text=_("Up to 10 files of up to 10 MB each."),
+    )

@@ -24,6 +24,16 @@ EVENT_TEXTS: dict[str, str] = {
     "assigned": gettext_noop("A clerk started handling the case."),
     "assigned_to": gettext_noop("The case was assigned to %(clerk)s."),
     "reassigned": gettext_noop("The case was reassigned to %(clerk)s."),
+    "shared_view": gettext_noop("The case was shared with %(clerk)s (to read)."),
+    "shared_change": gettext_noop("The case was shared with %(clerk)s (to read and handle)."),
+    "unshared": gettext_noop("The case is no longer shared with %(clerk)s."),
+    "opinion_requested": gettext_noop(
+        "An opinion was asked of %(addressee)s, to be given by %(due)s."
+    ),
+    "opinion_given": gettext_noop(
+        "%(addressee)s gave the opinion asked for (attached files: %(files)s)."
+    ),
+    "opinion_withdrawn": gettext_noop("The opinion asked of %(addressee)s was withdrawn."),
     "sent": gettext_noop("The office sent: %(title)s."),
     "delivered": gettext_noop("The applicant received the letter: %(title)s (UPD)."),
     # the legal clock (documents.services.deadlines) and closing (documents.services.archive)

@@ -7,9 +7,11 @@ from .backoffice import deadlines as views_deadlines
 from .backoffice import decisions as backoffice_decisions
 from .backoffice import dispatch as backoffice_dispatch
 from .backoffice import esp as backoffice_esp
+from .backoffice import opinions as backoffice_opinions
 from .backoffice import register as backoffice_register
 from .backoffice import reports as backoffice_reports
 from .backoffice import search as backoffice_search
+from .backoffice import sharing as backoffice_sharing
 from .backoffice import workflows as backoffice_workflows
 
 app_name = "documents"
@@ -30,6 +32,36 @@ urlpatterns = [
     path("backoffice/sprawy/<int:pk>/pismo/", backoffice.letter_new, name="backoffice_letter"),
     path("backoffice/sprawy/<int:pk>/przydziel/", backoffice.case_assign, name="backoffice_assign"),
     path("backoffice/sprawy/<int:pk>/notatka/", backoffice.case_note, name="backoffice_note"),
+    path(
+        "backoffice/sprawy/<int:pk>/udostepnienie/",
+        backoffice_sharing.case_sharing,
+        name="case_sharing",
+    ),
+    path(
+        "backoffice/sprawy/<int:pk>/udostepnienie/<int:user_id>/cofnij/",
+        backoffice_sharing.case_sharing_revoke,
+        name="case_sharing_revoke",
+    ),
+    path(
+        "backoffice/sprawy/<int:pk>/opinie/",
+        backoffice_opinions.case_opinions_page,
+        name="case_opinions",
+    ),
+    path(
+        "backoffice/sprawy/<int:pk>/opinie/<str:public_id>/",
+        backoffice_opinions.opinion_page,
+        name="opinion",
+    ),
+    path(
+        "backoffice/sprawy/<int:pk>/opinie/<str:public_id>/wycofaj/",
+        backoffice_opinions.opinion_withdraw_view,
+        name="opinion_withdraw",
+    ),
+    path(
+        "backoffice/sprawy/<int:pk>/opinie/<str:public_id>/pliki/<int:number>/",
+        backoffice_opinions.opinion_file,
+        name="opinion_file",
+    ),
     path("backoffice/sprawy/<int:pk>/metryka.pdf", backoffice.case_metryka_pdf, name="metryka_pdf"),
     path(
         "backoffice/sprawy/<int:pk>/dokumenty/<str:public_id>/zalaczniki/<int:number>/",

@@ -21,6 +21,7 @@ from ..errors import AssignmentRefused
 from ..forms import LetterForm
 from ..models import Case, CaseStatus, LetterKind
 from ..selectors import register as register_selectors
+from ..selectors.opinions import case_opinions
 from ..selectors.reading import submission_files, submission_html
 from ..selectors.visibility import OFFICE_WIDE_Q
 from ..selectors.worklists import BY_KEY, SORTS, worklist_cases
@@ -129,6 +130,7 @@ def _case_page(request: HttpRequest, case: Case, form: LetterForm, status: int =
             "assigning_for": on_behalf_of,
             "parties": register_selectors.case_parties(case),
             "paper_items": register_selectors.case_paper_items(case),
+            "opinions": case_opinions(case=case),
             "form": form,
         },
         status=status,

@@ -31,6 +31,7 @@ from .inbox import InboxMessage, MessageKind
 from .letter_templates import LetterTemplate, LetterTemplateVersion, TemplateKind
 from .letters import Letter, LetterKind
 from .notes import CaseNote
+from .opinions import Opinion, OpinionAttachment, OpinionStatus
 from .receipts import Receipt, ReceiptKind
 from .register import (
     PAPER_CHANNELS,
@@ -78,6 +79,9 @@ __all__ = [
     "LetterTemplate",
     "LetterTemplateVersion",
     "MessageKind",
+    "Opinion",
+    "OpinionAttachment",
+    "OpinionStatus",
     "PartyRole",
     "ProposalStatus",
     "Receipt",

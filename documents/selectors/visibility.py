@@ -9,7 +9,8 @@ A clerk sees cases of their own office only, and there:
   department of the office (so no case is left where nobody can see it);
 - cases assigned to them, and cases assigned to a person they stand in for, during the
   deputy period only;
-- a case shared with them personally (a django-guardian object permission ``view_case``).
+- a case shared with them personally (a django-guardian object permission ``view_case``);
+- a case in which an opinion is asked of them or of their department.
 
 The person's scope (offices, departments, whom they stand in for) is read once per request
 (``case_scope``: memberships and deputies, two small queries); the cases are then one query
@@ -27,7 +28,8 @@ from django.utils import timezone
 from offices.models import Department, Deputy, StaffMembership, StaffRole
 from offices.selectors import memberships_active
 
-from ..models import Case, CaseUserObjectPermission
+from ..models import Case, CaseUserObjectPermission, Opinion
+from .opinions import asked_q
 from .register import keeps_register
 
 # (a signer sees the cases of the department, or of the office, they sign for)
@@ -127,15 +129,21 @@ def departments_without_staff(*, on: dt.date | None = None) -> QuerySet[Departme
     return Department.objects.filter(~Exists(staffed))
 
 
+def shared_with(user_id: int) -> QuerySet:
+    """The ids of the cases shared with the person (a subquery)."""
+    return CaseUserObjectPermission.objects.filter(
+        user_id=user_id, permission__codename="view_case"
+    ).values("content_object_id")
+
+
 def visibility_q(scope: CaseScope) -> Q:
     """The visibility rule as a filter on Case (see the module docstring)."""
     if not scope.offices:
         return Q(pk__in=[])
-    shared = CaseUserObjectPermission.objects.filter(
-        user_id=scope.user_id, permission__codename="view_case"
-    ).values("content_object_id")
+    shared = shared_with(scope.user_id)
     people = {scope.user_id, *scope.principals}
-    allowed = Q(assignee_id__in=people) | Q(pk__in=shared)
+    asked = Opinion.objects.filter(asked_q(user_id=scope.user_id, departments=scope.departments))
+    allowed = Q(assignee_id__in=people) | Q(pk__in=shared) | Q(pk__in=asked.values("case_id"))
     if scope.departments:
         allowed |= Q(department_id__in=scope.departments)
     if scope.whole_offices:

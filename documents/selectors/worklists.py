@@ -20,7 +20,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Case
-from .visibility import CaseScope, case_scope, cases_visible_to
+from .opinions import opinions_open_cases
+from .visibility import CaseScope, case_scope, cases_visible_to, shared_with
 
 # The states where the office's work has ended (the default workflow's final states).
 CLOSED_STATUSES = ("closed", "final", "unexamined")
@@ -68,6 +69,18 @@ WORKLISTS: tuple[Worklist, ...] = (
         _("My department"),
         _("Open cases of the departments you work in."),
         lambda s: Q(department_id__in=s.departments) & _open(),
+    ),
+    Worklist(
+        "shared",
+        _("Shared with me"),
+        _("Open cases of other departments shared with you by their handler or head."),
+        lambda s: Q(pk__in=shared_with(s.user_id)) & _open(),
+    ),
+    Worklist(
+        "opinions",
+        _("Opinions to give"),
+        _("Cases in which an opinion is asked of you or of your department."),
+        lambda s: Q(pk__in=opinions_open_cases(user_id=s.user_id, departments=s.departments)),
     ),
     Worklist(
         "unassigned",

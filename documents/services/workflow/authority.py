@@ -19,6 +19,7 @@ from offices.models import StaffRole
 from offices.selectors import memberships_active, stands_in_for
 
 from ...models import Case
+from ...selectors.sharing import shared_change
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,14 @@ _STAFF_ROLES = {
 def _holds(*, user, role: str, case: Case, at: dt.datetime) -> bool:
     if role not in _STAFF_ROLES:
         return False
+    memberships = memberships_active(user=user, on=timezone.localdate(at)).filter(
+        office_id=case.office_id
+    )
+    if role == "clerk" and shared_change(user=user, case=case):  # a co-handler by a share
+        return memberships.exists()
     if role == "clerk" and case.assignee_id not in (None, user.pk):
         return False
-    memberships = memberships_active(user=user, on=timezone.localdate(at)).filter(
-        office_id=case.office_id, role__in=_STAFF_ROLES[role]
-    )
+    memberships = memberships.filter(role__in=_STAFF_ROLES[role])
     if role != "registry":
         memberships = memberships.filter(
             Q(department_id=case.department_id) | Q(department__isnull=True)
