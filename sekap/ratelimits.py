@@ -34,6 +34,7 @@ DEFAULT_RATES = {
     "ocsp": "600/m",
     "register": "10/h",
     "password_reset": "10/h",
+    "helpdesk": "20/h",
     "login": "30/m",
     "submission_api": "60/m",
 }

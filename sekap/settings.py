@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "sekap.accounts",
     "sekap.audit",
     "sekap.operations",
+    "sekap.outbox",
     "sekap.nodelogin",
     "offices",
     "forms_platform",
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "payments",
     "documents",
     "portal",
+    "helpdesk",
 ]
 
 MIDDLEWARE = [
@@ -174,6 +176,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "portal.tasks.unconfirmed_accounts_purge",
         "schedule": 3600,
     },
+    "outbox-sweep": {"task": "sekap.outbox.tasks.outbox_sweep", "schedule": 60},
     "payments-poll-pending": {"task": "payments.tasks.poll_pending", "schedule": 5 * 60},
     "payments-overdue-sweep": {"task": "payments.tasks.overdue_sweep", "schedule": 3600},
     "nodelogin-metadata-refresh": {

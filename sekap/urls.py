@@ -44,6 +44,7 @@ urlpatterns = [
     path("", include("payments.urls")),
     path("", include("documents.urls")),
     path("", include("portal.urls")),
+    path("", include("helpdesk.urls")),
 ]
 
 if settings.DEBUG:
