@@ -70,7 +70,7 @@ def check_leaf(cert: x509.Certificate, *, pool, anchors, moment: datetime, env, 
 
     if not _leaf_acceptable(cert, moment):
         return None
-    issuer = next((c for c in pool + anchors if c is not cert and pkix._issued_by(cert, c)), None)
+    issuer = next((c for c in pool + anchors if c is not cert and pkix.issued_by(cert, c)), None)
     if issuer is None or not _may_issue(issuer):
         return None
     issuer_path = _issuer_path(issuer, pool=pool, anchors=anchors, moment=moment, env=env, now=now)
@@ -151,7 +151,7 @@ def _issuer_path(issuer, *, pool, anchors, moment, env, now):
     or None when it does not validate or carries constraints for its subordinates."""
     from signatures import pkix
 
-    others = [c for c in pool if c is not issuer and pkix._issued_by(issuer, c)]
+    others = [c for c in pool if c is not issuer and pkix.issued_by(issuer, c)]
     check = pkix.check_certificate(issuer, pool=others, anchors=anchors, moment=moment, env=env)
     if check.status != "ok" or not check.path:
         return None

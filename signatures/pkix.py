@@ -161,6 +161,8 @@ class PkixEnvironment:
     revocation_cache: TtlCache = field(default_factory=TtlCache)
     verdict_cache: TtlCache = field(default_factory=TtlCache)
     fetch_count: int = 0
+    # Fetches missing intermediates from AIA caIssuers (signatures/aia.py); None: never.
+    aia_fetcher: Fetcher | None = None
 
 
 @dataclass
@@ -240,7 +242,8 @@ def der(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.DER)
 
 
-def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """``issuer``'s name and key made ``cert`` (name chaining and signature)."""
     if cert.issuer != issuer.subject:
         return False
     try:
@@ -260,7 +263,7 @@ def simple_chain(
         if any(fingerprint(current) == fingerprint(a) for a in anchors):
             return chain, True
         issuer = next(
-            (c for c in anchors + pool if c is not current and _issued_by(current, c)), None
+            (c for c in anchors + pool if c is not current and issued_by(current, c)), None
         )
         if issuer is None:
             return chain, False

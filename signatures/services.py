@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from sekap import audit
 from sekap.errors import DomainError
 from sekap.xmlsafe import ParseLimits
-from signatures import pkix
+from signatures import aia, pkix
 from signatures import signer as _signer
 from signatures.detached import is_asic, validate_asic, validate_detached
 from signatures.models import BatchItem, TrustedCertificate, ValidationBatch
@@ -83,6 +83,14 @@ def environment() -> pkix.PkixEnvironment:
                         seconds=int(getattr(settings, "SIGNATURES_CRL_REFRESH_SECONDS", 60))
                     ),
                 ),
+                aia_fetcher=aia.GuardedFetcher(
+                    max_seconds=float(getattr(settings, "SIGNATURES_FETCH_TIMEOUT", 5.0)),
+                    allowed_networks=tuple(
+                        getattr(settings, "SIGNATURES_AIA_ALLOWED_NETWORKS", ())
+                    ),
+                )
+                if getattr(settings, "SIGNATURES_AIA_FETCHING", True)
+                else None,
             )
         return _env
 

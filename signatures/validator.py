@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lxml import etree
 
 from sekap.xmlsafe import ParsedDocument, ParseLimits, XmlRejected, parse_untrusted
-from signatures import dsig, ltv, pkix, tsp, xades
+from signatures import aia, dsig, ltv, pkix, tsp, xades
 from signatures.constants import (
     C14N_10,
     C14N_METHODS,
@@ -495,6 +495,15 @@ def _validate_one(
     # --- XCV -----------------------------------------------------------------------------------
     work.check_cpu()
     check = pkix.check_certificate(signing_cert, pool=pool, anchors=anchors, moment=now, env=env)
+    if check.status == "no_chain" and env.aia_fetcher is not None:
+        fetched = aia.complete_chain(
+            signing_cert, pool=pool, anchors=anchors, env=env, fetcher=env.aia_fetcher
+        )
+        if fetched:
+            pool = pool + fetched
+            check = pkix.check_certificate(
+                signing_cert, pool=pool, anchors=anchors, moment=now, env=env
+            )
     if (
         check.status in ("no_revinfo", "expired")
         and ts_times
