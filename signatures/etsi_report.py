@@ -49,6 +49,7 @@ _TIMESTAMP_ATTRIBUTE = {
     "DOCUMENT_TIMESTAMP": "DocTimeStamp",
 }
 SEKAP_POLICY = "urn:sekap:validation-policy:"
+QUALIFICATION = "urn:cef:dss:signatureQualification:"  # as EU DSS names them
 SEKAP_MESSAGE = "urn:sekap:validation-message:"
 
 
@@ -237,8 +238,9 @@ def _signature(
         _ref(signer, "SignerCertificate", signing)
         if sr.signed_by is not None:
             _el(signer, "Signer", sr.signed_by.common_name or sr.signed_by.subject)
-    if getattr(sr, "qualification", None):
-        _el(_el(svr, "SignatureQuality"), "SignatureQualityInformation", sr.qualification)
+    if sr.qualification:
+        quality = _el(svr, "SignatureQuality")
+        _el(quality, "SignatureQualityInformation", QUALIFICATION + sr.qualification)
     process = _el(svr, "SignatureValidationProcess")
     level = (sr.signature_level or "").rsplit("-", 2)[-2:]
     _el(

@@ -24,6 +24,13 @@ class TrustedCertificate(models.Model):
         _("source"), max_length=20, choices=Source.choices, default=Source.MANUAL
     )
     service_type = models.CharField(_("trusted list service type"), max_length=200, blank=True)
+    territory = models.CharField(_("trusted list territory"), max_length=10, blank=True)
+    # From the trusted list's service entry: Qualifications qualifiers (QCWithQSCD, QCForESig,
+    # ...) and AdditionalServiceInformation (ForeSignatures, ForeSeals, ...), space-separated.
+    tl_qualifiers = models.CharField(_("trusted list qualifiers"), max_length=500, blank=True)
+    tl_additional = models.CharField(
+        _("trusted list additional service information"), max_length=300, blank=True
+    )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("added"), auto_now_add=True)
 

@@ -140,6 +140,8 @@ class SignatureReport:
     claimed_signing_time: str | None = None
     best_signature_time: str | None = None
     signed_by: SignerInfo | None = None
+    # QESig | QESeal | AdESig-QC | AdESeal-QC | AdES from the trusted lists (passing signatures)
+    qualification: str | None = None
     trusted_profile: TrustedProfileIdentity | None = None
     certificates: list[CertificateInfo] = field(default_factory=list)
     revocation: list[RevocationInfo] = field(default_factory=list)

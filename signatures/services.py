@@ -197,11 +197,24 @@ def validation_policy(**overrides: object) -> ValidationPolicy:
     return dataclasses.replace(policy, **overrides) if overrides else policy
 
 
+def trusted_list_services() -> tuple[tuple[str, str, frozenset[str]], ...]:
+    """The active anchors imported from trusted lists: (SHA-256, service type, qualifier and
+    additional-information tokens), for the qualified status of signatures."""
+    rows = TrustedCertificate.objects.filter(
+        active=True, source=TrustedCertificate.Source.TRUSTED_LIST
+    ).values_list("sha256", "service_type", "tl_qualifiers", "tl_additional")
+    return tuple(
+        (sha, service_type, frozenset(f"{qualifiers} {additional}".split()))
+        for sha, service_type, qualifiers, additional in rows
+    )
+
+
 def _build_policy() -> ValidationPolicy:
     return ValidationPolicy(
         trust_anchors=trust_anchors(),
         extra_certificates=extra_certificates(),
         trusted_profile_sealers=trusted_profile_seals(),
+        trusted_list_services=trusted_list_services(),
         limits=ParseLimits(max_bytes=max_document_bytes()),
         max_signatures=int(getattr(settings, "SIGNATURES_MAX_SIGNATURES", 6)),
         max_references=int(getattr(settings, "SIGNATURES_MAX_REFERENCES", 12)),

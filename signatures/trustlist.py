@@ -1,6 +1,7 @@
 """ETSI TS 119 612 trusted lists: verify the list's own XAdES signature against pinned list-signer
 certificates (from the LOTL / Official Journal), then extract the granted CA/QC and TSA/QTST
-service certificates."""
+service certificates with their qualifications, or, for a list of lists (LOTL), its pointers to
+the other lists and the certificates that sign them."""
 
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ from signatures.dsig import SignatureFailure
 
 TSL = "http://uri.etsi.org/02231/v2#"
 _T = f"{{{TSL}}}"
+SIE = "http://uri.etsi.org/TrstSvc/SvcInfoExt/eSigDir-1999-93-EC-TrustedList/#"
+_S = f"{{{SIE}}}"
+QUALIFIER = "http://uri.etsi.org/TrstSvc/TrustedList/SvcInfoExt/"
+LOTL_TYPE = "http://uri.etsi.org/TrstSvc/TrustedList/TSLType/EUlistofthelists"
 GRANTED = {
     "http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/granted",
     "http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/recognisedatnationallevel",
@@ -39,6 +44,39 @@ class ServiceCertificate:
     der: bytes
     service_type: str
     name: str
+    # Last path segments of the Qualifications extension's qualifier URIs (e.g. QCWithQSCD,
+    # QCForESig) and of AdditionalServiceInformation (ForeSignatures, ForeSeals, ...).
+    qualifiers: tuple[str, ...] = ()
+    additional: tuple[str, ...] = ()
+
+
+@dataclass
+class ListPointer:
+    """A LOTL's pointer to another list: where it is and which certificates may sign it."""
+
+    territory: str
+    tsl_type: str
+    location: str
+    certificates: list[x509.Certificate]
+
+
+@dataclass
+class ListOfLists:
+    sequence_number: int
+    signer: x509.Certificate
+    pointers: list[ListPointer]
+    scheme_uris: list[str]
+    issue_date_time: datetime | None = None
+
+    def pointer(self, territory: str, *, lotl: bool = False) -> ListPointer | None:
+        return next(
+            (
+                p
+                for p in self.pointers
+                if p.territory == territory and (p.tsl_type == LOTL_TYPE) == lotl
+            ),
+            None,
+        )
 
 
 @dataclass
@@ -61,8 +99,11 @@ def _dt(text: str | None) -> datetime | None:
         return None
 
 
-def parse_trusted_list(data: bytes, *, signer_certificates: list[x509.Certificate]) -> TrustedList:
-    """Verify the list signature with a pinned signer and extract the services."""
+def verify_list(
+    data: bytes, *, signer_certificates: list[x509.Certificate]
+) -> tuple[etree._Element, x509.Certificate]:
+    """The list's document element once its one enveloped signature is verified with one of
+    ``signer_certificates`` (which is returned too)."""
     if not signer_certificates:
         raise TrustedListError("At least one pinned list-signer certificate is required.")
     try:
@@ -77,14 +118,78 @@ def parse_trusted_list(data: bytes, *, signer_certificates: list[x509.Certificat
     sigs = root.findall(f"{{{DS}}}Signature")
     if len(sigs) != 1 or len(list(root.iter(f"{{{DS}}}Signature"))) != 1:
         raise TrustedListError("The list must carry exactly one enveloped signature.")
-    signer = _verify(sigs[0], doc, signer_certificates)
+    return root, _verify(sigs[0], doc, signer_certificates)
+
+
+def territory_of(data: bytes) -> str:
+    """The SchemeTerritory a list claims (unverified: to choose its pinned signers)."""
+    try:
+        root = parse_untrusted(data).root
+    except XmlRejected as exc:
+        raise TrustedListError(exc.message) from None
+    return (root.findtext(f"{_T}SchemeInformation/{_T}SchemeTerritory") or "").strip()
+
+
+def _sequence(info: etree._Element) -> int:
+    try:
+        return int((info.findtext(f"{_T}TSLSequenceNumber") or "").strip())
+    except ValueError:
+        raise TrustedListError("TSLSequenceNumber is not a number.") from None
+
+
+def _certificates(parent: etree._Element, path: str) -> list[x509.Certificate]:
+    out = []
+    for el in parent.iterfind(path):
+        try:
+            der = base64.b64decode("".join((el.text or "").split()), validate=True)
+            out.append(pkix.load_certificate(der))
+        except (binascii.Error, ValueError):
+            continue
+    return out
+
+
+def parse_list_of_lists(data: bytes, *, signer_certificates: list[x509.Certificate]) -> ListOfLists:
+    """Verify a LOTL (or a pivot LOTL) with pinned signers; read its pointers."""
+    root, signer = verify_list(data, signer_certificates=signer_certificates)
+    info = root.find(f"{_T}SchemeInformation")
+    if info is None or (info.findtext(f"{_T}TSLType") or "").strip() != LOTL_TYPE:
+        raise TrustedListError("Not a list of trusted lists (TSLType EUlistofthelists).")
+    pointers = []
+    for pointer in info.iterfind(f"{_T}PointersToOtherTSL/{_T}OtherTSLPointer"):
+        other = pointer.find(f"{_T}AdditionalInformation")
+        texts = {}
+        for el in other.iterfind(f"{_T}OtherInformation/*") if other is not None else []:
+            texts.setdefault(etree.QName(el).localname, (el.text or "").strip())
+        pointers.append(
+            ListPointer(
+                territory=texts.get("SchemeTerritory", ""),
+                tsl_type=texts.get("TSLType", ""),
+                location=(pointer.findtext(f"{_T}TSLLocation") or "").strip(),
+                certificates=_certificates(
+                    pointer,
+                    f"{_T}ServiceDigitalIdentities/{_T}ServiceDigitalIdentity/{_T}DigitalId"
+                    f"/{_T}X509Certificate",
+                ),
+            )
+        )
+    return ListOfLists(
+        sequence_number=_sequence(info),
+        signer=signer,
+        pointers=pointers,
+        scheme_uris=[
+            (el.text or "").strip() for el in info.iterfind(f"{_T}SchemeInformationURI/{_T}URI")
+        ],
+        issue_date_time=_dt(info.findtext(f"{_T}ListIssueDateTime")),
+    )
+
+
+def parse_trusted_list(data: bytes, *, signer_certificates: list[x509.Certificate]) -> TrustedList:
+    """Verify the list signature with a pinned signer and extract the services."""
+    root, signer = verify_list(data, signer_certificates=signer_certificates)
     info = root.find(f"{_T}SchemeInformation")
     if info is None:
         raise TrustedListError("SchemeInformation is missing.")
-    try:
-        sequence = int((info.findtext(f"{_T}TSLSequenceNumber") or "").strip())
-    except ValueError:
-        raise TrustedListError("TSLSequenceNumber is not a number.") from None
+    sequence = _sequence(info)
     result = TrustedList(
         territory=(info.findtext(f"{_T}SchemeTerritory") or "").strip()[:10],
         sequence_number=sequence,
@@ -104,13 +209,29 @@ def parse_trusted_list(data: bytes, *, signer_certificates: list[x509.Certificat
         if stype not in IMPORTED_TYPES or status not in GRANTED:
             continue
         name = (si.findtext(f"{_T}ServiceName/{_T}Name") or "").strip()
-        for el in si.iterfind(f"{_T}ServiceDigitalIdentity/{_T}DigitalId/{_T}X509Certificate"):
-            try:
-                der = base64.b64decode("".join((el.text or "").split()), validate=True)
-                x509.load_der_x509_certificate(der)
-            except (binascii.Error, ValueError):
-                continue
-            result.services.append(ServiceCertificate(der=der, service_type=stype, name=name))
+        extensions = si.find(f"{_T}ServiceInformationExtensions")
+        qualifiers: tuple[str, ...] = ()
+        additional: tuple[str, ...] = ()
+        if extensions is not None:
+            qualifiers = tuple(
+                (q.get("uri") or "").rsplit("/", 1)[-1]
+                for q in extensions.iterfind(f".//{_S}Qualifier")
+            )
+            additional = tuple(
+                (u.text or "").strip().rsplit("/", 1)[-1]
+                for u in extensions.iterfind(f".//{_T}AdditionalServiceInformation/{_T}URI")
+            )
+        path = f"{_T}ServiceDigitalIdentity/{_T}DigitalId/{_T}X509Certificate"
+        for cert in _certificates(si, path):
+            result.services.append(
+                ServiceCertificate(
+                    der=pkix.der(cert),
+                    service_type=stype,
+                    name=name,
+                    qualifiers=qualifiers,
+                    additional=additional,
+                )
+            )
     return result
 
 

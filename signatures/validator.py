@@ -32,6 +32,7 @@ from signatures.constants import (
     XADES,
 )
 from signatures.dsig import SignatureFailure, format_failure
+from signatures.qualification import qualification
 from signatures.report import (
     CertificateInfo,
     Indication,
@@ -66,6 +67,9 @@ class ValidationPolicy:
     min_ec_bits: int = 256
     clock_skew: timedelta = timedelta(minutes=5)
     trusted_profile_sealers: frozenset[str] = frozenset()  # SHA-256 hex of platform seal certs
+    # Trusted-list services among the anchors: (SHA-256 hex, service type, tokens) (see
+    # signatures/qualification.py).
+    trusted_list_services: tuple[tuple[str, str, frozenset[str]], ...] = ()
     validation_time: datetime | None = None
     limits: ParseLimits = field(default_factory=ParseLimits)
     max_signatures: int = MAX_SIGNATURES
@@ -533,7 +537,17 @@ def _validate_one(
     if not check.path:
         sr.certificates.append(_cert_info(signing_cert, "SIGNING"))
     _judge(check, sr, signing_cert, claimed, best, bool(ts_times))
+    sr.qualification = qualification(
+        signing_certificate=signing_cert,
+        anchor_sha256=pkix.fingerprint(check.path[-1]) if check.path else None,
+        services=_services(policy.trusted_list_services),
+    )
     return [v for v in verified if v.type != SIGNED_PROPERTIES_TYPE]
+
+
+@functools.lru_cache(maxsize=16)
+def _services(entries: tuple) -> dict[str, tuple[str, frozenset[str]]]:
+    return {sha: (service_type, tokens) for sha, service_type, tokens in entries}
 
 
 def _check_work_bound(
