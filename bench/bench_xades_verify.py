@@ -84,12 +84,35 @@ def passed(report) -> None:
         raise AssertionError(report.to_dict())
 
 
+def profile_distinct(docs: list[bytes]) -> None:
+    """``bench/profiles/xades_distinct.txt``: where the time of a new signer goes."""
+    import cProfile
+    import io
+    import pstats
+
+    profiler = cProfile.Profile(time.process_time)  # CPU time: preemption is not ours
+    profiler.enable()
+    rate = cpu_rate(lambda doc: passed(services.validate(doc)), docs)
+    profiler.disable()
+    out = io.StringIO()
+    out.write(f"{len(docs)} distinct signers, warm, profiled: {rate:,.0f}/s (CPU); "
+              f"load average {os.getloadavg()}\n\n")  # fmt: skip
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(60)
+    stats.sort_stats("tottime").print_stats(40)
+    (ROOT / "bench" / "profiles" / "xades_distinct.txt").write_text(out.getvalue())
+    print(out.getvalue()[:200])
+
+
 def main() -> None:
     global PKI
     parser = argparse.ArgumentParser()
     parser.add_argument("--signers", type=int, default=1000)
     parser.add_argument("--cold", type=int, default=100, help="documents in the cold run")
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the distinct signers instead of timing"
+    )
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -115,6 +138,10 @@ def main() -> None:
 
     print(f"Document: {len(document)} B before signing, {len(same)} B signed; EC P-256 signers")
     print(f"  load average at start: {os.getloadavg()[0]:.2f}")
+    if args.profile:
+        profile_distinct(warm_docs)
+        PKI.stop()
+        return
     same_rate = cpu_rate_for(lambda: passed(services.validate(same)), args.seconds)
     distinct_rate = cpu_rate(lambda doc: passed(services.validate(doc)), warm_docs)
 

@@ -48,6 +48,7 @@ from .opening import case_create
 from .register.correspondents import correspondent_for_account
 from .register.numbers import rpw_allocate
 from .register.parties import party_create
+from .search import case_search_batch
 from .submissions import is_signed, max_bytes
 from .workflow import case_transition
 
@@ -68,7 +69,7 @@ def backoff(attempts: int) -> dt.timedelta:
 def _locked(submission_id: int) -> Submission:
     return (
         Submission.objects.select_for_update(of=("self",))
-        .select_related("service", "office", "submitter", "company")
+        .select_related("service__department", "office", "submitter", "company")
         .defer("document", "signature_report")
         .get(pk=submission_id)
     )
@@ -352,7 +353,7 @@ def intake_process(*, submission_id: int) -> Submission:
             intake_error="signature: revocation information unavailable"
         )
         raise
-    with transaction.atomic():
+    with transaction.atomic(), case_search_batch():
         submission = _locked(submission_id)
         if submission.stage < Stage.COMPLETED:
             if submission.stage < Stage.SIGNATURE_CHECKED:

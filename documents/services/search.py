@@ -2,10 +2,16 @@
 
 ``case_search_index`` rebuilds it; the history writer calls it with every new line of the
 metryka, so whatever changed the case (a document in, a letter out, a party added) is
-searchable from the same transaction on.
+searchable from the same transaction on. A step that writes several lines at once (the intake
+opening a case) runs inside ``case_search_batch``: each changed case is then indexed once, at
+the end of the block, still inside the step's transaction.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db.models import Q
 
@@ -59,5 +65,29 @@ def case_search_text(*, case: Case) -> str:
     return " ".join(p for p in parts if p)[:MAX_CHARS]
 
 
+_batch: ContextVar[dict[int, Case] | None] = ContextVar("case_search_batch", default=None)
+
+
 def case_search_index(*, case: Case) -> None:
+    pending = _batch.get()
+    if pending is not None:
+        pending[case.pk] = case
+        return
     Case.objects.filter(pk=case.pk).update(search_text=case_search_text(case=case))
+
+
+@contextmanager
+def case_search_batch() -> Iterator[None]:
+    """Index each case changed in the block once, when the block ends without an error (call
+    it inside the transaction, so the text commits with the change)."""
+    if _batch.get() is not None:  # already batching: the outer block indexes
+        yield
+        return
+    pending: dict[int, Case] = {}
+    token = _batch.set(pending)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    for case in pending.values():
+        case_search_index(case=case)
