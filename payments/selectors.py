@@ -220,3 +220,37 @@ def export_rows(*, office: Office, start: dt.date, end: dt.date) -> Iterator[dic
             "amount_grosze": payment.amount_grosze,
             "amount_pln": f"{payment.amount_grosze // 100}.{payment.amount_grosze % 100:02d}",
         }
+
+
+def subject_payments(*, payer: Any) -> list[dict]:
+    """Every payment order of ``payer`` with its payments, JSON-ready, for the person's data
+    export (GDPR art. 15)."""
+    orders = orders_of_payer(payer=payer).prefetch_related("payments").order_by("created_at", "pk")
+    return [
+        {
+            "id": str(order.public_id),
+            "office": order.office.name,
+            "title": order.title,
+            "case": order.case_sign,
+            "amount_grosze": order.amount_grosze,
+            "due_on": order.due_on.isoformat(),
+            "status": order.status,
+            "paid_at": order.paid_at.isoformat() if order.paid_at else None,
+            "payments": [
+                {
+                    "id": str(p.public_id),
+                    "channel": p.channel,
+                    "gateway": p.gateway,
+                    "amount_grosze": p.amount_grosze,
+                    "status": p.status,
+                    "payer_name": p.payer_name,
+                    "payer_account": p.payer_account,
+                    "receipt_number": p.receipt_number,
+                    "created_at": p.created_at.isoformat(),
+                    "settled_at": p.settled_at.isoformat() if p.settled_at else None,
+                }
+                for p in order.payments.all()
+            ],
+        }
+        for order in orders
+    ]

@@ -11,6 +11,7 @@ from .views import (
     complaints,
     matters,
     payments,
+    privacy,
     unsigned,
 )
 
@@ -32,6 +33,10 @@ urlpatterns = [
         name="portal_password_reset",
     ),
     path("ochrona-danych/", accounts.privacy, name="portal_privacy"),
+    path("ochrona-danych/<str:terc>/", accounts.privacy, name="portal_privacy_office"),
+    path("konto/moje-dane/", privacy.my_data, name="portal_my_data"),
+    path("konto/moje-dane/archiwum/", privacy.my_data_export, name="portal_my_data_export"),
+    path("konto/moje-dane/usun/", privacy.my_data_erase, name="portal_my_data_erase"),
     path(
         "konto/haslo/wyslano/",
         accounts.PasswordResetDoneView.as_view(),

@@ -7,12 +7,13 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from offices.selectors import office_by_terc
 from sekap.accounts.selectors import representations_live
 from sekap.accounts.services import password_changed, representation_request
 from sekap.errors import DomainError
@@ -98,12 +99,24 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-def privacy(request: HttpRequest) -> HttpResponse:
-    """The information on processing personal data (GDPR art. 13)."""
+def privacy(request: HttpRequest, terc: str = "") -> HttpResponse:
+    """The information on processing personal data (GDPR art. 13); with an office's TERC code,
+    the notice for the applications sent to that office (the office is the controller, the
+    platform's operator its processor)."""
+    office = None
+    if terc:
+        office = office_by_terc(terc)
+        if office is None:
+            raise Http404
     return render(
         request,
         "portal/accounts/privacy.html",
-        {"operator": settings.SEKAP_OPERATOR, "unconfirmed_hours": services.unconfirmed_hours()},
+        {
+            "operator": settings.SEKAP_OPERATOR,
+            "unconfirmed_hours": services.unconfirmed_hours(),
+            "office": office,
+            "identity": office.identity if office else None,
+        },
     )
 
 

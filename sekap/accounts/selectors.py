@@ -42,3 +42,29 @@ def second_factor_wait(*, user: User) -> int:
         if not allowed and details and details.get("locked_until"):
             wait = max(wait, (details["locked_until"] - now).total_seconds())
     return math.ceil(wait) if wait > 0 else 0
+
+
+def subject_account(*, user: User) -> dict:
+    """What the account itself holds about its person, JSON-ready (GDPR art. 15)."""
+    when = lambda value: value.isoformat() if value else None  # noqa: E731
+    return {
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "kind": user.kind,
+        "pesel": user.pesel,
+        "birth_date": when(user.birth_date),
+        "nationality": user.nationality,
+        "id_document_kind": user.id_document_kind,
+        "id_document_number": user.id_document_number,
+        "phone": user.phone,
+        "identity_level": user.identity_level,
+        "verified_method": user.verified_method,
+        "verified_at": when(user.verified_at),
+        "date_joined": when(user.date_joined),
+        "last_login": when(user.last_login),
+        "companies_represented": [
+            {"name": r.company.name, "nip": r.company.nip, "status": r.status}
+            for r in Representation.objects.filter(user=user).select_related("company")
+        ],
+    }

@@ -398,3 +398,31 @@ def totp_device_delete(*, actor: User, device: TOTPDevice) -> None:
         before={**_device_snapshot(device), "user": device.user_id},
     )
     device.delete()
+
+
+@transaction.atomic
+def account_anonymise(*, user: User, acting: User | None, reason: str) -> User:
+    """Erase what the account says about its person and close it for good: the row stays (the
+    audit trail and kept records name it by id), the e-mail becomes a placeholder, the name,
+    PESEL, document and phone are emptied, the password unusable (every session ends: Django
+    checks the password hash on each request) and API tokens and second factors removed.
+    Callers check first that the law lets the data go (see ``portal.services.privacy``)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.email = f"usuniete-{user.pk}@invalid"
+    user.first_name = user.last_name = user.pesel = user.phone = ""
+    user.id_document_kind = user.id_document_number = user.nationality = ""
+    user.birth_date = None
+    user.identity_level, user.verified_method, user.verified_at = IdentityLevel.UNVERIFIED, "", None
+    user.verified_loa = ""
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()
+    Token.objects.filter(user=user).delete()
+    TOTPDevice.objects.filter(user=user).delete()
+    audit.record(
+        actor=acting,
+        action="accounts.user.erased",
+        target=user,
+        after={"reason": reason},  # the fact only: the erased values are not copied here
+    )
+    return user
