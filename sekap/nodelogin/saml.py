@@ -11,29 +11,25 @@ import functools
 import shutil
 from pathlib import Path
 
-import saml2.entity
 from saml2 import BINDING_HTTP_ARTIFACT, BINDING_HTTP_POST, BINDING_SOAP
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.metadata import create_metadata_string
 from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_UNSPECIFIED
-from saml2.xmldsig import DIGEST_SHA256, SIG_ECDSA_SHA256
+from saml2.xmldsig import DIGEST_SHA256
 
-from . import conf
+from . import conf, pysaml2_compat  # noqa: F401 (applies the adaptations)
 from .keys import ensure_key_pair, signature_algorithm
-
-# pysaml2 signs through xmlsec1, which does ECDSA, but its Entity keeps a hard-coded list of
-# RSA algorithms (marked "should be configurable" in its source). The national node signs with
-# ECDSA-SHA256 and expects it from us: that one algorithm is added, nothing else.
-if all(uri != SIG_ECDSA_SHA256 for _name, uri in saml2.entity.SIG_ALLOWED_ALG):
-    saml2.entity.SIG_ALLOWED_ALG = (
-        *saml2.entity.SIG_ALLOWED_ALG,
-        ("SIG_ECDSA_SHA256", SIG_ECDSA_SHA256),
-    )
 
 ATTRIBUTE_MAP_DIR = str(Path(__file__).resolve().parent / "attributemaps")
 NATURAL_PERSON = "http://eidas.europa.eu/attributes/naturalperson/"
-REQUESTED_ATTRIBUTES = ("PersonIdentifier", "CurrentGivenName", "CurrentFamilyName", "DateOfBirth")
+# The node's attributes (eIDAS natural person) and the FriendlyName it gives each.
+REQUESTED_ATTRIBUTES = {
+    "PersonIdentifier": "PersonIdentifier",
+    "CurrentGivenName": "FirstName",
+    "CurrentFamilyName": "FamilyName",
+    "DateOfBirth": "DateOfBirth",
+}
 DIGEST_ALG = DIGEST_SHA256
 SSO_BINDINGS = (BINDING_HTTP_POST,)
 
@@ -99,11 +95,11 @@ def sp_config_dict(*, node_metadata: str | None) -> dict:
                 "requested_attributes": [
                     {
                         "name": f"{NATURAL_PERSON}{name}",
-                        "friendly_name": name,
+                        "friendly_name": friendly,
                         "name_format": NAME_FORMAT_URI,
                         "required": True,
                     }
-                    for name in REQUESTED_ATTRIBUTES
+                    for name, friendly in REQUESTED_ATTRIBUTES.items()
                 ],
                 "requested_authn_context": {
                     "authn_context_class_ref": [conf.LOA_PREFIX + conf.requested_loa()],

@@ -33,6 +33,7 @@ from django.utils.module_loading import import_string
 from lxml import etree
 from saml2 import BINDING_HTTP_ARTIFACT, BINDING_HTTP_POST
 from saml2.s_utils import sid
+from saml2.saml import NAMEID_FORMAT_UNSPECIFIED
 from stdnum.pl import pesel as std_pesel
 
 from sekap.xmlsafe import ParsedDocument, XmlRejected, parse_untrusted
@@ -90,6 +91,10 @@ def authn_request_create() -> AuthnRequestOut:
         sign_alg=saml.sp_sign_alg(),
         digest_alg=saml.DIGEST_ALG,
         force_authn="true",
+        is_passive="false",
+        nameid_format=NAMEID_FORMAT_UNSPECIFIED,
+        allow_create="true",
+        provider_name="SEKAP",
     )
     encoded = base64.b64encode(str(request).encode("utf-8")).decode("ascii")
     return AuthnRequestOut(request_id=request_id, sso_url=sso_url, saml_request=encoded)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -37,6 +38,10 @@ from ..soap import envelope
 from .people import TestPerson
 
 ARTIFACT_TTL = 5 * 60
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+NATURAL_PERSON_NS = "http://eidas.europa.eu/attributes/naturalperson"
+_MARKER = "SEKAP-NODE-ASSERTION"
+_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>\s*")
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 SAMLP_NS = "urn:oasis:names:tc:SAML:2.0:protocol"
 SAML_NS = "urn:oasis:names:tc:SAML:2.0:assertion"
@@ -228,7 +233,7 @@ def response_xml(
         identity=_identity(person),
         in_response_to=in_response_to or pending.request_id,
         destination=recipient or pending.acs_url,
-        sp_entity_id=sp_id,
+        sp_entity_id=pending.sp_entity_id,
         name_id=NameID(format=NAMEID_FORMAT_UNSPECIFIED, text=person.pesel),
         authn={
             "class_ref": conf.LOA_PREFIX + (loa or pending.loa),
@@ -238,20 +243,55 @@ def response_xml(
             {"default": {"lifetime": {"minutes": lifetime_minutes}, "name_form": NAME_FORMAT_URI}},
             mds=idp.metadata,
         ),
-        sign_assertion=sign_assertion,
+        sign_assertion=False,
         sign_response=False,
         encrypt_assertion=False,
-        sign_alg=sign_alg(keys),
-        digest_alg=saml.DIGEST_ALG,
         session_not_on_or_after=None,
     )
-    statement = parse_untrusted(str(response).encode("utf-8")).root.find(
-        f"{{{SAML_NS}}}Assertion/{{{SAML_NS}}}AuthnStatement"
-    )
+    root = parse_untrusted(str(response).encode("utf-8")).root
+    assertion = root.find(f"{{{SAML_NS}}}Assertion")
+    statement = assertion.find(f"{{{SAML_NS}}}AuthnStatement")
     session_open(session_index=statement.get("SessionIndex"), pesel=person.pesel)
-    if not encrypt:
-        return str(response)
-    return encrypt_assertion(response_xml=str(response))
+    text = _node_assertion(assertion, audience=sp_id, sign=sign_assertion, keys=keys)
+    root.replace(assertion, etree.Element(_MARKER))
+    xml = etree.tostring(root).decode("utf-8").replace(f"<{_MARKER}/>", text, 1)
+    return encrypt_assertion(response_xml=xml) if encrypt else xml
+
+
+def _node_assertion(assertion: etree._Element, *, audience: str, sign: bool, keys) -> str:
+    """The assertion for ``audience`` as the node writes its attributes (FriendlyName
+    FirstName, FamilyName, DateOfBirth, PersonIdentifier; values typed
+    ``naturalperson:…Type``), then signed."""
+    standalone = parse_untrusted(etree.tostring(assertion)).root
+    for element in standalone.iter(f"{{{SAML_NS}}}Audience"):
+        element.text = audience
+    for attribute in standalone.iter(f"{{{SAML_NS}}}Attribute"):
+        local = attribute.get("Name", "").rsplit("/", 1)[-1]
+        attribute.set("FriendlyName", saml.REQUESTED_ATTRIBUTES.get(local, local))
+        for value in attribute.findall(f"{{{SAML_NS}}}AttributeValue"):
+            value.set(f"{{{XSI_NS}}}type", f"naturalperson:{local}Type")
+    etree.cleanup_namespaces(
+        standalone,
+        top_nsmap={"naturalperson": NATURAL_PERSON_NS},
+        keep_ns_prefixes=["naturalperson"],
+    )
+    if not sign:
+        return etree.tostring(standalone).decode("utf-8")
+    idp = server(keys=keys)
+    template = pre_signature_part(
+        standalone.get("ID"),
+        idp.sec.my_cert,
+        2,  # Id="Signature2": the ArtifactResponse's is Signature1
+        sign_alg=sign_alg(keys),
+        digest_alg=saml.DIGEST_ALG,
+    )
+    standalone.find(f"{{{SAML_NS}}}Issuer").addnext(parse_untrusted(str(template).encode()).root)
+    signed = idp.sec.sign_statement(
+        etree.tostring(standalone).decode("utf-8"),
+        node_name=f"{SAML_NS}:Assertion",
+        node_id=standalone.get("ID"),
+    )
+    return _DECLARATION.sub("", signed, count=1)
 
 
 def encrypt_assertion(*, response_xml: str) -> str:

@@ -19,7 +19,7 @@ def test_the_artifact_is_resolved_over_http(live_server, settings, client):
     response = login_as(client, ANNA)
     assert response["Location"] == "/konto/login-gov-pl/nowe-konto/"
     assert [
-        f"{live_server.url}/login-gov-pl-test/idpArtifactResolutionService/"
+        f"{live_server.url}/login-gov-pl-test/login-services/idpArtifactResolutionService"
     ] == support.HTTP_CALLS
     created = client.post(
         response["Location"],

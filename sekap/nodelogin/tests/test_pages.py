@@ -25,5 +25,8 @@ def test_without_fake_or_metadata_there_is_no_node_login(client, settings):
     settings.NODELOGIN_FAKE = False
     assert b"login.gov.pl (test)" not in client.get("/konto/logowanie/").content
     assert client.get("/login-gov-pl-test/metadata/").status_code == 404
-    assert client.post("/login-gov-pl-test/idpArtifactResolutionService/").status_code == 404
+    assert (
+        client.post("/login-gov-pl-test/login-services/idpArtifactResolutionService").status_code
+        == 404
+    )
     assert client.post("/konto/login-gov-pl/").status_code == 404

@@ -71,12 +71,29 @@ def test_the_authn_request_is_signed_asks_for_an_artifact_the_loa_and_the_attrib
     ctx = root.find(f"{{{SAMLP_NS}}}RequestedAuthnContext")
     assert ctx.get("Comparison") == "minimum"
     assert ctx[0].text == "http://eidas.europa.eu/LoA/substantial"
-    names = {a.get("Name").rsplit("/", 1)[-1] for a in root.iter("{*}RequestedAttribute")}
-    assert names == {"PersonIdentifier", "CurrentGivenName", "CurrentFamilyName", "DateOfBirth"}
+    # As the node's integrators send it: eIDAS names with the node's FriendlyNames, required;
+    # NameIDPolicy unspecified with AllowCreate, ForceAuthn, not passive, a ProviderName.
+    names = {
+        (a.get("Name").rsplit("/", 1)[-1], a.get("FriendlyName"), a.get("isRequired"))
+        for a in root.iter("{*}RequestedAttribute")
+    }
+    assert names == {
+        ("PersonIdentifier", "PersonIdentifier", "true"),
+        ("CurrentGivenName", "FirstName", "true"),
+        ("CurrentFamilyName", "FamilyName", "true"),
+        ("DateOfBirth", "DateOfBirth", "true"),
+    }
     assert root.find("{*}Extensions/{*}SPType").text == "public"
+    policy = root.find(f"{{{SAMLP_NS}}}NameIDPolicy")
+    assert policy.get("Format") == "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
+    assert policy.get("AllowCreate") == "true"
+    assert (root.get("ForceAuthn"), root.get("IsPassive")) == ("true", "false")
+    assert root.get("ProviderName") == "SEKAP"
+    signature = root.find(f"{{{DS_NS}}}Signature/{{{DS_NS}}}SignedInfo/{{{DS_NS}}}SignatureMethod")
+    assert signature.get("Algorithm") == "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
     # The node checks the signature: a changed request is refused by it.
     forged = base64.b64encode(request.replace(b"LoA/substantial", b"LoA/low")).decode()
-    answer = client.post("/login-gov-pl-test/SingleSignOnService/", {"SAMLRequest": forged})
+    answer = client.post("/login-gov-pl-test/login/SingleSignOnService", {"SAMLRequest": forged})
     assert answer.status_code == 400
 
 

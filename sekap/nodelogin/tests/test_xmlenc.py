@@ -193,6 +193,17 @@ def test_the_fake_node_signs_with_ecdsa_and_encrypts_by_ecdh_es(client):
     XMLVerifier().verify(metadata, x509_cert=node_cert, expect_config=_ecdsa())
     answer = node.artifact_response_xml(in_response_to="_r", response=response)
     XMLVerifier().verify(answer.encode(), x509_cert=node_cert, expect_config=_ecdsa())
+    # The attributes as the node writes them: its FriendlyNames, eIDAS-typed values (pysaml2
+    # loses the prefix of such a type unless sekap.nodelogin.pysaml2_compat re-declares it).
+    clear = node.response_xml(pending=pending, person=ANNA, encrypt=False)
+    attributes = {
+        a.get("FriendlyName"): a.find(f"{{{SAML_NS}}}AttributeValue")
+        for a in parse_untrusted(clear.encode()).root.iter(f"{{{SAML_NS}}}Attribute")
+    }
+    assert set(attributes) == {"PersonIdentifier", "FirstName", "FamilyName", "DateOfBirth"}
+    xsi_type = "{http://www.w3.org/2001/XMLSchema-instance}type"
+    assert attributes["FirstName"].get(xsi_type) == "naturalperson:CurrentGivenNameType"
+    assert attributes["FirstName"].nsmap["naturalperson"] == node.NATURAL_PERSON_NS
     # And the platform logs Anna in from it.
     assert finish(client, pending, relay, response).status_code == 302
 
@@ -214,3 +225,18 @@ def test_rsa_keys_still_work_as_configuration(client, settings):
     answer = finish(client, pending, relay, response)
     assert answer.status_code == 302
     assert answer["Location"] == "/konto/login-gov-pl/nowe-konto/"
+
+
+def test_pysaml2_keeps_the_eidas_prefix_of_a_typed_value():
+    """pysaml2 checks a signed element's schema on its own re-serialisation; without the
+    adaptation the ``naturalperson`` prefix comes out unbound and the node's assertion fails."""
+    from saml2 import saml as pysaml2_saml
+
+    value = pysaml2_saml.attribute_value_from_string(
+        '<saml:AttributeValue xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        f'xmlns:naturalperson="{node.NATURAL_PERSON_NS}" '
+        'xsi:type="naturalperson:PersonIdentifierType">85031204120</saml:AttributeValue>'
+    )
+    again = parse_untrusted(str(value).encode()).root
+    assert again.nsmap["naturalperson"] == node.NATURAL_PERSON_NS
