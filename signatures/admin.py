@@ -25,8 +25,8 @@ class TrustedCertificateForm(forms.ModelForm):
 @admin.register(TrustedCertificate)
 class TrustedCertificateAdmin(admin.ModelAdmin):
     form = TrustedCertificateForm
-    list_display = ["label", "subject", "not_after", "source", "active"]
-    list_filter = ["source", "active"]
+    list_display = ["label", "subject", "not_after", "source", "territory", "active"]
+    list_filter = ["source", "territory", "active"]
     search_fields = ["label", "subject", "sha256"]
     readonly_fields = [
         "sha256",
@@ -35,6 +35,9 @@ class TrustedCertificateAdmin(admin.ModelAdmin):
         "not_after",
         "source",
         "service_type",
+        "territory",
+        "tl_qualifiers",
+        "tl_additional",
         "created_at",
     ]
 

@@ -115,9 +115,13 @@ class History:
             )
         return Party(key, builder.sign(self.root.key, hashes.SHA256()))
 
-    def crl(self, at: datetime) -> bytes:
+    def crl(self, at: datetime, revoked: dict[int, datetime] | None = None) -> bytes:
+        entries = [
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build()
+            for serial, when in (revoked or {}).items()
+        ]
         builder = (
-            x509.CertificateRevocationListBuilder()
+            x509.CertificateRevocationListBuilder(revoked_certificates=entries)
             .issuer_name(self.root.cert.subject)
             .last_update(at)
             .next_update(at + timedelta(days=7))
@@ -360,3 +364,25 @@ def test_earlier_tsa_without_revocation_data_at_the_next_stamp_breaks_the_chain(
     ]
     assert archive == [("INDETERMINATE", "TRY_LATER"), ("PASSED", None)]
     assert sr.best_signature_time == "2022-10-01T10:00:00Z"
+
+
+def test_tsa_revoked_before_the_next_stamp_breaks_the_chain(documents, history) -> None:
+    # TSA 2 was revoked a month before the 2022 stamp: the 2019 stamp it made cannot be shown
+    # to predate the revocation, so it proves nothing.
+    h = history
+    revoked = {h.tsa2.cert.serial_number: T2 - timedelta(days=30)}
+    data = ltv_signer.add_timestamp_validation_data(
+        documents["one_archive"],
+        certificates=[h.tsa2.der],
+        crls=[h.crl(T2 - timedelta(minutes=1), revoked)],
+    )
+    data = ltv_signer.add_archive_timestamp(
+        data, tsa_url="http://tsa.test/", fetcher=TsaSandbox(h.tsa3, T2)
+    )
+    report = _validate(data, h)
+    sr = report.signatures[0]
+    assert (report.indication, report.sub_indication) == ("INDETERMINATE", "OUT_OF_BOUNDS_NO_POE")
+    archive = [
+        (t.indication, t.sub_indication) for t in sr.timestamps if t.type == "ARCHIVE_TIMESTAMP"
+    ]
+    assert archive == [("INDETERMINATE", "REVOKED_NO_POE"), ("PASSED", None)]
