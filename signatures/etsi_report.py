@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 
 from lxml import etree
 
@@ -53,11 +54,17 @@ QUALIFICATION = "urn:cef:dss:signatureQualification:"  # as EU DSS names them
 SEKAP_MESSAGE = "urn:sekap:validation-message:"
 
 
+# Characters XML 1.0 cannot carry (a hostile certificate's name may hold them).
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_NAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
 def _el(parent: etree._Element, name: str, text: str | None = None, **attrs: str):
     ns = DS if name.startswith("ds:") else (XADES if name.startswith("XAdES:") else VR)
-    element = etree.SubElement(parent, f"{{{ns}}}{name.split(':')[-1]}", attrs)
+    clean = {key: _NOT_XML.sub("\ufffd", value) for key, value in attrs.items()}
+    element = etree.SubElement(parent, f"{{{ns}}}{name.split(':')[-1]}", clean)
     if text is not None:
-        element.text = text
+        element.text = _NOT_XML.sub("\ufffd", text)
     return element
 
 
@@ -193,7 +200,8 @@ def _signature(
     objects: _Objects,
 ) -> None:
     svr = _el(parent, "SignatureValidationReport")
-    identifier = _el(svr, "SignatureIdentifier", id=f"S-{index}-{sr.id or 'signature'}"[:200])
+    own_id = _NOT_NAME.sub("_", sr.id or "signature")
+    identifier = _el(svr, "SignatureIdentifier", id=f"S-{index}-{own_id}"[:200])
     _el(identifier, "HashOnly", "false")
     _el(identifier, "DocHashOnly", "false")
     if sr.id:

@@ -3,10 +3,13 @@ the corpus, and saying what the typed report says."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from lxml import etree
 
 from signatures.etsi_report import VR, etsi_validation_report, schema_errors
+from signatures.report import Message
 from signatures.tests.test_corpus import CASE_NAMES
 from signatures.validator import validate_document
 
@@ -78,3 +81,16 @@ def test_schema_check_can_fail() -> None:
         f'<ValidationReport xmlns="{VR}"><SignatureValidationReport/></ValidationReport>'
     ).encode()
     assert schema_errors(broken)
+
+
+def test_hostile_identifiers_and_names_still_give_a_valid_report(corpus, policy, env) -> None:
+    report = validate_document(corpus["valid_b_b"].data, policy=policy, env=env)
+    sr = report.signatures[0]
+    sr.id = 'sig 1:<x>&"y'
+    sr.errors.append(Message("x.test", "control \x01\x0b characters and \ud800 a surrogate"))
+    sr.signed_by = dataclasses.replace(sr.signed_by, common_name="Jan\x00Kowalski")
+    xml = etsi_validation_report(report=report)
+    assert schema_errors(xml) == []
+    root = etree.fromstring(xml)
+    assert root.findtext(".//vr:DAIdentifier", namespaces=NS) == 'sig 1:<x>&"y'
+    assert root.findtext(".//vr:Signer", namespaces=NS) == "Jan\ufffdKowalski"
