@@ -115,6 +115,14 @@ ATTENTION_TEXTS: dict[str, str] = {
     "other_signer": gettext_noop(
         "The document was signed by a person other than the account holder."
     ),
+    "attachment_unconfirmed": gettext_noop(
+        "The signature of the attached file “%(name)s” could not be confirmed "
+        "(%(indication)s %(sub)s)."
+    ),
+    "attachment_unsigned": gettext_noop(
+        "The attached file “%(name)s” is not signed, although this service needs signed "
+        "attachments."
+    ),
 }
 
 # InboxMessage.notice -> (title, body).

@@ -159,11 +159,16 @@ def verdict_of(indication: str) -> Verdict:
     return Verdict.UNDETERMINED
 
 
-def _reason(signature: SignatureReport) -> str:
-    if signature.passed:
+def reason_for(indication: str, sub_indication: str | None) -> str:
+    """Why a signature has this result, in words."""
+    if indication == Indication.TOTAL_PASSED:
         return str(PASSED_REASON)
-    reason = REASONS.get(signature.sub_indication or "")
+    reason = REASONS.get(sub_indication or "")
     return str(reason) if reason else _("The signature could not be confirmed.")
+
+
+def _reason(signature: SignatureReport) -> str:
+    return reason_for(signature.indication, signature.sub_indication)
 
 
 def _person(info: SignerInfo | None) -> str:

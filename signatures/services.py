@@ -32,7 +32,13 @@ from sekap.errors import DomainError
 from sekap.xmlsafe import ParseLimits
 from signatures import aia, pkix
 from signatures import signer as _signer
-from signatures.detached import is_asic, validate_asic, validate_detached
+from signatures.detached import (
+    file_key,
+    is_asic,
+    reference_uris,
+    validate_asic,
+    validate_detached,
+)
 from signatures.models import BatchItem, TrustedCertificate, ValidationBatch
 from signatures.pades import is_pdf, validate_pdf
 from signatures.report import Indication, ValidationReport
@@ -47,6 +53,9 @@ __all__ = [
     "ValidationReport",
     "batch_create",
     "batch_run",
+    "detached_files",
+    "is_asic",
+    "is_pdf",
     "max_document_bytes",
     "sign_enveloped",
     "timestamp_source",
@@ -543,3 +552,10 @@ def _batch_counters(batch_id: int) -> None:
         failed=items.filter(indication=Indication.TOTAL_FAILED).count(),
         indeterminate=items.filter(indication=Indication.INDETERMINATE).count(),
     )
+
+
+def detached_files(signature: bytes, *, names: list[str]) -> list[str]:
+    """The names among ``names`` that a detached XAdES ``signature`` references (matched the
+    way :func:`validate` matches ``detached_documents``)."""
+    keys = {file_key(uri) for uri in reference_uris(signature, policy=validation_policy())}
+    return [name for name in names if file_key(name) in keys]

@@ -82,6 +82,9 @@ class Submission(models.Model):
     signature_sub_indication = models.CharField(max_length=60, blank=True)
     signature_report = models.JSONField(null=True, blank=True)
     signature_checked_at = models.DateTimeField(null=True, blank=True)
+    # One entry per attached file, in document order: its own signature's result and report
+    # (documents.services.attachment_signatures).
+    attachment_signatures = models.JSONField(null=True, blank=True)
     needs_attention = models.BooleanField(_("needs a clerk's attention"), default=False)
     attention_reason = models.CharField(max_length=300, blank=True)
 

@@ -7,8 +7,33 @@ from dataclasses import dataclass
 
 from forms_platform.errors import DocumentInvalid
 from forms_platform.selectors import read_document, render_html
+from signatures.presentation import reason_for
 
 from ..models import Submission
+from ..services.attachment_signatures import AttachmentCheck, stored_checks
+
+
+@dataclass(frozen=True)
+class AttachmentSignature:
+    """An attached file's own signature, for the clerk."""
+
+    indication: str  # ETSI indication (the verdict filter says it in words)
+    reason: str
+    signed_by: str
+    signature_format: str
+    signature_file: str  # the detached signature's file, when another attachment signs this one
+
+    @classmethod
+    def of(cls, check: AttachmentCheck) -> AttachmentSignature | None:
+        if not check.signed:
+            return None
+        return cls(
+            indication=check.indication,
+            reason=reason_for(check.indication, check.sub_indication),
+            signed_by=check.signed_by,
+            signature_format=check.signature_format,
+            signature_file=check.signature_file,
+        )
 
 
 @dataclass(frozen=True)
@@ -18,6 +43,8 @@ class AttachedFile:
     content_type: str
     size: int
     content: bytes
+    signature: AttachmentSignature | None = None
+    checked: bool = False  # the intake looked for the file's own signature
 
 
 def submission_html(*, submission: Submission) -> str:
@@ -46,7 +73,19 @@ def submission_files(*, submission: Submission) -> list[AttachedFile]:
         data = read_document(bytes(submission.document), version=submission.form_version).data
     except (DocumentInvalid, ValueError):
         return []
-    return [
-        AttachedFile(n, f.name, f.content_type, len(f.content), f.content)
-        for n, f in enumerate(_files(data), start=1)
-    ]
+    checks = {(c.number, c.name): c for c in stored_checks(submission.attachment_signatures)}
+    files = []
+    for number, f in enumerate(_files(data), start=1):
+        check = checks.get((number, f.name))
+        files.append(
+            AttachedFile(
+                number,
+                f.name,
+                f.content_type,
+                len(f.content),
+                f.content,
+                signature=AttachmentSignature.of(check) if check else None,
+                checked=check is not None,
+            )
+        )
+    return files

@@ -40,6 +40,12 @@ from ..models import (
     Submission,
 )
 from ..texts import attention_text, notice_text_of_record
+from .attachment_signatures import (
+    AttachmentCheck,
+    attachments_attention,
+    attachments_check,
+    stored_checks,
+)
 from .deadlines import supplement_received
 from .fees import case_fees_attach
 from .history import case_event
@@ -70,7 +76,7 @@ def _locked(submission_id: int) -> Submission:
     return (
         Submission.objects.select_for_update(of=("self",))
         .select_related("service__department", "office", "submitter", "company")
-        .defer("document", "signature_report")
+        .defer("document", "signature_report", "attachment_signatures")
         .get(pk=submission_id)
     )
 
@@ -120,11 +126,16 @@ def _attention_of(submission: Submission) -> dict[str, str]:
     """The attention values of a checked submission, from its stored outcome (a passing
     signature needs attention only when someone else signed)."""
     indication = submission.signature_indication
+    attachments = stored_checks(submission.attachment_signatures)
     params = _attention_params(
         indication=indication,
         sub_indication=submission.signature_sub_indication,
-        other_signer=submission.needs_attention and indication == "TOTAL_PASSED",
+        other_signer=False,
+    ) or attachments_attention(
+        attachments, unsigned_allowed=submission.service.unsigned_attachments_allowed
     )
+    if params is None and submission.needs_attention and indication == "TOTAL_PASSED":
+        params = {"reason": "other_signer"}
     return params or {"reason": ""}
 
 
@@ -133,15 +144,25 @@ SIGNATURE_FIELDS = [
     "signature_sub_indication",
     "signature_report",
     "signature_checked_at",
+    "attachment_signatures",
     "needs_attention",
     "attention_reason",
 ]
 
 
-def signature_check(*, submission_id: int) -> signatures.ValidationReport | Unsigned | None:
+@dataclass(frozen=True)
+class SignatureOutcome:
+    """Step 1's result: the form's signature and each attachment's own."""
+
+    form: signatures.ValidationReport | Unsigned
+    attachments: list[AttachmentCheck]
+
+
+def signature_check(*, submission_id: int) -> SignatureOutcome | None:
     """Step 1, outside any transaction (it may fetch OCSP responses and CRLs): the validation
-    report, or None when the submission is past this step. Raises TemporaryFailure while
-    revocation data is unavailable (a few times, then the INDETERMINATE result is kept)."""
+    reports of the form and of each signed attachment, or None when the submission is past
+    this step. Raises TemporaryFailure while revocation data is unavailable (a few times, then
+    the INDETERMINATE result is kept)."""
     submission = (
         Submission.objects.select_related("form_version")
         .only("pk", "stage", "intake_attempts", "document", "form_version__description")
@@ -150,16 +171,19 @@ def signature_check(*, submission_id: int) -> signatures.ValidationReport | Unsi
     if submission.stage >= Stage.SIGNATURE_CHECKED:
         return None
     document = bytes(submission.document)
-    if not _signed(document):
-        return Unsigned(required=signature_required(submission.form_version))
-    report = signatures.validate(document)
-    if (
-        report.indication == "INDETERMINATE"
-        and report.sub_indication == "TRY_LATER"
-        and submission.intake_attempts <= MAX_SIGNATURE_RETRIES
-    ):
+    attachments = attachments_check(document=document, max_bytes=max_bytes())
+    retry = submission.intake_attempts <= MAX_SIGNATURE_RETRIES
+    if retry and any(a.sub_indication == "TRY_LATER" for a in attachments):
         raise TemporaryFailure("revocation information is not available yet")
-    return report
+    if not _signed(document):
+        return SignatureOutcome(
+            form=Unsigned(required=signature_required(submission.form_version)),
+            attachments=attachments,
+        )
+    report = signatures.validate(document)
+    if report.indication == "INDETERMINATE" and report.sub_indication == "TRY_LATER" and retry:
+        raise TemporaryFailure("revocation information is not available yet")
+    return SignatureOutcome(form=report, attachments=attachments)
 
 
 def _signed(document: bytes) -> bool:
@@ -168,27 +192,34 @@ def _signed(document: bytes) -> bool:
     return is_signed(parsed.root)
 
 
-def signature_store(
-    *, submission: Submission, outcome: signatures.ValidationReport | Unsigned
-) -> None:
+def signature_store(*, submission: Submission, outcome: SignatureOutcome) -> None:
     """Record the outcome on the locked submission (saved by the caller). An unsigned
-    submission keeps no report: it is recorded as ``UNSIGNED`` / ``NOT_REQUIRED``."""
-    indication = str(outcome.indication or "")
-    sub_indication = str(outcome.sub_indication or "")
+    submission keeps no report: it is recorded as ``UNSIGNED`` / ``NOT_REQUIRED``; each
+    attachment's result and report go to ``attachment_signatures``."""
+    form = outcome.form
+    indication = str(form.indication or "")
+    sub_indication = str(form.sub_indication or "")
     own = getattr(submission.submitter, "pesel", "") or ""
-    pesel = signer_pesel(outcome) if isinstance(outcome, signatures.ValidationReport) else ""
-    params = _attention_params(
-        indication=indication,
-        sub_indication=sub_indication,
-        other_signer=bool(pesel and own and pesel != own),
+    pesel = signer_pesel(form) if isinstance(form, signatures.ValidationReport) else ""
+    params = (
+        _attention_params(indication=indication, sub_indication=sub_indication, other_signer=False)
+        or attachments_attention(
+            outcome.attachments, unsigned_allowed=submission.service.unsigned_attachments_allowed
+        )
+        or _attention_params(
+            indication=indication,
+            sub_indication=sub_indication,
+            other_signer=bool(pesel and own and pesel != own),
+        )
     )
     reason = attention_text(params) if params else ""
     submission.signature_indication = indication
     submission.signature_sub_indication = sub_indication
     # the stored copy of the report (its JSON schema, signatures/REPORT_SCHEMA.md)
     submission.signature_report = (
-        outcome.to_dict() if isinstance(outcome, signatures.ValidationReport) else None
+        form.to_dict() if isinstance(form, signatures.ValidationReport) else None
     )
+    submission.attachment_signatures = [a.as_json() for a in outcome.attachments] or None
     submission.signature_checked_at = timezone.now()
     submission.needs_attention = bool(reason)
     submission.attention_reason = reason[:300]

@@ -91,6 +91,14 @@ class Service(models.Model):
         help_text=_("Internal: what is still to be checked. Never shown to the public."),
     )
     is_active = models.BooleanField(_("offered"), default=True)
+    unsigned_attachments_allowed = models.BooleanField(
+        _("unsigned attachments allowed"),
+        default=True,
+        help_text=_(
+            "When off, an attachment without a valid signature of its own (PAdES in a PDF, "
+            "XAdES, a detached .xades or ASiC-E) is flagged for the clerk's attention."
+        ),
+    )
     search_text = models.TextField(_("search text"), editable=False, default="")
 
     class Meta:
