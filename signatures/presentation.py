@@ -244,6 +244,8 @@ def signed_parts(signature: SignatureReport) -> tuple[list[str], bool]:
                 _("part of the document: the element %(name)s")
                 % {"name": _local_name(scope.element)}
             )
+        elif scope.kind == "PDF_REVISION":
+            parts.append(_("the document as it was when signed (a PDF revision)"))
         elif scope.kind == "DETACHED":
             parts.append(_("a separate file: %(name)s") % {"name": scope.uri})
         elif scope.kind == "OBJECT":

@@ -135,16 +135,52 @@ def test_english_page(client, corpus, sekap_trust):
 @pytest.mark.parametrize(
     ("language", "message"),
     [
-        ("pl", "To jest plik PDF. Sprawdzanie podpisów w plikach PDF (PAdES) nie jest jeszcze "),
-        ("en", "This is a PDF file. Checking signatures in PDF files (PAdES) is not supported "),
+        ("pl", "Nie można odczytać tego pliku PDF: jest uszkodzony albo nie jest naprawdę PDF."),
+        ("en", "This PDF file cannot be read: it is damaged or not really a PDF."),
     ],
 )
-def test_pdf_upload_is_told_pades_is_not_supported_yet(client, language, message):
+def test_unreadable_pdf_gets_a_specific_error(client, language, message):
     response = verify(client, b"%PDF-1.7\n%\xe2\xe3\n1 0 obj", language=language, name="a.pdf")
     html = response.content.decode()
     assert response.status_code == 400
     assert 'class="error-summary"' in html and message in html
     assert "FORMAT_FAILURE" not in html and "report-heading" not in html
+
+
+@pytest.mark.django_db
+def test_signed_pdf_in_plain_words_and_its_etsi_report(client, pki, sekap_trust):
+    from signatures.etsi_report import schema_errors
+    from signatures.tests.pdfs import make_pdf, sign_pdf
+
+    signed = sign_pdf(make_pdf(1), key=pki.signer.key, chain=[pki.signer.cert, pki.ca.cert])
+    response = verify(client, signed, name="wniosek.pdf")
+    shown, details = words(response.content.decode())
+    assert "Wynik: ważny" in shown
+    assert "Podpisał(a) Jan Kowalski, PESEL 44051401359" in shown
+    assert "Co podpisano cały dokument" in shown
+    assert "PAdES-BASELINE-B-B" in details
+
+    etsi = client.post(
+        URL, {"document": SimpleUploadedFile("wniosek.pdf", signed), "format": "etsi"}
+    )
+    assert etsi.status_code == 200 and etsi["Content-Type"] == "application/xml"
+    assert "attachment" in etsi["Content-Disposition"]
+    assert schema_errors(etsi.content) == []
+
+
+@pytest.mark.django_db
+def test_signature_field_refuses_a_file_that_is_not_xml(client):
+    response = client.post(
+        URL,
+        {
+            "document": SimpleUploadedFile("wniosek.pdf", b"%PDF-1.7"),
+            "signature": SimpleUploadedFile("wniosek.pdf.xades", b"%PDF-1.7 no"),
+            "format": "html",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert "is not an XML signature" in response.content.decode()
 
 
 # --- the pieces ---------------------------------------------------------------------------
