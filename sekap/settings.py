@@ -183,6 +183,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "sekap.nodelogin.tasks.node_metadata_refresh",
         "schedule": 6 * 3600,
     },
+    "nodelogin-records-purge": {
+        "task": "sekap.nodelogin.tasks.login_records_purge",
+        "schedule": 3600,
+    },
     "signatures-resume-stale-batches": {
         "task": "signatures.tasks.resume_stale_batches",
         "schedule": 10 * 60,

@@ -142,8 +142,7 @@ def _digest(value: str) -> str:
 
 
 def _use_once(kind: str, value: str, *, reason: str) -> None:
-    now = timezone.now()
-    UsedMessage.objects.filter(expires_at__lt=now).delete()
+    now = timezone.now()  # expired rows are purged by beat (records.login_records_purge)
     try:
         with transaction.atomic():
             UsedMessage.objects.create(
