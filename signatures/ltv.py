@@ -29,8 +29,11 @@ from signatures import dsig, pkix, tsp
 from signatures.constants import C14N_10, C14N_METHODS, DS, XADES, XADES141
 from signatures.dsig import SignatureFailure
 from signatures.report import Indication, Message, SubIndication, TimestampInfo, iso
+from signatures.work import WorkBudget
 
 MAX_ARCHIVE_TIMESTAMPS = 20
+MAX_VALIDATION_CERTIFICATES = 20
+MAX_VALIDATION_REVOCATION = 50
 ARCHIVE_TIMESTAMP = "ARCHIVE_TIMESTAMP"
 _DS = f"{{{DS}}}"
 _X = f"{{{XADES}}}"
@@ -254,14 +257,23 @@ def archive_timestamps(
     now: datetime,
     ocsps: Sequence[bytes],
     crls: Sequence[bytes],
+    work: WorkBudget | None = None,
 ) -> ArchiveEvaluation | None:
-    """Evaluate a XAdES signature's archive time-stamps (None when it has none)."""
+    """Evaluate a XAdES signature's archive time-stamps (None when it has none). The octets
+    canonicalised for them are charged to ``work``."""
     elements = archive_elements(unsigned_signature_properties)
     if not elements:
         return None
     if len(elements) > MAX_ARCHIVE_TIMESTAMPS:
         raise dsig.format_failure("dsig.limits", "Too many archive time-stamps.")
     extra_certs, revocation = timestamp_validation_data(unsigned_signature_properties)
+    if (
+        len(extra_certs) > MAX_VALIDATION_CERTIFICATES
+        or len(revocation) > MAX_VALIDATION_REVOCATION
+    ):
+        raise dsig.format_failure(
+            "dsig.limits", "Too many certificates or revocation values for the time-stamps."
+        )
     certificates = []
     for der in extra_certs:
         try:
@@ -279,6 +291,10 @@ def archive_timestamps(
             data = archive_timestamp_input(
                 parts, verified, unsigned_signature_properties, element, method
             )
+            if work is not None:
+                work.reserve(len(data))
+                work.spent_bytes += len(data)
+                work.check_cpu()
         except SignatureFailure as exc:
             failed.append((len(stamps), exc))
             token, data = b"", b""

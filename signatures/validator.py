@@ -466,6 +466,7 @@ def _validate_one(
             now=now,
             ocsps=lt_ocsps,
             crls=lt_crls,
+            work=work,
         )
     poe = None
     if archive is not None:

@@ -11,6 +11,7 @@ dates. Only the latest TSA is checked against the present, through a live CRL ov
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import threading
 from dataclasses import dataclass
@@ -386,3 +387,21 @@ def test_tsa_revoked_before_the_next_stamp_breaks_the_chain(documents, history) 
         (t.indication, t.sub_indication) for t in sr.timestamps if t.type == "ARCHIVE_TIMESTAMP"
     ]
     assert archive == [("INDETERMINATE", "REVOKED_NO_POE"), ("PASSED", None)]
+
+
+def test_archive_time_stamp_input_is_charged_to_the_work_budget(documents, history) -> None:
+    data = documents["two_archives"]
+    generous = ValidationPolicy(trust_anchors=(history.root.der,))
+    # A budget the references fit in (one whole-document canonicalisation) but the archive
+    # time-stamps' input (about 8 kB more here) does not.
+    budget = len(data) + 2000
+    report = validate_document(
+        data,
+        policy=dataclasses.replace(generous, max_canonical_bytes=budget),
+        env=pkix.PkixEnvironment(),
+    )
+    assert (report.indication, report.sub_indication) == (
+        "INDETERMINATE",
+        "POLICY_PROCESSING_ERROR",
+    )
+    assert [e.code for e in report.errors] == ["validator.work_budget"]
