@@ -101,3 +101,11 @@ def decisions_sweep() -> dict:
     from .services.letters import decisions_sweep as sweep
 
     return sweep()
+
+
+@shared_task(ignore_result=True)
+def destruction_due_notice() -> int:
+    """Tell archivists about expired non-archival files (once a month per office)."""
+    from .services.archive import destruction_due_notify
+
+    return destruction_due_notify()

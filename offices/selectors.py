@@ -65,6 +65,20 @@ def memberships_active(*, user, on: dt.date | None = None) -> QuerySet[StaffMemb
     )
 
 
+def members_with_role(
+    *, office: Office, role: str, on: dt.date | None = None
+) -> QuerySet[StaffMembership]:
+    """The office's memberships in ``role`` valid on ``on`` (today), active accounts only."""
+    on = on or timezone.localdate()
+    return StaffMembership.objects.filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=on),
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on),
+        office=office,
+        role=role,
+        user__is_active=True,
+    )
+
+
 def user_has_role(user, *, role: str, office: Office | None = None) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
@@ -163,6 +177,7 @@ __all__ = [
     "deputies_active",
     "is_public_holiday",
     "is_working_day",
+    "members_with_role",
     "memberships_active",
     "next_working_day",
     "office_by_terc",

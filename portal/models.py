@@ -123,6 +123,9 @@ class Draft(models.Model):
     )
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True)
     submission_public_id = models.UUIDField(null=True, blank=True)
+    # When the owner was told this draft will be deleted unless they come back to it (a later
+    # save moves ``updated_at`` past it, so a new period and a new notice begin).
+    expiry_notice_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("last saved"), auto_now=True)
 

@@ -177,6 +177,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 3600,
     },
     "outbox-sweep": {"task": "sekap.outbox.tasks.outbox_sweep", "schedule": 60},
+    "documents-destruction-due-notice": {
+        "task": "documents.tasks.destruction_due_notice",
+        "schedule": 24 * 3600,
+    },
+    "portal-drafts-retention": {"task": "portal.tasks.drafts_retention", "schedule": 6 * 3600},
+    "accounts-inactive-retention": {
+        "task": "sekap.accounts.tasks.inactive_accounts_retention",
+        "schedule": 24 * 3600,
+    },
     "payments-poll-pending": {"task": "payments.tasks.poll_pending", "schedule": 5 * 60},
     "payments-overdue-sweep": {"task": "payments.tasks.overdue_sweep", "schedule": 3600},
     "nodelogin-metadata-refresh": {
@@ -239,6 +248,14 @@ SEKAP_STAFF_HOME = "/backoffice/"
 # Self-registered accounts whose e-mail address is not confirmed within this time are removed
 # (portal.tasks.unconfirmed_accounts_purge); the confirmation link is valid as long.
 SEKAP_UNCONFIRMED_ACCOUNT_HOURS = env.int("SEKAP_UNCONFIRMED_ACCOUNT_HOURS", default=48)
+# Retention (docs/operations.md): drafts never sent are deleted after PORTAL_DRAFT_KEEP_DAYS
+# without a save, the owner told PORTAL_DRAFT_NOTICE_DAYS before; citizens' and businesses'
+# accounts unused for ACCOUNTS_INACTIVE_YEARS are deactivated ACCOUNTS_INACTIVE_NOTICE_DAYS
+# after a notice.
+PORTAL_DRAFT_KEEP_DAYS = env.int("PORTAL_DRAFT_KEEP_DAYS", default=90)
+PORTAL_DRAFT_NOTICE_DAYS = env.int("PORTAL_DRAFT_NOTICE_DAYS", default=14)
+ACCOUNTS_INACTIVE_YEARS = env.int("ACCOUNTS_INACTIVE_YEARS", default=3)
+ACCOUNTS_INACTIVE_NOTICE_DAYS = env.int("ACCOUNTS_INACTIVE_NOTICE_DAYS", default=30)
 # The platform's operator, named in the privacy notice (GDPR art. 13) as the controller of the
 # account data; each office is the controller of the data in its own cases.
 SEKAP_OPERATOR = {

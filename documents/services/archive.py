@@ -22,9 +22,11 @@ from django.utils.translation import gettext as _
 
 from offices.jrwa import case_class
 from offices.models import Department, Office
-from offices.selectors import memberships_active
+from offices.selectors import members_with_role, memberships_active
 from sekap import audit
 from sekap.errors import NotAllowed
+from sekap.outbox.services import mail_queue, mail_queued_about
+from sekap.site import public_url
 
 from ..errors import CaseActionRefused
 from ..models import (
@@ -283,3 +285,50 @@ def destruction_proposal_decide(
         after={"status": proposal.status, "reference": proposal.decision_reference},
     )
     return proposal
+
+
+def destruction_due_notify(*, today: dt.date | None = None) -> int:
+    """Tell each office's archivists, once a month while it lasts, that non-archival files have
+    outlived their period and wait for a destruction proposal and the state archive's
+    decision. Nothing is destroyed here; returns how many offices were told."""
+    today = today or timezone.localdate()
+    offices = Office.objects.filter(
+        pk__in=CaseClosure.objects.filter(
+            Q(destruction_proposal__isnull=True)
+            | Q(destruction_proposal__status=ProposalStatus.REJECTED),
+            retention_until__lte=today,
+            archival_category__startswith="B",
+        )
+        .exclude(archival_category__startswith="BE")
+        .values("case__office_id")
+    )
+    told = 0
+    for office in offices:
+        topic = f"documents.destruction_due:{office.pk}:{today:%Y-%m}"
+        if mail_queued_about(topic=topic):
+            continue
+        count = destruction_candidates(office=office, as_of=today).count()
+        # the archivists; an office without one: its administrators
+        people = members_with_role(office=office, role="archivist") or members_with_role(
+            office=office, role="office_admin"
+        )
+        people = people.values_list("user__email", flat=True)
+        with transaction.atomic():
+            for email in sorted(set(people)):
+                mail_queue(
+                    to=email,
+                    topic=topic,
+                    subject=_("SEKAP: non-archival files wait for a destruction decision"),
+                    body=_(
+                        "%(office)s: %(count)s closed files of category B have outlived their "
+                        "period. Prepare a destruction proposal for the state archive's "
+                        "decision; nothing is destroyed without it.\n\n%(url)s"
+                    )
+                    % {
+                        "office": office.name,
+                        "count": count,
+                        "url": public_url("/backoffice/archiwum/"),
+                    },
+                )
+        told += 1
+    return told

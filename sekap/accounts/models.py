@@ -107,6 +107,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("May enter the administration site (with a second factor)."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # When the person was told that the unused account will be deactivated (see
+    # ``sekap.accounts.retention``); a later login moves ``last_login`` past it.
+    inactivity_notice_at = models.DateTimeField(
+        _("told of deactivation for disuse at"), null=True, blank=True
+    )
 
     objects = UserManager()
 

@@ -84,3 +84,8 @@ def mail_sweep(*, now: dt.datetime | None = None, limit: int = 200) -> int:
         except Exception as exc:
             logger.warning("mail %s failed again (%r)", pk, exc)
     return sent
+
+
+def mail_queued_about(*, topic: str) -> bool:
+    """Was any mail on ``topic`` queued already (a once-only notice's marker)?"""
+    return OutgoingMail.objects.filter(topic=topic).exists()
