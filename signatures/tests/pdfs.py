@@ -4,6 +4,7 @@ as qualified signing tools produce) by a test or SEKAP certificate."""
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -73,7 +74,8 @@ def sign_pdf(
     docmdp: fields.MDPPerm | None = None,
     tsa_url: str | None = None,
 ) -> bytes:
-    """PAdES B-B (or B-T with ``tsa_url``), signed by pyHanko."""
+    """PAdES B-B (or B-T with ``tsa_url``), signed by pyHanko (in a thread of its own: pyHanko
+    runs its own event loop, which a browser test's thread already has)."""
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
         subfilter=fields.SigSeedSubFilter.PADES,
@@ -82,12 +84,14 @@ def sign_pdf(
         reason="Podpis wniosku",
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    out = signers.sign_pdf(
-        writer,
-        meta,
-        signer=signer_for(key, chain),
-        timestamper=timestamps.HTTPTimeStamper(tsa_url) if tsa_url else None,
-    )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        out = pool.submit(
+            signers.sign_pdf,
+            writer,
+            meta,
+            signer=signer_for(key, chain),
+            timestamper=timestamps.HTTPTimeStamper(tsa_url) if tsa_url else None,
+        ).result()
     return out.getvalue()
 
 

@@ -77,7 +77,41 @@ def test_verify_page_in_plain_words(a11y_page, pki, trusted, tmp_path) -> None:
     assert not page.get_by_text("HASH_FAILURE").first.is_visible()
 
 
-def test_verify_page_pdf_is_not_supported_yet(a11y_page, tmp_path) -> None:
+def test_verify_page_signed_pdf_and_file_with_its_separate_signature(
+    a11y_page, pki, trusted, tmp_path
+) -> None:
+    from signatures.tests.pdfs import make_pdf, sign_pdf
+    from signatures.tests.test_detached import xmlsec1_detached
+
+    page = a11y_page
+    signed = tmp_path / "decyzja.pdf"
+    signed.write_bytes(
+        sign_pdf(make_pdf(2), key=pki.signer.key, chain=[pki.signer.cert, pki.ca.cert])
+    )
+    report = _upload(page, signed)
+    assert "Wynik: ważny" in report
+    assert "Jan Kowalski, PESEL 44051401359" in report
+    assert "cały dokument" in report
+    page.check()
+
+    pdf = make_pdf(1)
+    signing_dir = tmp_path / "podpis"
+    signing_dir.mkdir()
+    xades = signing_dir / "wniosek.pdf.xades"
+    xades.write_bytes(xmlsec1_detached(signing_dir, pki, {"wniosek.pdf": pdf}, ["wniosek.pdf"]))
+    other = tmp_path / "wniosek.pdf"
+    other.write_bytes(make_pdf(1, text="Inny dokument"))
+    page.goto("/weryfikacja/")
+    page.set_input_files("#id_document", str(other))
+    page.set_input_files("#id_signature", str(xades))
+    page.follow(page.locator("button[name=format][value=html]"))
+    report = page.locator("section[aria-labelledby=report-heading]").inner_text()
+    assert "Wynik: nieważny" in report
+    assert "osobny plik: wniosek.pdf" not in report  # nothing verified, so nothing "signed"
+    page.check()
+
+
+def test_verify_page_unreadable_pdf_gets_a_specific_error(a11y_page, tmp_path) -> None:
     pdf = tmp_path / "decyzja.pdf"
     pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\n")
     page = a11y_page
@@ -85,7 +119,8 @@ def test_verify_page_pdf_is_not_supported_yet(a11y_page, tmp_path) -> None:
     page.set_input_files("#id_document", str(pdf))
     page.follow(page.locator("button[name=format][value=html]"))
     summary = page.locator(".error-summary").inner_text()
-    assert "Sprawdzanie podpisów w plikach PDF (PAdES) nie jest jeszcze obsługiwane" in summary
+    assert "Nie można odczytać tego pliku PDF" in summary
+    page.check()
 
 
 def test_verify_page_error_summary_without_file(a11y_page) -> None:
