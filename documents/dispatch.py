@@ -81,6 +81,10 @@ def dispatch_delivery_notice(delivery_id: int) -> bool:
     return _dispatch(_task("documents.tasks.delivery_notice"), delivery_id=delivery_id)
 
 
+def dispatch_appeal(submission_id: int) -> bool:
+    return _dispatch(_task("documents.tasks.appeal_register"), submission_id=submission_id)
+
+
 def dispatch_decision_pdf(decision_id: int) -> bool:
     return _dispatch(
         _task("documents.tasks.decision_pdf"), "DOCUMENTS_PDF_QUEUE", decision_id=decision_id

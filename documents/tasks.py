@@ -96,11 +96,20 @@ def decision_pdf(self, *, decision_id: int) -> None:
     decision_render_pdf(decision_id=decision_id)
 
 
+@shared_task(bind=True, acks_late=True, max_retries=5, ignore_result=True)
+def appeal_register(self, *, submission_id: int) -> None:
+    from .models import Submission
+    from .services.letters import appeal_register as register
+
+    register(submission=Submission(pk=submission_id))
+
+
 @shared_task(ignore_result=True)
 def decisions_sweep() -> dict:
+    from .services.letters import appeals_sweep
     from .services.letters import decisions_sweep as sweep
 
-    return sweep()
+    return {**sweep(), "appeals": appeals_sweep()}
 
 
 @shared_task(ignore_result=True)

@@ -123,6 +123,10 @@ ATTENTION_TEXTS: dict[str, str] = {
         "The attached file “%(name)s” is not signed, although this service needs signed "
         "attachments."
     ),
+    "appeal_late": gettext_noop(
+        "An appeal was filed after the appeal period, or with no decision to appeal against; "
+        "it was not forwarded."
+    ),
 }
 
 # InboxMessage.notice -> (title, body).

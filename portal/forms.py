@@ -375,14 +375,3 @@ class RepresentationForm(A11yForm):
 
 class DecisionForm(A11yForm):
     note = forms.CharField(label=_("Note for the applicant"), required=False, max_length=300)
-
-
-class AppealForm(forms.Form):
-    text = forms.CharField(
-        label=_("Your appeal"),
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_(
-            "Say that you do not agree with the decision; you may give your reasons and "
-            "evidence (KPA art. 128)."
-        ),
-    )

@@ -63,7 +63,13 @@ def _page(request, case, *, forms: dict | None = None, status: int = 200) -> Htt
             else None
         ),
         "reason_form": ReasonForm(),
-        "appeals": list(decision.appeals.order_by("filed_at")) if decision else [],
+        "appeals": list(
+            decision.appeals.select_related("filed_by", "submission__register_entry").order_by(
+                "filed_at"
+            )
+        )
+        if decision
+        else [],
         **(forms or {}),
     }
     return render(request, "documents/backoffice_decision.html", context, status=status)

@@ -24,7 +24,7 @@ from .deadlines import (
     SupplementOutcome,
     SuspensionBasis,
 )
-from .decisions import Appeal, Decision, DecisionStatus
+from .decisions import APPEAL_FORM, Appeal, Decision, DecisionStatus
 from .delivery import Delivery, DeliveryChannel, DeliveryRule, DeliveryStatus
 from .esp import EspToken
 from .inbox import InboxMessage, MessageKind
@@ -45,6 +45,7 @@ from .submissions import Channel, Stage, Submission
 from .workflow import Workflow, WorkflowVersion
 
 __all__ = [
+    "APPEAL_FORM",
     "CLOSED_STATES",
     "PAPER_CHANNELS",
     "Appeal",

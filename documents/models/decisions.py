@@ -15,6 +15,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The seed form on which a party files an appeal (forms_platform/seed/26-odwolanie.json).
+APPEAL_FORM = "odwolanie"
+
 
 class DecisionStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
@@ -82,15 +85,23 @@ class Decision(models.Model):
 
 
 class Appeal(models.Model):
-    """An appeal by a party, forwarded with the case file to the appeal body."""
+    """A party's appeal: a signed filing on the appeal form, registered in the office's RPW
+    (``submission``, with its UPP), forwarded with the case file to the appeal body."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="appeals")
+    submission = models.OneToOneField(
+        "Submission", null=True, blank=True, on_delete=models.PROTECT, related_name="appeal"
+    )
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     filed_at = models.DateTimeField()
-    text = models.TextField(_("appeal"))
+    # the structured body (KPA art. 128): what is challenged, the demands, the grounds
+    challenged = models.TextField(_("what is challenged"), blank=True)
+    demands = models.TextField(_("demands"), blank=True)
+    grounds = models.TextField(_("grounds"), blank=True)
+    text = models.TextField(_("appeal"), blank=True)  # appeals filed as free text before
     sha256 = models.CharField(max_length=64)
     appeal_body = models.CharField(_("appeal body"), max_length=300)
     forwarded_at = models.DateTimeField(null=True, blank=True)

@@ -18,6 +18,7 @@ from sekap.accounts.selectors import companies_represented_by
 
 from ..models import (
     CLOSED_STATES,
+    Appeal,
     Case,
     CaseEvent,
     CaseParty,
@@ -140,6 +141,15 @@ def case_for(*, user, pk_or_sign) -> Case | None:
 def case_history(case: Case) -> QuerySet[CaseEvent]:
     """The metryka: every action on the case in time order."""
     return case.events.select_related("actor").order_by("at", "pk")
+
+
+def appeals_of(*, case: Case) -> QuerySet[Appeal]:
+    """The appeals filed in the case (with their registered filings)."""
+    return (
+        Appeal.objects.filter(decision__case=case)
+        .select_related("submission__register_entry")
+        .order_by("filed_at")
+    )
 
 
 def case_documents(case: Case) -> dict:

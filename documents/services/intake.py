@@ -27,6 +27,7 @@ from signatures import services as signatures
 from .. import dispatch
 from ..errors import TransitionRefused
 from ..models import (
+    APPEAL_FORM,
     Case,
     CaseStatus,
     Channel,
@@ -294,6 +295,9 @@ def case_open(*, submission: Submission, entry: RegisterEntry) -> Case:
             on=_local_date(submission.received_at),
             document_ref=str(submission.public_id),
         )
+        if submission.service.form_template.slug == APPEAL_FORM:  # a signed appeal
+            submission_id = submission.pk
+            transaction.on_commit(lambda: dispatch.dispatch_appeal(submission_id))
     else:
         case = case_create(
             office=submission.office,

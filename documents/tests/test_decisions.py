@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from documents.errors import DecisionRefused, TemplateInvalid, TransitionRoleRequired
 from documents.models import (
-    Appeal,
     Case,
     CaseEvent,
     Decision,
@@ -21,7 +20,6 @@ from documents.models import (
 from documents.services import case_take
 from documents.services.delivery import delivery_record_collection
 from documents.services.letters import (
-    appeal_file,
     decision_approve,
     decision_dispatch,
     decision_draft,
@@ -224,32 +222,4 @@ def _delivered(flow, opened):
     return decision
 
 
-def test_an_appeal_within_the_period_goes_to_the_appeal_body_with_the_file(flow):
-    opened = timezone.make_aware(dt.datetime(2026, 12, 7, 10, 0))
-    decision = _delivered(flow, opened)
-    stranger = UserFactory()
-    with pytest.raises(NotAllowed):
-        appeal_file(case=flow.case, user=stranger, text="Nie zgadzam się.", now=opened)
-    filed = timezone.make_aware(dt.datetime(2026, 12, 21, 15, 0))
-    appeal = appeal_file(case=flow.case, user=flow.applicant, text="Nie zgadzam się.", now=filed)
-    assert appeal.appeal_body == "Samorządowe Kolegium Odwoławcze w Katowicach"
-    assert appeal.forwarded_at == filed
-    kinds = [(row["kind"], row["sha256"]) for row in appeal.file_manifest]
-    assert ("outgoing", decision.letter.sha256) in kinds
-    assert any(kind == "incoming" for kind, _sha in kinds)
-    case = Case.objects.get(pk=flow.case.pk)
-    assert case.status == "appealed" and case.closed_at is None
-    later = timezone.make_aware(dt.datetime(2027, 1, 10, 0, 0))
-    assert decisions_sweep(now=later)["final"] == 0
-    assert Decision.objects.get(pk=decision.pk).status == "appealed"
-    assert CaseEvent.objects.filter(case=case, action="appeal_forwarded").exists()
-
-
-def test_no_appeal_after_the_period(flow):
-    opened = timezone.make_aware(dt.datetime(2026, 12, 7, 10, 0))
-    _delivered(flow, opened)
-    late = timezone.make_aware(dt.datetime(2026, 12, 22, 8, 0))
-    with pytest.raises(DecisionRefused):
-        appeal_file(case=flow.case, user=flow.applicant, text="Za późno.", now=late)
-    assert not Appeal.objects.exists()
-    assert Case.objects.get(pk=flow.case.pk).status == "delivered"
+# Appeals (signed filings on the appeal form): documents/tests/test_appeals.py

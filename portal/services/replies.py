@@ -11,16 +11,19 @@ the signed XML, so the receipt and the confirmation show it instead of the form'
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents import selectors as documents
+from documents.models import APPEAL_FORM
+from documents.services import letters
 from forms_platform.definition import iter_fields
 from offices.models import Service
 from sekap.accounts.models import User
 from sekap.datetimes import polish_date
 
 from ..models import Draft
-from .drafts import REPLY_TITLE_FIELD, draft_start
+from .drafts import REPLY_TITLE_FIELD, DraftError, draft_start
 
 REPLY_FORM = "pismo-ogolne"
 # Fields of the general letter form the draft starts with (ignored when a version lacks them).
@@ -78,6 +81,43 @@ def reply_prefill(*, draft: Draft, case, user: User, call=None) -> dict:
             continue
         prefill[name] = value
     return prefill
+
+
+APPEAL_SCOPE_FIELD = "ZakresZaskarzenia"
+APPEAL_DECISION_FIELD = "Decyzja"
+
+
+def appeal_service(case) -> Service | None:
+    """The office's appeal form (a party files an appeal only from the case page)."""
+    return Service.objects.filter(
+        office_id=case.office_id, form_template__slug=APPEAL_FORM, is_active=True
+    ).first()
+
+
+@transaction.atomic
+def appeal_start(*, user: User, case) -> Draft:
+    """Start an appeal against the case's decision on the appeal form: filled and signed like
+    any application, and sent as a filing in the case (RPW number, UPP). The draft starts with
+    the case sign, the decision and a title; the body (what is challenged, the demands, the
+    grounds) is the party's."""
+    decision = letters.decision_for(case)
+    if decision is None or not letters.appeal_open(decision=decision, today=timezone.localdate()):
+        raise DraftError(_("There is no decision in this case you can appeal against now."))
+    service = appeal_service(case)
+    if service is None:
+        raise DraftError(_("This office does not take appeals through SEKAP; write on paper."))
+    draft = draft_start(user=user, service=service, company=case.company, case_id=case.pk)
+    issued = polish_date(decision.issued_on) if decision.issued_on else ""
+    wanted = {
+        SIGN_FIELD: case.sign,
+        APPEAL_DECISION_FIELD: f"decyzja z dnia {issued}, {case.sign}"[:200],
+        REPLY_TITLE_FIELD: f"Odwołanie od decyzji z dnia {issued} w sprawie {case.sign}"[:200],
+        EMAIL_FIELD: user.email,
+    }
+    fields = {spec["name"] for spec in iter_fields(draft.version.definition)}
+    draft.data = {name: value for name, value in wanted.items() if name in fields}
+    draft.save(update_fields=["data", "updated_at"])
+    return draft
 
 
 @transaction.atomic

@@ -8,8 +8,10 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from documents.models import APPEAL_FORM
 from forms_platform import selectors as forms
 from forms_platform.definition import text_of
 from offices.models import Office, Service
@@ -82,6 +84,9 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def service_start(request: HttpRequest, pk: int) -> HttpResponse:
     service = get_object_or_404(Service, pk=pk, is_active=True)
+    if service.form_template.slug == APPEAL_FORM:  # an appeal is filed in its case
+        messages.info(request, _("An appeal is filed from the page of its case."))
+        return redirect("portal_cases")
     company = None
     company_id = request.POST.get("company", "")
     if company_id:

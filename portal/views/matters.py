@@ -8,7 +8,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from documents import selectors as documents
@@ -18,7 +17,6 @@ from documents.services.receipts import receipt_fields
 from payments import selectors as payment_selectors
 from sekap.errors import DomainError
 
-from ..forms import AppealForm
 from ..services import replies
 
 
@@ -124,7 +122,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/matters/cases.html", {"page": page})
 
 
-def _case_page(request: HttpRequest, case, *, appeal_form, status: int = 200) -> HttpResponse:
+def _case_page(request: HttpRequest, case) -> HttpResponse:
     papers = documents.case_documents(case)
     decision = letters.decision_for(case)
     can_appeal = bool(
@@ -138,35 +136,30 @@ def _case_page(request: HttpRequest, case, *, appeal_form, status: int = 200) ->
         "outgoing": papers["outgoing"],
         "orders": payment_selectors.orders_for_case(office_id=case.office_id, case_sign=case.sign),
         "decision": decision,
-        "appeal_form": appeal_form if can_appeal else None,
+        "can_appeal": can_appeal,
+        "appeals": documents.appeals_of(case=case),
     }
-    return render(request, "portal/matters/case.html", context, status=status)
+    return render(request, "portal/matters/case.html", context)
 
 
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _or_404(documents.case_for(user=request.user, pk_or_sign=pk))
-    return _case_page(request, case, appeal_form=AppealForm())
+    return _case_page(request, case)
 
 
 @login_required
 @require_POST
 def case_appeal(request: HttpRequest, pk: int) -> HttpResponse:
-    """A party's appeal against the case's decision (KPA art. 127), filed from the case page."""
+    """Start a party's appeal against the case's decision (KPA art. 127): the appeal form,
+    filled, signed and sent like any application, registered in the office's RPW."""
     case = _or_404(documents.case_for(user=request.user, pk_or_sign=pk))
-    form = AppealForm(request.POST)
-    if form.is_valid():
-        try:
-            letters.appeal_file(case=case, user=request.user, text=form.cleaned_data["text"])
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(
-                request,
-                _("Your appeal was filed and forwarded with the case file to the appeal body."),
-            )
-            return redirect("portal_case", pk=case.pk)
-    return _case_page(request, case, appeal_form=form, status=400)
+    try:
+        draft = replies.appeal_start(user=request.user, case=case)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal_case", pk=case.pk)
+    return redirect("portal_draft_step", pk=draft.pk, step=draft.steps[0]["key"])
 
 
 @login_required

@@ -4,10 +4,11 @@ signature, dispatch, delivery, final) and appeals.
 Public: ``template_version_save``, ``template_version_publish``, ``templates_published``,
 ``decision_draft``, ``decision_edit``, ``decision_submit``, ``decision_approve``,
 ``decision_return``, ``decision_sign``, ``decision_dispatch``, ``decision_for``,
-``decisions_sweep`` (beat), ``appeal_file``, ``appeal_open``.
+``decisions_sweep`` (beat), ``appeal_register`` (an appeal filing from the intake),
+``appeals_sweep``, ``appeal_open``.
 """
 
-from .appeals import appeal_file, appeal_open, case_file
+from .appeals import appeal_body_of, appeal_open, appeal_register, appeals_sweep, case_file
 from .decisions import (
     EDITABLE,
     decision_approve,
@@ -31,8 +32,10 @@ from .templates import (
 __all__ = [
     "EDITABLE",
     "FIELDS",
-    "appeal_file",
+    "appeal_body_of",
     "appeal_open",
+    "appeal_register",
+    "appeals_sweep",
     "case_file",
     "decision_approve",
     "decision_delivered",

@@ -1,23 +1,21 @@
-"""Appeals (KPA art. 127–133): a party files one from the case page within the period; the
-case moves to "appealed", the decision does not become final, and the case file is forwarded
-to the appeal body (recorded with each document's SHA-256)."""
+"""Appeals (KPA art. 127–133): a party files one from the case page within the period as a
+signed filing on the appeal form (the same signing paths, RPW number and UPP as any
+submission); registering it moves the case to "appealed", the decision does not become final,
+and the case file is forwarded to the appeal body (recorded with each document's SHA-256)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
+from forms_platform.selectors import read_document
 from sekap import audit
-from sekap.errors import NotAllowed
 
 from ...deadlines import deadline_for
-from ...errors import DecisionRefused
-from ...models import Appeal, Case, Decision, DecisionStatus, Letter, Submission
+from ...models import APPEAL_FORM, Appeal, Case, Decision, DecisionStatus, Letter, Stage, Submission
 from ..history import case_event
 from ..workflow import case_transition
 from .dispatch import delivered_on
@@ -53,32 +51,75 @@ def appeal_open(*, decision: Decision, today: dt.date) -> bool:
     return until is not None and today <= until
 
 
-@transaction.atomic
-def appeal_file(*, case: Case, user, text: str, now: dt.datetime | None = None) -> Appeal:
-    """File a party's appeal against the case's decision and forward it with the file."""
-    from ...selectors import cases_for
+SCOPE = {"calosc": "w całości", "czesc": "w części"}
 
+
+def appeal_body_of(submission: Submission) -> dict[str, str]:
+    """The structured body read from the signed document: what is challenged, the demands,
+    the grounds (KPA art. 128)."""
+    data = read_document(bytes(submission.document)).data
+    scope = SCOPE.get(str(data.get("ZakresZaskarzenia", "")), "")
+    part = str(data.get("ZaskarzonaCzesc") or "").strip()
+    decision = str(data.get("Decyzja") or "").strip()
+    challenged = f"{decision}: {scope}" if decision else scope
+    return {
+        "challenged": f"{challenged} — {part}" if part else challenged,
+        "demands": str(data.get("Zadania") or "").strip(),
+        "grounds": str(data.get("Uzasadnienie") or "").strip(),
+    }
+
+
+def is_appeal_filing(submission: Submission) -> bool:
+    return bool(submission.reply_to_id and submission.service.form_template.slug == APPEAL_FORM)
+
+
+def _late(*, case: Case, submission: Submission, now: dt.datetime) -> None:
+    case_event(
+        case=case,
+        action="attention",
+        params={"reason": "appeal_late"},
+        document_ref=str(submission.public_id),
+        at=now,
+    )
+
+
+@transaction.atomic
+def appeal_register(*, submission: Submission, now: dt.datetime | None = None) -> Appeal | None:
+    """A signed appeal registered in the RPW (an intake reply on the appeal form) becomes the
+    case's appeal: the decision does not become final, the case moves to "appealed" and the
+    appeal is forwarded with the file. Filed after the period (by its receipt date) or with no
+    decision to appeal against, it is left to the clerk with a note in the metryka. Idempotent.
+    """
     now = now or timezone.now()
-    if not cases_for(user).filter(pk=case.pk).exists():
-        raise NotAllowed()
+    submission = (
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("reply_to", "service__form_template", "register_entry")
+        .get(pk=submission.pk)
+    )
+    existing = Appeal.objects.filter(submission=submission).first()
+    if existing is not None or not is_appeal_filing(submission):
+        return existing
+    case = submission.reply_to
     decision = Decision.objects.filter(case=case).first()
+    filed_on = timezone.localdate(submission.received_at)
     if decision is None:
-        raise DecisionRefused(_("There is no decision in this case to appeal against."))
+        _late(case=case, submission=submission, now=now)
+        return None
     decision_delivered(decision=decision, now=now)  # an opening not swept yet
     decision = (
         Decision.objects.select_for_update(of=("self",)).select_related("case").get(pk=decision.pk)
     )
-    if not appeal_open(decision=decision, today=timezone.localdate(now)):
-        raise DecisionRefused(_("The period for an appeal against this decision has passed."))
-    if not text.strip():
-        raise DecisionRefused(_("Write why you appeal against the decision."))
-    body = text.strip()
+    if not appeal_open(decision=decision, today=filed_on):
+        _late(case=case, submission=submission, now=now)
+        return None
+    body = appeal_body_of(submission)
     appeal = Appeal.objects.create(
         decision=decision,
-        filed_by=user,
-        filed_at=now,
-        text=body,
-        sha256=hashlib.sha256(body.encode()).hexdigest(),
+        submission=submission,
+        filed_by=submission.submitter,
+        filed_at=submission.received_at,
+        **body,
+        sha256=submission.sha256,
         appeal_body=decision.appeal_body,
         forwarded_at=now,
         file_manifest=case_file(decision.case),
@@ -86,14 +127,15 @@ def appeal_file(*, case: Case, user, text: str, now: dt.datetime | None = None) 
     decision.status = DecisionStatus.APPEALED
     decision.final_due_at = None
     decision.save(update_fields=["status", "final_due_at"])
-    case_transition(case=decision.case, transition="appeal", actor=user, now=now)
-    params = {"title": decision.title, "body": decision.appeal_body}
+    case_transition(case=decision.case, transition="appeal", actor=submission.submitter, now=now)
+    rpw = submission.register_entry.rpw if hasattr(submission, "register_entry") else ""
+    params = {"title": decision.title, "body": decision.appeal_body, "rpw": rpw}
     case_event(
         case=decision.case,
         action="appeal_filed",
         params=params,
-        actor=user,
-        document_ref=str(appeal.public_id),
+        actor=submission.submitter,
+        document_ref=str(submission.public_id),
         at=now,
     )
     case_event(
@@ -104,14 +146,31 @@ def appeal_file(*, case: Case, user, text: str, now: dt.datetime | None = None) 
         at=now,
     )
     audit.record(
-        actor=user,
+        actor=submission.submitter,
         action="documents.appeal_filed",
         target=appeal,
         after={
             "decision": str(decision.public_id),
+            "submission": str(submission.public_id),
+            "rpw": rpw,
             "body": decision.appeal_body,
             "documents": len(appeal.file_manifest),
             "sha256": appeal.sha256,
         },
     )
     return appeal
+
+
+def appeals_sweep(*, now: dt.datetime | None = None) -> int:
+    """Register appeal filings whose on-commit step was lost (beat); how many it registered."""
+    waiting = Submission.objects.filter(
+        reply_to__isnull=False,
+        service__form_template__slug=APPEAL_FORM,
+        appeal__isnull=True,
+        stage__gte=Stage.CASE_OPENED,
+    ).values_list("pk", flat=True)[:500]
+    done = 0
+    for pk in waiting:
+        if appeal_register(submission=Submission(pk=pk), now=now) is not None:
+            done += 1
+    return done

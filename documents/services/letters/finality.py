@@ -16,7 +16,7 @@ from sekap.errors import DomainError
 
 from ... import dispatch
 from ...deadlines import deadline_for
-from ...models import CaseResult, Decision, DecisionStatus
+from ...models import APPEAL_FORM, CaseResult, Decision, DecisionStatus, Submission
 from ..archive import closure_record
 from ..history import case_event
 from ..workflow import case_transition
@@ -65,6 +65,16 @@ def decision_delivered(*, decision: Decision, now: dt.datetime | None = None) ->
     return True
 
 
+def _appeal_waiting(decision: Decision) -> bool:
+    """A signed appeal registered in the RPW whose appeal step has not run yet."""
+    return Submission.objects.filter(
+        reply_to_id=decision.case_id,
+        service__form_template__slug=APPEAL_FORM,
+        appeal__isnull=True,
+        received_at__lt=decision.final_due_at,
+    ).exists()
+
+
 @transaction.atomic
 def decision_final(*, decision: Decision, now: dt.datetime | None = None) -> bool:
     """Make the decision final when its appeal period has passed with no appeal."""
@@ -77,6 +87,7 @@ def decision_final(*, decision: Decision, now: dt.datetime | None = None) -> boo
         or decision.final_due_at is None
         or decision.final_due_at > now
         or decision.appeals.exists()
+        or _appeal_waiting(decision)
     ):
         return False
     decision.status = DecisionStatus.FINAL
