@@ -19,7 +19,7 @@ def edoreczenia_provider_check(app_configs: object = None, **kwargs: object) -> 
                 "e-Doręczenia uses the local fake operator: letters to electronic delivery "
                 "addresses are not delivered with legal effect.",
                 hint="Set DOCUMENTS_EDORECZENIA_PROVIDER to the service's https address and "
-                "DOCUMENTS_EDORECZENIA_TOKEN.",
+                "DOCUMENTS_EDORECZENIA_TOKEN_URL (the operator's token endpoint).",
                 id="documents.W001",
             )
         ]
@@ -28,6 +28,15 @@ def edoreczenia_provider_check(app_configs: object = None, **kwargs: object) -> 
             checks.Error(
                 "DOCUMENTS_EDORECZENIA_PROVIDER must be an https address or 'fake'.",
                 id="documents.E001",
+            )
+        ]
+    token_url = str(getattr(settings, "DOCUMENTS_EDORECZENIA_TOKEN_URL", "") or "")
+    if not token_url.startswith("https://"):
+        return [
+            checks.Error(
+                "DOCUMENTS_EDORECZENIA_TOKEN_URL must be the operator's https token endpoint.",
+                hint="The office logs in there with a JWT signed by its seal (private_key_jwt).",
+                id="documents.E002",
             )
         ]
     return []

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import CaseResult, ComplaintKind, DeliveryChannel, LetterKind, SuspensionBasis
 
@@ -131,10 +132,12 @@ class DispatchFilterForm(forms.Form):
 
     urzad = forms.ModelChoiceField(label=_("Office"), queryset=None, required=False,
                                    to_field_name="terc")  # fmt: skip
-    kanal = forms.ChoiceField(label=_("Channel"), choices=DeliveryChannel.choices, required=False)
-    od = forms.DateField(label=_("From"), required=False,
+    # with a context: payments' "Channel" (how one pays) and "To" (whom to) are other words
+    kanal = forms.ChoiceField(label=pgettext_lazy("delivery", "Channel"),
+                              choices=DeliveryChannel.choices, required=False)  # fmt: skip
+    od = forms.DateField(label=pgettext_lazy("period", "From"), required=False,
                          widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
-    do = forms.DateField(label=_("To"), required=False,
+    do = forms.DateField(label=pgettext_lazy("period", "To"), required=False,
                          widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
 
     def __init__(self, *args, offices, **kwargs):

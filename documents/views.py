@@ -44,7 +44,7 @@ def receipt_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
             receipt.submission_id
             and selectors.submissions_for(request.user).filter(pk=receipt.submission_id).exists()
         )
-        or (receipt.letter_id and receipt.letter.recipient_id == request.user.pk)
+        or (receipt.letter_id and selectors.receipt_owned(user=request.user, receipt=receipt))
     )
     if not owner:
         raise Http404
@@ -63,7 +63,7 @@ def receipt_xml(request: HttpRequest, public_id: str) -> HttpResponse:
             receipt.submission_id
             and selectors.submissions_for(request.user).filter(pk=receipt.submission_id).exists()
         )
-        or (receipt.letter_id and receipt.letter.recipient_id == request.user.pk)
+        or (receipt.letter_id and selectors.receipt_owned(user=request.user, receipt=receipt))
     )
     if not owner:
         raise Http404

@@ -406,7 +406,9 @@ LOGGING = {
 DOCUMENTS_SUPPLEMENT_REMINDER_DAYS = env.int("DOCUMENTS_SUPPLEMENT_REMINDER_DAYS", default=3)
 # e-Doręczenia: "fake" (the local fake operator, in-process) or the service's https base URL
 DOCUMENTS_EDORECZENIA_PROVIDER = env.str("DOCUMENTS_EDORECZENIA_PROVIDER", default="fake")
-DOCUMENTS_EDORECZENIA_TOKEN = env.str("DOCUMENTS_EDORECZENIA_TOKEN", default="")
+# The operator's OAuth 2.0 token endpoint; the office logs in with a JWT signed by its seal key
+# (private_key_jwt, RFC 7523), its client id being its electronic delivery address.
+DOCUMENTS_EDORECZENIA_TOKEN_URL = env.str("DOCUMENTS_EDORECZENIA_TOKEN_URL", default="")
 DOCUMENTS_EDORECZENIA_POLL_MINUTES = env.int("DOCUMENTS_EDORECZENIA_POLL_MINUTES", default=15)
 # Malware scanning of uploads (sekap/antivirus.py): a Unix socket, or a host and port.
 CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")

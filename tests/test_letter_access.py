@@ -64,7 +64,7 @@ def company_letter(setup, ca, sekap_trust):  # noqa: F811
 
 def test_a_co_representative_reading_over_the_api_records_the_delivery_first(company_letter):
     letter, rep, colleague, stranger, company = company_letter
-    message = letter.message
+    message = letter.messages.get()
     url = f"/api/v1/inbox/{message.pk}/document.xml"
     assert client_for(stranger.user).get(url).status_code == 404
     assert Delivery.objects.get(letter=letter).status == "available"
@@ -89,7 +89,7 @@ def test_a_co_representative_reading_over_the_api_records_the_delivery_first(com
 
 def test_pages_show_the_letter_only_after_its_receipt_is_recorded(company_letter):
     letter, _rep, colleague, stranger, _company = company_letter
-    message = letter.message
+    message = letter.messages.get()
     page, download = f"/skrzynka/{message.pk}/", f"/skrzynka/{message.pk}/pismo.xml"
     browser = Client()
     browser.force_login(colleague.user)
@@ -110,10 +110,10 @@ def test_a_letter_is_not_released_to_someone_who_no_longer_represents_the_compan
 ):
     letter, _rep, colleague, stranger, _company = company_letter
     Representation.objects.filter(user=colleague.user).update(status="revoked")
-    url = f"/api/v1/inbox/{letter.message.pk}/document.xml"
+    url = f"/api/v1/inbox/{letter.messages.get().pk}/document.xml"
     assert client_for(colleague.user).get(url).status_code == 404
     assert Delivery.objects.get(letter=letter).status == "available"
-    assert not selectors.letter_released(user=stranger.user, message=letter.message)
+    assert not selectors.letter_released(user=stranger.user, message=letter.messages.get())
 
 
 def test_the_upp_names_the_sender_and_cites_the_delivery_rules_in_force(setup, ca, sekap_trust):  # noqa: F811

@@ -137,7 +137,7 @@ def test_each_notice_naming_an_office_reads_without_a_doubled_word(
         letter = services.letter_send(
             case=submission.case, clerk=clerk, kind="letter", title="Pismo", body="Treść."
         )
-        services.inbox_open(user=citizen.user, message=letter.message)
+        services.inbox_open(user=citizen.user, message=letter.messages.get())
         letter.refresh_from_db()
 
         notices = [m.body for m in InboxMessage.objects.filter(submission=submission)]
@@ -156,7 +156,7 @@ def test_each_notice_naming_an_office_reads_without_a_doubled_word(
         assert notices[0].startswith("Twój dokument „Wniosek testowy” został zarejestrowany przez")
         sender = etree.fromstring(bytes(letter.xml)).find("{urn:sekap:documents:pismo:1}Nadawca")
         assert [e.text for e in sender][:2] == [name, office.identity.organ_name]
-        upd = etree.fromstring(bytes(letter.receipt.xml))
+        upd = etree.fromstring(bytes(letter.receipts.get().xml))
         assert upd.findtext(f"{P}UPD/{P}PodmiotWystawiajacyPoswiadczenie/{P}Nazwa") == name
         assert addressee(submission.receipt) == name
 

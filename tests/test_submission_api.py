@@ -242,8 +242,8 @@ def test_letter_opened_over_api_issues_upd_once(setup, citizen):  # noqa: F811
     api.post(f"/api/v1/inbox/{message['id']}/open/")
     letter.refresh_from_db()
     assert letter.opened_at is not None
-    assert letter.receipt.kind == "UPD"
-    assert signatures.validate(bytes(letter.receipt.xml)).indication == "TOTAL_PASSED"
+    assert letter.receipts.get().kind == "UPD"
+    assert signatures.validate(bytes(letter.receipts.get().xml)).indication == "TOTAL_PASSED"
     assert letter.case.events.filter(action="delivered").count() == 1
 
 

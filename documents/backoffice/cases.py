@@ -182,7 +182,9 @@ def letter_new(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("The letter was sealed and sent to the applicant."))
+            messages.success(
+                request, _("The letter was sealed and sent to the parties of the case.")
+            )
             return redirect("documents:backoffice_case", pk=case.pk)
     return _case_page(request, case, form, status=400 if request.method == "POST" else 200)
 

@@ -113,11 +113,6 @@ class Delivery(models.Model):
         ordering = ["created_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["letter", "recipient"],
-                condition=models.Q(recipient__isnull=False),
-                name="documents_delivery_letter_recipient",
-            ),
-            models.UniqueConstraint(
                 fields=["letter", "party"],
                 condition=models.Q(party__isnull=False),
                 name="documents_delivery_letter_party",

@@ -39,8 +39,13 @@ class InboxMessage(models.Model):
     receipt = models.ForeignKey(
         "Receipt", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    letter = models.OneToOneField(
-        "Letter", null=True, blank=True, on_delete=models.PROTECT, related_name="message"
+    letter = models.ForeignKey(
+        "Letter", null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
+    )
+    # An official letter's copy belongs to one delivery (one addressee): each party reads and
+    # collects only its own copy.
+    delivery = models.OneToOneField(
+        "Delivery", null=True, blank=True, on_delete=models.PROTECT, related_name="message"
     )
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)

@@ -18,7 +18,10 @@ class LetterKind(models.TextChoices):
 
 
 class Letter(models.Model):
-    """An official letter sent to the applicant's inbox, sealed with the office seal."""
+    """An official letter of a case, sealed with the office seal. It is addressed to case parties
+    (correspondents, with or without a SEKAP account): one ``Delivery`` per addressee, each on its
+    own channel and with its own delivery date, and an inbox copy for each addressee with an
+    account."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("Case", on_delete=models.PROTECT, related_name="letters")
@@ -30,9 +33,6 @@ class Letter(models.Model):
     sha256 = models.CharField(max_length=64)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="letters"
     )
     sent_at = models.DateTimeField()
     opened_at = models.DateTimeField(null=True, blank=True)

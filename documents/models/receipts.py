@@ -24,8 +24,9 @@ class Receipt(models.Model):
     submission = models.OneToOneField(
         "Submission", null=True, blank=True, on_delete=models.PROTECT, related_name="receipt"
     )
-    letter = models.OneToOneField(
-        "Letter", null=True, blank=True, on_delete=models.PROTECT, related_name="receipt"
+    # a UPD per delivery (``Delivery.receipt``): a letter to several parties has several
+    letter = models.ForeignKey(
+        "Letter", null=True, blank=True, on_delete=models.PROTECT, related_name="receipts"
     )
     xml = models.BinaryField()
     sha256 = models.CharField(max_length=64)

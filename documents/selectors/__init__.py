@@ -28,12 +28,16 @@ from ..models import (
     Submission,
 )
 from .delivery import (
+    PartyDelivery,
     deliveries_of,
     delivery_date,
+    delivery_dates,
     dispatch_book,
     dispatch_delivery,
     dispatch_offices,
+    letter_delivered_to_all,
     letter_released,
+    receipt_owned,
 )
 from .visibility import CASE_ROLES, OFFICE_WIDE_Q, cases_visible_to
 
@@ -248,6 +252,7 @@ def esp_waiting(*, office) -> QuerySet[Submission]:
 
 
 __all__ = [
+    "PartyDelivery",
     "case_documents",
     "case_for",
     "case_history",
@@ -256,6 +261,7 @@ __all__ = [
     "cases_visible_to",
     "deliveries_of",
     "delivery_date",
+    "delivery_dates",
     "departments_for_filter",
     "dispatch_book",
     "dispatch_delivery",
@@ -264,11 +270,13 @@ __all__ = [
     "inbox_for",
     "inbox_message_for",
     "inbox_unread_count",
+    "letter_delivered_to_all",
     "letter_released",
     "office_wide",
     "parse_uuid",
     "queue_for",
     "receipt_of",
+    "receipt_owned",
     "receipt_public",
     "related_cases",
     "staff_case",

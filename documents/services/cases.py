@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
 from django.db import transaction
@@ -15,10 +16,11 @@ from offices.models import Service
 from sekap import audit
 from sekap.errors import NotAllowed
 
-from ..errors import CaseActionRefused
+from ..errors import CaseActionRefused, DeliveryRefused
 from ..models import (
     CLOSED_STATES,
     Case,
+    CaseParty,
     CaseStatus,
     InboxMessage,
     Letter,
@@ -26,7 +28,7 @@ from ..models import (
     Submission,
 )
 from ..selectors import cases_visible_to
-from .delivery import delivery_notes, letter_dispatch, letter_release
+from .delivery import addressees_of, delivery_notes, letter_dispatch, letter_release
 from .history import case_event
 from .receipts import seal_document
 from .workflow import case_transition
@@ -79,6 +81,7 @@ def letter_xml(
     supplement_due: dt.date | None,
     supplement_days: int | None = None,
     delivery_notes: tuple[str, ...] = (),
+    addressees: tuple[str, ...] = (),
 ) -> bytes:
     paragraphs = "".join(
         f"<p:Akapit>{escape(line.strip())}</p:Akapit>" for line in body.splitlines() if line.strip()
@@ -92,7 +95,7 @@ def letter_xml(
         due += (
             f"<p:DniNaUzupelnienieOdDoreczenia>{supplement_days}</p:DniNaUzupelnienieOdDoreczenia>"
         )
-    applicant = case.applicant.get_full_name() or case.applicant.email
+    to = "".join(f"<p:Adresat><p:Nazwa>{escape(name)}</p:Nazwa></p:Adresat>" for name in addressees)
     # how the letter is delivered and from when it counts as delivered (issue 11, item 4)
     notes = "".join(f"<p:Doreczenie>{escape(note)}</p:Doreczenie>" for note in delivery_notes)
     # The office and the organ in whose name it writes (KPA art. 107 § 1: a decision names
@@ -106,7 +109,7 @@ def letter_xml(
         f"<p:ZnakSprawy>{escape(case.sign)}</p:ZnakSprawy>"
         f"<p:Nadawca><p:Nazwa>{escape(sender.official_name)}</p:Nazwa>{organ}"
         f'<p:Identyfikator typ="TERC">{case.office.terc}</p:Identyfikator></p:Nadawca>'
-        f"<p:Adresat><p:Nazwa>{escape(applicant)}</p:Nazwa></p:Adresat>"
+        f"{to}"
         f"<p:DataWyslania>{timezone.localtime(sent_at).isoformat(timespec='seconds')}"
         f"</p:DataWyslania><p:Tytul>{escape(title)}</p:Tytul>"
         f"<p:Tresc>{paragraphs}</p:Tresc>{due}{notes}</p:Pismo>"
@@ -123,18 +126,17 @@ def letter_send(
     body: str,
     supplement_due: dt.date | None = None,
     supplement_days: int | None = None,
+    parties: Sequence[CaseParty] | None = None,
 ) -> Letter:
-    """Seal a letter with the office seal and dispatch it to its addressees (one delivery per
-    addressee, each on its legal channel; the SEKAP inbox always gets a copy)."""
+    """Seal a letter with the office seal and dispatch it to its addressees: every party of the
+    case, or the ``parties`` given (of this case), whether or not they have a SEKAP account. One
+    delivery per addressee, each on its legal channel (e-Doręczenia, platform, paper post) and
+    with its own delivery date; each addressee with an account gets its own inbox copy."""
     case = _visible_case(case=case, clerk=clerk)
     if case.status in CLOSED_STATES:
         raise CaseActionRefused()
     if kind not in LetterKind.values or not title.strip() or not body.strip():
         raise CaseActionRefused()
-    if case.applicant_id is None:  # a paper case: its parties have no SEKAP inbox
-        raise CaseActionRefused(
-            _("The applicant has no SEKAP account; this letter must be sent on paper.")
-        )
     if kind == LetterKind.DECISION:  # drafted, approved and signed: services.letters
         raise CaseActionRefused(_("A decision is drafted from a template on the decision page."))
     if kind == LetterKind.CALL_TO_SUPPLEMENT and supplement_due is None and not supplement_days:
@@ -147,9 +149,14 @@ def letter_send(
         body=body.strip(),
         supplement_due=supplement_due if kind == LetterKind.CALL_TO_SUPPLEMENT else None,
         created_by=clerk,
-        recipient=case.applicant,
         sent_at=now,
     )
+    try:
+        addressees = addressees_of(letter, parties=parties)
+    except DeliveryRefused:
+        raise NotAllowed() from None  # a party of another case
+    if not addressees:
+        raise CaseActionRefused(_("The case has no party to send the letter to; add one first."))
     xml = letter_xml(
         case=case,
         kind=kind,
@@ -159,7 +166,8 @@ def letter_send(
         public_id=str(letter.public_id),
         supplement_due=letter.supplement_due,
         supplement_days=supplement_days if kind == LetterKind.CALL_TO_SUPPLEMENT else None,
-        delivery_notes=delivery_notes(letter=letter),
+        delivery_notes=delivery_notes(letter=letter, addressees=addressees),
+        addressees=tuple(a.name for a in addressees),
     )
     letter.xml = seal_document(office=case.office, xml=xml)
     letter.sha256 = hashlib.sha256(bytes(letter.xml)).hexdigest()
@@ -181,7 +189,7 @@ def letter_send(
         before=before,
         after={"case": case.sign, "kind": kind, "sha256": letter.sha256, "status": case.status},
     )
-    letter_dispatch(letter=letter, actor=clerk)
+    letter_dispatch(letter=letter, actor=clerk, addressees=addressees)
     return letter
 
 

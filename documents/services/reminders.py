@@ -16,7 +16,7 @@ from sekap import audit
 from sekap.datetimes import polish_date
 from sekap.site import public_url
 
-from ..models import CaseStatus, Letter, LetterKind
+from ..models import CaseStatus, InboxMessage, Letter, LetterKind
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def letters_to_remind(*, today: dt.date):
         supplement_due__gte=today,
         supplement_due__lte=today + dt.timedelta(days=reminder_days()),
         case__status=CaseStatus.WAITING,
-    ).select_related("recipient", "case")
+    ).select_related("case")
 
 
 def supplement_reminders_send(*, today: dt.date | None = None) -> int:
@@ -73,6 +73,16 @@ def _send(letter: Letter) -> None:
             "The office asked you to supplement your application (%(title)s) by %(due)s. "
             "You can reply from the case page: %(link)s"
         ) % {"title": letter.title, "due": polish_date(letter.supplement_due), "link": link}
-    send_mail(
-        subject=subject, message=body, from_email=None, recipient_list=[letter.recipient.email]
+    # every addressee with an account, through its own inbox copy (paper-only parties get no
+    # e-mail: the post brought them the letter)
+    emails = sorted(
+        {
+            email
+            for email in InboxMessage.objects.filter(letter=letter).values_list(
+                "recipient__email", flat=True
+            )
+            if email
+        }
     )
+    for email in emails:  # one e-mail each: the parties do not see each other's addresses
+        send_mail(subject=subject, message=body, from_email=None, recipient_list=[email])

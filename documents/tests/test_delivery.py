@@ -67,7 +67,7 @@ def sealed_letter(case, clerk, *, title: str = "Decyzja", kind: str = "decision"
 
     now = timezone.now()
     letter = Letter(case=case, kind=kind, title=title, body="Orzekam.", created_by=clerk,
-                    recipient=case.applicant, sent_at=now)  # fmt: skip
+                    sent_at=now)  # fmt: skip
     xml = letter_xml(case=case, kind=kind, title=title, body="Orzekam.", sent_at=now,
                      public_id=str(letter.public_id), supplement_due=None)  # fmt: skip
     letter.xml = seal_document(office=case.office, xml=xml)
@@ -232,7 +232,7 @@ def test_opening_in_the_inbox_delivers_under_the_platform_rule(case, clerk, citi
     with time_machine.travel(at(2026, 12, 11, 10, 0), tick=False):
         letter = services.letter_send(case=case, clerk=clerk, kind="letter", title="P", body="T")
     with time_machine.travel(at(2026, 12, 12, 18, 30), tick=False):  # a Saturday
-        services.inbox_open(user=citizen.user, message=letter.message)
+        services.inbox_open(user=citizen.user, message=letter.messages.get())
     delivery = letter.deliveries.get()
     assert delivery.status == "delivered" and delivery.rule == "epuap_upd"
     assert delivery.delivered_on == dt.date(2026, 12, 12)
@@ -252,7 +252,7 @@ def test_the_sekap_copy_of_an_edoreczenia_letter_records_its_opening(
     case, clerk, citizen, django_capture_on_commit_callbacks
 ):
     delivery = by_ade(case, clerk, django_capture_on_commit_callbacks)
-    message = delivery.letter.message
+    message = delivery.message
     assert "adres do doręczeń elektronicznych " + ADE in message.body
     assert not selectors.letter_released(user=citizen.user, message=message)
     services.inbox_open(user=citizen.user, message=message)
@@ -326,6 +326,9 @@ def test_production_warns_while_e_doreczenia_is_the_local_fake(settings):
     settings.DOCUMENTS_EDORECZENIA_PROVIDER = "http://edoreczenia.example"
     assert [m.id for m in edoreczenia_provider_check()] == ["documents.E001"]
     settings.DOCUMENTS_EDORECZENIA_PROVIDER = "https://edoreczenia.example"
+    settings.DOCUMENTS_EDORECZENIA_TOKEN_URL = ""
+    assert [m.id for m in edoreczenia_provider_check()] == ["documents.E002"]
+    settings.DOCUMENTS_EDORECZENIA_TOKEN_URL = "https://auth.edoreczenia.example/oauth2/token"
     assert edoreczenia_provider_check() == []
 
 

@@ -103,7 +103,7 @@ def test_inbox_open_issues_upd_once_and_refuses_others(filed, citizen, ca, setup
     )
     letter = services.letter_send(case=filed.case, clerk=clerk, kind="letter", title="Pismo",
                                   body="Treść.")  # fmt: skip
-    message = letter.message
+    message = letter.messages.get()
     assert selectors.inbox_unread_count(citizen.user) == 3  # UPO, notice, letter
     other = make_citizen(ca, pesel=pesel(72))
     with pytest.raises(NotAllowed):
@@ -112,7 +112,7 @@ def test_inbox_open_issues_upd_once_and_refuses_others(filed, citizen, ca, setup
     services.inbox_open(user=citizen.user, message=message)
     letter.refresh_from_db()
     assert Receipt.objects.filter(kind="UPD", letter=letter).count() == 1
-    upd = etree.fromstring(bytes(letter.receipt.xml))
+    upd = etree.fromstring(bytes(letter.receipts.get().xml))
     assert upd.findtext(f"{{{UPO_NS}}}UPD/{{{UPO_NS}}}IdentyfikatorSprawy") == filed.case.sign
     assert CaseEvent.objects.filter(case=filed.case, action="delivered").count() == 1
     assert selectors.inbox_unread_count(citizen.user) == 2

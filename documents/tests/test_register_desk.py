@@ -24,6 +24,7 @@ from documents.tests.labels_raster import png_of, rasterise
 from documents.tests.test_backoffice import clerk_of, make_case
 from sekap.accounts.tests.factories import UserFactory, login_with_second_factor
 from sekap.audit.models import AuditEntry
+from tests.support import EICAR
 
 pytestmark = pytest.mark.django_db
 
@@ -325,3 +326,47 @@ def test_only_the_offices_registry_clerks_use_the_register(client, setup, who):
     scan.refresh_from_db()
     entry.refresh_from_db()
     assert scan.entry is None and entry.case is None
+
+
+def _blank_jpeg(name: str) -> io.BytesIO:
+    blank = io.BytesIO()
+    Image.new("L", (400, 300), 255).save(blank, "JPEG")
+    blank.seek(0)
+    blank.name = name
+    return blank
+
+
+def test_an_infected_scan_is_refused_audited_and_the_accepted_ones_stay(
+    client, setup, clamd_running
+):
+    """A real clamd (CI's second pass starts one with EICAR signatures, .ci/start-clamd)."""
+    clerk = registry(setup, client)
+    client.post(f"{base(setup)}/skany/", {"scan": _blank_jpeg("dobry.jpg")})
+    accepted = RegisterScan.objects.get()
+    infected = io.BytesIO(EICAR)
+    infected.name = "skan.pdf"
+    response = client.post(f"{base(setup)}/skany/", {"scan": infected})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Skan „skan.pdf” zawiera wirusa" in page and 'href="#id_scan"' in page
+    assert list(RegisterScan.objects.all()) == [accepted]  # nothing stored, nothing lost
+    assert "dobry.jpg" in page  # the unmatched list still shows the accepted scan
+    refusal = AuditEntry.objects.get(action="documents.scan_refused")
+    assert refusal.actor_id == clerk.pk
+    assert refusal.after["reason"] == "antivirus.malware_found"
+    assert refusal.after["filename"] == "skan.pdf"
+    english = client.post(
+        f"{base(setup)}/skany/", {"scan": io.BytesIO(EICAR)}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert "contains a virus or other malware and was not accepted" in english.content.decode()
+
+
+def test_a_scan_is_refused_while_clamd_does_not_answer(client, setup, settings):
+    registry(setup, client)
+    settings.CLAMD_SOCKET = "/nonexistent/clamd.sock"
+    response = client.post(f"{base(setup)}/skany/", {"scan": _blank_jpeg("skan.jpg")})
+    assert response.status_code == 200
+    assert "Nie można teraz sprawdzić plików" in response.content.decode()
+    assert RegisterScan.objects.count() == 0
+    refusal = AuditEntry.objects.get(action="documents.scan_refused")
+    assert refusal.after["reason"] == "antivirus.unavailable"

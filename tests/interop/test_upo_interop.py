@@ -98,10 +98,10 @@ def _receipts(issuing):
     letter = services.letter_send(
         case=submission.case, clerk=clerk, kind="letter", title="Pismo", body="Treść pisma."
     )
-    message = letter.message
+    message = letter.messages.get()
     services.inbox_open(user=citizen.user, message=message)
     letter.refresh_from_db()
-    return bytes(submission.receipt.xml), bytes(letter.receipt.xml), bytes(letter.xml)
+    return bytes(submission.receipt.xml), bytes(letter.receipts.get().xml), bytes(letter.xml)
 
 
 def test_upo_passes_verify_signature_command_and_xmlsec1(live_pki, tmp_path, xmlsec1_installed):

@@ -127,26 +127,16 @@ def _noon(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
 
 
-def _reader_delivery(*, letter: Letter, user, message: InboxMessage) -> Delivery | None:
-    """The delivery the reader may collect: addressed to them, or to the company they represent
-    (``message`` came from ``inbox_for``, which checked the representation)."""
-    deliveries = Delivery.objects.select_for_update().filter(letter=letter)
-    own = deliveries.filter(recipient=user).first()
-    if own is not None:
-        return own
-    if message.company_id:
-        return deliveries.filter(company_id=message.company_id).order_by("pk").first()
-    return None
-
-
 @transaction.atomic
 def letter_release(*, user, message: InboxMessage) -> Delivery:
     """Record the reader's receipt of the letter in ``message`` (a message of their inbox,
-    ``documents.selectors.inbox_for``) before its content is shown or downloaded. Idempotent."""
-    letter = Letter.objects.select_for_update().get(pk=message.letter_id)
-    delivery = _reader_delivery(letter=letter, user=user, message=message)
-    if delivery is None:
+    ``documents.selectors.inbox_for``, so theirs or their company's) before its content is shown
+    or downloaded. The copy belongs to one delivery: the reader collects that one only, never
+    another party's. Idempotent."""
+    if not message.letter_id or not message.delivery_id:
         raise NotAllowed()
+    letter = Letter.objects.select_for_update().get(pk=message.letter_id)
+    delivery = Delivery.objects.select_for_update().get(pk=message.delivery_id)
     now = timezone.now()
     if delivery.channel == DeliveryChannel.PLATFORM and delivery.status in OPEN:
         return delivery_record_collection(delivery=delivery, at=now, by=user)

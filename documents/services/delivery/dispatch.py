@@ -12,11 +12,13 @@ The e-Doręczenia call happens after commit, in the retried task ``documents.tas
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
+from ...errors import DeliveryRefused
 from ...models import (
     CaseParty,
     Delivery,
@@ -52,7 +54,9 @@ class Addressee:
 
 
 def _applicant_only(letter: Letter) -> list[Addressee]:
-    user = letter.recipient
+    user = letter.case.applicant
+    if user is None:
+        return []
     return [
         Addressee(
             name=user.get_full_name() or user.email,
@@ -64,25 +68,30 @@ def _applicant_only(letter: Letter) -> list[Addressee]:
     ]
 
 
-def addressees_of(letter: Letter) -> list[Addressee]:
+def addressees_of(letter: Letter, *, parties: Sequence[CaseParty] | None = None) -> list[Addressee]:
     """Who the letter goes to: each party of the case (applicant, party, participant), or its
-    representative with a power of attorney when it has one (KPA art. 40 § 2). A case without
-    recorded parties goes to its applicant's account, served through the platform."""
-    parties = list(
+    representative with a power of attorney when it has one (KPA art. 40 § 2); ``parties``
+    narrows it to some of them. A party needs no SEKAP account: without one it is served on
+    paper or at its e-Doręczenia address. A case without recorded parties goes to its applicant's
+    account, served through the platform."""
+    every = list(
         CaseParty.objects.filter(case_id=letter.case_id)
-        .select_related("correspondent")
+        .select_related("correspondent", "correspondent__account", "correspondent__company")
         .order_by("pk")
     )
-    if not parties:
+    if not every:
         return _applicant_only(letter)
+    chosen = None if parties is None else {p.pk for p in parties}
+    if chosen is not None and not chosen <= {p.pk for p in every}:
+        raise DeliveryRefused()  # a party of another case
     representative = {
-        p.represents_id: p
-        for p in parties
-        if p.role == PartyRole.REPRESENTATIVE and p.represents_id
+        p.represents_id: p for p in every if p.role == PartyRole.REPRESENTATIVE and p.represents_id
     }
     addressees = []
-    for party in parties:
-        if party.role == PartyRole.REPRESENTATIVE:
+    for party in every:
+        if party.role == PartyRole.REPRESENTATIVE or (
+            chosen is not None and party.pk not in chosen
+        ):
             continue
         target = representative.get(party.pk, party)
         who = target.correspondent
@@ -132,10 +141,13 @@ def delivery_note(addressee: Addressee) -> str:
     )
 
 
-def delivery_notes(*, letter: Letter) -> tuple[str, ...]:
+def delivery_notes(
+    *, letter: Letter, addressees: Sequence[Addressee] | None = None
+) -> tuple[str, ...]:
     """What the letter says about its delivery, one sentence per addressee, known before the
     letter is sealed (the channel follows from the addressee's data)."""
-    addressees = addressees_of(letter)
+    if addressees is None:
+        addressees = addressees_of(letter)
     if len(addressees) == 1:
         return (delivery_note(addressees[0]),)
     return tuple(f"{a.name}: {delivery_note(a)}" for a in addressees)
@@ -148,9 +160,9 @@ _MESSAGE_KIND = {
 }
 
 
-def _inbox_copy(*, letter: Letter, addressee: Addressee, now) -> InboxMessage | None:
-    if addressee.user is None or InboxMessage.objects.filter(letter=letter).exists():
-        return None
+def _inbox_copy(*, letter: Letter, delivery: Delivery, addressee: Addressee, now) -> InboxMessage:
+    """The addressee's own copy in their SEKAP inbox (or their company's), tied to their
+    delivery: it is what they open, and what records their receipt."""
     return InboxMessage.objects.create(
         recipient=addressee.user,
         company=addressee.company,
@@ -160,6 +172,7 @@ def _inbox_copy(*, letter: Letter, addressee: Addressee, now) -> InboxMessage | 
         office_id=letter.case.office_id,
         case=letter.case,
         letter=letter,
+        delivery=delivery,
         created_at=now,
         email_due_at=now if addressee.user.email else None,
     )
@@ -167,17 +180,23 @@ def _inbox_copy(*, letter: Letter, addressee: Addressee, now) -> InboxMessage | 
 
 @transaction.atomic
 def letter_dispatch(
-    *, letter: Letter, actor, addressees: list[Addressee] | None = None
+    *, letter: Letter, actor, addressees: Sequence[Addressee] | None = None
 ) -> list[Delivery]:
-    """Create the deliveries of a sealed letter and start each on its channel (in the caller's
-    transaction; network work after commit). Dispatching a letter twice returns its deliveries."""
+    """Create the deliveries of a sealed letter, one per addressee (default: every party of the
+    case, ``addressees_of``), and start each on its channel (in the caller's transaction;
+    network work after commit). Dispatching a letter twice returns its deliveries. A letter
+    without any addressee is refused."""
     letter = Letter.objects.select_for_update().select_related("case").get(pk=letter.pk)
     existing = list(letter.deliveries.order_by("pk"))
     if existing:
         return existing
+    if addressees is None:
+        addressees = addressees_of(letter)
+    if not addressees:
+        raise DeliveryRefused()
     now = timezone.now()
     deliveries = []
-    for addressee in addressees if addressees is not None else addressees_of(letter):
+    for addressee in addressees:
         delivery = Delivery.objects.create(
             letter=letter,
             office_id=letter.case.office_id,
@@ -209,8 +228,8 @@ def letter_dispatch(
             )
         else:
             transaction.on_commit(lambda pk=delivery.pk: _send_later(pk))
-        message = _inbox_copy(letter=letter, addressee=addressee, now=now)
-        if message is not None:
+        if addressee.user is not None:
+            message = _inbox_copy(letter=letter, delivery=delivery, addressee=addressee, now=now)
             transaction.on_commit(lambda pk=message.pk: _notice(pk))
         deliveries.append(delivery)
     return deliveries

@@ -14,6 +14,14 @@ seal the platform's own CA issues to the fake operator:
   (art. 41 ust. 1 pkt 3, art. 42 ust. 2 UDE): the proof of receipt (ContentHandoverDeemed),
   dated the start of that day.
 
+Every mailbox call needs a bearer token from the fake's token endpoint
+(``POST /oauth2/token``), bought with OAuth 2.0 client credentials and ``private_key_jwt``
+(RFC 7523): the fake checks the assertion's signature against the certificate registered for
+the client (by default the current seal certificate of the office with that address, as if the
+office had registered it with the operator), its ``x5t#S256``, ``iss``/``sub``, ``aud`` (this
+token endpoint), ``exp`` (not passed, at most 5 minutes after ``iat``) and ``jti`` (never seen
+before). A token is good for 5 minutes and only for its own client's messages.
+
 The evidence format is this fake's own (a statement, the parties, the times, the SHA-256 of
 the item), not the operator's schema.
 """
@@ -27,7 +35,13 @@ import json
 import re
 import secrets
 import uuid
+from urllib.parse import parse_qs
 
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from django.core.cache import cache
 from django.utils import timezone
 from lxml import etree
@@ -47,6 +61,9 @@ from .edoreczenia import (
 from .rules import start_of, ude_deemed_on
 
 FAKE_BASE = "http://edoreczenia.fake"
+FAKE_TOKEN_URL = f"{FAKE_BASE}/oauth2/token"
+TOKEN_SECONDS = 300
+MAX_ASSERTION_SECONDS = 300
 OPERATOR_TERC = "EDFAKE"  # fits a TERC column (7 characters)
 OPERATOR_NAME = "Operator wyznaczony (lokalna atrapa usługi e-Doręczenia)"
 EVIDENCE_NS = "urn:sekap:edoreczenia-fake:dowod:1"
@@ -101,14 +118,30 @@ def _issue(message: dict, event: str, at: dt.datetime) -> None:
     xml = _evidence_xml(message, event, at, evidence_id)
     cache.set(
         _key("ev", evidence_id),
-        {"event": event, "time": at.isoformat(), "xml": base64.b64encode(xml).decode()},
+        {
+            "event": event,
+            "time": at.isoformat(),
+            "message": message["id"],
+            "xml": base64.b64encode(xml).decode(),
+        },
         timeout=None,
     )
     message["evidences"].append(evidence_id)
     message["events"].append(event)
 
 
-def _accept(payload: dict) -> tuple[int, dict]:
+def _owned(kind: str, ident: str, client_id: str | None) -> bool:
+    """Only the sender's own messages and evidence are shown to it."""
+    if kind == "evidence":
+        row = cache.get(_key("ev", ident))
+        ident = row.get("message", "") if row else ""
+    message = _message(ident)
+    return message is None or message["sender"] == client_id
+
+
+def _accept(payload: dict, client_id: str | None) -> tuple[int, dict]:
+    if str(payload.get("sender", "")) != client_id:
+        return 403, {"detail": "the sender is not the authenticated client"}
     correlation = str(payload.get("correlationId") or "")
     known = cache.get(_key("corr", correlation)) if correlation else None
     if known:
@@ -178,6 +211,117 @@ def _listing(message_id: str) -> tuple[int, dict]:
     return 200, {"messageId": message_id, "evidences": rows}
 
 
+# --- client authentication (RFC 7523) and bearer tokens ---------------------------------------
+
+
+def register_client(client_id: str, certificate: x509.Certificate) -> None:
+    """Register ``certificate`` for ``client_id`` (what an office does in the operator's panel;
+    without it the office's current seal certificate counts as registered)."""
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    cache.set(_key("client", client_id), base64.b64encode(der).decode(), timeout=None)
+
+
+def _registered(client_id: str) -> x509.Certificate | None:
+    stored = cache.get(_key("client", client_id))
+    if stored:
+        return x509.load_der_x509_certificate(base64.b64decode(stored))
+    from certauth.services.seals import seal_certificate
+    from offices.models import Office
+
+    office = Office.objects.filter(esp_address=client_id).only("terc").first()
+    row = seal_certificate(terc=office.terc) if office is not None else None
+    return x509.load_der_x509_certificate(bytes(row.der)) if row is not None else None
+
+
+def _b64decode(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+_VERIFY = {"RS256": hashes.SHA256, "ES256": hashes.SHA256, "ES384": hashes.SHA384}
+
+
+def _signature_valid(public_key, alg: str, signing_input: bytes, signature: bytes) -> bool:
+    digest = _VERIFY.get(alg)
+    try:
+        if digest is None:
+            return False
+        if alg.startswith("RS") and isinstance(public_key, rsa.RSAPublicKey):
+            public_key.verify(signature, signing_input, padding.PKCS1v15(), digest())
+            return True
+        if alg.startswith("ES") and isinstance(public_key, ec.EllipticCurvePublicKey):
+            size = (public_key.curve.key_size + 7) // 8
+            if len(signature) != 2 * size:
+                return False
+            r, s = int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
+            public_key.verify(encode_dss_signature(r, s), signing_input, ec.ECDSA(digest()))
+            return True
+    except InvalidSignature:
+        return False
+    return False
+
+
+def _assertion_client(form: dict[str, str]) -> tuple[str | None, str]:
+    """The client id the assertion proves, or None and why not."""
+    from .client_auth import ASSERTION_TYPE, thumbprint
+
+    if form.get("grant_type") != "client_credentials":
+        return None, "unsupported_grant_type"
+    if form.get("client_assertion_type") != ASSERTION_TYPE:
+        return None, "client_assertion_type"
+    try:
+        head, body, sig = form.get("client_assertion", "").split(".")
+        header, claims = json.loads(_b64decode(head)), json.loads(_b64decode(body))
+        signature = _b64decode(sig)
+    except (ValueError, TypeError):
+        return None, "malformed assertion"
+    client_id = str(claims.get("iss", ""))
+    if (
+        not client_id
+        or claims.get("sub") != client_id
+        or form.get("client_id", client_id) != (client_id)
+    ):
+        return None, "iss/sub"
+    certificate = _registered(client_id)
+    if certificate is None:
+        return None, "unknown client"
+    if header.get("x5t#S256") != thumbprint(certificate):
+        return None, "x5t#S256"
+    if not _signature_valid(
+        certificate.public_key(), str(header.get("alg")), f"{head}.{body}".encode(), signature
+    ):
+        return None, "signature"
+    audience = claims.get("aud")
+    if FAKE_TOKEN_URL not in (audience if isinstance(audience, list) else [audience]):
+        return None, "aud"
+    now = timezone.now().timestamp()
+    exp, iat = claims.get("exp"), claims.get("iat", now)
+    if not isinstance(exp, int | float) or exp <= now or exp - iat > MAX_ASSERTION_SECONDS:
+        return None, "exp"
+    jti = str(claims.get("jti", ""))
+    # replay: each jti is accepted once (kept until the assertion could no longer be used)
+    if not jti or not cache.add(_key("jti", jti), 1, timeout=int(exp - now) + 60):
+        return None, "jti replayed"
+    return client_id, ""
+
+
+def _token(body: bytes) -> tuple[int, dict]:
+    form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+    client_id, reason = _assertion_client(form)
+    if client_id is None:
+        return 401, {"error": "invalid_client", "error_description": reason}
+    token = secrets.token_urlsafe(32)
+    cache.set(_key("token", token), client_id, timeout=TOKEN_SECONDS)
+    return 200, {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_SECONDS,
+                 "scope": form.get("scope", "")}  # fmt: skip
+
+
+def _bearer(authorization: str) -> str | None:
+    """The client the bearer token was issued to (None: no valid token)."""
+    if not authorization.startswith("Bearer "):
+        return None
+    return cache.get(_key("token", authorization[7:].strip()))
+
+
 _ROUTES = [
     ("POST", re.compile(r"^/ua/v3/messages$"), "send"),
     ("GET", re.compile(r"^/ua/v3/messages/(?P<id>[\w-]+)/evidences$"), "list"),
@@ -186,14 +330,22 @@ _ROUTES = [
 ]
 
 
-def handle(method: str, path: str, body: bytes) -> tuple[int, str, bytes]:
+def handle(method: str, path: str, body: bytes, authorization: str = "") -> tuple[int, str, bytes]:
     """Answer one HTTP request: (status, content type, body)."""
+    if method == "POST" and path == "/oauth2/token":
+        status, data = _token(body)
+        return status, "application/json", json.dumps(data).encode()
+    client_id = _bearer(authorization)
     for verb, pattern, name in _ROUTES:
         match = pattern.match(path)
         if verb != method or not match:
             continue
+        if client_id is None and name != "collect":  # collecting is the addressee's side
+            return 401, "application/json", b'{"error": "invalid_token"}'
+        if name in ("list", "evidence") and not _owned(name, match["id"], client_id):
+            return 404, "application/json", b'{"detail": "no such message"}'
         if name == "send":
-            status, data = _accept(json.loads(body or b"{}"))
+            status, data = _accept(json.loads(body or b"{}"), client_id)
         elif name == "list":
             status, data = _listing(match["id"])
         elif name == "collect":
@@ -214,7 +366,10 @@ class FakeTransport(BaseAdapter):
         path = (request.path_url or "/").split("?", 1)[0]
         body = request.body or b""
         status, content_type, content = handle(
-            str(request.method), path, body if isinstance(body, bytes) else body.encode()
+            str(request.method),
+            path,
+            body if isinstance(body, bytes) else body.encode(),
+            str(request.headers.get("Authorization", "")),
         )
         response = Response()
         response.status_code = status
@@ -229,4 +384,4 @@ class FakeTransport(BaseAdapter):
         return None
 
 
-__all__ = ["FAKE_BASE", "FakeTransport", "collect", "handle"]
+__all__ = ["FAKE_BASE", "FAKE_TOKEN_URL", "FakeTransport", "collect", "handle", "register_client"]

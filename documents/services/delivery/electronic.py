@@ -33,9 +33,15 @@ def retry_after(attempts: int) -> dt.timedelta:
     return dt.timedelta(minutes=min(2**attempts, 240))
 
 
-def _sender(delivery: Delivery) -> str:
+def _sender(delivery: Delivery) -> edoreczenia.OfficeClient:
+    """The sending office as the operator's client: its electronic delivery address (its
+    client id there) and its seal (which signs its login)."""
     office = delivery.office
-    return getattr(office, "ade", "") or office.esp_address
+    return edoreczenia.OfficeClient(
+        client_id=getattr(office, "ade", "") or office.esp_address,
+        terc=office.terc,
+        name=office.name,
+    )
 
 
 def _send(delivery: Delivery) -> str:
@@ -106,7 +112,7 @@ def edoreczenia_sync(*, delivery_id: int) -> Delivery:
             ref = _send(delivery)
             Delivery.objects.filter(pk=delivery.pk, provider_ref="").update(provider_ref=ref)
             delivery.refresh_from_db()
-        found = edoreczenia.evidences(delivery.provider_ref)
+        found = edoreczenia.evidences(delivery.provider_ref, client=_sender(delivery))
     except edoreczenia.Rejected as exc:
         return delivery_transition(
             delivery=delivery, to=DeliveryStatus.FAILED, last_error=str(exc)[:300], due_at=None,

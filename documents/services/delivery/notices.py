@@ -21,7 +21,7 @@ def second_notice_send(*, delivery_id: int) -> bool:
     delivery = Delivery.objects.select_related("recipient", "letter", "office").get(pk=delivery_id)
     if delivery.status != DeliveryStatus.SECOND_NOTICE or delivery.recipient is None:
         return False
-    message = InboxMessage.objects.filter(letter_id=delivery.letter_id).first()
+    message = InboxMessage.objects.filter(delivery=delivery).first()
     link = public_url(f"/skrzynka/{message.pk}/" if message else "/skrzynka/")
     deemed = kpa_deemed_on(first_notice_on=timezone.localdate(delivery.first_notice_at))
     with override(settings.LANGUAGE_CODE):

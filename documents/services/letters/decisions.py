@@ -110,10 +110,6 @@ def decision_draft(
         raise DecisionRefused(_("Choose a published decision template of this office."))
     if Decision.objects.filter(case=case).exists():
         raise DecisionRefused(_("The case has a decision already."))
-    if case.applicant_id is None:  # a paper case: its decision goes out on paper
-        raise DecisionRefused(
-            _("The applicant has no SEKAP account; this decision must be sent on paper.")
-        )
     case = case_transition(case=case, transition="draft_decision", actor=actor, now=now)
     values = case_values(case=case, today=timezone.localdate(now))
     decision = Decision.objects.create(
@@ -259,7 +255,6 @@ def decision_sign(*, decision: Decision, actor, now: dt.datetime | None = None) 
         title=decision.title,
         body=decision_text(decision),
         created_by=actor,
-        recipient=case.applicant,
         sent_at=now,
     )
     xml = seal_document(

@@ -18,5 +18,6 @@ def letter_out(*, letter: Letter, actor, now: dt.datetime) -> None:
 
 
 def delivered_on(letter: Letter) -> dt.date | None:
-    """The legal delivery date to the case's applicant (None while not delivered)."""
+    """The legal delivery date to the case's applicant (None while not delivered); every
+    party's own date: ``documents.selectors.delivery_dates``."""
     return delivery_date(letter=letter)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from offices.models import Office
-from sekap import audit
+from sekap import antivirus, audit
 from sekap.errors import NotAllowed
 
 from ...errors import RegisterRefused
@@ -152,18 +152,52 @@ def _attach(*, scan: RegisterScan, entry: RegisterEntry, clerk) -> None:
     )
 
 
-@transaction.atomic
+def _virus_checked(*, office: Office, clerk, filename: str, content: bytes) -> None:
+    """Have clamd check the scan before anything reads or stores it (``sekap.antivirus``; outside
+    any transaction). A refused scan is audited and nothing is stored; scans stored before stay."""
+    try:
+        antivirus.scan(content=content, name=filename or "skan")
+    except antivirus.AntivirusRefusal as refusal:
+        audit.record(
+            actor=clerk,
+            action="documents.scan_refused",
+            target=office,
+            after={
+                "filename": (filename or "skan")[-200:],
+                "sha256": hashlib.sha256(content).hexdigest(),
+                "size": len(content),
+                "reason": refusal.code,
+            },
+        )
+        if isinstance(refusal, antivirus.MalwareFound):
+            raise RegisterRefused(
+                _(
+                    "The scan “%(name)s” contains a virus or other malware and was not accepted. "
+                    "Nothing was stored; scan the paper letter again on a clean computer."
+                )
+                % {"name": (filename or "skan")[-200:]}
+            ) from None
+        raise
+
+
 def scan_upload(*, office: Office, clerk, filename: str, content: bytes) -> RegisterScan:
-    """Store a scan; attach it to its item when its barcode is an RPW number of this office."""
+    """Store a scan; attach it to its item when its barcode is an RPW number of this office.
+    The scan is checked for malware first: an infected scan is refused (and audited)."""
     from ...selectors.register import register_offices
 
     if not register_offices(user=clerk).filter(pk=office.pk).exists():
         raise NotAllowed()
     if len(content) > MAX_SCAN_BYTES:
         raise RegisterRefused(_("The scan is larger than 30 MB."))
-    kind = scan_kind(content)
+    _virus_checked(office=office, clerk=clerk, filename=filename, content=content)
+    kind = scan_kind(content)  # nothing parses the file before clamd has seen it
     if kind is None:
         raise RegisterRefused(_("Upload a scan as PDF, PNG, JPEG or TIFF."))
+    return _scan_store(office=office, clerk=clerk, filename=filename, content=content, kind=kind)
+
+
+@transaction.atomic
+def _scan_store(*, office: Office, clerk, filename: str, content: bytes, kind: str) -> RegisterScan:
     code, entry = _entry_for(office=office, codes=barcodes_in(content=content, kind=kind))
     scan = RegisterScan.objects.create(
         office=office,
