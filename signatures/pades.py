@@ -33,6 +33,7 @@ from cryptography import x509
 
 from signatures import pkix, tsp, xades
 from signatures.constants import STRONG_DIGESTS
+from signatures.qualification import qualification
 from signatures.report import (
     Indication,
     Message,
@@ -53,6 +54,7 @@ from signatures.validator import (
     _judge,
     _key_profile,
     _path_infos,
+    _services,
     _Verdict,
 )
 from signatures.work import WorkBudget, WorkBudgetExceeded
@@ -381,6 +383,11 @@ def _checks(embedded, evidence: _Evidence, sr: SignatureReport, policy, env, now
     if not check.path:
         sr.certificates.append(_cert_info(signing_cert, "SIGNING"))
     _judge(check, sr, signing_cert, reference, best, bool(ts_times))
+    sr.qualification = qualification(
+        signing_certificate=signing_cert,
+        anchor_sha256=pkix.fingerprint(check.path[-1]) if check.path else None,
+        services=_services(policy.trusted_list_services),
+    )
 
 
 def _check_modifications(embedded, sr: SignatureReport) -> None:

@@ -127,3 +127,27 @@ def test_signed_and_unsigned_attachments_shown_in_words_on_the_case_page(setup, 
     assert citizen.user.last_name in signed_line
     unsigned_line = page[second : page.index("</ul>", second)]
     assert "plik nie jest podpisany" in unsigned_line or "not signed" in unsigned_line
+
+
+@pytest.mark.usefixtures("xmlsec1_installed")
+def test_file_with_its_detached_signature_among_the_attachments(setup, citizen, tmp_path):
+    from types import SimpleNamespace
+
+    from signatures.tests.pki import Identity
+    from signatures.tests.test_detached import xmlsec1_detached
+
+    pdf = make_pdf(1)
+    holder = SimpleNamespace(
+        signer=Identity(citizen.key, citizen.chain[0]), ca=Identity(None, citizen.chain[1])
+    )
+    xades = xmlsec1_detached(tmp_path, holder, {"umowa.pdf": pdf}, ["umowa.pdf"])
+    submission = _submit(setup, citizen, [("umowa.pdf", pdf), ("umowa.pdf.xades", xades)])
+
+    signed_file, signature = submission.attachment_signatures
+    assert (signature["name"], signature["indication"]) == ("umowa.pdf.xades", "TOTAL_PASSED")
+    assert signature["report"]["signatures"][0]["scope"][0]["uri"] == "umowa.pdf"
+    assert (signed_file["indication"], signed_file["signature_file"]) == (
+        "TOTAL_PASSED",
+        "umowa.pdf.xades",
+    )
+    assert not submission.needs_attention

@@ -42,6 +42,7 @@ def test_pades_b_b_passes_with_the_signer_and_scope_reported(pki, policy, env, p
     assert [c.role for c in sig.certificates] == ["SIGNING", "CA", "TRUST_ANCHOR"]
     assert sig.revocation and sig.revocation[0].status == "GOOD"
     assert sig.claimed_signing_time is not None
+    assert sig.qualification == "AdES"  # the test root is not a qualified service
 
 
 def test_pades_b_t_time_stamp_gives_the_best_signature_time(pki, policy, env, pdf) -> None:
