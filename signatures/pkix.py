@@ -16,6 +16,7 @@ import functools
 import hashlib
 import itertools
 import threading
+import time
 import urllib.request
 from collections import OrderedDict
 from collections.abc import Callable
@@ -53,8 +54,20 @@ class FetchError(Exception):
     pass
 
 
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to http(s) (urllib would also follow one to ftp:)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if not newurl.lower().startswith(("http://", "https://")):
+            raise FetchError(f"Redirect to another scheme refused: {newurl[:80]}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_opener = urllib.request.build_opener(_HttpOnlyRedirects)
+
+
 class UrllibFetcher:
-    """HTTP(S) only, bounded size and time; no redirects to other schemes."""
+    """HTTP(S) only, bounded size and total time; no redirects to other schemes."""
 
     def __init__(self, timeout: float = 5.0) -> None:
         self.timeout = timeout
@@ -62,14 +75,23 @@ class UrllibFetcher:
     def _open(self, request: urllib.request.Request) -> bytes:
         if not request.full_url.startswith(("http://", "https://")):
             raise FetchError(f"Scheme not allowed: {request.full_url[:80]}")
+        deadline = time.monotonic() + self.timeout
+        chunks: list[bytes] = []
+        size = 0
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - scheme checked
-                data = response.read(MAX_RESPONSE_BYTES + 1)
+            with _opener.open(request, timeout=self.timeout) as response:
+                while chunk := response.read1(65536):
+                    size += len(chunk)
+                    if size > MAX_RESPONSE_BYTES:
+                        raise FetchError("Response too large.")
+                    if time.monotonic() > deadline:
+                        raise FetchError("Total time cap reached.")
+                    chunks.append(chunk)
+        except FetchError:
+            raise
         except Exception as exc:
             raise FetchError(str(exc)) from None
-        if len(data) > MAX_RESPONSE_BYTES:
-            raise FetchError("Response too large.")
-        return data
+        return b"".join(chunks)
 
     def get(self, url: str) -> bytes:
         return self._open(urllib.request.Request(url, method="GET"))  # noqa: S310

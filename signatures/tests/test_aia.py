@@ -271,3 +271,16 @@ def test_no_request_inside_a_transaction(server) -> None:
         fetcher.get(f"{server['base']}/ca.crt")
     assert fetcher.requests == []
     # Outside a transaction the same request is made (the tests above, without a database).
+
+
+def test_revocation_fetcher_has_the_redirect_and_time_guards(server) -> None:
+    # The CRL/OCSP fetcher: a same-scheme redirect is followed, one to ftp: is refused, and a
+    # server dripping bytes is cut at the total-time cap.
+    fetcher = pkix.UrllibFetcher(timeout=1.0)
+    assert fetcher.get(f"{server['base']}/moved") == _der(server["pki"].ca)
+    with pytest.raises(pkix.FetchError, match="another scheme"):
+        fetcher.get(f"{server['base']}/to-ftp")
+    started = time.monotonic()
+    with pytest.raises(pkix.FetchError, match="Total time cap"):
+        fetcher.get(f"{server['base']}/slow")
+    assert time.monotonic() - started < 3.0
