@@ -489,5 +489,7 @@ NODELOGIN_LOA = env.str("NODELOGIN_LOA", default="substantial")
 NODELOGIN_KEY_ALGORITHM = env.str("NODELOGIN_KEY_ALGORITHM", default="ec")
 # ConcatKDF's OtherInfo from ConcatKDFParams: "node" (as the national node does) or "xmlenc11".
 NODELOGIN_KDF_FIXED_INFO = env.str("NODELOGIN_KDF_FIXED_INFO", default="node")
+# Our single logout at the node: "soap" (back channel) or "post" (front channel, HTTP-POST).
+NODELOGIN_SLO_BINDING = env.str("NODELOGIN_SLO_BINDING", default="soap")
 NODELOGIN_CLOCK_SKEW_SECONDS = env.int("NODELOGIN_CLOCK_SKEW_SECONDS", default=60)
 NODELOGIN_SOAP_TIMEOUT = env.float("NODELOGIN_SOAP_TIMEOUT", default=10.0)

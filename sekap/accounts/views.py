@@ -23,7 +23,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sekap import audit
-from sekap.nodelogin.views import logout_at_node
+from sekap.nodelogin.views import logout_at_node, to_node_logout
 
 from . import services
 from .forms import EmailAuthenticationForm, TokenForm
@@ -63,9 +63,11 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if is_national_node_session(request):
-            logout_at_node(request)  # single logout at the node (SOAP), then here
-        return super().post(request, *args, **kwargs)
+        # Single logout at the node: over SOAP at once, or (front channel) the browser carries
+        # the LogoutRequest there after the local logout.
+        front = logout_at_node(request) if is_national_node_session(request) else None
+        response = super().post(request, *args, **kwargs)
+        return to_node_logout(request, front) if front is not None else response
 
 
 def _safe_next(request: HttpRequest, default: str = "/") -> str:

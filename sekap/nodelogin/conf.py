@@ -89,3 +89,13 @@ def clock_skew_seconds() -> int:
 
 def soap_timeout_seconds() -> float:
     return float(_get("NODELOGIN_SOAP_TIMEOUT", 10.0))
+
+
+def slo_binding() -> str:
+    """How our logout reaches the node: ``soap`` (back channel, as integrators do) or
+    ``post`` (front channel: the browser carries the LogoutRequest) when the node's metadata
+    offers it."""
+    value = str(_get("NODELOGIN_SLO_BINDING", "soap") or "soap")
+    if value not in ("soap", "post"):
+        raise ValueError(f"NODELOGIN_SLO_BINDING must be soap or post, not {value!r}")
+    return value

@@ -76,7 +76,10 @@ def sp_config_dict(*, node_metadata: str | None) -> dict:
                     "assertion_consumer_service": [
                         (conf.sp_url("nodelogin:acs"), BINDING_HTTP_ARTIFACT)
                     ],
-                    "single_logout_service": [(conf.sp_url("nodelogin:slo"), BINDING_SOAP)],
+                    "single_logout_service": [
+                        (conf.sp_url("nodelogin:slo"), BINDING_SOAP),
+                        (conf.sp_url("nodelogin:slo_front"), BINDING_HTTP_POST),
+                    ],
                 },
                 "authn_requests_signed": True,
                 "logout_requests_signed": True,
@@ -120,6 +123,7 @@ def _state() -> tuple:
         conf.sp_entity_id(),
         conf.sp_url("nodelogin:acs"),
         conf.sp_url("nodelogin:slo"),
+        conf.sp_url("nodelogin:slo_front"),
         conf.requested_loa(),
         conf.clock_skew_seconds(),
         str(key),

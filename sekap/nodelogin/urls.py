@@ -9,4 +9,5 @@ urlpatterns = [
     path("nowe-konto/", views.welcome, name="welcome"),
     path("metadata/", views.metadata, name="metadata"),
     path("wylogowanie/", views.single_logout, name="slo"),
+    path("wylogowanie/przegladarka/", views.single_logout_front, name="slo_front"),
 ]

@@ -8,8 +8,9 @@ import logging
 import secrets
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login
+from django.contrib.auth import authenticate, login, logout
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 PENDING_KEY = "nodelogin_pending"
 IDENTITY_KEY = "nodelogin_identity"
 NODE_SESSION_KEY = "nodelogin_session"
+LOGOUT_KEY = "nodelogin_logout_request"
 IDENTITY_MAX_AGE = dt.timedelta(minutes=15)
 
 
@@ -205,10 +207,60 @@ def single_logout(request: HttpRequest) -> HttpResponse:
     return HttpResponse(answer, content_type="text/xml; charset=utf-8")
 
 
-def logout_at_node(request: HttpRequest) -> None:
-    """Called when a node session logs out here: single logout at the node."""
+def logout_at_node(request: HttpRequest) -> slo.FrontChannelMessage | None:
+    """Called when a node session logs out here, before the local logout: single logout at the
+    node over SOAP (None), or the LogoutRequest the browser is to carry there
+    (``NODELOGIN_SLO_BINDING=post``; hand it to :func:`to_node_logout` after the local logout).
+    """
     data = request.session.get(NODE_SESSION_KEY)
-    if data and request.user.is_authenticated:
-        slo.node_logout(
-            name_id=data["name_id"], session_index=data["session_index"], user=request.user
+    if not (data and request.user.is_authenticated):
+        return None
+    if conf.slo_binding() == "post":
+        try:
+            return slo.node_logout_front_start(
+                name_id=data["name_id"], session_index=data["session_index"], user=request.user
+            )
+        except NodeUnavailable:
+            logger.warning("The node offers no front-channel logout; using SOAP.")
+    slo.node_logout(name_id=data["name_id"], session_index=data["session_index"], user=request.user)
+    return None
+
+
+def _post_to_node(request: HttpRequest, message: slo.FrontChannelMessage) -> HttpResponse:
+    response = render(request, "nodelogin/slo_post.html", {"message": message})
+    node = urlsplit(message.destination)
+    response._csp_update = {"form-action": [f"{node.scheme}://{node.netloc}"]}
+    return response
+
+
+def to_node_logout(request: HttpRequest, message: slo.FrontChannelMessage) -> HttpResponse:
+    """After the local logout: remember which request the node's answer must answer, and send
+    the browser to the node with it."""
+    request.session[LOGOUT_KEY] = message.request_id
+    return _post_to_node(request, message)
+
+
+@csrf_exempt  # the node's auto-posted form: checked by its signature, not a CSRF token
+@require_POST
+def single_logout_front(request: HttpRequest) -> HttpResponse:
+    """Front channel (HTTP-POST): the node's LogoutRequest, or its answer to ours."""
+    _enabled()
+    try:
+        result = slo.node_logout_front_receive(
+            saml_request=request.POST.get("SAMLRequest", ""),
+            saml_response=request.POST.get("SAMLResponse", ""),
+            relay_state=request.POST.get("RelayState", ""),
+            expected_response_to=request.session.pop(LOGOUT_KEY, ""),
         )
+    except (NodeLoginRefused, NodeUnavailable) as exc:
+        logger.warning("Front-channel logout refused: %s", getattr(exc, "reason", exc.code))
+        return render(request, "nodelogin/refused.html", {"message": exc.message}, status=400)
+    if request.session.session_key in result.ended:
+        logout(request)
+    if result.reply is not None:
+        return _post_to_node(request, result.reply)
+    if result.confirmed:
+        messages.success(request, _("You are logged out of login.gov.pl too."))
+    else:
+        messages.warning(request, _("login.gov.pl did not confirm the logout: close the browser."))
+    return redirect(settings.LOGOUT_REDIRECT_URL)

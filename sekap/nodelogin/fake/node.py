@@ -8,10 +8,13 @@ tests use them to make the node say something wrong (another audience, an expire
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import functools
 import hashlib
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -99,7 +102,8 @@ def _config(*, keys: tuple[Path, Path], lifetime_minutes: int = 5) -> IdPConfig:
                             (public_url(reverse("fakenode:artifact")), BINDING_SOAP)
                         ],
                         "single_logout_service": [
-                            (public_url(reverse("fakenode:slo")), BINDING_SOAP)
+                            (public_url(reverse("fakenode:slo")), BINDING_SOAP),
+                            (public_url(reverse("fakenode:slo_front")), BINDING_HTTP_POST),
                         ],
                     },
                     "want_authn_requests_signed": True,
@@ -466,3 +470,111 @@ def logout_soap(body: bytes) -> bytes:
         digest_alg=saml.DIGEST_ALG,
     )
     return envelope(answer)
+
+
+# --- single logout over the front channel (HTTP-POST) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class FrontMessage:
+    destination: str
+    field: str
+    message: str
+    relay_state: str
+    request_id: str = ""
+
+
+def _sp_front_destination(idp: Server, sp_id: str) -> str:
+    services = idp.metadata.single_logout_service(sp_id, BINDING_HTTP_POST, "spsso")
+    if not services:
+        raise FakeNodeRefusal("The service offers no front-channel logout.")
+    return services[0]["location"]
+
+
+def _front_xml(value: str, tag: str) -> str:
+    try:
+        data = base64.b64decode(value, validate=True)
+        doc = parse_untrusted(data)
+    except (binascii.Error, ValueError, XmlRejected) as exc:
+        raise FakeNodeRefusal(f"Not a {tag}.") from exc
+    if doc.root.tag != f"{{{SAMLP_NS}}}{tag}" or doc.duplicate_ids():
+        raise FakeNodeRefusal(f"Not a {tag}.")
+    if doc.root.get("Destination") != public_url(reverse("fakenode:slo_front")):
+        raise FakeNodeRefusal(f"The {tag} is not addressed to the node.")
+    return data.decode("utf-8")
+
+
+def logout_front_receive(*, saml_request: str, relay_state: str) -> FrontMessage:
+    """The service's signed LogoutRequest, brought by the browser: end the node session and
+    answer with a signed LogoutResponse for the browser to post back."""
+    idp = server()
+    request_xml = _front_xml(saml_request, "LogoutRequest")
+    try:
+        signed = idp.sec.correctly_signed_message(request_xml, "logout_request", must=True)
+    except Exception as exc:
+        raise FakeNodeRefusal(f"LogoutRequest signature refused: {exc}") from exc
+    if not signed:
+        raise FakeNodeRefusal("LogoutRequest signature refused.")
+    request = samlp.logout_request_from_string(request_xml)
+    for index in request.session_index or []:
+        cache.delete(_session_key(index.text.strip()))
+    answer = idp.create_logout_response(
+        request,
+        bindings=[BINDING_HTTP_POST],
+        sign=True,
+        sign_alg=sign_alg(),
+        digest_alg=saml.DIGEST_ALG,
+    )
+    return FrontMessage(
+        destination=_sp_front_destination(idp, request.issuer.text.strip()),
+        field="SAMLResponse",
+        message=base64.b64encode(str(answer).encode("utf-8")).decode("ascii"),
+        relay_state=relay_state,
+    )
+
+
+def logout_front_start(
+    *, sp_entity_id: str, name_id: str, session_index: str, keys: tuple[Path, Path] | None = None
+) -> FrontMessage:
+    """The node's own logout (the person logged out at login.gov.pl): a signed LogoutRequest
+    for the browser to post to the service's front-channel endpoint."""
+    idp = server(keys=keys)
+    destination = _sp_front_destination(idp, sp_entity_id)
+    request_id, request = idp.create_logout_request(
+        destination,
+        sp_entity_id,
+        name_id=NameID(format=NAMEID_FORMAT_UNSPECIFIED, text=name_id),
+        session_indexes=[session_index],
+        sign=True,
+        sign_alg=sign_alg(keys),
+        digest_alg=saml.DIGEST_ALG,
+    )
+    cache.delete(_session_key(session_index))
+    cache.set(_logout_key(request_id), True, timeout=ARTIFACT_TTL)
+    return FrontMessage(
+        destination=destination,
+        field="SAMLRequest",
+        message=base64.b64encode(str(request).encode("utf-8")).decode("ascii"),
+        relay_state=secrets.token_urlsafe(16),
+        request_id=request_id,
+    )
+
+
+def logout_front_answer(*, saml_response: str) -> bool:
+    """The service's signed LogoutResponse to a request the node sent (each answered once):
+    True when it confirms."""
+    idp = server()
+    answer_xml = _front_xml(saml_response, "LogoutResponse")
+    try:
+        signed = idp.sec.correctly_signed_message(answer_xml, "logout_response", must=True)
+    except Exception as exc:
+        raise FakeNodeRefusal(f"LogoutResponse signature refused: {exc}") from exc
+    answer = samlp.logout_response_from_string(answer_xml)
+    key = _logout_key(answer.in_response_to or "")
+    sent = cache.get(key)
+    cache.delete(key)
+    return bool(signed and sent and answer.status.status_code.value == SUCCESS)
+
+
+def _logout_key(request_id: str) -> str:
+    return "nodelogin:fake:logout:" + hashlib.sha256(request_id.encode()).hexdigest()

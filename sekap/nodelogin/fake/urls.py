@@ -14,4 +14,5 @@ urlpatterns = [
         name="artifact",
     ),
     path("login-services/singleLogoutService", views.single_logout, name="slo"),
+    path("login/SingleLogoutService", views.single_logout_front, name="slo_front"),
 ]

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -49,7 +50,7 @@ def single_sign_on(request: HttpRequest) -> HttpResponse:
         logger.warning("Fake node: %s", exc)
         return render(request, "nodelogin/fake/refused.html", {"reason": str(exc)}, status=400)
     request.session[SESSION_KEY] = pending.as_dict()
-    return HttpResponseRedirect(request.build_absolute_uri("../logowanie/"))
+    return HttpResponseRedirect(reverse("fakenode:login"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -98,3 +99,23 @@ def single_logout(request: HttpRequest) -> HttpResponse:
         logger.warning("Fake node: %s", exc)
         return HttpResponse(SOAP_FAULT, status=500, content_type="text/xml; charset=utf-8")
     return HttpResponse(answer, content_type="text/xml; charset=utf-8")
+
+
+@csrf_exempt  # the service's auto-posted form: a SAML endpoint, checked by its signature
+@require_POST
+def single_logout_front(request: HttpRequest) -> HttpResponse:
+    """Front channel: the service's LogoutRequest (answered through the browser), or its
+    answer to the node's own LogoutRequest."""
+    _enabled()
+    try:
+        if request.POST.get("SAMLRequest"):
+            reply = node.logout_front_receive(
+                saml_request=request.POST["SAMLRequest"],
+                relay_state=request.POST.get("RelayState", ""),
+            )
+            return render(request, "nodelogin/slo_post.html", {"message": reply})
+        confirmed = node.logout_front_answer(saml_response=request.POST.get("SAMLResponse", ""))
+    except node.FakeNodeRefusal as exc:
+        logger.warning("Fake node: %s", exc)
+        return render(request, "nodelogin/fake/refused.html", {"reason": str(exc)}, status=400)
+    return render(request, "nodelogin/fake/logged_out.html", {"confirmed": confirmed})
