@@ -68,3 +68,28 @@ def status_notices(*, now=None) -> dict[str, list[StatusNotice]]:
         "planned": list(live.filter(starts_at__gt=now).order_by("starts_at")),
         "past": list(StatusNotice.objects.filter(resolved_at__isnull=False)[:10]),
     }
+
+
+def subject_tickets(*, user: Any) -> dict:
+    """The person's tickets with every message, for their data export (``SEKAP_SUBJECT_DATA``)."""
+    tickets = tickets_of(user=user).prefetch_related("messages")
+    return {
+        "helpdesk_tickets": [
+            {
+                "number": t.pk,
+                "subject": t.subject,
+                "page": t.page,
+                "status": t.status,
+                "opened_at": t.created_at.isoformat(),
+                "messages": [
+                    {
+                        "at": m.created_at.isoformat(),
+                        "from_helpdesk": m.from_helpdesk,
+                        "text": m.body,
+                    }
+                    for m in t.messages.all()
+                ],
+            }
+            for t in tickets.order_by("pk")
+        ]
+    }

@@ -182,3 +182,12 @@ def ticket_close(*, ticket: Ticket, acting: Any) -> Ticket:
     ticket = _locked(ticket)
     _move(ticket=ticket, to=TicketStatus.CLOSED, acting=acting)
     return ticket
+
+
+def subject_tickets_erase(*, user: Any) -> int:
+    """On the person's erasure (``SEKAP_SUBJECT_ERASERS``): their tickets and messages go; the
+    helpdesk keeps no record the law requires."""
+    tickets = Ticket.objects.filter(requester=user)
+    count = tickets.count()
+    tickets.delete()
+    return count

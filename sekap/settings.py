@@ -252,6 +252,10 @@ SEKAP_UNCONFIRMED_ACCOUNT_HOURS = env.int("SEKAP_UNCONFIRMED_ACCOUNT_HOURS", def
 # without a save, the owner told PORTAL_DRAFT_NOTICE_DAYS before; citizens' and businesses'
 # accounts unused for ACCOUNTS_INACTIVE_YEARS are deactivated ACCOUNTS_INACTIVE_NOTICE_DAYS
 # after a notice.
+# Apps beside the portal that hold data about a person give their share of the data export
+# (callables ``(*, user) -> dict``) and erase it with the account (``(*, user) -> int``).
+SEKAP_SUBJECT_DATA = ["helpdesk.selectors.subject_tickets"]
+SEKAP_SUBJECT_ERASERS = ["helpdesk.services.subject_tickets_erase"]
 PORTAL_DRAFT_KEEP_DAYS = env.int("PORTAL_DRAFT_KEEP_DAYS", default=90)
 PORTAL_DRAFT_NOTICE_DAYS = env.int("PORTAL_DRAFT_NOTICE_DAYS", default=14)
 ACCOUNTS_INACTIVE_YEARS = env.int("ACCOUNTS_INACTIVE_YEARS", default=3)

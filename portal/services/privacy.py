@@ -3,7 +3,8 @@ platform holds about them, and erasure where the law allows it.
 
 Each app gives its own share through its selectors: the account (``sekap.accounts``), the
 correspondence, cases and staff access (``documents.selectors.subject``), payments
-(``payments.selectors``); the portal adds the profile, its change history and the drafts.
+(``payments.selectors``), and the apps named in ``SEKAP_SUBJECT_DATA`` (the helpdesk's
+tickets); the portal adds the profile, its change history and the drafts.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import json
 import zipfile
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -89,6 +92,8 @@ def subject_export(*, user: User) -> SubjectExport:
         **correspondence.data,
         "payments": subject_payments(payer=user),
     }
+    for path in settings.SEKAP_SUBJECT_DATA:
+        data.update(import_string(path)(user=user))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("dane.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
@@ -134,6 +139,8 @@ def subject_erase(*, user: User) -> User:
             Draft.objects.filter(owner=user).delete()
             IdentityChallenge.objects.filter(user=user).delete()
             Profile.objects.filter(user=user).delete()
+            for path in settings.SEKAP_SUBJECT_ERASERS:
+                import_string(path)(user=user)
             return account_anonymise(
                 user=user, acting=user, reason="data subject's request (art. 17 RODO)"
             )
