@@ -2,9 +2,13 @@
 100,000) against N open payment orders each, matched per second, with the parser alone as the
 floor, in the same run.
 
-    .venv/bin/python bench/bench_reconciliation.py [N]
+    .venv/bin/python bench/bench_reconciliation.py [N] [--profile FILE]
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/sekap_bench .venv/bin/python \
         bench/bench_reconciliation.py
+
+``--profile FILE`` runs each import under cProfile and writes the 40 costliest functions (by
+cumulative time) of both imports to FILE (``bench/profiles/`` keeps the runs quoted in
+docs/decisions/payments.md).
 
 Uses a temporary SQLite database unless BENCH_DATABASE_URL is set (the PostgreSQL database is
 created if missing and its tables are flushed: use a scratch database). Nine credits in ten
@@ -15,8 +19,11 @@ PostgreSQL.
 
 from __future__ import annotations
 
+import cProfile
 import datetime as dt
+import io
 import os
+import pstats
 import sys
 import tempfile
 import time
@@ -107,8 +114,26 @@ def credits_for(orders: list) -> list:
     return credits
 
 
+def _profiled(function, profile_out: list[str] | None, label: str):
+    if profile_out is None:
+        return function()
+    profiler = cProfile.Profile()
+    result = profiler.runcall(function)
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).strip_dirs().sort_stats("cumulative").print_stats(40)
+    profile_out.append(f"=== {label} ===\n{text.getvalue()}")
+    return result
+
+
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    args = sys.argv[1:]
+    profile_file = None
+    if "--profile" in args:
+        at = args.index("--profile")
+        profile_file = args[at + 1]
+        del args[at : at + 2]
+    count = int(args[0]) if args else 100_000
+    profile_out: list[str] | None = [] if profile_file else None
     setup()
     from django.db import connection
 
@@ -164,14 +189,21 @@ def main() -> None:
         parsed = read_statement_file(data)
         parse_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        result = statement_import(data=data, file_name=f"bench.{name}")
+        result = _profiled(
+            lambda data=data, name=name: statement_import(data=data, file_name=f"bench.{name}"),
+            profile_out,
+            f"{connection.vendor} {name} {count} credits",
+        )
         import_seconds = time.perf_counter() - started
         assert result.matched == count and result.settled == count, result
         print(
             f"{name:8} {len(data) / 1e6:6.1f} MB  parser alone {parse_seconds:6.2f} s "
             f"({len(parsed.credits) / parse_seconds:8.0f} credits/s)  whole import "
-            f"{import_seconds:6.2f} s ({result.matched / import_seconds:8.0f} matched/s)"
+            f"{import_seconds:6.2f} s ({result.matched / import_seconds:8.0f} matched/s)  "
+            f"load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}"
         )
+    if profile_file:
+        Path(profile_file).write_text("\n".join(profile_out or []), encoding="utf-8")
 
 
 if __name__ == "__main__":

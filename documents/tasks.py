@@ -118,3 +118,11 @@ def destruction_due_notice() -> int:
     from .services.archive import destruction_due_notify
 
     return destruction_due_notify()
+
+
+@shared_task(ignore_result=True)
+def fee_calls_delivery_update() -> int:
+    """Beat: calls to pay now delivered give payments their due day (7 days from delivery)."""
+    from .services.fee_effects import fee_calls_delivery_update as update
+
+    return update()

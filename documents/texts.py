@@ -57,7 +57,8 @@ EVENT_TEXTS: dict[str, str] = {
     "closed": gettext_noop("The case was closed: %(result)s (archival category %(category)s)."),
     "fee_paid": gettext_noop("The fee of %(amount)s was paid."),
     "call_to_pay": gettext_noop(
-        "The applicant was called to pay the fee of %(amount)s by %(date)s (KPA art. 261 § 1)."
+        "The applicant was called to pay the fee of %(amount)s within %(days)s days from the "
+        "delivery of the call (KPA art. 261 § 1)."
     ),
     "application_returned": gettext_noop(
         "The fee was not paid: the application is returned without consideration "
@@ -140,8 +141,8 @@ NOTICE_TEXTS: dict[str, tuple[str, str]] = {
     "call_to_pay": (
         gettext_noop("Pay the fee in case %(sign)s"),
         gettext_noop(
-            "The fee of %(amount)s for “%(title)s” has not been paid. Pay it by %(date)s, "
-            "otherwise the application will be returned without consideration "
+            "The fee of %(amount)s for “%(title)s” has not been paid. Pay it within "
+            "%(days)s days, otherwise the application may be returned without consideration "
             "(KPA art. 261). You can pay in SEKAP under Payments."
         ),
     ),

@@ -14,6 +14,7 @@ from offices.models import Office, StaffRole
 from offices.selectors import memberships_active
 
 from .models import (
+    OPEN_STATUSES,
     CreditState,
     FeeAccount,
     OrderStatus,
@@ -33,6 +34,15 @@ def orders_of_payer(*, payer: Any) -> QuerySet[PaymentOrder]:
 
 def orders_for_subject(*, subject_ref: str) -> QuerySet[PaymentOrder]:
     return PaymentOrder.objects.filter(subject_ref=subject_ref).select_related("account")
+
+
+def orders_call_undelivered() -> QuerySet[PaymentOrder]:
+    """Open orders whose call to pay was sent but is not known to be delivered yet."""
+    return PaymentOrder.objects.filter(
+        status__in=OPEN_STATUSES,
+        called_to_pay_at__isnull=False,
+        call_delivered_on__isnull=True,
+    ).exclude(call_ref="")
 
 
 def order_of_payer(*, payer: Any, public_id: Any) -> PaymentOrder | None:

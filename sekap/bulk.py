@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -57,11 +58,39 @@ def _preparer(field: models.Field):
 
 
 def _copy_column(field: models.Field, connection: Any):
-    """A function from a Python value to its COPY text for ``field``'s column."""
+    """A function from a Python value to its COPY text for ``field``'s column.
+
+    The common kinds are written directly in the text the ORM's preparation would produce
+    (an aware datetime and a date in ISO 8601, a UUID in its canonical form, JSON with the
+    field's encoder); anything else, a naive datetime for one, goes through
+    ``get_db_prep_save``."""
     if isinstance(field, _AS_IS) and not isinstance(field, models.UUIDField):
         return _copy_text
     prepare = field.get_db_prep_save
-    return lambda value: _copy_text(prepare(value, connection))
+
+    def prepared(value: Any) -> str:
+        return _copy_text(prepare(value, connection))
+
+    if isinstance(field, models.UUIDField):
+        return lambda value: str(value) if type(value) is uuid.UUID else prepared(value)
+    if isinstance(field, models.DateTimeField):
+        return lambda value: (
+            value.isoformat()
+            if type(value) is dt.datetime and value.tzinfo is not None
+            else prepared(value)
+        )
+    if isinstance(field, models.DateField):
+        return lambda value: value.isoformat() if type(value) is dt.date else prepared(value)
+    if isinstance(field, models.JSONField):
+        encoder = field.encoder
+        return lambda value: (
+            prepared(value)
+            if value is None
+            else json.dumps(value, cls=encoder, ensure_ascii=False).translate(_COPY_ESCAPES)
+        )
+    if isinstance(field, models.BooleanField):
+        return lambda value: ("t" if value else "f") if type(value) is bool else prepared(value)
+    return prepared
 
 
 def insert_rows(
@@ -102,3 +131,30 @@ def insert_rows(
             cursor.executemany(insert, batch)
             count += len(batch)
     return count
+
+
+def reserve_ids(model: type[models.Model], *, count: int) -> list[int]:
+    """``count`` primary keys for rows the caller inserts with :func:`insert_rows`, so it can
+    link and number them without reading them back. PostgreSQL takes them from the key's
+    sequence (safe under concurrency); elsewhere (SQLite, one writer at a time) they follow the
+    highest key used, so call it inside the transaction that inserts the rows."""
+    if count <= 0:
+        return []
+    connection = connections[router.db_for_write(model)]
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        quoted = connection.ops.quote_name(table)
+        cursor.execute(f"SELECT MAX({connection.ops.quote_name(column)}) FROM {quoted}")  # noqa: S608
+        highest = cursor.fetchone()[0] or 0
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            found = cursor.fetchone()
+            highest = max(highest, found[0] if found else 0)
+    return list(range(highest + 1, highest + 1 + count))

@@ -188,6 +188,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "payments-poll-pending": {"task": "payments.tasks.poll_pending", "schedule": 5 * 60},
     "payments-overdue-sweep": {"task": "payments.tasks.overdue_sweep", "schedule": 3600},
+    "documents-fee-calls-delivery": {
+        "task": "documents.tasks.fee_calls_delivery_update",
+        "schedule": 3600,
+    },
     "nodelogin-metadata-refresh": {
         "task": "sekap.nodelogin.tasks.node_metadata_refresh",
         "schedule": 6 * 3600,

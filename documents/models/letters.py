@@ -31,8 +31,9 @@ class Letter(models.Model):
     supplement_due = models.DateField(_("supplement due"), null=True, blank=True)
     xml = models.BinaryField()
     sha256 = models.CharField(max_length=64)
+    # None: sent by the system in the office's name under its seal (the call to pay).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
     sent_at = models.DateTimeField()
     opened_at = models.DateTimeField(null=True, blank=True)

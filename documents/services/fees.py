@@ -48,7 +48,9 @@ def submission_fees_issue(
     *, submission: Submission, service: Service, data: dict[str, Any]
 ) -> list[PaymentOrder]:
     """Issue the orders of a new application (not of a reply in a case). An office that has
-    not given its account yet issues none: the portal then says how to pay at the office."""
+    not given its account yet issues none: the portal then says how to pay at the office. An
+    application filed for a company by its representative is charged for the power of
+    attorney (17 zł, filed with the office with each application)."""
     if submission.reply_to_id:
         return []
     try:
@@ -59,6 +61,8 @@ def submission_fees_issue(
             subject_ref=subject_of(submission),
             reference=str(submission.public_id),
             filed_on=timezone.localdate(submission.received_at),
+            # filed for a company on the representative's registered power of attorney
+            by_representative=submission.company_id is not None,
         )
     except NoFeeAccount:
         return []
@@ -87,12 +91,13 @@ def _fee_paid_event(*, case: Case, order: PaymentOrder) -> None:
         )
 
 
-@transaction.atomic
 def fee_paid_record(*, order_id: int, subject_ref: str) -> None:
-    """``payment_settled``: the case shows the fee paid (a history line)."""
+    """``payment_settled``: the case shows the fee paid (a history line). An order that is
+    not an application's costs nothing here (a statement settles a hundred thousand)."""
     submission = submission_of(subject_ref)
     if submission is None or submission.case_id is None:
         return  # no case yet: case_fees_attach records it when the case opens
-    case = Case.objects.select_for_update().get(pk=submission.case_id)
-    order = PaymentOrder.objects.get(pk=order_id)
-    _fee_paid_event(case=case, order=order)
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=submission.case_id)
+        order = PaymentOrder.objects.get(pk=order_id)
+        _fee_paid_event(case=case, order=order)

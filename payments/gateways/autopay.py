@@ -1,22 +1,31 @@
 """Autopay (formerly Blue Media) adapter.
 
-As published for the "Autopay / BM" payment system (read, not copied): every message carries a
-``Hash``: the SHA-256 hex digest of the message's non-empty values, in their defined order,
-joined by ``|`` with the shared key appended (``v1|v2|...|key``).
+Checked against Autopay's own public PHP SDK (``bluepayment-plugin/bm-sdk``, read, not copied;
+see docs/decisions/payments.md): every message carries a ``Hash``, the SHA-256 hex digest of
+the message's values **in the order the protocol defines for that message** (not the order
+the elements happen to arrive in), empty ones left out, joined by ``|`` with the shared key
+appended (``v1|v2|...|key``).
 
-* start: ``POST {base}/payment`` (form fields ``ServiceID``, ``OrderID``, ``Amount`` as
-  ``12.34``, ``Description``, ``Currency``, ``CustomerEmail``, ``Hash``) with the header
-  ``BmHeader: pay-bm-continue-transaction-url``: the answer is XML ``<transaction>`` with
-  ``status``, ``redirecturl``, ``orderID``, ``remoteID`` and ``hash``;
+* start: ``POST {base}/payment`` with the header ``BmHeader: pay-bm-continue-transaction-url``
+  and the form fields, hashed in this order: ``ServiceID``, ``OrderID``, ``Amount`` (``12.34``),
+  ``Description``, ``GatewayID`` (not sent), ``Currency``, ``CustomerEmail``; the answer is XML
+  ``<transaction>`` hashed as ``status``, ``redirecturl``, ``orderID``, ``remoteID``;
 * ITN: ``POST`` to the notify address, form field ``transactions`` = base64 of XML
   ``<transactionList><serviceID/><transactions><transaction>…</transaction></transactions>
-  <hash/></transactionList>`` (``paymentStatus`` ``PENDING`` / ``SUCCESS`` / ``FAILURE``); the
-  answer is XML ``<confirmationList>`` with ``CONFIRMED`` or ``NOTCONFIRMED`` per order,
-  itself hashed;
+  <hash/></transactionList>`` hashed as ``serviceID``, then the transaction's ``orderID``,
+  ``remoteID``, ``amount``, ``currency``, ``gatewayID``, ``paymentDate``, ``paymentStatus``
+  (``PENDING`` / ``SUCCESS`` / ``FAILURE``), ``paymentStatusDetails`` and ``customerData``'s
+  ``fName``, ``lName``, ``streetName``, ``streetHouseNo``, ``streetStaircaseNo``,
+  ``streetPremiseNo``, ``postalCode``, ``city``, ``nrb``, ``senderData``; the answer is XML
+  ``<confirmationList>`` with ``CONFIRMED`` or ``NOTCONFIRMED`` per order, hashed as
+  ``serviceID``, ``orderID``, ``confirmation``;
 * status: ``POST {base}/webapi/transactionStatus`` (``ServiceID``, ``OrderID``, ``Hash``):
-  a ``<transactionList>`` as in the ITN;
+  a ``<transactionList>`` hashed as the ITN;
 * refund: ``POST {base}/webapi/transactionRefund`` (``ServiceID``, ``MessageID``,
-  ``RemoteID``, ``Amount``, ``Currency``, ``Hash``): XML ``<refund>`` with ``remoteOutID``.
+  ``RemoteID``, ``Amount``, ``Currency``, ``Hash``): XML ``<refund>`` hashed as
+  ``serviceID``, ``messageID``, ``remoteOutID``. The SDK has neither call: these two follow
+  the integration description as read and stay to be checked with the contract's
+  documentation.
 
 Our ``OrderID`` is the payment's UUID in 32 hex digits.
 """
@@ -49,19 +58,67 @@ from .http import call
 STATUS = {"SUCCESS": "paid", "PENDING": "pending", "FAILURE": "failed"}
 LIMITS = ParseLimits(max_bytes=256 * 1024, max_depth=8)
 
+# The order of the hashed values of each message (see the module's docstring).
+START_ANSWER = ("status", "redirecturl", "orderID", "remoteID")
+TRANSACTION = (
+    "orderID",
+    "remoteID",
+    "amount",
+    "currency",
+    "gatewayID",
+    "paymentDate",
+    "paymentStatus",
+    "paymentStatusDetails",
+)
+CUSTOMER_DATA = (
+    "fName",
+    "lName",
+    "streetName",
+    "streetHouseNo",
+    "streetStaircaseNo",
+    "streetPremiseNo",
+    "postalCode",
+    "city",
+    "nrb",
+    "senderData",
+)
+REFUND_ANSWER = ("serviceID", "messageID", "remoteOutID")
+
 
 def autopay_hash(values: list[str], key: str) -> str:
     text = "|".join([v for v in values if v != ""] + [key])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _leaves(element) -> list[tuple[str, str]]:
-    """(tag, text) of every leaf in document order."""
-    return [
-        (etree_local(e.tag), (e.text or "").strip())
-        for e in element.iter()
-        if isinstance(e.tag, str) and len(e) == 0
-    ]
+def _children(element) -> dict[str, str]:
+    """Text of ``element``'s child elements by local name (the first of each name)."""
+    found: dict[str, str] = {}
+    for child in element:
+        if isinstance(child.tag, str):
+            found.setdefault(etree_local(child.tag), (child.text or "").strip())
+    return found
+
+
+def _child(element, name: str):
+    return next((e for e in element if isinstance(e.tag, str) and etree_local(e.tag) == name), None)
+
+
+def _transactions(root) -> list:
+    holder = _child(root, "transactions")
+    if holder is None:
+        return []
+    return [e for e in holder if isinstance(e.tag, str) and etree_local(e.tag) == "transaction"]
+
+
+def _transaction_values(transaction) -> list[str]:
+    """A transaction's hashed values in the protocol's order, its customer data last."""
+    values = _children(transaction)
+    out = [values.get(name, "") for name in TRANSACTION]
+    customer = _child(transaction, "customerData")
+    if customer is not None:
+        data = _children(customer)
+        out += [data.get(name, "") for name in CUSTOMER_DATA]
+    return out
 
 
 def etree_local(tag: str) -> str:
@@ -85,15 +142,31 @@ class AutopayGateway:
 
     # --- hashing ---------------------------------------------------------------------------
 
-    def _signed_root(self, data: bytes):
-        """Parse a hashed XML answer or notice and check its hash over all other leaves."""
+    def _signed_root(self, data: bytes, values_of):
+        """Parse a hashed XML answer or notice and check its ``hash`` over ``values_of(root)``
+        (the message's values in the protocol's order)."""
         root = _parse(data)
-        leaves = _leaves(root)
-        given = [text for tag, text in leaves if tag == "hash"]
-        values = [text for tag, text in leaves if tag != "hash"]
-        if len(given) != 1 or not hmac.compare_digest(autopay_hash(values, self.key), given[0]):
+        given = [
+            (e.text or "").strip()
+            for e in root
+            if isinstance(e.tag, str) and etree_local(e.tag) == "hash"
+        ]
+        expected = autopay_hash(values_of(root), self.key)
+        if len(given) != 1 or not hmac.compare_digest(expected, given[0]):
             raise SignatureInvalid("Autopay hash mismatch")
         return root
+
+    @staticmethod
+    def _list_values(root) -> list[str]:
+        """``transactionList`` (ITN and status): the service, then each transaction."""
+        values = [_children(root).get("serviceID", "")]
+        for transaction in _transactions(root):
+            values += _transaction_values(transaction)
+        return values
+
+    @staticmethod
+    def _ordered(names: tuple[str, ...]):
+        return lambda root: [_children(root).get(name, "") for name in names]
 
     def _form(self, fields: list[tuple[str, str]]) -> dict[str, str]:
         return {**dict(fields), "Hash": autopay_hash([v for _, v in fields], self.key)}
@@ -120,10 +193,10 @@ class AutopayGateway:
         if response.status_code != 200:
             raise GatewayError(f"Autopay start: HTTP {response.status_code}")
         try:
-            root = self._signed_root(response.content)
+            root = self._signed_root(response.content, self._ordered(START_ANSWER))
         except (SignatureInvalid, NotificationMalformed) as exc:
             raise GatewayError(f"Autopay start: {exc}") from exc
-        values = dict(_leaves(root))
+        values = _children(root)
         if values.get("orderID") != payment.public_id.hex or not values.get("redirecturl"):
             raise GatewayError("Autopay start: unexpected answer")
         return Started(external_id=values.get("remoteID", ""), redirect_url=values["redirecturl"])
@@ -135,10 +208,8 @@ class AutopayGateway:
         if not service or (service[0].text or "").strip() != self.service_id:
             raise SignatureInvalid("another service")
         notices = []
-        for element in root.iter():
-            if not isinstance(element.tag, str) or etree_local(element.tag) != "transaction":
-                continue
-            values = {etree_local(e.tag): (e.text or "").strip() for e in element}
+        for element in _transactions(root):
+            values = _children(element)
             try:
                 reference = str(uuid.UUID(hex=values["orderID"]))
             except (KeyError, ValueError) as exc:
@@ -160,7 +231,7 @@ class AutopayGateway:
             xml = base64.b64decode(form["transactions"][0], validate=True)
         except (UnicodeDecodeError, ValueError, KeyError, binascii.Error) as exc:
             raise NotificationMalformed("no base64 transactions field") from exc
-        return self._notices(self._signed_root(xml))
+        return self._notices(self._signed_root(xml, self._list_values))
 
     def answer(self, *, notices: list[Notice], accepted: bool) -> Answer:
         if not notices and not accepted:  # unreadable or forged: nothing to confirm
@@ -193,7 +264,7 @@ class AutopayGateway:
         if response.status_code != 200:
             raise GatewayError(f"Autopay status: HTTP {response.status_code}")
         try:
-            notices = self._notices(self._signed_root(response.content))
+            notices = self._notices(self._signed_root(response.content, self._list_values))
         except (SignatureInvalid, NotificationMalformed) as exc:
             raise GatewayError(f"Autopay status: {exc}") from exc
         mine = [n for n in notices if n.reference == str(payment.public_id)]
@@ -213,7 +284,7 @@ class AutopayGateway:
         if response.status_code != 200:
             raise GatewayError(f"Autopay refund: HTTP {response.status_code}")
         try:
-            values = dict(_leaves(self._signed_root(response.content)))
+            values = _children(self._signed_root(response.content, self._ordered(REFUND_ANSWER)))
         except (SignatureInvalid, NotificationMalformed) as exc:
             raise GatewayError(f"Autopay refund: {exc}") from exc
         if not values.get("remoteOutID"):

@@ -1,5 +1,5 @@
 from .accounts import FeeAccount, FeeType
-from .orders import OrderStatus, PaymentOrder
+from .orders import OPEN_STATUSES, OrderStatus, PaymentOrder
 from .sandbox import SandboxTransaction
 from .statements import BankStatement, CreditState, MatchRule, StatementCredit
 from .tariff import Exemption, FeeRule, TariffItem
@@ -14,6 +14,7 @@ from .transactions import (
 )
 
 __all__ = [
+    "OPEN_STATUSES",
     "BankStatement",
     "Channel",
     "CreditState",

@@ -5,6 +5,8 @@ from .notifications import Outcome, notification_accept
 from .orders import (
     TRANSITIONS,
     fee_orders_issue,
+    order_call_delivered,
+    order_call_record,
     order_create,
     order_title,
     order_transition,
@@ -33,6 +35,8 @@ __all__ = [
     "fee_orders_issue",
     "notification_accept",
     "nrb",
+    "order_call_delivered",
+    "order_call_record",
     "order_create",
     "order_title",
     "order_transition",

@@ -168,12 +168,17 @@ def fee_orders_issue(
     subject_ref: str,
     reference: str,
     filed_on: dt.date | None = None,
+    by_representative: bool = False,
 ) -> list[PaymentOrder]:
     """Assess the application's fee and issue one order per kind of fee (stamp duty and the
     office's own fee go to different accounts). Idempotent per ``subject_ref``. Nothing is
-    issued when the amount is for the office to set or an exemption applies."""
+    issued when the amount is for the office to set or an exemption applies.
+    ``by_representative``: see ``fee_assessment`` (a company's representative's power of
+    attorney is charged)."""
     day = filed_on or timezone.localdate()
-    assessment = fee_assessment(service=service, data=data, on=day)
+    assessment = fee_assessment(
+        service=service, data=data, on=day, by_representative=by_representative
+    )
     due_on = day + dt.timedelta(days=settings.PAYMENTS_DUE_DAYS)
     orders = []
     for fee_type, lines in assessment.by_fee_type().items():
@@ -216,9 +221,11 @@ def orders_case_sign_set(*, subject_ref: str, case_sign: str, service_title: str
 
 
 def orders_overdue_sweep(*, today: dt.date | None = None) -> dict[str, int]:
-    """Beat job: an open order past its due day gets one call to pay (KPA art. 261 § 1, a
-    new due day ``PAYMENTS_CALL_TO_PAY_DAYS`` later, ``payment_overdue``); an order still
-    unpaid past that day expires (``payment_expired``: the application is returned)."""
+    """Beat job: an open order past its due day gets one call to pay (KPA art. 261 § 1,
+    ``payment_overdue``: the app that owns the application sends it and records it with
+    ``order_call_record``). The 7 days run from the call's delivery (``order_call_delivered``
+    sets the new due day); an order still unpaid after that day expires (``payment_expired``:
+    the application is returned). While the call is not delivered nothing expires."""
     day = today or timezone.localdate()
     called = expired = 0
     overdue = PaymentOrder.objects.filter(
@@ -231,19 +238,60 @@ def orders_overdue_sweep(*, today: dt.date | None = None) -> dict[str, int]:
                 continue
             if order.called_to_pay_at is None:
                 order.called_to_pay_at = timezone.now()
-                order.due_on = day + dt.timedelta(days=settings.PAYMENTS_CALL_TO_PAY_DAYS)
-                order.save(update_fields=["called_to_pay_at", "due_on"])
+                order.save(update_fields=["called_to_pay_at"])
                 audit.record(
                     action="payments.call_to_pay",
                     target=order,
                     after={"due_on": order.due_on.isoformat()},
                 )
-                _signal_on_commit(signals.payment_overdue, order, due_on=order.due_on)
+                _signal_on_commit(signals.payment_overdue, order, due_on=None)
                 called += 1
-            else:
+            elif order.call_delivered_on is not None:
                 order_transition(order=order, to=S.EXPIRED, reason="unpaid after the call to pay")
                 expired += 1
     return {"called": called, "expired": expired}
+
+
+@transaction.atomic
+def order_call_record(*, order_id: int, call_ref: str) -> PaymentOrder:
+    """The call to pay of ``order_id`` was sent as ``call_ref`` (e.g. ``letter:<uuid>``)."""
+    order = PaymentOrder.objects.select_for_update().get(pk=order_id)
+    if order.call_ref != call_ref:
+        before = order.call_ref
+        order.call_ref = call_ref[:100]
+        order.save(update_fields=["call_ref"])
+        audit.record(
+            action="payments.call_sent",
+            target=order,
+            before={"call": before},
+            after={"call": order.call_ref},
+        )
+    return order
+
+
+@transaction.atomic
+def order_call_delivered(*, order_id: int, delivered_on: dt.date, due_on: dt.date) -> PaymentOrder:
+    """The call to pay was delivered on ``delivered_on``: the fee is due by ``due_on`` (7 days
+    from delivery, moved to the next working day by KPA art. 57 § 4, as the caller counts
+    them). Recorded once; the same delivery again changes nothing."""
+    if due_on < delivered_on:
+        raise ValueError("the due day cannot come before the delivery")
+    order = PaymentOrder.objects.select_for_update().get(pk=order_id)
+    if order.called_to_pay_at is None:
+        raise WrongOrderState()
+    if order.call_delivered_on is not None:
+        return order
+    before = order.due_on
+    order.call_delivered_on = delivered_on
+    order.due_on = due_on
+    order.save(update_fields=["call_delivered_on", "due_on"])
+    audit.record(
+        action="payments.call_delivered",
+        target=order,
+        before={"due_on": before.isoformat()},
+        after={"delivered_on": delivered_on.isoformat(), "due_on": due_on.isoformat()},
+    )
+    return order
 
 
 @transaction.atomic

@@ -32,16 +32,15 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import CharField, Sum, Value
-from django.db.models.functions import Cast, Concat, LPad
+from django.db.models import Sum
 from django.utils import timezone
 
 from sekap import audit
-from sekap.bulk import insert_rows
+from sekap.bulk import insert_rows, reserve_ids
 from sekap.text import search_key
 
 from ..models import (
@@ -117,18 +116,27 @@ def _name_words(text: str) -> frozenset[str]:
     return frozenset(word for word in re.split(r"\W+", search_key(text)) if len(word) > 1)
 
 
+class _Order(NamedTuple):
+    """What matching needs of an order (read as plain rows: no model instance per order)."""
+
+    pk: int
+    amount_grosze: int
+    status: str
+    case_sign: str
+    payer_id: int
+    virtual_account: str
+
+
 @dataclass
 class _Match:
     credit: Credit
-    order: PaymentOrder | None = None
+    order: _Order | None = None
     rule: str = ""
 
 
-_ORDER_FIELDS = ("amount_grosze", "status", "case_sign", "payer_id", "virtual_account")
-
-
-def _orders_where(**lookup: Any) -> list[PaymentOrder]:
-    return list(PaymentOrder.objects.filter(**lookup).only(*_ORDER_FIELDS))
+def _orders_where(**lookup: Any) -> list[_Order]:
+    rows = PaymentOrder.objects.filter(**lookup).values_list(*_Order._fields)
+    return [_Order._make(row) for row in rows]
 
 
 def _by_virtual_account(statement: Statement, matches: list[_Match]) -> None:
@@ -137,7 +145,7 @@ def _by_virtual_account(statement: Statement, matches: list[_Match]) -> None:
         numbers = [*match.credit.credited_accounts, *_title_accounts(match.credit.title)]
         numbers.append(statement.account)
         wanted.append([f"PL{digits}" for digits in dict.fromkeys(numbers)])
-    by_account: dict[str, PaymentOrder] = {}
+    by_account: dict[str, _Order] = {}
     for chunk in _chunks(sorted({number for numbers in wanted for number in numbers})):
         by_account.update(
             (order.virtual_account, order) for order in _orders_where(virtual_account__in=chunk)
@@ -148,7 +156,7 @@ def _by_virtual_account(statement: Statement, matches: list[_Match]) -> None:
             match.order, match.rule = found, MatchRule.VIRTUAL_ACCOUNT
 
 
-def _choose(candidates: list[PaymentOrder], amount: int) -> PaymentOrder | None:
+def _choose(candidates: list[_Order], amount: int) -> _Order | None:
     if len(candidates) == 1:
         return candidates[0]
     open_orders = [order for order in candidates if order.status in OPEN]
@@ -161,7 +169,7 @@ def _choose(candidates: list[PaymentOrder], amount: int) -> PaymentOrder | None:
 def _by_title(matches: list[_Match], account_ids: list[int]) -> None:
     pending = [match for match in matches if match.order is None]
     signs = [case_signs(match.credit.title) for match in pending]
-    by_sign: dict[str, list[PaymentOrder]] = defaultdict(list)
+    by_sign: dict[str, list[_Order]] = defaultdict(list)
     for chunk in _chunks(sorted({sign for found in signs for sign in found})):
         for order in _orders_where(case_sign__in=chunk, account_id__in=account_ids):
             by_sign[order.case_sign.upper()].append(order)
@@ -175,7 +183,7 @@ def _by_title(matches: list[_Match], account_ids: list[int]) -> None:
 def _by_amount_and_payer(matches: list[_Match], account_ids: list[int]) -> None:
     pending = [m for m in matches if m.order is None and m.credit.counterparty_name]
     taken = {match.order.pk for match in matches if match.order is not None}
-    by_amount: dict[int, list[PaymentOrder]] = defaultdict(list)
+    by_amount: dict[int, list[_Order]] = defaultdict(list)
     for chunk in _chunks(sorted({match.credit.amount_grosze for match in pending})):
         for order in _orders_where(
             amount_grosze__in=chunk, account_id__in=account_ids, status__in=OPEN
@@ -246,6 +254,7 @@ _CREDIT_FIELDS = (
     "note",
 )
 _PAYMENT_FIELDS = (
+    "id",
     "public_id",
     "order",
     "channel",
@@ -279,13 +288,17 @@ def _apply(
     paid = _paid_so_far(sorted(unpaid))
     settle: list[int] = []
     now = timezone.now()
+    # Keys and receipt numbers (``SEKAP/<year>/<key>``, as ``transfer_record`` numbers them)
+    # are known before the rows are written, so nothing is read back or updated afterwards.
+    payment_ids = iter(reserve_ids(Payment, count=sum(1 for m in matches if _applicable(m.order))))
+    receipt_prefix = f"SEKAP/{timezone.localtime(now).year}/"
     credit_rows: list[list] = []
     payment_rows: list[list] = []
-    surpluses: dict[str, int] = {}
+    refunds: list[Refund] = []
     for match in matches:
         credit, order = match.credit, match.order
-        state, rule, order_id, surplus, public_id = CreditState.UNMATCHED, "", None, 0, None
-        if order is None or order.status not in (*SETTLEABLE, OrderStatus.PAID):
+        state, rule, order_id, surplus, payment_id = CreditState.UNMATCHED, "", None, 0, None
+        if order is None or not _applicable(order):
             result.unmatched += 1
         else:
             result.matched += 1
@@ -302,13 +315,21 @@ def _apply(
                 elif before + amount < order.amount_grosze:
                     result.partial += 1
             external_id = _external_id(statement.account, credit.key)
+            payment_id = next(payment_ids)
             if surplus:
-                surpluses[external_id] = surplus
+                refunds.append(
+                    Refund(
+                        payment_id=payment_id,
+                        amount_grosze=surplus,
+                        reason=SURPLUS_REASON,
+                        idempotency_key=f"surplus:{external_id}",
+                    )
+                )
             result.surplus_grosze += surplus
-            public_id = uuid.uuid4()
             payment_rows.append(
                 [
-                    public_id,
+                    payment_id,
+                    uuid.uuid4(),
                     order.pk,
                     Channel.TRANSFER,
                     "",
@@ -318,7 +339,7 @@ def _apply(
                     "",
                     credit.counterparty_name[:200],
                     credit.counterparty_account[:34],
-                    "",
+                    f"{receipt_prefix}{payment_id:08d}",
                     now,
                     now,
                 ]
@@ -342,17 +363,12 @@ def _apply(
                 order_id,
                 surplus,
                 "",
-                public_id,  # replaced by the payment's key once inserted
+                payment_id,
             ]
         )
     insert_rows(Payment, fields=_PAYMENT_FIELDS, rows=payment_rows)
-    payment_ids = _number_payments([row[0] for row in payment_rows], now)
-    for row in credit_rows:
-        row[-1] = payment_ids[row[-1]] if row[-1] is not None else None
     insert_rows(StatementCredit, fields=(*_CREDIT_FIELDS, "payment"), rows=credit_rows)
-    if surpluses:
-        by_external = {row[4]: payment_ids[row[0]] for row in payment_rows}
-        _request_surplus_refunds(surpluses, by_external)
+    Refund.objects.bulk_create(refunds, batch_size=2000)
     if settle:
         moved = orders_transition(
             order_ids=settle, to=OrderStatus.PAID, actor=actor, reason=f"bank statement {record.pk}"
@@ -360,37 +376,8 @@ def _apply(
         result.settled += len(moved)
 
 
-def _number_payments(public_ids: list[uuid.UUID], now) -> dict[uuid.UUID, int]:
-    """The new payments' keys, and their receipt numbers (``SEKAP/<year>/<key>``, as
-    ``transfer_record`` numbers them), by chunks of the unique ``public_id``."""
-    prefix = f"SEKAP/{timezone.localtime(now).year}/"
-    keys: dict[uuid.UUID, int] = {}
-    for chunk in _chunks(public_ids):
-        payments = Payment.objects.filter(public_id__in=chunk)
-        payments.update(
-            receipt_number=Concat(
-                Value(prefix),
-                LPad(Cast("pk", output_field=CharField()), 8, Value("0")),
-                output_field=CharField(),
-            )
-        )
-        keys.update(payments.values_list("public_id", "pk"))
-    return keys
-
-
-def _request_surplus_refunds(surpluses: dict[str, int], payments: dict[str, int]) -> None:
-    Refund.objects.bulk_create(
-        [
-            Refund(
-                payment_id=payments[external_id],
-                amount_grosze=amount,
-                reason=SURPLUS_REASON,
-                idempotency_key=f"surplus:{external_id}",
-            )
-            for external_id, amount in surpluses.items()
-        ],
-        batch_size=2000,
-    )
+def _applicable(order: _Order | None) -> bool:
+    return order is not None and order.status in (*SETTLEABLE, OrderStatus.PAID)
 
 
 def _import_statement(

@@ -84,12 +84,16 @@ def _service_exemption(service: Service, data: Mapping[str, Any]) -> str:
 
 
 # Filing a power of attorney is itself charged (annex part IV), whatever the matter costs:
-# forms ask whether a proxy files the application in this yes/no field.
+# forms ask whether a proxy files the application in this yes/no field, and whether the proxy
+# is close family (exempt: spouse, ascendant, descendant, sibling; payments/data/exemptions.csv).
 PROXY_FIELD = "PrzezPelnomocnika"
+CLOSE_FAMILY_FIELD = "PelnomocnikBliskiKrewny"
 POWER_OF_ATTORNEY = {"kind": "item", "item": "IV.1", "label": "złożenie pełnomocnictwa"}
 
 
-def _lines_of(service: Service, data: Mapping[str, Any]) -> tuple[list[dict], str, bool]:
+def _lines_of(
+    service: Service, data: Mapping[str, Any], *, by_representative: bool = False
+) -> tuple[list[dict], str, bool]:
     """The rule lines that apply, the service-level exemption, and whether computable."""
     lines: list[dict] = []
     exemption = ""
@@ -100,17 +104,27 @@ def _lines_of(service: Service, data: Mapping[str, Any]) -> tuple[list[dict], st
             rule = _rule_lines(service)
             computable = rule is not None
             lines = list(rule or [])
-    if data.get(PROXY_FIELD) is True:
+    if data.get(PROXY_FIELD) is True or by_representative:
         lines.append(POWER_OF_ATTORNEY)
     return lines, exemption, computable
 
 
 def fee_assessment(
-    *, service: Service, data: Mapping[str, Any], on: dt.date | None = None
+    *,
+    service: Service,
+    data: Mapping[str, Any],
+    on: dt.date | None = None,
+    by_representative: bool = False,
 ) -> Assessment:
-    """The fee lines of an application of ``service`` with form ``data`` filed ``on``."""
+    """The fee lines of an application of ``service`` with form ``data`` filed ``on``.
+
+    ``by_representative``: filed for a company by its representative on the power of
+    attorney registered in SEKAP, which is thereby filed with the office and charged
+    (a company has no close family: that exemption does not apply)."""
     day = on or timezone.localdate()
-    lines, exemption, computable = _lines_of(service, data)
+    if by_representative:
+        data = {**data, CLOSE_FAMILY_FIELD: False}
+    lines, exemption, computable = _lines_of(service, data, by_representative=by_representative)
     due: list[FeeLine] = []
     exempt: list[str] = [exemption] if exemption else []
     problems: list[str] = []

@@ -283,7 +283,7 @@ def _statement(reader: _Reader, stmt) -> Statement:
 
 def parse_camt053(data: bytes) -> StatementFile:
     try:
-        document = parse_untrusted(data, limits=_limits())
+        document = parse_untrusted(data, limits=_limits(), collect_ids=False)
     except XmlRejected as exc:
         raise StatementRejected(line=_xml_error_line(exc.message), reason=exc.message) from None
     root = document.root

@@ -81,7 +81,7 @@ def _blocks(text: str) -> list[list[_Tag]]:
             current = _Tag(tag=tag, first=number, last=number, lines=[line])
             blocks[-1].append(current)
             continue
-        if _ENVELOPE.match(line.strip()):
+        if line.lstrip()[:1] in ("{", "-", "}") and _ENVELOPE.match(line.strip()):
             current = None
             continue
         if current is None or current.tag not in _CONTINUED:

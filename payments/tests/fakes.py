@@ -139,22 +139,41 @@ class FakeAutopay(_Server):
         return 404, b"", "text/plain"
 
     def transaction_list(self, order_id: str, *, amount: str | None = None, key=None) -> bytes:
+        """A ``transactionList`` as Autopay sends it. The hash covers the values in the
+        protocol's order (service; order, remote id, amount, currency, gateway, date, status,
+        status details; the customer's data), while the elements arrive in another order, as
+        nothing in XML promises theirs: a receiver hashing the document's order fails."""
         t = self.transactions[order_id]
-        fields = [
-            ("orderID", order_id),
-            ("remoteID", t["remoteID"]),
-            ("amount", amount or t["amount"]),
-            ("currency", t["currency"]),
-            ("paymentDate", "20261130101500"),
-            ("paymentStatus", t["status"]),
-        ]
-        inner = "".join(f"<{k}>{v}</{k}>" for k, v in fields)
-        values = [self.service_id] + [v for _, v in fields]
-        digest = bm_hash(values, key or self.key)
+        fields = {
+            "orderID": order_id,
+            "remoteID": t["remoteID"],
+            "amount": amount or t["amount"],
+            "currency": t["currency"],
+            "gatewayID": "106",
+            "paymentDate": "20261130101500",
+            "paymentStatus": t["status"],
+            "paymentStatusDetails": "AUTHORIZED" if t["status"] == "SUCCESS" else "",
+        }
+        customer = {"fName": "Jan", "lName": "Kowalski", "nrb": "96105011130000000123456781"}
+        hashed = [self.service_id, *fields.values()]
+        hashed += [customer.get(name, "") for name in ("fName", "lName", "streetName",
+                   "streetHouseNo", "streetStaircaseNo", "streetPremiseNo", "postalCode",
+                   "city", "nrb", "senderData")]  # fmt: skip
+        digest = bm_hash(hashed, key or self.key)
+        shuffled = ["paymentStatus", "customerData", "amount", "orderID", "currency",
+                    "paymentDate", "remoteID", "gatewayID", "paymentStatusDetails"]  # fmt: skip
+        inner = "".join(
+            "<customerData>"
+            + "".join(f"<{k}>{v}</{k}>" for k, v in customer.items())
+            + "</customerData>"
+            if name == "customerData"
+            else f"<{name}>{fields[name]}</{name}>"
+            for name in shuffled
+        )
         return (
             '<?xml version="1.0" encoding="UTF-8"?><transactionList>'
-            f"<serviceID>{self.service_id}</serviceID><transactions><transaction>{inner}"
-            f"</transaction></transactions><hash>{digest}</hash></transactionList>"
+            f"<transactions><transaction>{inner}</transaction></transactions>"
+            f"<serviceID>{self.service_id}</serviceID><hash>{digest}</hash></transactionList>"
         ).encode()
 
     def itn(self, order_id: str, status: str, *, amount: str | None = None, key=None) -> bytes:

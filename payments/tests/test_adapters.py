@@ -147,6 +147,32 @@ def test_autopay_itn_valid_duplicate_forged_wrong_amount_out_of_order(autopay, o
     assert refused() == 2
 
 
+def test_autopay_itn_hash_follows_the_protocol_order_not_the_documents(autopay, order):
+    """The fake sends the elements shuffled and hashes them in the protocol's order; an ITN
+    hashed over the document's order instead is refused."""
+    import base64
+    import re
+    from urllib.parse import urlencode
+
+    payment = start(order, "autopay")
+    oid = payment.public_id.hex
+    autopay.transactions[oid]["status"] = "SUCCESS"
+    xml = autopay.transaction_list(oid).decode()
+    in_document_order = [
+        value for value in re.findall(r">([^<>]+)</(?!hash)", xml) if value.strip()
+    ]
+    forged = re.sub(
+        r"<hash>[0-9a-f]+</hash>",
+        f"<hash>{bm_hash(in_document_order, 'bm-shared-key')}</hash>",
+        xml,
+    )
+    body = urlencode({"transactions": base64.b64encode(forged.encode()).decode()}).encode()
+    assert b"<confirmation>CONFIRMED" not in post("autopay", body).content
+    assert status(order) == OrderStatus.PENDING and refused() == 1
+    paid = post("autopay", autopay.itn(oid, "SUCCESS"))
+    assert b"<confirmation>CONFIRMED" in paid.content and status(order) == OrderStatus.PAID
+
+
 def test_autopay_status_and_refund(autopay, order):
     payment = start(order, "autopay")
     autopay.transactions[payment.public_id.hex]["status"] = "SUCCESS"  # ITN lost

@@ -23,6 +23,8 @@ from payments.models import (
 from payments.services import (
     fee_orders_issue,
     notification_accept,
+    order_call_delivered,
+    order_call_record,
     order_create,
     order_transition,
     orders_overdue_sweep,
@@ -218,7 +220,9 @@ def test_transfer_settles_idempotently_and_partially(seeded, payer):
     assert order.status == OrderStatus.PAID
 
 
-def test_overdue_call_to_pay_then_expiry(seeded, payer, django_capture_on_commit_callbacks):
+def test_overdue_call_to_pay_counts_from_its_delivery(
+    seeded, payer, django_capture_on_commit_callbacks
+):
     [order] = issue(seeded, payer)
     events = []
     for name in ("payment_overdue", "payment_expired"):
@@ -226,22 +230,47 @@ def test_overdue_call_to_pay_then_expiry(seeded, payer, django_capture_on_commit
             lambda name=name, **kw: events.append(name), weak=False, dispatch_uid=name
         )
     try:
-        day = order.due_on + dt.timedelta(days=1)
+        first_due = order.due_on
+        day = first_due + dt.timedelta(days=1)
+        with pytest.raises(WrongOrderState):  # no call yet: nothing to be delivered
+            order_call_delivered(order_id=order.pk, delivered_on=day, due_on=day)
         with django_capture_on_commit_callbacks(execute=True):
             assert orders_overdue_sweep(today=day) == {"called": 1, "expired": 0}
         order.refresh_from_db()
-        assert order.due_on == day + dt.timedelta(days=7) and order.called_to_pay_at
+        assert order.called_to_pay_at and order.due_on == first_due  # the 7 days wait
+        order_call_record(order_id=order.pk, call_ref="letter:test")
+        # a month later the call is still not delivered: nothing expires
+        assert orders_overdue_sweep(today=day + dt.timedelta(days=30)) == {
+            "called": 0,
+            "expired": 0,
+        }
+        delivered = day + dt.timedelta(days=20)
+        due = delivered + dt.timedelta(days=7)
+        order_call_delivered(order_id=order.pk, delivered_on=delivered, due_on=due)
+        # the same delivery reported again changes nothing
+        order_call_delivered(
+            order_id=order.pk, delivered_on=delivered + dt.timedelta(days=1), due_on=due
+        )
+        order.refresh_from_db()
+        assert (order.call_delivered_on, order.due_on, order.call_ref) == (
+            delivered,
+            due,
+            "letter:test",
+        )
         with django_capture_on_commit_callbacks(execute=True):
-            assert orders_overdue_sweep(today=day + dt.timedelta(days=7)) == {
-                "called": 0,
-                "expired": 0,
-            }
-            assert orders_overdue_sweep(today=day + dt.timedelta(days=8)) == {
+            assert orders_overdue_sweep(today=due) == {"called": 0, "expired": 0}
+            assert orders_overdue_sweep(today=due + dt.timedelta(days=1)) == {
                 "called": 0,
                 "expired": 1,
             }
         assert events == ["payment_overdue", "payment_expired"]
         assert PaymentOrder.objects.get(pk=order.pk).status == OrderStatus.EXPIRED
+        actions = AuditEntry.objects.filter(target_id=str(order.pk)).values_list(
+            "action", flat=True
+        )
+        assert {"payments.call_to_pay", "payments.call_sent", "payments.call_delivered"} <= set(
+            actions
+        )
     finally:
         for name in ("payment_overdue", "payment_expired"):
             getattr(signals, name).disconnect(dispatch_uid=name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from stdnum import iban
@@ -118,3 +119,45 @@ def test_power_of_attorney_is_charged_unless_close_family(seeded):
     free = Service(office=seeded.certificate.office, fee_kind="none", title="Pismo ogólne")
     assert fee_assessment(service=free, data={"PrzezPelnomocnika": True}).total_grosze == 1700
     assert fee_assessment(service=free, data={"PrzezPelnomocnika": False}).lines == ()
+
+
+def test_a_company_representative_pays_for_the_registered_power_of_attorney(seeded):
+    # filed for a company on the representative's registered power of attorney: charged,
+    # even with the form's close-family answer (a company has no family) and without the
+    # form's proxy question
+    for data in ({}, {"PrzezPelnomocnika": False, "PelnomocnikBliskiKrewny": True}):
+        assessment = fee_assessment(service=seeded.certificate, data=data, by_representative=True)
+        assert [line.code for line in assessment.lines] == ["II.21", "IV.1"]
+        assert assessment.exempt == ()
+    assert [line.code for line in fee_assessment(service=seeded.certificate, data={}).lines] == [
+        "II.21"
+    ]
+
+
+def test_every_seed_form_with_a_proxy_asks_about_close_family():
+    """The exemption's field is in every seeded form that lets a proxy file, shown only when
+    a proxy files, and is the field the exemption rule reads."""
+    from forms_platform.seeding import seed_files
+    from payments.services.tariff import CLOSE_FAMILY_FIELD, PROXY_FIELD
+
+    def fields(node):
+        if isinstance(node, dict):
+            yield from (f for f in node.get("fields", []) if isinstance(f, dict))
+            for value in node.values():
+                yield from fields(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from fields(value)
+
+    with_proxy = 0
+    for form in seed_files():
+        by_name = {field["name"]: field for field in fields(form["definition"])}
+        if PROXY_FIELD not in by_name:
+            continue
+        with_proxy += 1
+        family = by_name[CLOSE_FAMILY_FIELD]
+        assert family["type"] == "yesno", form["slug"]
+        assert family["visible_if"] == f"{PROXY_FIELD} is true", form["slug"]
+    assert with_proxy == 4
+    rule = (Path(__file__).parents[1] / "data" / "exemptions.csv").read_text()
+    assert f"{CLOSE_FAMILY_FIELD} is true" in rule

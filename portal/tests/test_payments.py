@@ -110,9 +110,16 @@ def test_payments_list_query_count(filed, client, django_assert_num_queries):
 def test_unpaid_fee_calls_to_pay_then_returns_the_application(
     filed, client, django_capture_on_commit_callbacks
 ):
+    """The call to pay is a letter delivered with legal effect; the 7 days run from its
+    delivery (KPA art. 261 § 1), not from sending, and only then is the application returned."""
     import datetime as dt
 
-    from documents.models import CaseEvent, InboxMessage
+    from django.utils import timezone
+
+    from documents.deadlines import legal_end
+    from documents.models import CaseEvent, Delivery, InboxMessage, Letter
+    from documents.services import inbox_open
+    from documents.services.fee_effects import fee_calls_delivery_update
     from payments.services import orders_overdue_sweep
 
     intake(filed)
@@ -121,13 +128,35 @@ def test_unpaid_fee_calls_to_pay_then_returns_the_application(
     day = order.due_on + dt.timedelta(days=1)
     with django_capture_on_commit_callbacks(execute=True):
         orders_overdue_sweep(today=day)
-    notice = InboxMessage.objects.get(notice="call_to_pay")
-    assert notice.recipient == filed.submitter and "17,00 zł" in notice.body
-    assert "art. 261" in notice.body
+    letter = Letter.objects.get(case=filed.case, title__startswith="Wezwanie do uiszczenia")
+    assert "7 dni od dnia doręczenia" in letter.body and "17,00 zł" in letter.body
+    assert "art. 261 § 1" in letter.body and letter.created_by is None
+    [delivery] = Delivery.objects.filter(letter=letter)
+    assert delivery.delivered_on is None
+    order.refresh_from_db()
+    assert order.call_ref == f"letter:{letter.public_id}" and order.call_delivered_on is None
     assert CaseEvent.objects.filter(case=filed.case, action="call_to_pay").exists()
-    assert "Wezwano Cię do zapłaty" in client.get(f"/platnosci/{order.public_id}/").content.decode()
+    page = client.get(f"/platnosci/{order.public_id}/").content.decode()
+    assert "7 dni od dnia doręczenia wezwania" in page
+    # not delivered yet: a week and more after sending, nothing is returned
+    assert fee_calls_delivery_update() == 0
     with django_capture_on_commit_callbacks(execute=True):
-        orders_overdue_sweep(today=day + dt.timedelta(days=8))
+        assert orders_overdue_sweep(today=day + dt.timedelta(days=8))["expired"] == 0
+    filed.case.refresh_from_db()
+    assert filed.case.status != "closed"
+    # the applicant opens the letter: that is its delivery
+    message = InboxMessage.objects.get(letter=letter)
+    inbox_open(user=filed.submitter, message=message)
+    delivered = Delivery.objects.get(pk=delivery.pk).delivered_on
+    assert delivered == timezone.localdate()
+    assert fee_calls_delivery_update() == 1
+    order.refresh_from_db()
+    due = legal_end(delivered + dt.timedelta(days=7))
+    assert (order.call_delivered_on, order.due_on) == (delivered, due)
+    assert "Zapłać do" in client.get(f"/platnosci/{order.public_id}/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert orders_overdue_sweep(today=due)["expired"] == 0
+        assert orders_overdue_sweep(today=due + dt.timedelta(days=1))["expired"] == 1
     filed.case.refresh_from_db()
     assert filed.case.status == "closed"
     assert CaseEvent.objects.filter(case=filed.case, action="application_returned").exists()

@@ -31,8 +31,9 @@ from portal.tests.fixtures import (  # noqa: F401
 from sekap.accounts.tests.factories import DEFAULT_PASSWORD, VerifiedCitizenFactory
 
 
-def _log_in_and_file(page, catalogue, user) -> None:
-    """Log in and file the fee-bearing application (a copy of a civil-status record)."""
+def _log_in_and_file(page, catalogue, user, *, proxy: str = "") -> None:
+    """Log in and file the fee-bearing application (a certificate). ``proxy``: "" (filed in
+    person), "family" (by a proxy who is close family) or "other" (any other proxy)."""
     page.goto("/konto/logowanie/")
     page.get_by_label("Adres e-mail").fill(user.email)
     page.get_by_label("Hasło").fill(DEFAULT_PASSWORD)
@@ -57,7 +58,16 @@ def _log_in_and_file(page, catalogue, user) -> None:
         files=[{"name": "oplata.pdf", "mimeType": "application/pdf", "buffer": PDF}],
     )
     page.follow(page.get_by_role("button", name="Zapisz i przejdź dalej"))
-    page.locator("[name=PrzezPelnomocnika][value=false]").check()
+    if proxy:
+        page.locator("[name=PrzezPelnomocnika][value=true]").check()
+        family = "true" if proxy == "family" else "false"
+        page.locator(f"[name=PelnomocnikBliskiKrewny][value={family}]").check()
+        page.set_input_files(
+            "[name=Pelnomocnictwo]",
+            files=[{"name": "pelnomocnictwo.pdf", "mimeType": "application/pdf", "buffer": PDF}],
+        )
+    else:
+        page.locator("[name=PrzezPelnomocnika][value=false]").check()
     page.get_by_label(re.compile("Oświadczam, że dane podane we wniosku")).check()
     page.fill("[name=MiejscowoscDokumentu]", "Gliwice")
     page.follow(page.get_by_role("button", name="Zapisz i sprawdź wniosek"))
@@ -126,6 +136,32 @@ def test_citizen_pays_the_stamp_duty_in_the_sandbox_bank(
     assert "zapłacono" in page.locator(".fee-orders").inner_text()
     page.goto("/platnosci/")
     assert case.sign in page.locator("table").inner_text()
+
+
+def test_a_proxy_pays_for_the_power_of_attorney_unless_close_family(
+    a11y_page,
+    live_trust,  # noqa: F811
+    pipeline,
+):
+    """Filing through a proxy adds the 17 zł stamp duty on the power of attorney; a proxy who
+    is the applicant's spouse, ascendant, descendant or sibling is exempt (the form asks)."""
+    catalogue = load_catalogue()
+    payments_seed()
+    page = a11y_page
+    for proxy, expected in (("other", 3400), ("family", 1700)):
+        user = VerifiedCitizenFactory(
+            email=f"{proxy}@example.test", first_name="Ewa", last_name="Zielińska"
+        )
+        _log_in_and_file(page, catalogue, user, proxy=proxy)
+        assert page.locator("main h1").first.inner_text() == "Wniosek przyjęty"
+        order = PaymentOrder.objects.get(payer=user)
+        assert order.amount_grosze == expected
+        codes = [line["code"] for line in order.lines]
+        assert ("IV.1" in codes) is (proxy == "other")
+        page.follow(page.get_by_role("link", name="Zapłać teraz"))
+        amount = f"{expected // 100},00\u00a0zł"
+        assert page.locator(".order-amount").inner_text() == amount
+        page.context.clear_cookies()
 
 
 def test_citizen_pays_by_transfer_and_is_matched_from_an_mt940_statement(
