@@ -1,11 +1,14 @@
 """What the HTTP benchmarks share: scratch PostgreSQL databases, a gunicorn server of the real
-project, and the CPU time that the server's processes spent (read from /proc)."""
+project, keep-alive HTTP clients in closed or open loop (``load``), and the CPU time that the
+server's processes spent (read from /proc)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -105,6 +108,90 @@ def tree_cpu_seconds(root_pid: int) -> float:
         if int(entry) == root_pid or int(fields[1]) == root_pid:
             total += (int(fields[11]) + int(fields[12])) / _TICKS
     return total
+
+
+async def _client(host, port, make_request, deadline, limit, results, counter, rate, t0):
+    reader = writer = None
+    while time.monotonic() < deadline and counter[0] < limit:
+        counter[0] += 1
+        index = counter[0]
+        request = make_request(index)
+        start = time.perf_counter()
+        if rate:  # open loop: request ``index`` is due at t0 + index / rate
+            due = t0 + index / rate
+            if due > start:
+                await asyncio.sleep(due - start)
+            start = due  # latency counts from when it was due (no coordinated omission)
+        try:
+            if writer is None:
+                reader, writer = await asyncio.open_connection(host, port)
+            writer.write(request)
+            await writer.drain()
+            status_line = await reader.readline()
+            if not status_line:
+                raise ConnectionError("closed")
+            length, close = 0, False
+            while True:
+                line = await reader.readline()
+                if line in (b"\r\n", b""):
+                    break
+                key, _, value = line.decode("latin-1").partition(":")
+                if key.lower() == "content-length":
+                    length = int(value.strip())
+                if key.lower() == "connection" and value.strip().lower() == "close":
+                    close = True
+            await reader.readexactly(length)
+            results.append((int(status_line.split()[1]), time.perf_counter() - start))
+            if close:
+                writer.close()
+                reader = writer = None
+        except (ConnectionError, asyncio.IncompleteReadError, OSError):
+            results.append((0, 0.0))
+            if writer is not None:
+                writer.close()
+            reader = writer = None
+    if writer is not None:
+        writer.close()
+
+
+def load(
+    port: int,
+    make_request,
+    *,
+    clients: int,
+    seconds: float,
+    limit: int,
+    rate: float = 0,
+    done: tuple[int, ...] = (),
+) -> dict:
+    """Closed loop (each client sends as soon as it has its answer), or open loop at ``rate``
+    requests per second spread over at most ``clients`` connections. ``make_request(n)`` gives
+    the raw HTTP/1.1 request; an answer 2xx (or with a status in ``done``, e.g. 302 after a
+    form) counts as done."""
+    results: list[tuple[int, float]] = []
+    counter = [0]
+
+    async def main():
+        deadline = time.monotonic() + seconds
+        t0 = time.perf_counter()
+        await asyncio.gather(*(
+            _client("127.0.0.1", port, make_request, deadline, limit, results, counter, rate, t0)
+            for _ in range(clients)
+        ))  # fmt: skip
+
+    started = time.perf_counter()
+    asyncio.run(main())
+    elapsed = time.perf_counter() - started
+    ok = sorted(t for status, t in results if 200 <= status < 300 or status in done)
+    return {
+        "requests": len(results),
+        "ok": len(ok),
+        "errors": len(results) - len(ok),
+        "statuses": sorted({status for status, _t in results}),
+        "per_second": len(ok) / elapsed,
+        "p50_ms": statistics.median(ok) * 1000 if ok else float("nan"),
+        "p95_ms": ok[max(int(len(ok) * 0.95) - 1, 0)] * 1000 if ok else float("nan"),
+    }
 
 
 def load_average() -> str:
