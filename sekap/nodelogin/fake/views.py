@@ -113,7 +113,7 @@ def single_logout_front(request: HttpRequest) -> HttpResponse:
                 saml_request=request.POST["SAMLRequest"],
                 relay_state=request.POST.get("RelayState", ""),
             )
-            return render(request, "nodelogin/slo_post.html", {"message": reply})
+            return render(request, "nodelogin/fake/slo_post.html", {"message": reply})
         confirmed = node.logout_front_answer(saml_response=request.POST.get("SAMLResponse", ""))
     except node.FakeNodeRefusal as exc:
         logger.warning("Fake node: %s", exc)
