@@ -60,3 +60,19 @@ def notify_holder(*, certificate_id: int, event: str) -> None:
             "reason": certificate.get_revocation_reason_display() or "-",
         }
         send_mail(subjects[event], body, None, [holder.email])
+
+
+@shared_task(acks_late=True)
+def presign_ocsp(*, certificate_ids: list[int]) -> int:
+    """Sign and publish the OCSP responses of these certificates (issuance, status change)."""
+    from .services.ocsp_presign import ocsp_presign
+
+    return ocsp_presign(certificate_ids=certificate_ids)
+
+
+@shared_task(acks_late=True)
+def refresh_ocsp() -> int:
+    """Beat: sign every OCSP response that is missing or near its refresh time."""
+    from .services.ocsp_presign import ocsp_presign_due
+
+    return ocsp_presign_due()

@@ -164,6 +164,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 24 * 3600,
     },
     "certauth-refresh-crls": {"task": "certauth.tasks.refresh_crls", "schedule": 15 * 60},
+    "certauth-refresh-ocsp": {"task": "certauth.tasks.refresh_ocsp", "schedule": 5 * 60},
     "documents-intake-sweep": {"task": "documents.tasks.intake_sweep", "schedule": 60},
     "documents-deadlines-sweep": {"task": "documents.tasks.deadlines_sweep", "schedule": 600},
     "documents-delivery-sweep": {"task": "documents.tasks.delivery_sweep", "schedule": 5 * 60},

@@ -20,6 +20,7 @@ from .. import keys
 from ..conf import base_url
 from ..errors import BadCsr, KeyNotAllowed
 from ..models import Certificate, CertificateAuthority, Profile
+from .ocsp_presign import schedule_presign
 
 KEY_USAGE_FLAGS = (
     "digital_signature",
@@ -322,4 +323,5 @@ def certificate_issue(
             "sha256": certificate.sha256,
         },
     )
+    schedule_presign(certificate=certificate)
     return certificate

@@ -37,6 +37,7 @@ from ..models import (
     SubjectKind,
 )
 from .crl import crl_entry_der
+from .ocsp_presign import schedule_presign
 
 HOLDER_REASONS = (
     RevocationReason.UNSPECIFIED,
@@ -105,6 +106,7 @@ def _after_change(certificate: Certificate, *, notify: str) -> None:
 
     ca_id, cert_id = certificate.ca_id, certificate.pk
     transaction.on_commit(lambda: tasks.publish_crl.delay(ca_id=ca_id))
+    schedule_presign(certificate=certificate, withdraw=True)
     if certificate.holder_id:
         transaction.on_commit(
             lambda: tasks.notify_holder.delay(certificate_id=cert_id, event=notify)
