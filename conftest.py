@@ -51,6 +51,7 @@ def pytest_collection_modifyitems(config, items) -> None:
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CERTAUTH_OCSP_PRESIGNED_DIR = str(tmp_path / "ocsp")
     settings.STORAGES = {
         **settings.STORAGES,
         "audit_anchors": {
