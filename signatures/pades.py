@@ -72,8 +72,12 @@ _MODIFICATIONS = {
 
 
 def is_pdf(data: bytes) -> bool:
-    """A PDF header within the first kilobyte (ISO 32000-1 §7.5.2 allows leading bytes)."""
-    return isinstance(data, bytes | bytearray) and b"%PDF-" in data[:1024]
+    """A PDF header within the first kilobyte (ISO 32000-1 §7.5.2 allows leading bytes); an
+    XML document that merely mentions one is still XML."""
+    if not isinstance(data, bytes | bytearray):
+        return False
+    head = bytes(data[:1024])
+    return b"%PDF-" in head and not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
 class _Failure(Exception):
@@ -246,7 +250,10 @@ def _checks(embedded, evidence: _Evidence, sr: SignatureReport, policy, env, now
     signing_cert = pkix.load_certificate(certs.signer_cert.dump())
     sr.signed_by = xades.signer_info(signing_cert)
     # --- CV ------------------------------------------------------------------------------------
-    embedded.compute_integrity_info()
+    try:
+        embedded.compute_integrity_info()
+    except SignatureValidationError as exc:  # e.g. a hybrid-reference file (strict reading)
+        raise _format("pades.structure", str(exc.failure_message)[:300]) from None
     work.check_cpu()
     digest = embedded.compute_digest()
     try:

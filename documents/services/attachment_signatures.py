@@ -43,6 +43,8 @@ class AttachmentCheck:
 
 def attached_files(document: bytes, *, max_bytes: int) -> list[tuple[str, bytes]]:
     """The files carried in the document (``str:Zalacznik``, base64), in document order."""
+    if b"Zalacznik" not in document:
+        return []  # most documents carry none: no second parse
     root = parse_untrusted(document, limits=ParseLimits(max_bytes=max_bytes)).root
     files = []
     for number, element in enumerate(root.iter(f"{STR}Zalacznik"), start=1):

@@ -146,3 +146,11 @@ def test_unsigned_pdf_has_no_signature(policy, env, pdf) -> None:
     report = validate_pdf(pdf, policy=policy, env=env)
 
     assert _result(report) == ("TOTAL_FAILED", "NO_SIGNATURE_FOUND")
+
+
+def test_xml_that_mentions_a_pdf_header_is_still_xml() -> None:
+    from signatures.pades import is_pdf
+
+    assert is_pdf(b"\n%PDF-1.7\n")
+    assert not is_pdf(b'<?xml version="1.0"?><Opis>plik zaczyna sie od %PDF-1.7</Opis>')
+    assert not is_pdf("%PDF-")  # not bytes
