@@ -154,9 +154,7 @@ def test_a_late_appeal_is_registered_but_left_to_the_clerk(
     delivered, citizen, django_capture_on_commit_callbacks
 ):
     decision, _service = delivered
-    Decision.objects.filter(pk=decision.pk).update(
-        appeal_until=timezone.localdate() - dt.timedelta(days=1)
-    )
+    decision.letter.deliveries.update(delivered_on=timezone.localdate() - dt.timedelta(days=20))
     filing = _file(delivered, citizen)
     with django_capture_on_commit_callbacks(execute=True):
         intake_process(submission_id=filing.pk)

@@ -223,3 +223,48 @@ def _delivered(flow, opened):
 
 
 # Appeals (signed filings on the appeal form): documents/tests/test_appeals.py
+
+
+def test_a_decision_names_every_party_goes_to_each_and_is_final_after_the_last_term(flow):
+    """KPA art. 107 § 1 (the parties), art. 129 § 2 (each party's term from its own delivery)
+    and art. 16 § 1 (final once no party may appeal any more)."""
+    from documents.services.letters import appeal_open
+    from documents.services.register.correspondents import correspondent_for_account
+    from documents.services.register.parties import party_create
+
+    neighbour = UserFactory(first_name="Piotr", last_name="Zieliński")
+    party_create(
+        case=flow.case,
+        correspondent=correspondent_for_account(office=flow.setup.office, user=neighbour),
+        role="party",
+        served_via_platform=True,
+    )
+    decision = decision_sign(decision=_to_signature(flow), actor=flow.signer)
+    names = {p["name"]: p["role"] for p in decision.parties}
+    assert names == {"Anna Nowak": "wnioskodawca", "Piotr Zieliński": "strona"}
+    xml = bytes(decision.letter.xml).decode()
+    assert "<d:Nazwa>Anna Nowak</d:Nazwa>" in xml and "<d:Nazwa>Piotr Zieliński</d:Nazwa>" in xml
+    assert "Piotr Zieliński (strona)" in decision.letter.body
+    decision = decision_dispatch(decision=decision, actor=flow.clerk)
+    deliveries = {d.recipient_id: d for d in decision.letter.deliveries.all()}
+    assert set(deliveries) == {flow.applicant.pk, neighbour.pk}  # one delivery per party
+
+    first = timezone.make_aware(dt.datetime(2026, 12, 7, 10, 0))
+    second = timezone.make_aware(dt.datetime(2026, 12, 14, 10, 0))
+    delivery_record_collection(delivery=deliveries[flow.applicant.pk], at=first, by=flow.applicant)
+    decisions_sweep(now=first)
+    decision.refresh_from_db()
+    assert decision.status == "dispatched"  # one party has not received it yet
+    delivery_record_collection(delivery=deliveries[neighbour.pk], at=second, by=neighbour)
+    decisions_sweep(now=second)
+    decision.refresh_from_db()
+    assert decision.status == "delivered"
+    assert decision.delivered_on == dt.date(2026, 12, 14)
+    assert decision.appeal_until == dt.date(2026, 12, 28)  # the last party's 14 days
+    # each party's own term: the applicant's ended on 21 Dec, the neighbour's runs on
+    day = dt.date(2026, 12, 23)
+    assert not appeal_open(decision=decision, today=day, party=flow.applicant)
+    assert appeal_open(decision=decision, today=day, party=neighbour)
+    assert decisions_sweep(now=timezone.make_aware(dt.datetime(2026, 12, 28, 23, 59)))["final"] == 0
+    assert decisions_sweep(now=timezone.make_aware(dt.datetime(2026, 12, 29, 0, 0)))["final"] == 1
+    assert Case.objects.get(pk=flow.case.pk).status == "final"

@@ -101,7 +101,10 @@ def appeal_start(*, user: User, case) -> Draft:
     the case sign, the decision and a title; the body (what is challenged, the demands, the
     grounds) is the party's."""
     decision = letters.decision_for(case)
-    if decision is None or not letters.appeal_open(decision=decision, today=timezone.localdate()):
+    party = case.company if case.company_id else user
+    if decision is None or not letters.appeal_open(
+        decision=decision, today=timezone.localdate(), party=party
+    ):
         raise DraftError(_("There is no decision in this case you can appeal against now."))
     service = appeal_service(case)
     if service is None:

@@ -126,7 +126,12 @@ def _case_page(request: HttpRequest, case) -> HttpResponse:
     papers = documents.case_documents(case)
     decision = letters.decision_for(case)
     can_appeal = bool(
-        decision and letters.appeal_open(decision=decision, today=timezone.localdate())
+        decision
+        and letters.appeal_open(
+            decision=decision,
+            today=timezone.localdate(),
+            party=case.company if case.company_id else request.user,
+        )
     )
     context = {
         "case": case,

@@ -16,6 +16,7 @@ from sekap import audit
 
 from ...deadlines import deadline_for
 from ...models import APPEAL_FORM, Appeal, Case, Decision, DecisionStatus, Letter, Stage, Submission
+from ...selectors.delivery import delivery_date
 from ..history import case_event
 from ..workflow import case_transition
 from .dispatch import delivered_on
@@ -40,14 +41,18 @@ def case_file(case: Case) -> list[dict[str, str]]:
     ]
 
 
-def appeal_open(*, decision: Decision, today: dt.date) -> bool:
-    """May a party appeal today (also when the opening is not swept yet)?"""
-    until = decision.appeal_until
-    if decision.status == DecisionStatus.DISPATCHED:
-        day = delivered_on(decision.letter)
-        until = day and deadline_for(start=day, rule=f"{decision.appeal_days}d")
-    elif decision.status != DecisionStatus.DELIVERED:
+def appeal_open(*, decision: Decision, today: dt.date, party=None) -> bool:
+    """May ``party`` (an account or a company; None: the applicant) appeal today? Each party's
+    period runs from the delivery to that party (also before the sweep records it); the
+    decision is final only after the last party's period (``finality``)."""
+    if decision.status not in (DecisionStatus.DISPATCHED, DecisionStatus.DELIVERED):
         return False
+    day = delivery_date(letter=decision.letter, party=party) if party is not None else None
+    if day is None and party is None:
+        day = delivered_on(decision.letter)
+    if day is None and decision.status == DecisionStatus.DELIVERED and party is None:
+        return today <= decision.appeal_until
+    until = day and deadline_for(start=day, rule=f"{decision.appeal_days}d")
     return until is not None and today <= until
 
 
@@ -109,7 +114,8 @@ def appeal_register(*, submission: Submission, now: dt.datetime | None = None) -
     decision = (
         Decision.objects.select_for_update(of=("self",)).select_related("case").get(pk=decision.pk)
     )
-    if not appeal_open(decision=decision, today=filed_on):
+    party = submission.company if submission.company_id else submission.submitter
+    if not appeal_open(decision=decision, today=filed_on, party=party):
         _late(case=case, submission=submission, now=now)
         return None
     body = appeal_body_of(submission)

@@ -1,4 +1,4 @@
-"""After dispatch: the delivery date starts the appeal period (KPA art. 129 § 2, counted by
+"""After dispatch: each party's delivery date starts its appeal period (KPA art. 129 § 2, counted by
 art. 57 in ``documents.deadlines``); when it has passed without an appeal the decision is final
 (art. 16 § 1). Both are due-date columns swept by beat (``decisions_sweep``), each step
 idempotent."""
@@ -17,6 +17,7 @@ from sekap.errors import DomainError
 from ... import dispatch
 from ...deadlines import deadline_for
 from ...models import APPEAL_FORM, CaseResult, Decision, DecisionStatus, Submission
+from ...selectors.delivery import delivery_dates
 from ..archive import closure_record
 from ..history import case_event
 from ..workflow import case_transition
@@ -29,6 +30,15 @@ def _start_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+def last_delivered_on(decision: Decision) -> dt.date | None:
+    """The day the last party received the decision (each party's appeal period runs from its
+    own delivery, so the decision is final after the last one's); None while any is out."""
+    days = [d.delivered_on for d in delivery_dates(letter=decision.letter)]
+    if not days:
+        return delivered_on(decision.letter)
+    return None if any(day is None for day in days) else max(days)
+
+
 @transaction.atomic
 def decision_delivered(*, decision: Decision, now: dt.datetime | None = None) -> bool:
     """Record the delivery once it happened; True when this call recorded it."""
@@ -38,7 +48,7 @@ def decision_delivered(*, decision: Decision, now: dt.datetime | None = None) ->
     )
     if decision.status != DecisionStatus.DISPATCHED:
         return False
-    day = delivered_on(decision.letter)
+    day = last_delivered_on(decision)
     if day is None:
         return False
     decision.delivered_on = day

@@ -41,7 +41,16 @@ def decision_xml(*, decision: Decision, letter_id: str) -> bytes:
     """The decision with the elements of KPA art. 107 § 1 (sealed by the caller)."""
     case = decision.case
     parties = "".join(
-        f"<d:Strona><d:Nazwa>{escape(p['name'])}</d:Nazwa></d:Strona>" for p in decision.parties
+        f"<d:Strona><d:Nazwa>{escape(p['name'])}</d:Nazwa>"
+        + (f"<d:Adres>{escape(p['address'])}</d:Adres>" if p.get("address") else "")
+        + (f"<d:Rola>{escape(p['role'])}</d:Rola>" if p.get("role") else "")
+        + (
+            f"<d:Pelnomocnik>{escape(p['representative'])}</d:Pelnomocnik>"
+            if p.get("representative")
+            else ""
+        )
+        + "</d:Strona>"
+        for p in decision.parties
     )
     signed = timezone.localtime(decision.signed_at).isoformat(timespec="seconds")
     return (
@@ -66,6 +75,18 @@ def decision_xml(*, decision: Decision, letter_id: str) -> bytes:
     ).encode()
 
 
+def party_line(party: dict) -> str:
+    """One party as the decision names it: name, role, address, representative."""
+    line = party["name"]
+    if party.get("role"):
+        line += f" ({party['role']})"
+    if party.get("address"):
+        line += f", {party['address']}"
+    if party.get("representative"):
+        line += f", reprezentowana przez pełnomocnika: {party['representative']}"
+    return line
+
+
 def decision_text(decision: Decision) -> str:
     """The decision as plain text (the letter's readable content)."""
     parts = [
@@ -73,7 +94,7 @@ def decision_text(decision: Decision) -> str:
         f"{decision.case.sign}, {polish_date(decision.issued_on)}",
         "DECYZJA",
         decision.title,
-        "Strony: " + ", ".join(p["name"] for p in decision.parties),
+        "Strony:\n" + "\n".join(party_line(p) for p in decision.parties),
         "Na podstawie: " + decision.legal_basis,
         decision.ruling,
         "Uzasadnienie",

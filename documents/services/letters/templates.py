@@ -24,7 +24,7 @@ from sekap.datetimes import polish_date
 from sekap.errors import NotAllowed
 
 from ...errors import TemplateInvalid
-from ...models import Case, LetterTemplate, LetterTemplateVersion
+from ...models import Case, CaseParty, LetterTemplate, LetterTemplateVersion, PartyRole
 
 FIELDS: dict[str, str] = {
     "case.sign": gettext_noop("case sign"),
@@ -56,11 +56,45 @@ def _applicant_name(case: Case) -> str:
     return (user.get_full_name() or user.email) if user is not None else ""
 
 
+# A party's role as a decision names it (KPA art. 107 § 1: "oznaczenie strony lub stron").
+ROLE_WORDS = {
+    PartyRole.APPLICANT: "wnioskodawca",
+    PartyRole.PARTY: "strona",
+    PartyRole.PARTICIPANT: "uczestnik na prawach strony",
+}
+
+
 def party_names(case: Case) -> list[dict[str, str]]:
-    """The parties named in a decision: the applicant (and the company acting)."""
-    names = [{"name": _applicant_name(case), "address": ""}] if case.applicant_id else []
+    """The parties a decision names: every party of the case (applicant, party, participant
+    on the rights of a party) with their address and representative, from the case's
+    correspondents; a case with no recorded parties names its applicant (and company)."""
+    parties = list(
+        CaseParty.objects.filter(case=case).select_related("correspondent").order_by("pk")
+    )
+    representatives = {
+        p.represents_id: p.correspondent.display_name
+        for p in parties
+        if p.role == PartyRole.REPRESENTATIVE and p.represents_id
+    }
+    named = [
+        {
+            "name": p.correspondent.display_name,
+            "address": p.correspondent.address,
+            "role": ROLE_WORDS[p.role],
+            "representative": representatives.get(p.pk, ""),
+        }
+        for p in parties
+        if p.role in ROLE_WORDS
+    ]
+    if named:
+        return named
+    names = (
+        [{"name": _applicant_name(case), "address": "", "role": ROLE_WORDS["applicant"]}]
+        if case.applicant_id
+        else []
+    )
     if case.company_id:
-        names.append({"name": case.company.name, "address": ""})
+        names.append({"name": case.company.name, "address": "", "role": ROLE_WORDS["party"]})
     return names
 
 
