@@ -11,8 +11,8 @@ COPY . .
 RUN pip install --no-cache-dir . \
  && python manage.py compilemessages --ignore=node_modules -v 0 \
  && python manage.py collectstatic --no-input -v 0 \
- && useradd --system --home /var/lib/sekap sekap && mkdir -p /var/lib/sekap \
- && chown sekap /var/lib/sekap
+ && useradd --system --home /var/lib/sekap sekap && mkdir -p /var/lib/sekap /var/lib/sekap-ocsp \
+ && chown sekap /var/lib/sekap /var/lib/sekap-ocsp
 USER sekap
 EXPOSE 8000
 CMD ["sh", "-c", "python manage.py migrate --no-input && gunicorn certauth.wsgi:application --bind 0.0.0.0:8000 --workers 4 --access-logfile -"]

@@ -165,8 +165,16 @@ def test_reverse_proxy_limits_the_body_and_is_the_only_trusted_proxy(settings):
     assert settings.REQUEST_BODY_MAX_BYTES >= settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf
     assert "proxy_set_header X-Request-ID $request_id;" in conf
-    # OCSP bypasses Django (certauth/wsgi.py): nginx limits it, answering 429 with Retry-After.
-    assert "limit_req zone=ocsp" in conf and "add_header Retry-After 1 always;" in conf
+    # OCSP GETs are pre-signed files nginx serves, in both server blocks (RFC 5019: plain HTTP);
+    # the fallback bypasses Django (certauth/wsgi.py): nginx limits it, answering 429.
+    assert conf.count("include /etc/nginx/snippets/sekap-ocsp.conf;") == 2
+    ocsp = (ROOT / "deploy" / "nginx-ocsp.conf").read_text()
+    assert "limit_req zone=ocsp" in ocsp and "add_header Retry-After 1 always;" in ocsp
+    mounts = services["nginx"]["volumes"]
+    assert "./deploy/nginx-ocsp.conf:/etc/nginx/snippets/sekap-ocsp.conf:ro" in mounts
+    assert "sekap-ocsp:/var/lib/sekap-ocsp:ro" in mounts  # not sekap-var: no keys in nginx
+    assert app_env["CERTAUTH_OCSP_PRESIGNED_DIR"] == "/var/lib/sekap-ocsp"
+    assert "root /var/lib/sekap-ocsp;" in ocsp
 
 
 def test_local_secret_key_is_generated_into_var_and_not_committed(settings):
