@@ -15,9 +15,11 @@ XCV  ``pkix.check_certificate``: path to the platform's anchors with OCSP/CRL th
      platform's fetcher and caches; the DSS's revocation values (B-LT) at the best-signature-
      time when the present check cannot pass.
 
-Document time-stamps (``/DocTimeStamp``) are checked for integrity and their TSA's path and
-reported; the level is B-LTA when one follows the DSS. Evaluating archive time-stamps as proof
-of existence is the long-term validation's job.
+Document time-stamps (``/DocTimeStamp``, each over its own byte range: the revisions before it,
+earlier stamps included) after the signature are a chain of archive time-stamps:
+``ltv.prove_existence`` validates it (the latest now, each earlier one at the next one's time
+with the DSS's revocation values) and its proof of existence lets the signature time-stamp, and
+through it the signer, be validated at a time their certificates were valid (B-LTA).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from datetime import UTC, datetime
 from asn1crypto import cms
 from cryptography import x509
 
-from signatures import pkix, tsp, xades
+from signatures import ltv, pkix, tsp, xades
 from signatures.constants import STRONG_DIGESTS
 from signatures.qualification import qualification
 from signatures.report import (
@@ -315,6 +317,22 @@ def _checks(embedded, evidence: _Evidence, sr: SignatureReport, policy, env, now
     tokens = _signature_timestamps(signer_info)
     if len(tokens) > MAX_TIMESTAMPS:
         raise _format("dsig.limits", "Too many signature time-stamps.")
+    archive = [item for item in evidence.doc_timestamps if item[0] > embedded.signed_revision]
+    proof = None
+    if archive:
+        proof = ltv.prove_existence(
+            stamps=[ltv.Stamp(token, covered) for _revision, token, covered in archive],
+            anchors=anchors,
+            pool=pool,
+            env=env,
+            now=now,
+            ocsps=evidence.ocsps,
+            crls=evidence.crls,
+            kind="DOCUMENT_TIMESTAMP",
+        )
+        if proof.poe is None:
+            sr.warn("tst.archive", "The document time-stamps give no proof of existence.")
+    poe = proof.poe if proof else None
     for token in tokens:
         info = check_timestamp(
             token,
@@ -325,23 +343,16 @@ def _checks(embedded, evidence: _Evidence, sr: SignatureReport, policy, env, now
             env=env,
             now=now,
             embedded=embedded_revinfo,
+            poe=poe,
         )
         _note_timestamp(sr, info)
         if info.indication == Indication.PASSED and info.generation_time:
             ts_times.append(datetime.fromisoformat(info.generation_time.replace("Z", "+00:00")))
-    archive = [item for item in evidence.doc_timestamps if item[0] > embedded.signed_revision]
-    for _revision, token, covered in archive:
-        info = check_timestamp(
-            token,
-            covered,
-            kind="DOCUMENT_TIMESTAMP",
-            anchors=anchors,
-            pool=pool,
-            env=env,
-            now=now,
-            embedded=embedded_revinfo,
-        )
-        _note_timestamp(sr, info)
+    if proof is not None:
+        sr.timestamps.extend(proof.timestamps)
+        sr.certificates.extend(_cert_info(c, "TIMESTAMP") for c in proof.tsa_certificates)
+        if poe is not None and not ts_times:
+            ts_times.append(poe)  # the document time-stamp proves the signature existed
     sr.signature_level = f"PAdES-BASELINE-{_level(tokens, evidence, archive)}"
     best = min(ts_times) if ts_times else now
     if ts_times and claimed is not None and claimed > best + policy.clock_skew:
@@ -483,9 +494,12 @@ def check_timestamp(
     env: pkix.PkixEnvironment,
     now: datetime,
     embedded: tuple[list[bytes], list[bytes]],
+    poe: datetime | None = None,
 ) -> TimestampInfo:
-    """An RFC 3161 token over ``imprinted``: its integrity, then its TSA's path (now, else at
-    its own time with the document's revocation values)."""
+    """An RFC 3161 token over ``imprinted``: its integrity, then its TSA's path: now; else,
+    lacking revocation data, at its own time with the document's revocation values; else at
+    ``poe`` (when a document time-stamp proves the token existed) with those values. A TSA
+    certificate expired now counts only with such a proof of existence."""
     info = TimestampInfo(
         type=kind,
         indication=Indication.FAILED,
@@ -510,12 +524,24 @@ def check_timestamp(
     tsa_check = pkix.check_certificate(
         check.tsa_certificate, pool=candidates, anchors=anchors, moment=now, env=env
     )
-    if tsa_check.status in ("no_revinfo", "expired") and (embedded[0] or embedded[1]):
+    if tsa_check.status == "no_revinfo" and (embedded[0] or embedded[1]):
         tsa_check = pkix.check_certificate(
             check.tsa_certificate,
             pool=candidates,
             anchors=anchors,
             moment=check.gen_time,
+            env=env,
+            embedded_ocsps=embedded[0],
+            embedded_crls=embedded[1],
+            fetch=False,
+            retroactive=True,
+        )
+    if tsa_check.status != "ok" and poe is not None and check.gen_time <= poe:
+        tsa_check = pkix.check_certificate(
+            check.tsa_certificate,
+            pool=candidates,
+            anchors=anchors,
+            moment=poe,
             env=env,
             embedded_ocsps=embedded[0],
             embedded_crls=embedded[1],
