@@ -1,9 +1,11 @@
-"""OCSP responses per second over HTTP on 127.0.0.1: SEKAP under gunicorn (2 sync workers,
-``certauth.wsgi`` lean path, pre-signed responses) vs ``openssl ocsp -index ... -port`` (signing
-every response; run with ``-multi 2`` so both sides have two worker processes) answering the
-same certificates with the same responder key. The load generator is bounded: a fixed number
-of requests from a fixed number of client processes, one connection per request (openssl's
-responder speaks HTTP/1.0 without keep-alive; gunicorn sync workers close too).
+"""OCSP responses per second over HTTP on 127.0.0.1, through the proxy: SEKAP as deployed
+(Debian's nginx, 2 workers, running deploy/nginx-ocsp.conf: GETs answered from the responses
+the beat job pre-signed, POSTs passed to gunicorn with 2 sync workers on the ``certauth.wsgi``
+lean path) vs ``openssl ocsp -index ... -port`` (signing every response; run with ``-multi 2``
+so both sides have two worker processes) answering the same certificates with the same
+responder key, for the same requests: RFC 5019 GETs (the headline ratio) and POSTs. The load
+generator is bounded: a fixed number of requests from a fixed number of client processes, one
+connection per request (openssl's responder speaks HTTP/1.0 without keep-alive).
 
     .venv/bin/python bench/bench_ca_ocsp.py [requests] [clients]
     BENCH_KEY_TYPE=RSA-2048 .venv/bin/python bench/bench_ca_ocsp.py   # RSA responder on both
@@ -13,6 +15,7 @@ Medians of three alternating rounds are printed.
 
 from __future__ import annotations
 
+import base64
 import http.client
 import multiprocessing
 import os
@@ -21,6 +24,7 @@ import socket
 import subprocess
 import sys
 import time
+from urllib.parse import quote
 
 from bench_ca_common import ROOT, setup
 
@@ -42,32 +46,45 @@ def _wait(port: int, timeout: float = 20.0) -> None:
     raise RuntimeError(f"server on port {port} did not start")
 
 
-def _post(port: int, path: str, body: bytes) -> bytes:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("POST", path, body, {"Content-Type": "application/ocsp-request"})
-    data = conn.getresponse().read()
+def _post(port: int, path: str, body: bytes | None) -> bytes:
+    """POST ``body`` to ``path``; with ``body`` None, GET ``path`` (RFC 6960 Appendix A.1)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    if body is None:
+        conn.request("GET", path)
+    else:
+        conn.request("POST", path, body, {"Content-Type": "application/ocsp-request"})
+    response = conn.getresponse()
+    data = response.read()
     conn.close()
+    if response.status != 200:
+        raise RuntimeError(f"HTTP {response.status} for {path}")
     return data
 
 
 def _client(args: tuple) -> int:
-    port, path, bodies, count = args
+    port, requests, count = args
     done = 0
     for i in range(count):
-        _post(port, path, bodies[i % len(bodies)])
+        path, body = requests[i % len(requests)]
+        _post(port, path, body)
         done += 1
     return done
 
 
-def _load(port: int, path: str, bodies: list[bytes], total: int, clients: int) -> float:
+def _load(port: int, requests: list[tuple[str, bytes | None]], total: int, clients: int) -> float:
     per = total // clients
     # "spawn": light client processes, not forks of this Django-loaded one (whose heap would
     # slow every client down and flatten the difference between the servers).
     with multiprocessing.get_context("spawn").Pool(clients) as pool:
         start = time.perf_counter()
-        done = sum(pool.map(_client, [(port, path, bodies, per)] * clients))
+        done = sum(pool.map(_client, [(port, requests, per)] * clients))
         elapsed = time.perf_counter() - start
     return done / elapsed
+
+
+def _gets(prefix: str, bodies: list[bytes]) -> list[tuple[str, bytes | None]]:
+    # The base64 URL-encoded, as RFC 6960 Appendix A.1 asks (nginx decodes it for the lookup).
+    return [(prefix + quote(base64.b64encode(body).decode(), safe=""), None) for body in bodies]
 
 
 def main() -> None:
@@ -79,9 +96,10 @@ def main() -> None:
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509 import ocsp
 
-    from certauth import keys
+    from certauth import keys, nginx_harness
     from certauth.models import CertificateAuthority, Profile, ServiceIdentity
     from certauth.services.issuance import certificate_issue, citizen_subject
+    from certauth.services.ocsp_presign import ocsp_presign_due, presigned_dir
 
     ca = CertificateAuthority.objects.get(slug="sekap-issuing")
     issuer = x509.load_der_x509_certificate(bytes(ca.certificate_der))
@@ -107,6 +125,8 @@ def main() -> None:
             .build()
             .public_bytes(serialization.Encoding.DER)
         )
+    ocsp_presign_due()  # the beat job: anything issuance did not sign yet is signed now
+    presigned = sum(1 for p in (presigned_dir() / "pki" / "ocsp").rglob("*") if p.is_file())
     service = ServiceIdentity.objects.get(kind="ocsp")
     signer = keys.load_signer(service.key_ref)
     pem = serialization.Encoding.PEM
@@ -164,34 +184,49 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # with -multi, openssl calls setsid() itself: its process group id is its pid
+    proxy = None
     try:
         _wait(ours_port)
         _wait(peer_port)
-        for body in bodies:  # warm up: fills the pre-signed responses, loads keys in workers
-            ok = ocsp.load_der_ocsp_response(_post(ours_port, "/pki/ocsp", body))
-            assert ok.certificate_status == ocsp.OCSPCertStatus.GOOD
-            ok = ocsp.load_der_ocsp_response(_post(peer_port, "/", body))
-            assert ok.certificate_status == ocsp.OCSPCertStatus.GOOD
-        # Alternate three rounds each so drifting load on a shared machine hits both sides.
-        ours_runs, theirs_runs = [], []
+        proxy = nginx_harness.Nginx(
+            root=presigned_dir(), upstream_port=ours_port, work=workdir / "nginx"
+        )
+        sides = {  # name: (port, requests)
+            "SEKAP nginx GET (pre-signed files)": (proxy.port, _gets("/pki/ocsp/", bodies)),
+            "openssl ocsp -multi 2, GET": (peer_port, _gets("/", bodies)),
+            "SEKAP nginx POST (-> gunicorn -w 2)": (proxy.port, [("/pki/ocsp", b) for b in bodies]),
+            "openssl ocsp -multi 2, POST": (peer_port, [("/", b) for b in bodies]),
+        }
+        for port, requests in sides.values():  # warm up; every answer must say good
+            for path, body in requests:
+                try:
+                    ok = ocsp.load_der_ocsp_response(_post(port, path, body))
+                except Exception as error:
+                    log = (workdir / "nginx" / "error.log").read_text()[-2000:]
+                    raise RuntimeError(f"{port} {path}: {log}") from error
+                assert ok.certificate_status == ocsp.OCSPCertStatus.GOOD
+        # Alternate three rounds each so drifting load on a shared machine hits every side.
+        runs: dict[str, list[float]] = {name: [] for name in sides}
         for _round in range(3):
-            ours_runs.append(_load(ours_port, "/pki/ocsp", bodies, total, clients))
-            theirs_runs.append(_load(peer_port, "/", bodies, total, clients))
-        ours, theirs = sorted(ours_runs)[1], sorted(theirs_runs)[1]
+            for name, (port, requests) in sides.items():
+                runs[name].append(_load(port, requests, total, clients))
+        medians = {name: sorted(values)[1] for name, values in runs.items()}
     finally:
+        if proxy is not None:
+            proxy.stop()
         gunicorn.terminate()
         gunicorn.wait(timeout=10)
         os.killpg(peer.pid, signal.SIGKILL)  # the -multi parent and its children
         peer.wait(timeout=10)
     print(
-        f"{total} requests x 3 rounds, {clients} client processes, responder key {signer.key_type}"
+        f"{total} requests x 3 rounds, {clients} client processes, responder key "
+        f"{signer.key_type}, {presigned} pre-signed files, load average {os.getloadavg()}"
     )
-    print(
-        f"rounds: SEKAP {[round(r) for r in ours_runs]}, openssl {[round(r) for r in theirs_runs]}"
-    )
-    print(f"SEKAP /pki/ocsp, gunicorn -w 2, lean WSGI path: {ours:8.0f} responses/s")
-    print(f"openssl ocsp -index -multi 2:                    {theirs:8.0f} responses/s")
-    print(f"ratio: {ours / theirs:.2f}x")
+    for name, value in medians.items():
+        print(f"{name:38s} {value:8.0f} responses/s  rounds {[round(r) for r in runs[name]]}")
+    get, peer_get, post, peer_post = medians.values()
+    print(f"ratio GET  (through the proxy vs openssl): {get / peer_get:.2f}x")
+    print(f"ratio POST (through the proxy vs openssl): {post / peer_post:.2f}x")
 
 
 if __name__ == "__main__":
