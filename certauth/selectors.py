@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+
+from sekap.monitoring.samples import Sample
 
 from .models import (
     Certificate,
     CertificateAuthority,
     CertificateRequest,
+    CertificateStatus,
     Crl,
+    SubjectKind,
 )
 
 
@@ -68,3 +73,54 @@ def intermediate_certificates_der() -> list[bytes]:
     """The SEKAP issuing CA certificates, for building paths of signatures made under them."""
     issuing = CertificateAuthority.objects.filter(parent__isnull=False)
     return [bytes(der) for der in issuing.values_list("certificate_der", flat=True)]
+
+
+def expiry_samples() -> list[Sample]:
+    """Seconds left for each CA certificate, each CA's newest full CRL and offices' seals.
+
+    For ``settings.MONITORING_SOURCES``: three small queries a scrape. A seal is reported per
+    office by its valid certificate that lasts longest (the one a renewal leaves in use).
+    """
+    now = timezone.now()
+    samples = [
+        Sample(
+            "sekap_ca_certificate_expiry_seconds",
+            "Seconds until a CA certificate expires.",
+            (not_after - now).total_seconds(),
+            {"ca": slug},
+        )
+        for slug, not_after in CertificateAuthority.objects.values_list("slug", "not_after")
+    ]
+    crls = (
+        Crl.objects.filter(base_number__isnull=True)
+        .values("ca__slug")
+        .annotate(next_update=Max("next_update"))
+        .order_by()
+    )
+    samples += [
+        Sample(
+            "sekap_crl_next_update_seconds",
+            "Seconds until the nextUpdate of a CA's newest full CRL.",
+            (row["next_update"] - now).total_seconds(),
+            {"ca": row["ca__slug"]},
+        )
+        for row in crls
+    ]
+    seals = (
+        Certificate.objects.filter(
+            profile__subject_kind=SubjectKind.SEAL, status=CertificateStatus.VALID
+        )
+        .values("office_terc")
+        .annotate(not_after=Max("not_after"))
+        .order_by()
+    )
+    samples += [
+        Sample(
+            "sekap_seal_certificate_expiry_seconds",
+            "Seconds until an office's longest-lasting valid seal certificate expires.",
+            (row["not_after"] - now).total_seconds(),
+            {"office_terc": row["office_terc"]},
+        )
+        for row in seals
+    ]
+    return samples

@@ -112,8 +112,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-def _token_ok(request: HttpRequest) -> bool:
-    expected = getattr(settings, "HEALTH_TOKEN", "") or ""
+def bearer_token_ok(request: HttpRequest, *, setting: str) -> bool:
+    """Whether the request bears the token of ``settings.<setting>``; 404 when it is unset."""
+    expected = getattr(settings, setting, "") or ""
     if not expected:
         raise Http404()
     header = request.headers.get("Authorization", "")
@@ -123,7 +124,7 @@ def _token_ok(request: HttpRequest) -> bool:
 
 @never_cache
 def healthz_details(request: HttpRequest) -> JsonResponse:
-    if not _token_ok(request):
+    if not bearer_token_ok(request, setting="HEALTH_TOKEN"):
         return JsonResponse({"status": "forbidden"}, status=403)
     healthy, results = run_checks()
     body = {"status": "ok" if healthy else "fail", "checks": results}

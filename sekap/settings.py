@@ -67,9 +67,11 @@ INSTALLED_APPS = [
     "documents",
     "portal",
     "helpdesk",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "sekap.audit.middleware.RequestContextMiddleware",
     "sekap.site.ServedAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -85,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "sekap.urls"
@@ -426,6 +429,14 @@ CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
 CLAMD_TIMEOUT = env.float("CLAMD_TIMEOUT", default=30.0)
 # /healthz/details answers only with "Authorization: Bearer <HEALTH_TOKEN>" (off when empty).
 HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
+# /metrics (Prometheus) answers only with "Authorization: Bearer <METRICS_TOKEN>" (404 when empty).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Gauges of the apps above sekap, computed at each scrape (sekap/monitoring/collectors.py).
+MONITORING_SOURCES = [
+    "documents.selectors.monitoring.pipeline_samples",
+    "certauth.selectors.expiry_samples",
+]
+MONITORING_CELERY_QUEUES = ["celery"]
 HEALTH_MIN_FREE_BYTES = env.int("HEALTH_MIN_FREE_BYTES", default=1024**3)
 
 # The certificate authority asks office roles through this policy (certauth sits below offices).

@@ -9,6 +9,7 @@ from drf_spectacular.views import (
 )
 
 from .health import healthz, healthz_details
+from .monitoring.views import metrics
 
 admin.site.site_header = "SEKAP"
 admin.site.site_title = "SEKAP"
@@ -16,6 +17,7 @@ admin.site.site_title = "SEKAP"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("healthz/details", healthz_details, name="healthz-details"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -1,0 +1,134 @@
+"""/metrics: the token, a stalled intake pipeline, certificate and CRL expiry, per-view requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from prometheus_client.parser import text_string_to_metric_families
+
+from certauth.services import seals
+from certauth.services.crl import crl_publish
+from documents.models import Stage, Submission
+from documents.tests.fixtures import ca, pki_dir, setup  # noqa: F401
+from sekap.accounts.tests.factories import VerifiedCitizenFactory
+
+TOKEN = "metrics-test-token"
+
+
+def scrape(client) -> dict[tuple[str, tuple], float]:
+    response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert response.status_code == 200
+    values = {}
+    for family in text_string_to_metric_families(response.content.decode()):
+        for sample in family.samples:
+            values[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return values
+
+
+@pytest.fixture
+def token(settings):
+    settings.METRICS_TOKEN = TOKEN
+
+
+def test_metrics_do_not_exist_without_a_token_configured(client, settings):
+    settings.METRICS_TOKEN = ""
+    assert client.get("/metrics").status_code == 404
+
+
+@pytest.mark.parametrize("header", [None, "Bearer wrong", f"Basic {TOKEN}", TOKEN])
+def test_metrics_refuse_a_scrape_without_the_token(client, token, header):
+    extra = {"HTTP_AUTHORIZATION": header} if header else {}
+    response = client.get("/metrics", **extra)
+    assert response.status_code == 403
+    assert b"sekap_" not in response.content
+
+
+def _waiting_submission(setup, *, age: dt.timedelta) -> Submission:  # noqa: F811
+    received = timezone.now() - age
+    return Submission.objects.create(
+        submitter=VerifiedCitizenFactory(),
+        office=setup.office,
+        service=setup.service,
+        form_version=setup.version,
+        title="Wniosek",
+        channel="api",
+        idempotency_key="stalled",
+        document=b"<x/>",
+        sha256="0" * 64,
+        size=4,
+        received_at=received,
+        intake_due_at=received + dt.timedelta(seconds=30),
+        stage=Stage.RECEIVED,
+    )
+
+
+def test_a_submission_no_worker_picks_up_shows_as_stalled_within_a_minute(
+    client,
+    token,
+    setup,  # noqa: F811
+):
+    stage = (("stage", "received"),)
+    before = scrape(client)
+    assert before[("sekap_submissions_waiting", stage)] == 0
+    assert before[("sekap_submissions_oldest_waiting_seconds", stage)] == 0
+
+    # Filed 61 s ago and left at "received", its retry time 31 s past: what the row looks like
+    # when no worker took the intake task (the clock set back instead of waiting).
+    _waiting_submission(setup, age=dt.timedelta(seconds=61))
+    after = scrape(client)
+    assert after[("sekap_submissions_waiting", stage)] == 1
+    assert after[("sekap_submissions_overdue", stage)] == 1
+    assert after[("sekap_submissions_oldest_waiting_seconds", stage)] >= 61
+    assert after[("sekap_submissions_waiting", (("stage", "registered"),))] == 0
+    assert after[("sekap_monitoring_source_up", (("source", _PIPELINE),))] == 1
+
+
+_PIPELINE = "documents.selectors.monitoring.pipeline_samples"
+
+
+def test_a_completed_submission_is_not_waiting(client, token, setup):  # noqa: F811
+    submission = _waiting_submission(setup, age=dt.timedelta(hours=1))
+    Submission.objects.filter(pk=submission.pk).update(stage=Stage.COMPLETED)
+    values = scrape(client)
+    assert all(
+        value == 0 for (name, _), value in values.items() if name.startswith("sekap_submissions_")
+    )
+
+
+def test_ca_crl_and_seal_expiry_are_seconds_left(client, token, ca, setup):  # noqa: F811
+    full, _delta = crl_publish(ca=ca)
+    seals.forget_cached_seals()
+    seals.office_seal(terc=setup.office.terc, name=setup.office.name)
+    seal = seals.seal_certificate(terc=setup.office.terc)
+    now = timezone.now().timestamp()
+    values = scrape(client)
+
+    ca_left = values[("sekap_ca_certificate_expiry_seconds", (("ca", ca.slug),))]
+    assert ca_left == pytest.approx(ca.not_after.timestamp() - now, abs=30)
+    crl_left = values[("sekap_crl_next_update_seconds", (("ca", ca.slug),))]
+    assert crl_left == pytest.approx(full.next_update.timestamp() - now, abs=30)
+    seal_left = values[
+        ("sekap_seal_certificate_expiry_seconds", (("office_terc", setup.office.terc),))
+    ]
+    assert seal_left == pytest.approx(seal.not_after.timestamp() - now, abs=30)
+
+
+def test_a_failing_source_is_reported_and_the_rest_still_scraped(client, token, settings, db):
+    settings.MONITORING_SOURCES = ["sekap.text.no_such_source", _PIPELINE]
+    values = scrape(client)
+    assert values[("sekap_monitoring_source_up", (("source", "sekap.text.no_such_source"),))] == 0
+    assert values[("sekap_monitoring_source_up", (("source", _PIPELINE),))] == 1
+
+
+def test_requests_are_counted_per_view(client, token, db):
+    client.get("/healthz")
+    values = scrape(client)
+    counted = [
+        value
+        for (name, labels), value in values.items()
+        if name == "django_http_requests_total_by_view_transport_method_total"
+        and ("view", "healthz") in labels
+    ]
+    assert counted and counted[0] >= 1
