@@ -103,7 +103,7 @@ def two_people(setup, ca, sekap_trust):  # noqa: F811
         opened = documents.letter_send(
             case=case, clerk=clerk, kind="letter", title=f"Wezwanie {user.pk}", body="Treść."
         )
-        documents.inbox_open(user=user, message=opened.message)
+        documents.inbox_open(user=user, message=opened.messages.get(recipient=user))
         unopened = documents.letter_send(
             case=case, clerk=clerk, kind="letter", title=f"Zawiadomienie {user.pk}", body="Nowe."
         )
