@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.utils import timezone
@@ -13,6 +14,7 @@ from certauth.services.crl import crl_publish
 from documents.models import Stage, Submission
 from documents.tests.fixtures import ca, pki_dir, setup  # noqa: F401
 from sekap.accounts.tests.factories import VerifiedCitizenFactory
+from tests.support import REQUIRE_SERVICES, unavailable
 
 TOKEN = "metrics-test-token"
 
@@ -132,3 +134,24 @@ def test_requests_are_counted_per_view(client, token, db):
         and ("view", "healthz") in labels
     ]
     assert counted and counted[0] >= 1
+
+
+def test_celery_queue_depth_is_read_from_redis(client, token, settings, db):
+    if not settings.REDIS_URL:
+        unavailable("REDIS_URL is not set", required=REQUIRE_SERVICES)
+    import redis
+
+    from sekap.celery import app
+
+    queue = f"monitoring-test-{uuid.uuid4().hex}"
+    settings.MONITORING_CELERY_QUEUES = [queue]
+    label = (("queue", queue),)
+    assert scrape(client)[("sekap_celery_queue_length", label)] == 0
+    try:
+        # Messages no worker consumes: one plain, one with a priority (kept in another key).
+        app.send_task("sekap.monitoring.nothing", queue=queue)
+        app.send_task("sekap.monitoring.nothing", queue=queue, priority=9)
+        assert scrape(client)[("sekap_celery_queue_length", label)] == 2
+    finally:
+        client_ = redis.Redis.from_url(settings.REDIS_URL)
+        client_.delete(*client_.keys(f"*{queue}*"))
