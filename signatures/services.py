@@ -517,21 +517,25 @@ def batch_run(*, batch: ValidationBatch) -> ValidationBatch:
         "pk", flat=True
     )
     for item_id in list(pending):
+        content = (
+            BatchItem.objects.filter(pk=item_id, validated_at__isnull=True)
+            .values_list("content", flat=True)
+            .first()
+        )
+        if content is None:
+            continue  # done by a concurrent run
+        # Validation may fetch OCSP responses and CRLs: it runs outside any transaction, and only
+        # the result is written under the row lock (the first run to finish an item wins).
+        report = validate(bytes(content), policy=policy, env=env)
         with transaction.atomic():
-            item = (
-                BatchItem.objects.select_for_update()
-                .filter(pk=item_id, validated_at__isnull=True)
-                .first()
+            written = BatchItem.objects.filter(pk=item_id, validated_at__isnull=True).update(
+                indication=report.indication,
+                sub_indication=report.sub_indication or "",
+                report=report.to_dict(),
+                validated_at=timezone.now(),
             )
-            if item is None:
-                continue  # done by a concurrent run
-            report = validate(bytes(item.content), policy=policy, env=env)
-            item.indication = report.indication
-            item.sub_indication = report.sub_indication or ""
-            item.report = report.to_dict()
-            item.validated_at = timezone.now()
-            item.save(update_fields=["indication", "sub_indication", "report", "validated_at"])
-            _batch_counters(batch.pk)
+            if written:
+                _batch_counters(batch.pk)
     with transaction.atomic():
         locked = ValidationBatch.objects.select_for_update().get(pk=batch.pk)
         _batch_counters(batch.pk)

@@ -199,3 +199,25 @@ def test_stale_batch_sweeper_resumes_work(pki, corpus, sekap_trust) -> None:
     batch.refresh_from_db()
     assert (batch.status, batch.passed) == (ValidationBatch.Status.DONE, 1)
     assert resume_stale_batches() == 0
+
+
+def test_batch_validates_outside_any_transaction(pki, corpus, sekap_trust, monkeypatch) -> None:
+    """Validation may fetch OCSP and CRLs: no transaction or row lock may be open around it."""
+    from django.db import connection
+
+    batch = services.batch_create(
+        label="No lock", documents=[("a.xml", corpus["valid_b_b"].data)], actor=None
+    )
+    outer = len(connection.atomic_blocks)  # the test's own transaction
+    depths: list[int] = []
+    real_validate = services.validate
+
+    def recording_validate(*args, **kwargs):
+        depths.append(len(connection.atomic_blocks))
+        return real_validate(*args, **kwargs)
+
+    monkeypatch.setattr(services, "validate", recording_validate)
+    services.batch_run(batch=batch)
+    batch.refresh_from_db()
+    assert depths == [outer]
+    assert (batch.processed, batch.passed) == (1, 1)
