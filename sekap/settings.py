@@ -66,7 +66,7 @@ INSTALLED_APPS = [
     "payments",
     "documents",
     "portal",
-    "helpdesk",
+    "portal.helpdesk",
     "django_prometheus",
 ]
 
@@ -262,8 +262,8 @@ SEKAP_UNCONFIRMED_ACCOUNT_HOURS = env.int("SEKAP_UNCONFIRMED_ACCOUNT_HOURS", def
 # after a notice.
 # Apps beside the portal that hold data about a person give their share of the data export
 # (callables ``(*, user) -> dict``) and erase it with the account (``(*, user) -> int``).
-SEKAP_SUBJECT_DATA = ["helpdesk.selectors.subject_tickets"]
-SEKAP_SUBJECT_ERASERS = ["helpdesk.services.subject_tickets_erase"]
+SEKAP_SUBJECT_DATA = ["portal.helpdesk.selectors.subject_tickets"]
+SEKAP_SUBJECT_ERASERS = ["portal.helpdesk.services.subject_tickets_erase"]
 PORTAL_DRAFT_KEEP_DAYS = env.int("PORTAL_DRAFT_KEEP_DAYS", default=90)
 PORTAL_DRAFT_NOTICE_DAYS = env.int("PORTAL_DRAFT_NOTICE_DAYS", default=14)
 ACCOUNTS_INACTIVE_YEARS = env.int("ACCOUNTS_INACTIVE_YEARS", default=3)

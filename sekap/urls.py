@@ -46,7 +46,7 @@ urlpatterns = [
     path("", include("payments.urls")),
     path("", include("documents.urls")),
     path("", include("portal.urls")),
-    path("", include("helpdesk.urls")),
+    path("", include("portal.helpdesk.urls")),
 ]
 
 if settings.DEBUG:

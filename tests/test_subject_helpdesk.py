@@ -9,8 +9,8 @@ import zipfile
 
 import pytest
 
-from helpdesk.models import Ticket, TicketMessage
-from helpdesk.services import ticket_open
+from portal.helpdesk.models import Ticket, TicketMessage
+from portal.helpdesk.services import ticket_open
 from sekap.accounts.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,7 @@ from types import SimpleNamespace
 
 from portal.services.drafts import attachments_of
 
-DEFINITION = {
-    "steps": [{"key": "s1", "fields": [{"name": "zalaczniki", "type": "attachment"}]}]
-}
+DEFINITION = {"steps": [{"key": "s1", "fields": [{"name": "zalaczniki", "type": "attachment"}]}]}
 
 
 def _draft(items: list[dict]) -> SimpleNamespace:

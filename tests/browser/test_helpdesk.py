@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Permission
 
-from helpdesk.models import AnswerTemplate, Ticket
+from portal.helpdesk.models import AnswerTemplate, Ticket
 from sekap.accounts.tests.factories import (
     DEFAULT_PASSWORD,
     StaffFactory,

@@ -12,7 +12,7 @@ from django.core import mail
 from django.utils import timezone
 
 from documents.tests.fixtures import make_case, make_service
-from helpdesk.models import AnswerTemplate, FaqEntry, NoticeKind, StatusNotice, Ticket
+from portal.helpdesk.models import AnswerTemplate, FaqEntry, NoticeKind, StatusNotice, Ticket
 from sekap.accounts.tests.factories import StaffFactory, UserFactory, login_with_second_factor
 from sekap.audit.models import AuditEntry
 from sekap.outbox.models import OutgoingMail
@@ -163,7 +163,7 @@ def test_a_reply_mail_that_fails_is_sent_by_the_sweep(
         raise smtplib.SMTPServerDisconnected("connection refused")
 
     monkeypatch.setattr("sekap.outbox.services.send_mail", down)
-    from helpdesk import services
+    from portal.helpdesk import services
 
     with django_capture_on_commit_callbacks(execute=True):
         services.ticket_reply(ticket=ticket, author=helpdesk_staff, body="Odpowiedź")

@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class HelpdeskConfig(AppConfig):
-    name = "helpdesk"
+    name = "portal.helpdesk"
+    label = "helpdesk"
     verbose_name = _("Helpdesk")
 
     def ready(self) -> None:
