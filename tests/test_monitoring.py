@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from certauth.services import seals
 from certauth.services.crl import crl_publish
 from documents.models import Stage, Submission
+from documents.services.submissions import INTAKE_GRACE
 from documents.tests.fixtures import ca, pki_dir, setup  # noqa: F401
 from sekap.accounts.tests.factories import VerifiedCitizenFactory
 from tests.support import REQUIRE_SERVICES, unavailable
@@ -61,7 +62,7 @@ def _waiting_submission(setup, *, age: dt.timedelta) -> Submission:  # noqa: F81
         sha256="0" * 64,
         size=4,
         received_at=received,
-        intake_due_at=received + dt.timedelta(seconds=30),
+        intake_due_at=received + INTAKE_GRACE,  # as the filing service sets it
         stage=Stage.RECEIVED,
     )
 
@@ -76,13 +77,16 @@ def test_a_submission_no_worker_picks_up_shows_as_stalled_within_a_minute(
     assert before[("sekap_submissions_waiting", stage)] == 0
     assert before[("sekap_submissions_oldest_waiting_seconds", stage)] == 0
 
-    # Filed 61 s ago and left at "received", its retry time 31 s past: what the row looks like
-    # when no worker took the intake task (the clock set back instead of waiting).
-    _waiting_submission(setup, age=dt.timedelta(seconds=61))
+    # Filed 61 s ago and left at "received": what the row looks like when no worker took the
+    # intake task (the clock set back instead of waiting). The alert reads the age.
+    submission = _waiting_submission(setup, age=dt.timedelta(seconds=61))
     after = scrape(client)
     assert after[("sekap_submissions_waiting", stage)] == 1
-    assert after[("sekap_submissions_overdue", stage)] == 1
     assert after[("sekap_submissions_oldest_waiting_seconds", stage)] >= 61
+    # The sweeper's retry time has not come yet: not overdue until the grace has passed.
+    assert after[("sekap_submissions_overdue", stage)] == 0
+    Submission.objects.filter(pk=submission.pk).update(intake_due_at=timezone.now())
+    assert scrape(client)[("sekap_submissions_overdue", stage)] == 1
     assert after[("sekap_submissions_waiting", (("stage", "registered"),))] == 0
     assert after[("sekap_monitoring_source_up", (("source", _PIPELINE),))] == 1
 
