@@ -15,12 +15,11 @@ from stdnum.pl import regon as std_regon
 from sekap import antivirus
 from sekap.accounts.models import IdentityDocumentKind, UserKind
 from sekap.accounts.services import IdentityDocument
-from sekap.forms import A11yForm
 
 MAX_SIGNED_BYTES = 40 * 1024 * 1024
 
 
-class RegistrationForm(A11yForm):
+class RegistrationForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind of account"),
         choices=[
@@ -83,7 +82,7 @@ class RegistrationForm(A11yForm):
         return cleaned
 
 
-class ConfirmEmailForm(A11yForm):
+class ConfirmEmailForm(forms.Form):
     password = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -92,13 +91,13 @@ class ConfirmEmailForm(A11yForm):
     )
 
 
-class ResendConfirmationForm(A11yForm):
+class ResendConfirmationForm(forms.Form):
     email = forms.EmailField(
         label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
 
 
-class ProfileForm(A11yForm):
+class ProfileForm(forms.Form):
     first_name = forms.CharField(
         label=_("First name"),
         max_length=150,
@@ -165,7 +164,7 @@ class ProfileForm(A11yForm):
         return cleaned
 
 
-class SignedFileForm(A11yForm):
+class SignedFileForm(forms.Form):
     signed_file = forms.FileField(
         label=_("Signed XML file"),
         help_text=_("The file you signed, with the signature inside it (XAdES enveloped)."),
@@ -189,7 +188,7 @@ def _scan(content: bytes, name: str) -> None:
         raise forms.ValidationError(str(refusal.message)) from None
 
 
-class CounterSearchForm(A11yForm):
+class CounterSearchForm(forms.Form):
     q = forms.CharField(
         label=_("E-mail address or PESEL number of the person"),
         max_length=254,
@@ -216,7 +215,7 @@ class CounterSearchForm(A11yForm):
         return value
 
 
-class CounterConfirmForm(A11yForm):
+class CounterConfirmForm(forms.Form):
     """What the clerk reads from the identity document and confirms about the account."""
 
     account_confirmed = forms.BooleanField(
@@ -314,7 +313,7 @@ class CounterConfirmForm(A11yForm):
         )
 
 
-class RepresentationForm(A11yForm):
+class RepresentationForm(forms.Form):
     name = forms.CharField(label=_("Company name"), max_length=300)
     nip = forms.CharField(
         label=_("NIP"),
@@ -373,5 +372,5 @@ class RepresentationForm(A11yForm):
         return upload
 
 
-class DecisionForm(A11yForm):
+class DecisionForm(forms.Form):
     note = forms.CharField(label=_("Note for the applicant"), required=False, max_length=300)

@@ -5,10 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sekap.forms import A11yForm
 
-
-class TicketForm(A11yForm):
+class TicketForm(forms.Form):
     subject = forms.CharField(label=_("Ticket subject"), max_length=200)
     body = forms.CharField(
         label=_("Describe the problem"),
@@ -53,13 +51,13 @@ class TicketForm(A11yForm):
         return data
 
 
-class ReplyForm(A11yForm):
+class ReplyForm(forms.Form):
     body = forms.CharField(
         label=_("Your reply"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 5})
     )
 
 
-class AssignForm(A11yForm):
+class AssignForm(forms.Form):
     assignee = forms.TypedChoiceField(
         label=_("Assign to"), required=False, coerce=int, empty_value=None
     )

@@ -212,7 +212,6 @@ def draft_sign(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             if method == "upload":
                 upload.add_error("signed_file", exc.message)
-                upload.mark_errors()
             else:
                 messages.error(request, exc.message)
                 return redirect("portal_draft_sign", pk=draft.pk)
