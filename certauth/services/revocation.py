@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from sekap import audit
+from sekap.dispatch import dispatch_on_commit
 
 from ..authority import ra_policy
 from ..errors import (
@@ -102,14 +103,11 @@ def _check_operator_change(*, actor: Any, certificate: Certificate) -> None:
 
 
 def _after_change(certificate: Certificate, *, notify: str) -> None:
-    from .. import tasks
-
-    ca_id, cert_id = certificate.ca_id, certificate.pk
-    transaction.on_commit(lambda: tasks.publish_crl.delay(ca_id=ca_id))
+    dispatch_on_commit(task_name="certauth.tasks.publish_crl", ca_id=certificate.ca_id)
     schedule_presign(certificate=certificate, withdraw=True)
     if certificate.holder_id:
-        transaction.on_commit(
-            lambda: tasks.notify_holder.delay(certificate_id=cert_id, event=notify)
+        dispatch_on_commit(
+            task_name="certauth.tasks.notify_holder", certificate_id=certificate.pk, event=notify
         )
 
 

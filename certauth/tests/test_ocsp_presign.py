@@ -113,7 +113,7 @@ def test_status_change_withdraws_the_old_file_before_resigning(
     path = ocsp_presign.response_path(ca=ca, serial_hex=certificate.serial_hex)
     assert path.exists()
     # The worker is down: the stale "good" file must still disappear at commit.
-    monkeypatch.setattr(tasks.presign_ocsp, "delay", lambda **kwargs: None)
+    monkeypatch.setattr(ocsp_presign, "dispatch_on_commit", lambda **kwargs: None)
     with django_capture_on_commit_callbacks(execute=True):
         certificate_revoke(certificate=certificate, reason="key_compromise", actor=operator)
     assert not path.exists()

@@ -193,11 +193,10 @@ def test_the_party_appeals_from_the_portal_case_page(office, decision_case, clie
     )
     page = client.get(f"/sprawy/{case.pk}/").content.decode()
     assert 'id="appeal"' in page
-    assert client.post(f"/sprawy/{case.pk}/odwolanie/", {"text": ""}).status_code == 400
     stranger = Client()
     stranger.force_login(UserFactory())
-    assert stranger.post(f"/sprawy/{case.pk}/odwolanie/", {"text": "x"}).status_code == 404
-    response = client.post(f"/sprawy/{case.pk}/odwolanie/", {"text": "Nie zgadzam się."})
-    assert response.status_code == 302
-    assert Case.objects.get(pk=case.pk).status == "appealed"
-    assert Decision.objects.get().appeals.get().text == "Nie zgadzam się."
+    assert stranger.post(f"/sprawy/{case.pk}/odwolanie/").status_code == 404
+    # The appeal itself is a signed filing on the appeal form (documents/tests/test_appeals.py):
+    # the button only starts it, and nothing changes on the case until it is sent.
+    assert client.post(f"/sprawy/{case.pk}/odwolanie/").status_code == 302
+    assert Case.objects.get(pk=case.pk).status != "appealed"
