@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from asn1crypto import cms
 from cryptography import x509
 
-from signatures import ltv, pkix, tsp, xades
+from signatures import ltv, pkix, xades
 from signatures.constants import STRONG_DIGESTS
 from signatures.qualification import qualification
 from signatures.report import (
@@ -58,6 +58,7 @@ from signatures.validator import (
     _path_infos,
     _services,
     _Verdict,
+    check_timestamp,
 )
 from signatures.work import WorkBudget, WorkBudgetExceeded
 
@@ -334,7 +335,7 @@ def _checks(embedded, evidence: _Evidence, sr: SignatureReport, policy, env, now
             sr.warn("tst.archive", "The document time-stamps give no proof of existence.")
     poe = proof.poe if proof else None
     for token in tokens:
-        info = check_timestamp(
+        info, _ = check_timestamp(
             token,
             signer_info["signature"].native,
             kind="SIGNATURE_TIMESTAMP",
@@ -482,80 +483,3 @@ def _note_timestamp(sr: SignatureReport, info: TimestampInfo) -> None:
         sr.warn("tst.invalid", "A time-stamp failed its checks and was ignored.")
     else:
         sr.warn("tst.untrusted", "A time-stamp could not be trusted and was ignored.")
-
-
-def check_timestamp(
-    token: bytes,
-    imprinted: bytes,
-    *,
-    kind: str,
-    anchors: list[x509.Certificate],
-    pool: list[x509.Certificate],
-    env: pkix.PkixEnvironment,
-    now: datetime,
-    embedded: tuple[list[bytes], list[bytes]],
-    poe: datetime | None = None,
-) -> TimestampInfo:
-    """An RFC 3161 token over ``imprinted``: its integrity, then its TSA's path: now; else,
-    lacking revocation data, at its own time with the document's revocation values; else at
-    ``poe`` (when a document time-stamp proves the token existed) with those values. A TSA
-    certificate expired now counts only with such a proof of existence."""
-    info = TimestampInfo(
-        type=kind,
-        indication=Indication.FAILED,
-        sub_indication=None,
-        generation_time=None,
-        tsa=None,
-        serial_number=None,
-    )
-    check = tsp.verify_token(token, imprinted)
-    if not check.ok:
-        info.errors.append(Message("tst.invalid", check.message))
-        info.sub_indication = (
-            SubIndication.HASH_FAILURE
-            if "imprint" in check.message
-            else SubIndication.SIG_CRYPTO_FAILURE
-        )
-        return info
-    info.generation_time = iso(check.gen_time)
-    info.serial_number = format(check.serial_number or 0, "x")
-    info.tsa = pkix.dn(check.tsa_certificate.subject)
-    candidates = check.certificates + list(pool)
-    tsa_check = pkix.check_certificate(
-        check.tsa_certificate, pool=candidates, anchors=anchors, moment=now, env=env
-    )
-    if tsa_check.status == "no_revinfo" and (embedded[0] or embedded[1]):
-        tsa_check = pkix.check_certificate(
-            check.tsa_certificate,
-            pool=candidates,
-            anchors=anchors,
-            moment=check.gen_time,
-            env=env,
-            embedded_ocsps=embedded[0],
-            embedded_crls=embedded[1],
-            fetch=False,
-            retroactive=True,
-        )
-    if tsa_check.status != "ok" and poe is not None and check.gen_time <= poe:
-        tsa_check = pkix.check_certificate(
-            check.tsa_certificate,
-            pool=candidates,
-            anchors=anchors,
-            moment=poe,
-            env=env,
-            embedded_ocsps=embedded[0],
-            embedded_crls=embedded[1],
-            fetch=False,
-            retroactive=True,
-        )
-    if tsa_check.status != "ok":
-        info.indication = Indication.INDETERMINATE
-        info.sub_indication = {
-            "no_chain": SubIndication.NO_CERTIFICATE_CHAIN_FOUND,
-            "no_revinfo": SubIndication.TRY_LATER,
-            "revoked": SubIndication.REVOKED_NO_POE,
-        }.get(tsa_check.status, SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE)
-        info.errors.append(Message("tst.tsa_certificate", tsa_check.message[:300]))
-        return info
-    info.indication = Indication.PASSED
-    return info

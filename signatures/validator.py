@@ -711,7 +711,52 @@ def _check_timestamp(
         info.sub_indication = SubIndication.FORMAT_FAILURE
         sr.warn("tst.invalid", "A signature time-stamp is malformed and was ignored.")
         return info
-    check = tsp.verify_token(token, octets)
+    info, tsa_certificate = check_timestamp(
+        token,
+        octets,
+        kind="SIGNATURE_TIMESTAMP",
+        anchors=anchors,
+        pool=pool,
+        env=env,
+        now=now,
+        embedded=embedded,
+        poe=poe,
+    )
+    if tsa_certificate is not None:
+        sr.certificates.append(_cert_info(tsa_certificate, "TIMESTAMP"))
+    elif info.sub_indication in (SubIndication.HASH_FAILURE, SubIndication.SIG_CRYPTO_FAILURE):
+        sr.warn("tst.invalid", f"A signature time-stamp failed: {info.errors[-1].message}")
+    else:
+        sr.warn("tst.untrusted", "A signature time-stamp could not be trusted and was ignored.")
+    return info
+
+
+def check_timestamp(
+    token: bytes,
+    imprinted: bytes,
+    *,
+    kind: str,
+    anchors: list[x509.Certificate],
+    pool: list[x509.Certificate],
+    env: pkix.PkixEnvironment,
+    now: datetime,
+    embedded: tuple[list[bytes], list[bytes]],
+    poe: datetime | None = None,
+) -> tuple[TimestampInfo, x509.Certificate | None]:
+    """An RFC 3161 token over ``imprinted``: its integrity, then its TSA's path: now; else,
+    lacking revocation data, at its own time with the document's revocation values; else at
+    ``poe`` (when a document time-stamp proves the token existed) with those values. A TSA
+    certificate expired now counts only with such a proof of existence. Format-neutral (XAdES,
+    PAdES): returns the report entry and, when it passed, the TSA's certificate."""
+    info = TimestampInfo(
+        type=kind,
+        indication=Indication.FAILED,
+        sub_indication=None,
+        generation_time=None,
+        tsa=None,
+        serial_number=None,
+    )
+    check = tsp.verify_token(token, imprinted)
     if not check.ok:
         info.errors.append(Message("tst.invalid", check.message))
         info.sub_indication = (
@@ -719,22 +764,18 @@ def _check_timestamp(
             if "imprint" in check.message
             else SubIndication.SIG_CRYPTO_FAILURE
         )
-        sr.warn("tst.invalid", f"A signature time-stamp failed: {check.message}")
-        return info
+        return info, None
     info.generation_time = iso(check.gen_time)
     info.serial_number = format(check.serial_number or 0, "x")
     info.tsa = pkix.dn(check.tsa_certificate.subject)
+    candidates = check.certificates + list(pool)
     tsa_check = pkix.check_certificate(
-        check.tsa_certificate,
-        pool=check.certificates + list(pool),
-        anchors=anchors,
-        moment=now,
-        env=env,
+        check.tsa_certificate, pool=candidates, anchors=anchors, moment=now, env=env
     )
     if tsa_check.status == "no_revinfo" and (embedded[0] or embedded[1]):
         tsa_check = pkix.check_certificate(
             check.tsa_certificate,
-            pool=check.certificates + list(pool),
+            pool=candidates,
             anchors=anchors,
             moment=check.gen_time,
             env=env,
@@ -746,7 +787,7 @@ def _check_timestamp(
     if tsa_check.status != "ok" and poe is not None and check.gen_time <= poe:
         tsa_check = pkix.check_certificate(
             check.tsa_certificate,
-            pool=check.certificates + list(pool),
+            pool=candidates,
             anchors=anchors,
             moment=poe,
             env=env,
@@ -763,8 +804,6 @@ def _check_timestamp(
             "revoked": SubIndication.REVOKED_NO_POE,
         }.get(tsa_check.status, SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE)
         info.errors.append(Message("tst.tsa_certificate", tsa_check.message[:300]))
-        sr.warn("tst.untrusted", "A signature time-stamp could not be trusted and was ignored.")
-        return info
-    sr.certificates.append(_cert_info(check.tsa_certificate, "TIMESTAMP"))
+        return info, None
     info.indication = Indication.PASSED
-    return info
+    return info, check.tsa_certificate
