@@ -452,7 +452,13 @@ def session_is_open(session_index: str) -> bool:
 def logout_soap(body: bytes) -> bytes:
     """Answer the platform's signed SOAP LogoutRequest: end the node session, signed Success."""
     idp = server()
-    request_xml = _soap_body(body, "LogoutRequest")
+    _request, answer = _end_sessions(idp, _soap_body(body, "LogoutRequest"), BINDING_SOAP)
+    return envelope(answer)
+
+
+def _end_sessions(idp: Server, request_xml: str, binding: str):
+    """A service's LogoutRequest, its signature checked: end the node sessions it names and
+    return (request, signed LogoutResponse for ``binding``)."""
     try:
         signed = idp.sec.correctly_signed_message(request_xml, "logout_request", must=True)
     except Exception as exc:
@@ -463,13 +469,9 @@ def logout_soap(body: bytes) -> bytes:
     for index in request.session_index or []:
         cache.delete(_session_key(index.text.strip()))
     answer = idp.create_logout_response(
-        request,
-        bindings=[BINDING_SOAP],
-        sign=True,
-        sign_alg=sign_alg(),
-        digest_alg=saml.DIGEST_ALG,
+        request, bindings=[binding], sign=True, sign_alg=sign_alg(), digest_alg=saml.DIGEST_ALG
     )
-    return envelope(answer)
+    return request, answer
 
 
 # --- single logout over the front channel (HTTP-POST) ----------------------------------------
@@ -508,22 +510,8 @@ def logout_front_receive(*, saml_request: str, relay_state: str) -> FrontMessage
     """The service's signed LogoutRequest, brought by the browser: end the node session and
     answer with a signed LogoutResponse for the browser to post back."""
     idp = server()
-    request_xml = _front_xml(saml_request, "LogoutRequest")
-    try:
-        signed = idp.sec.correctly_signed_message(request_xml, "logout_request", must=True)
-    except Exception as exc:
-        raise FakeNodeRefusal(f"LogoutRequest signature refused: {exc}") from exc
-    if not signed:
-        raise FakeNodeRefusal("LogoutRequest signature refused.")
-    request = samlp.logout_request_from_string(request_xml)
-    for index in request.session_index or []:
-        cache.delete(_session_key(index.text.strip()))
-    answer = idp.create_logout_response(
-        request,
-        bindings=[BINDING_HTTP_POST],
-        sign=True,
-        sign_alg=sign_alg(),
-        digest_alg=saml.DIGEST_ALG,
+    request, answer = _end_sessions(
+        idp, _front_xml(saml_request, "LogoutRequest"), BINDING_HTTP_POST
     )
     return FrontMessage(
         destination=_sp_front_destination(idp, request.issuer.text.strip()),
