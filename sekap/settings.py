@@ -407,12 +407,32 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- logging --------------------------------------------------------------------------------
+# One line per record with the request id (sekap/logs.py): JSON in production, text on the
+# embedded default; the Celery worker logs through the same configuration.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if REDIS_URL else "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "sekap.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s %(process)d",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": True,
+        },
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- apps -----------------------------------------------------------------------------------
 DOCUMENTS_SUPPLEMENT_REMINDER_DAYS = env.int("DOCUMENTS_SUPPLEMENT_REMINDER_DAYS", default=3)

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
+from signatures import pkix
 from signatures.report import RevocationInfo, iso
 
 # Extensions a signer's certificate may mark critical without changing what path validation
@@ -202,6 +203,7 @@ def _fetch_crl(url: str, env) -> bytes | None:
         env.fetch_count += 1
         return env.fetcher.get(url)
     except Exception:
+        pkix.note_revocation_failure(kind="crl", url=url)
         return None
 
 

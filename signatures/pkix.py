@@ -17,6 +17,7 @@ import hashlib
 import itertools
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections import OrderedDict
 from collections.abc import Callable
@@ -39,6 +40,7 @@ from pyhanko_certvalidator.policy_decl import (
     RevocationCheckingRule,
 )
 
+from sekap.monitoring import events
 from signatures.report import RevocationInfo, iso
 
 MAX_RESPONSE_BYTES = 20 * 1024 * 1024
@@ -320,6 +322,12 @@ def _urls(cert: x509.Certificate) -> tuple[list[str], list[str]]:
     return ocsp_urls, crl_urls
 
 
+def note_revocation_failure(*, kind: str, url: str) -> None:
+    """Count a failed OCSP or CRL fetch for ``/metrics`` (by host: a bounded label)."""
+    host = urllib.parse.urlsplit(url).hostname or "unknown"
+    events.count("sekap_revocation_fetch_failures", kind=kind, host=host)
+
+
 def _fetch_revocation(
     cert: x509.Certificate, issuer: x509.Certificate, env: PkixEnvironment, now: datetime
 ) -> tuple[list[bytes], list[bytes], list[RevocationInfo]]:
@@ -341,9 +349,11 @@ def _fetch_revocation(
                     "application/ocsp-request",
                 )
                 response = ocsp.load_der_ocsp_response(data)
-            except Exception:  # noqa: S112
+            except Exception:
+                note_revocation_failure(kind="ocsp", url=url)
                 continue
             if response.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
+                note_revocation_failure(kind="ocsp", url=url)
                 continue
             expires = response.next_update_utc or (
                 response.this_update_utc + env.settings.default_revinfo_ttl
@@ -450,6 +460,7 @@ def _crl_bytes(url: str, env: PkixEnvironment, now: datetime) -> tuple[bytes | N
         data = env.fetcher.get(url)
         crl = x509.load_der_x509_crl(data)
     except Exception:  # any failure to fetch or parse: try the next source
+        note_revocation_failure(kind="crl", url=url)
         return None, "FETCHED"
     expires = crl.next_update_utc or (crl.last_update_utc + env.settings.default_revinfo_ttl)
     env.revocation_cache.put(key, data, expires)

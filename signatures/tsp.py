@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from sekap.monitoring import events
 from signatures.pkix import Fetcher, load_certificate
 
 _HASHES = {
@@ -61,18 +62,22 @@ def request_timestamp(
         response = tsp.TimeStampResp.load(raw)
         status = response["status"]["status"].native
     except Exception as exc:
+        events.count("sekap_tsa_failures", reason="no_answer")
         raise TimestampError(
             f"The time-stamping authority did not answer properly: {exc}"
         ) from None
     if status not in ("granted", "granted_with_mods"):
+        events.count("sekap_tsa_failures", reason="refused")
         raise TimestampError(f"The time-stamping authority refused the request: {status}")
     token = response["time_stamp_token"]
     check = verify_token(token.dump(), data)
-    if not check.ok:
-        raise TimestampError(check.message)
-    tst = token["content"]["encap_content_info"]["content"].parsed
-    if tst["nonce"].native != nonce:
-        raise TimestampError("The time-stamp nonce does not match the request.")
+    tst = token["content"]["encap_content_info"]["content"].parsed if check.ok else None
+    if tst is None or tst["nonce"].native != nonce:
+        events.count("sekap_tsa_failures", reason="bad_token")
+        raise TimestampError(
+            check.message if not check.ok else "The time-stamp nonce does not match the request."
+        )
+    events.mark("sekap_tsa_last_success_timestamp_seconds")
     return token.dump()
 
 

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import time
 import uuid
 
 import pytest
+from celery import shared_task
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from certauth.services import seals
 from certauth.services.crl import crl_publish
+from certauth.tsa import respond
 from documents.models import Stage, Submission
 from documents.services.submissions import INTAKE_GRACE
 from documents.tests.fixtures import ca, pki_dir, setup  # noqa: F401
 from sekap.accounts.tests.factories import VerifiedCitizenFactory
+from sekap.monitoring import events
+from signatures import pkix, tsp
 from tests.support import REQUIRE_SERVICES, unavailable
 
 TOKEN = "metrics-test-token"
@@ -159,3 +165,94 @@ def test_celery_queue_depth_is_read_from_redis(client, token, settings, db):
     finally:
         client_ = redis.Redis.from_url(settings.REDIS_URL)
         client_.delete(*client_.keys(f"*{queue}*"))
+
+
+# --- counted events: task outcomes, revocation fetch failures, the TSA ---------------------
+
+
+@pytest.fixture
+def fresh_events(settings):
+    events.reset_for_tests()
+    yield
+    events.reset_for_tests()
+
+
+@shared_task(name="tests.monitoring.succeeds")
+def _succeeds() -> int:
+    return 1
+
+
+@shared_task(name="tests.monitoring.fails")
+def _fails() -> None:
+    raise RuntimeError("boom")
+
+
+def test_task_outcomes_are_counted_per_task_and_outcome(client, token, fresh_events, db):
+    _succeeds.apply()
+    _succeeds.apply()
+    _fails.apply(throw=False)  # the failure stays in the result; the signal fires
+    values = scrape(client)
+    ok = (("outcome", "success"), ("task", "tests.monitoring.succeeds"))
+    failed = (("outcome", "failure"), ("task", "tests.monitoring.fails"))
+    assert values[("sekap_celery_task_outcomes_total", ok)] == 2
+    assert values[("sekap_celery_task_outcomes_total", failed)] == 1
+
+
+class _Refusing:
+    def get(self, url: str) -> bytes:
+        raise pkix.FetchError("connection refused")
+
+    def post(self, url: str, body: bytes, content_type: str) -> bytes:
+        raise pkix.FetchError("connection refused")
+
+
+def test_a_crl_that_cannot_be_fetched_is_counted_by_host(client, token, fresh_events, db):
+    env = pkix.PkixEnvironment(fetcher=_Refusing())
+    data, _origin = pkix._crl_bytes("http://crl.example.test/ca.crl", env, timezone.now())
+    assert data is None
+    values = scrape(client)
+    key = (("host", "crl.example.test"), ("kind", "crl"))
+    assert values[("sekap_revocation_fetch_failures_total", key)] == 1
+
+
+def test_a_tsa_that_does_not_answer_is_counted_and_success_is_marked(
+    client,
+    token,
+    fresh_events,
+    ca,  # noqa: F811
+):
+    with pytest.raises(tsp.TimestampError):
+        tsp.request_timestamp(b"data", url="http://tsa.example.test/", fetcher=_Refusing())
+    values = scrape(client)
+    assert values[("sekap_tsa_failures_total", (("reason", "no_answer"),))] == 1
+    assert ("sekap_tsa_last_success_timestamp_seconds", ()) not in values
+
+    class _PlatformTsa:
+        def post(self, url: str, body: bytes, content_type: str) -> bytes:
+            return respond(body)
+
+    before = time.time()
+    tsp.request_timestamp(b"data", url="in-process", fetcher=_PlatformTsa())
+    values = scrape(client)
+    assert values[("sekap_tsa_last_success_timestamp_seconds", ())] >= before - 1
+
+
+def test_counting_never_fails_the_caller(settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    events._client = None
+    try:
+        events.count("sekap_tsa_failures", reason="no_answer")  # logged, not raised
+        events.mark("sekap_tsa_last_success_timestamp_seconds")
+    finally:
+        events._client = None
+
+
+def test_disk_space_of_stored_files_and_backups_is_reported(client, token, settings, tmp_path, db):
+    settings.MEDIA_ROOT = tmp_path / "media"  # not created yet: its parent's disk counts
+    settings.BACKUP_DIR = tmp_path / "backups"
+    values = scrape(client)
+    free = values[("sekap_disk_free_bytes", (("path", "media"),))]
+    total = values[("sekap_disk_total_bytes", (("path", "media"),))]
+    usage = shutil.disk_usage(tmp_path)
+    assert 0 < free <= total == usage.total
+    assert ("sekap_disk_free_bytes", (("path", "backups"),)) not in values  # the same disk

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from django.conf import settings
 from django.utils.module_loading import import_string
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from sekap.operations.backups import backups
+from sekap.operations.backups import backup_dir, backups
 
 from .samples import Sample
 
@@ -64,19 +66,42 @@ def backup_samples() -> list[Sample]:
     ]
 
 
+def disk_samples() -> list[Sample]:
+    """Free and total bytes of the file systems holding stored files and backups."""
+    samples = []
+    seen: set[int] = set()
+    for label, path in (("media", settings.MEDIA_ROOT), ("backups", backup_dir())):
+        path = Path(path)
+        while not path.exists() and path != path.parent:  # not created yet: its parent's disk
+            path = path.parent
+        device = path.stat().st_dev
+        if device in seen:
+            continue
+        seen.add(device)
+        usage = shutil.disk_usage(path)
+        for metric, help_text, value in (
+            ("sekap_disk_free_bytes", "Free bytes on the file system.", usage.free),
+            ("sekap_disk_total_bytes", "Size of the file system in bytes.", usage.total),
+        ):
+            samples.append(Sample(metric, help_text, value, {"path": label}))
+    return samples
+
+
 def _sources() -> list[str]:
     return [
         "sekap.monitoring.collectors.celery_queue_samples",
         "sekap.monitoring.collectors.backup_samples",
+        "sekap.monitoring.collectors.disk_samples",
+        "sekap.monitoring.events.event_samples",
         *getattr(settings, "MONITORING_SOURCES", []),
     ]
 
 
 class SekapCollector(Collector):
-    """One gauge family per metric name; a broken source: ``sekap_monitoring_source_up`` 0."""
+    """One metric family per metric name; a broken source: ``sekap_monitoring_source_up`` 0."""
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        families: dict[str, GaugeMetricFamily] = {}
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        families: dict[str, GaugeMetricFamily | CounterMetricFamily] = {}
         up = GaugeMetricFamily(
             "sekap_monitoring_source_up",
             "1 when the monitoring source answered in this scrape, 0 when it failed.",
@@ -100,9 +125,8 @@ class SekapCollector(Collector):
             for sample in samples:
                 family = families.get(sample.metric)
                 if family is None:
-                    family = GaugeMetricFamily(
-                        sample.metric, sample.help, labels=sorted(sample.labels)
-                    )
+                    kind = CounterMetricFamily if sample.kind == "counter" else GaugeMetricFamily
+                    family = kind(sample.metric, sample.help, labels=sorted(sample.labels))
                     families[sample.metric] = family
                 family.add_metric([sample.labels[k] for k in sorted(sample.labels)], sample.value)
         yield from families.values()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -11,3 +12,4 @@ class Sample:
     help: str
     value: float
     labels: dict[str, str] = field(default_factory=dict)
+    kind: Literal["gauge", "counter"] = "gauge"
