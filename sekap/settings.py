@@ -374,6 +374,9 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="SEKAP <no-reply@sekap.example>")
+# Helpdesk e-mails are answered at this address plus a per-ticket tag (pomoc+<n>-<mac>@…);
+# the mail server pipes those to ``manage.py helpdesk_mail_in`` (docs/operations.md).
+HELPDESK_REPLY_ADDRESS = env.str("HELPDESK_REPLY_ADDRESS", default="pomoc@sekap.example")
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

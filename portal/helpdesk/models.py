@@ -78,9 +78,18 @@ class TicketMessage(models.Model):
     from_helpdesk = models.BooleanField(default=False)
     body = models.TextField(_("message"))
     created_at = models.DateTimeField()
+    # The Message-ID of the e-mail this answer came in (a second delivery adds nothing).
+    email_message_id = models.CharField(max_length=250, blank=True, default="")
 
     class Meta:
         ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "email_message_id"],
+                condition=~models.Q(email_message_id=""),
+                name="helpdesk_message_email_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.body[:40]}"

@@ -15,6 +15,7 @@ from sekap.outbox.services import mail_queue
 from sekap.site import public_url
 
 from .errors import AttachmentRefused, TicketClosed, TicketError
+from .mail_addresses import reply_address
 from .models import Ticket, TicketMessage, TicketStatus
 from .permissions import can_work_tickets
 
@@ -108,9 +109,12 @@ def ticket_open(
 
 
 @transaction.atomic
-def ticket_reply(*, ticket: Ticket, author: Any, body: str) -> TicketMessage:
+def ticket_reply(
+    *, ticket: Ticket, author: Any, body: str, email_message_id: str = ""
+) -> TicketMessage:
     """A reply by the requester (reopens a closed ticket) or by CPD staff (e-mailed to the
-    requester after commit; the first one sets the first-response time)."""
+    requester after commit, answerable by e-mail; the first one sets the first-response time).
+    ``email_message_id``: the requester answered by e-mail (``mail_replies``)."""
     ticket = _locked(ticket)
     from_helpdesk = author.pk != ticket.requester_id
     if from_helpdesk and not can_work_tickets(author):
@@ -119,7 +123,12 @@ def ticket_reply(*, ticket: Ticket, author: Any, body: str) -> TicketMessage:
         raise TicketClosed()
     now = timezone.now()
     message = TicketMessage.objects.create(
-        ticket=ticket, author=author, from_helpdesk=from_helpdesk, body=body, created_at=now
+        ticket=ticket,
+        author=author,
+        from_helpdesk=from_helpdesk,
+        body=body,
+        created_at=now,
+        email_message_id=email_message_id,
     )
     _move(
         ticket=ticket,
@@ -134,16 +143,21 @@ def ticket_reply(*, ticket: Ticket, author: Any, body: str) -> TicketMessage:
         actor=author,
         action="helpdesk.ticket.replied",
         target=ticket,
-        after={"message": message.pk, "from_helpdesk": from_helpdesk},
+        after={
+            "message": message.pk,
+            "from_helpdesk": from_helpdesk,
+            "channel": "email" if email_message_id else "portal",
+        },
     )
     if from_helpdesk and ticket.requester.email:
         mail_queue(
             to=ticket.requester.email,
+            reply_to=reply_address(ticket=ticket),
             topic="helpdesk.reply",
             subject=_("SEKAP helpdesk: reply to ticket no. %(number)s") % {"number": ticket.pk},
             body=_(
                 "The helpdesk replied to your ticket no. %(number)s (%(subject)s):\n\n%(body)s\n\n"
-                "Read the ticket and answer it at %(url)s"
+                "Answer by replying to this e-mail, or read the ticket and answer it at %(url)s"
             )
             % {
                 "number": ticket.pk,

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 class OutgoingMail(models.Model):
     to = models.EmailField(_("recipient"))
+    # Where the recipient's answer goes (e.g. the helpdesk's per-ticket address); "" for none.
+    reply_to = models.EmailField(_("reply to"), blank=True, default="")
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("text"))
     # What the mail is about (for tests and the operators), e.g. "helpdesk.reply".

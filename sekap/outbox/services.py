@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -27,11 +27,19 @@ def backoff(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(minutes=2 ** min(attempts, 6)), dt.timedelta(hours=6))
 
 
-def mail_queue(*, to: str, subject: str, body: str, topic: str = "") -> OutgoingMail:
+def mail_queue(
+    *, to: str, subject: str, body: str, topic: str = "", reply_to: str = ""
+) -> OutgoingMail:
     """Queue one e-mail in the caller's transaction; it is sent after commit."""
     now = timezone.now()
     mail = OutgoingMail.objects.create(
-        to=to, subject=subject[:300], body=body, topic=topic, created_at=now, due_at=now
+        to=to,
+        reply_to=reply_to,
+        subject=subject[:300],
+        body=body,
+        topic=topic,
+        created_at=now,
+        due_at=now,
     )
     transaction.on_commit(lambda: _send_quietly(mail.pk))
     return mail
@@ -56,9 +64,12 @@ def mail_send(*, mail_id: int, now: dt.datetime | None = None) -> bool:
         return False
     mail = OutgoingMail.objects.get(pk=mail_id)
     try:
-        send_mail(
-            subject=mail.subject, message=mail.body, from_email=None, recipient_list=[mail.to]
-        )
+        EmailMessage(
+            subject=mail.subject,
+            body=mail.body,
+            to=[mail.to],
+            reply_to=[mail.reply_to] if mail.reply_to else None,
+        ).send()
     except Exception:
         OutgoingMail.objects.filter(pk=mail_id).update(
             attempts=F("attempts") + 1, due_at=now + backoff(mail.attempts + 1)

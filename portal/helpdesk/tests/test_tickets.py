@@ -162,7 +162,7 @@ def test_a_reply_mail_that_fails_is_sent_by_the_sweep(
     def down(*args, **kwargs):
         raise smtplib.SMTPServerDisconnected("connection refused")
 
-    monkeypatch.setattr("sekap.outbox.services.send_mail", down)
+    monkeypatch.setattr("sekap.outbox.services.EmailMessage.send", down)
     from portal.helpdesk import services
 
     with django_capture_on_commit_callbacks(execute=True):
