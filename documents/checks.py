@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from django.core import checks
 
@@ -35,8 +37,17 @@ def edoreczenia_provider_check(app_configs: object = None, **kwargs: object) -> 
         return [
             checks.Error(
                 "DOCUMENTS_EDORECZENIA_TOKEN_URL must be the operator's https token endpoint.",
-                hint="The office logs in there with a JWT signed by its seal (private_key_jwt).",
+                hint="The office logs in there by mutual TLS with its seal certificate (RFC 8705).",
                 id="documents.E002",
+            )
+        ]
+    bundle = str(getattr(settings, "DOCUMENTS_EDORECZENIA_CA_BUNDLE", "") or "")
+    if bundle and not os.path.isfile(bundle):
+        return [
+            checks.Error(
+                "DOCUMENTS_EDORECZENIA_CA_BUNDLE names no file.",
+                hint="A PEM file of the CA(s) that issue the operator's server certificates.",
+                id="documents.E003",
             )
         ]
     return []

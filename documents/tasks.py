@@ -62,8 +62,8 @@ def deadlines_sweep(self) -> dict:
 
 @shared_task(bind=True, acks_late=True, max_retries=8, ignore_result=True)
 def delivery_send(self, *, delivery_id: int) -> None:
-    """Send an e-Doręczenia delivery and read its evidence (idempotent: the delivery's public
-    id is the message's correlation id, so a retry never sends a second message)."""
+    """Send an e-Doręczenia delivery and read its evidence (idempotent: the operator's message
+    task id is stored as soon as it is known, so a retry never sends a second message)."""
     from .errors import DeliveryUnavailable
     from .services.delivery import edoreczenia_sync
 

@@ -439,11 +439,14 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- apps -----------------------------------------------------------------------------------
 DOCUMENTS_SUPPLEMENT_REMINDER_DAYS = env.int("DOCUMENTS_SUPPLEMENT_REMINDER_DAYS", default=3)
-# e-Doręczenia: "fake" (the local fake operator, in-process) or the service's https base URL
+# e-Doręczenia: "fake" (the local fake operator, in-process) or the https base URL of the
+# service's User Agent API (the specification's server path, e.g. https://…/api/v1)
 DOCUMENTS_EDORECZENIA_PROVIDER = env.str("DOCUMENTS_EDORECZENIA_PROVIDER", default="fake")
-# The operator's OAuth 2.0 token endpoint; the office logs in with a JWT signed by its seal key
-# (private_key_jwt, RFC 7523), its client id being its electronic delivery address.
+# The operator's OAuth 2.0 token endpoint; the office logs in by mutual TLS with its seal
+# certificate (RFC 8705), its client id being its electronic delivery address.
 DOCUMENTS_EDORECZENIA_TOKEN_URL = env.str("DOCUMENTS_EDORECZENIA_TOKEN_URL", default="")
+# PEM file of the CA(s) that issue the operator's server certificates ("": the system roots)
+DOCUMENTS_EDORECZENIA_CA_BUNDLE = env.str("DOCUMENTS_EDORECZENIA_CA_BUNDLE", default="")
 DOCUMENTS_EDORECZENIA_POLL_MINUTES = env.int("DOCUMENTS_EDORECZENIA_POLL_MINUTES", default=15)
 # Malware scanning of uploads (sekap/antivirus.py): a Unix socket, or a host and port.
 CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")

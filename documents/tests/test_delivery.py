@@ -99,7 +99,7 @@ def test_edoreczenia_never_collected_is_deemed_delivered_the_day_after_14_days(
     assert delivery.arrived_at == at(2026, 12, 11, 10, 0)
     sending = bytes(delivery.sending_proof)
     assert hashlib.sha256(sending).hexdigest() == delivery.sending_proof_sha256
-    assert b"SubmissionAcceptance" in sending and delivery.provider_ref.startswith("MSG-")
+    assert b"<d:Typ>A.1</d:Typ>" in sending and delivery.provider_ref.startswith("MSG-")
     assert selectors.delivery_date(letter=delivery.letter) is None
 
     with time_machine.travel(at(2026, 12, 25, 23, 59), tick=False):
@@ -114,7 +114,7 @@ def test_edoreczenia_never_collected_is_deemed_delivered_the_day_after_14_days(
     assert delivery.status == "deemed" and delivery.rule == "ude_42_2"
     assert delivery.delivered_on == dt.date(2026, 12, 26)
     proof = bytes(delivery.receipt_proof)
-    assert b"ContentHandoverDeemed" in proof
+    assert b"<d:Typ>E.1</d:Typ>" in proof and b"art. 41 ust. 1 pkt 3" in proof
     assert hashlib.sha256(proof).hexdigest() == delivery.receipt_proof_sha256
     assert b"<ds:Signature" in proof  # sealed by the operator (checked in the next test)
     assert sending == bytes(Delivery.objects.get(pk=delivery.pk).sending_proof)  # never rebuilt
@@ -145,7 +145,8 @@ def test_edoreczenia_collected_comes_back_with_the_proof_of_receipt(
     proof = bytes(delivery.receipt_proof)
     root = etree.fromstring(proof)
     ns = {"d": fake.EVIDENCE_NS}
-    assert root.findtext("d:Zdarzenie", namespaces=ns) == "ContentHandover"
+    assert root.findtext("d:Typ", namespaces=ns) == "E.1"
+    assert root.findtext("d:Podstawa", namespaces=ns) == "art. 41 ust. 1 pkt 1"
     assert root.findtext("d:SkrotPrzesylkiSHA256", namespaces=ns) == delivery.letter.sha256
     assert root.findtext("d:Adresat", namespaces=ns) == ADE
     assert signatures.validate(proof).indication == "TOTAL_PASSED"
@@ -330,6 +331,8 @@ def test_production_warns_while_e_doreczenia_is_the_local_fake(settings):
     assert [m.id for m in edoreczenia_provider_check()] == ["documents.E002"]
     settings.DOCUMENTS_EDORECZENIA_TOKEN_URL = "https://auth.edoreczenia.example/oauth2/token"
     assert edoreczenia_provider_check() == []
+    settings.DOCUMENTS_EDORECZENIA_CA_BUNDLE = "/nonexistent/operator-ca.pem"
+    assert [m.id for m in edoreczenia_provider_check()] == ["documents.E003"]
 
 
 def test_an_unreachable_service_leaves_the_delivery_due_later(case, clerk, settings):

@@ -1,12 +1,16 @@
-"""The office's login at the e-Doręczenia operator's authorization server: OAuth 2.0 client
-credentials with ``private_key_jwt`` client authentication (RFC 7523 § 2.2, OpenID Connect Core
-§ 9). The office proves who it is with a short-lived JWT signed by its own seal key (the key of
-the certificate registered with the operator), never with a shared secret.
+"""The office's login at the e-Doręczenia authorization server, as the User Agent API
+specification asks of EZD-class systems: the client authenticates with an X.509 certificate,
+OAuth 2.0 mutual-TLS client authentication with certificate-bound access tokens (RFC 8705).
 
-The assertion (RFC 7523 § 3): ``iss`` = ``sub`` = the client id (the office's electronic delivery
-address), ``aud`` = the token endpoint, ``iat``/``exp`` a two-minute window, ``jti`` unique; the
-header names the certificate by its SHA-256 thumbprint (``x5t#S256``, RFC 7515 § 4.1.8). The
-access token it buys is kept in the cache until shortly before it expires.
+The certificate is the office's **seal** (the credential it already has, issued by the
+platform CA, the one the office registers with the operator); its key signs the TLS handshake.
+The token request (RFC 6749 § 4.4 client credentials, RFC 8705 § 2) carries only
+``grant_type``, ``client_id`` (the office's electronic delivery address) and the scopes the
+specification names; no secret and no assertion: the TLS connection proves who asks. The token
+the server issues is bound to that certificate (``cnf`` / ``x5t#S256``, RFC 8705 § 3), so it
+is worth nothing over another connection; every mailbox call presents the same certificate.
+The token is kept in the cache (keyed by the client and the certificate's thumbprint) until
+shortly before it expires.
 
 Called only from the adapter (``edoreczenia``), outside any database transaction.
 """
@@ -14,130 +18,140 @@ Called only from the adapter (``edoreczenia``), outside any database transaction
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
-import json
-import uuid
+import os
+import secrets
+import ssl
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives import serialization
 from django.core.cache import cache
-from django.utils import timezone
 
-ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-ASSERTION_LIFETIME = dt.timedelta(minutes=2)
+from ...errors import DeliveryUnavailable
+
 SCOPE = "read_messages write_messages"
 
 
 @dataclass(frozen=True)
 class OfficeClient:
     """The office as a client of the operator: its client id (its electronic delivery
-    address) and the office whose seal signs the assertion."""
+    address) and the office whose seal is its TLS client certificate."""
 
     client_id: str
     terc: str
     name: str
 
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+@dataclass(frozen=True)
+class ClientIdentity:
+    """What the office presents in the TLS handshake: its seal certificate with the chain up
+    to (not including) the root, and the seal's private key."""
+
+    chain: tuple[x509.Certificate, ...]
+    key: object  # a cryptography private key (soft custody)
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        return self.chain[0]
+
+    @property
+    def chain_der(self) -> tuple[bytes, ...]:
+        return tuple(c.public_bytes(serialization.Encoding.DER) for c in self.chain)
+
+
+class ClientKeyUnusable(DeliveryUnavailable):
+    """The seal key cannot sign a TLS handshake here (it lives in the PKCS#11 token, which
+    Python's ssl module cannot use): nothing is sent; see docs/operations.md."""
 
 
 def thumbprint(certificate: x509.Certificate) -> str:
-    """``x5t#S256``: base64url of the SHA-256 of the certificate's DER."""
-    return b64url(hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).digest())
+    """``x5t#S256`` (RFC 8705 § 3.1): base64url of the SHA-256 of the certificate's DER."""
+    digest = hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-# JWS algorithms (RFC 7518 § 3.1) by the seal key: RSA, or the EC curve's size in bytes
-_ALGORITHMS = {
-    ("rsa", 0): ("RS256", hashes.SHA256),
-    ("ec", 32): ("ES256", hashes.SHA256),
-    ("ec", 48): ("ES384", hashes.SHA384),
-}
-
-
-def _algorithm(key) -> tuple[str, type[hashes.HashAlgorithm]]:
-    found = _ALGORITHMS.get((key.key_type, key.curve_bytes))
-    if found is None:
-        raise ValueError("the seal key has no JWS algorithm")
-    return found
-
-
-def _jws_signature(key, signing_input: bytes) -> bytes:
-    """PKCS#1 v1.5 for RSA; for EC the fixed-size r||s JWS wants (RFC 7518 § 3.4)."""
-    _alg, digest = _algorithm(key)
-    signature = key.signer.sign(signing_input, digest())
-    if key.key_type == "rsa":
-        return signature
-    r, s = decode_dss_signature(signature)
-    return r.to_bytes(key.curve_bytes, "big") + s.to_bytes(key.curve_bytes, "big")
-
-
-def client_assertion(*, client: OfficeClient, audience: str, now: dt.datetime | None = None) -> str:
-    """A fresh signed client assertion for the token endpoint ``audience``."""
+def client_identity(client: OfficeClient) -> ClientIdentity:
+    """The office's seal as its TLS client credential (issued on first use, like every seal)."""
     from certauth.services.seals import office_seal
 
     key, chain = office_seal(terc=client.terc, name=client.name)
-    now = now or timezone.now()
-    header = {"alg": _algorithm(key)[0], "typ": "JWT", "x5t#S256": thumbprint(chain[0])}
-    claims = {
-        "iss": client.client_id,
-        "sub": client.client_id,
-        "aud": audience,
-        "iat": int(now.timestamp()),
-        "exp": int((now + ASSERTION_LIFETIME).timestamp()),
-        "jti": str(uuid.uuid4()),
-    }
-    signing_input = (
-        f"{b64url(json.dumps(header, separators=(',', ':')).encode())}."
-        f"{b64url(json.dumps(claims, separators=(',', ':')).encode())}"
-    ).encode("ascii")
-    return f"{signing_input.decode('ascii')}.{b64url(_jws_signature(key, signing_input))}"
+    soft = key.signer.soft_key
+    if soft is None:
+        raise ClientKeyUnusable()
+    return ClientIdentity(chain=tuple(chain[:-1] or chain), key=soft)
 
 
-def token_request(*, client: OfficeClient, token_url: str) -> dict[str, str]:
-    """The form of the client-credentials request (RFC 6749 § 4.4, RFC 7523 § 2.2)."""
-    return {
-        "grant_type": "client_credentials",
-        "client_id": client.client_id,
-        "client_assertion_type": ASSERTION_TYPE,
-        "client_assertion": client_assertion(client=client, audience=token_url),
-        "scope": SCOPE,
-    }
+def ssl_context(identity: ClientIdentity, *, ca_bundle: str = "") -> ssl.SSLContext:
+    """A TLS client context presenting ``identity`` and trusting ``ca_bundle`` (a PEM file;
+    the system's roots when empty). Python's ssl loads a key only from a file: it is written
+    encrypted with a one-time password to a private temporary directory and removed at once."""
+    context = ssl.create_default_context(cafile=ca_bundle or None)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    password = secrets.token_bytes(32)
+    pem_chain = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in identity.chain)
+    pem_key = identity.key.private_bytes(  # type: ignore[attr-defined]
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(password),
+    )
+    with tempfile.TemporaryDirectory(prefix="sekap-mtls-") as folder:
+        cert_path, key_path = os.path.join(folder, "chain.pem"), os.path.join(folder, "key.pem")
+        for path, data in ((cert_path, pem_chain), (key_path, pem_key)):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+        context.load_cert_chain(cert_path, key_path, password=password)
+    return context
 
 
-def _cache_key(client: OfficeClient, token_url: str) -> str:
-    digest = hashlib.sha256(f"{token_url}|{client.client_id}".encode()).hexdigest()[:32]
-    return f"documents:edoreczenia:token:{digest}"
+def token_request(*, client: OfficeClient) -> dict[str, str]:
+    """The form of the client-credentials request (RFC 6749 § 4.4; RFC 8705 § 2: the client
+    is authenticated by its TLS certificate and names itself with ``client_id``)."""
+    return {"grant_type": "client_credentials", "client_id": client.client_id, "scope": SCOPE}
 
 
-def access_token(*, client: OfficeClient, token_url: str, post) -> str:
+def _cache_key(client: OfficeClient, identity: ClientIdentity, token_url: str) -> str:
+    seed = f"{token_url}|{client.client_id}|{thumbprint(identity.certificate)}"
+    return f"documents:edoreczenia:token:{hashlib.sha256(seed.encode()).hexdigest()[:32]}"
+
+
+def access_token(
+    *,
+    client: OfficeClient,
+    identity: ClientIdentity,
+    token_url: str,
+    post: Callable[[str, dict[str, str]], dict],
+) -> str:
     """A valid access token for ``client``: from the cache, else bought at ``token_url`` with
-    ``post(url, data)`` (the adapter's HTTP call, which raises when the server refuses)."""
-    key = _cache_key(client, token_url)
+    ``post(url, data)`` (the adapter's mutual-TLS call, which raises when the server refuses)."""
+    key = _cache_key(client, identity, token_url)
     token = cache.get(key)
     if token:
         return token
-    answer = post(token_url, token_request(client=client, token_url=token_url))
+    answer = post(token_url, token_request(client=client))
     token = str(answer["access_token"])
     lifetime = int(answer.get("expires_in", 300))
     cache.set(key, token, timeout=max(lifetime - 30, 1))
     return token
 
 
-def forget_token(*, client: OfficeClient, token_url: str) -> None:
+def forget_token(*, client: OfficeClient, identity: ClientIdentity, token_url: str) -> None:
     """Drop a token the service no longer accepts (401), so the next call logs in again."""
-    cache.delete(_cache_key(client, token_url))
+    cache.delete(_cache_key(client, identity, token_url))
 
 
 __all__ = [
-    "ASSERTION_TYPE",
+    "SCOPE",
+    "ClientIdentity",
+    "ClientKeyUnusable",
     "OfficeClient",
     "access_token",
-    "client_assertion",
+    "client_identity",
     "forget_token",
+    "ssl_context",
     "thumbprint",
     "token_request",
 ]

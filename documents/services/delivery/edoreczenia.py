@@ -1,24 +1,35 @@
 """The e-Doręczenia adapter: sending a letter through the public registered electronic delivery
-service (PURDE) and fetching its evidence (dowód wysłania, dowód otrzymania).
+service (PURDE) and fetching its evidence (dowód wysłania, dowód otrzymania), following the
+published User Agent API 3.0.8 specification of the e-Doręczenia mailboxes (docs/decisions.md
+says what was followed and what could not be verified):
 
-It speaks HTTP in the shape of the national service's mailbox interface (User Agent API:
-a message is sent to one or more electronic delivery addresses, ADE, and the operator then
-publishes signed evidence per message, which the sender lists and downloads as XML; the
-exact contract is the operator's, see docs/decisions.md for what was followed and what is not
-verified). Which endpoint it talks to is the setting ``DOCUMENTS_EDORECZENIA_PROVIDER``:
+* ``POST /{eDeliveryAddress}/messages`` with a ``Message`` (``messageMetadata`` addressed
+  ``from``/``to`` by ``eDeliveryAddress``, ``shippingService`` "electronic", the sealed letter
+  as an attachment) answers **202** with a ``messageTaskId``;
+* ``GET /{eDeliveryAddress}/messages/tasks/{messageTaskId}/status`` says ``PENDING`` or
+  ``FINISHED``; then ``GET …/messages/tasks/{messageTaskId}`` gives the ``messageId`` per
+  addressee (or its ``error``);
+* ``GET /{eDeliveryAddress}/messages/{messageId}/evidences`` lists the evidence (``Evidence``:
+  ``evidenceId``, ``type`` coded ``A.1``…, ``eventDate``); ``GET
+  /{eDeliveryAddress}/evidences/purde/{evidenceId}`` downloads one as bytes, the operator's
+  signed XML, which is kept exactly as received;
+* ``GET /{eDeliveryAddress}/messages/{messageId}?format=metadata`` gives the message's
+  ``messageControlData.status`` ("Doręczona", "Uznana za doręczoną", …).
+
+Every call goes over mutual TLS with the office's seal certificate, with an access token bound
+to it (``client_auth``, RFC 8705); a token the service stops accepting (401) is bought again
+once. Which endpoint: the setting ``DOCUMENTS_EDORECZENIA_PROVIDER``:
 
 * ``"fake"`` (the embedded default and tests): the local fake operator of
-  ``documents.services.delivery.edoreczenia_fake``, mounted in-process as the HTTP transport,
-  so the same request/response code runs as in production, without a socket;
-* an ``https://`` base URL: the real service.
+  ``documents.services.delivery.edoreczenia_fake``, mounted in-process as the HTTP transport
+  and handed the client certificate chain the adapter would present, so the same request and
+  response code runs as in production, without a socket;
+* an ``https://`` base URL of the mailbox API (``…/api/v1``): the real service, its token
+  endpoint ``DOCUMENTS_EDORECZENIA_TOKEN_URL``, its server certificate checked against
+  ``DOCUMENTS_EDORECZENIA_CA_BUNDLE`` (the system's roots when empty).
 
-Every call carries an access token the office bought at the operator's authorization server
-(``DOCUMENTS_EDORECZENIA_TOKEN_URL``; the fake's own for ``"fake"``) with OAuth 2.0 client
-credentials and ``private_key_jwt`` client authentication: a JWT signed with the office's seal
-key (``client_auth``, RFC 7523). A token the service stops accepting (401) is bought again once.
-
-Never call this inside a database transaction: it is called from the idempotent, retried task
-``documents.tasks.delivery_send`` and from the beat sweep, after commit.
+Never call this inside a database transaction (checked): it is called from the idempotent,
+retried task ``documents.tasks.delivery_send`` and from the beat sweep, after commit.
 """
 
 from __future__ import annotations
@@ -26,28 +37,42 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import uuid
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import requests
 from django.conf import settings
+from django.db import connection
+from requests.adapters import HTTPAdapter
 
 from sekap.xmlsafe import XmlRejected, parse_untrusted
 
 from ...errors import DeliveryUnavailable
-from .client_auth import OfficeClient, access_token, forget_token
+from .client_auth import (
+    ClientIdentity,
+    OfficeClient,
+    access_token,
+    client_identity,
+    forget_token,
+    ssl_context,
+)
 
 TIMEOUT = (5, 30)
-# ETSI EN 319 522 event codes the evidence carries (REFERENCE §2.1, ETSI mapping)
-SUBMISSION_ACCEPTANCE = "SubmissionAcceptance"  # dowód wysłania
-CONTENT_CONSIGNMENT = "ContentConsignment"  # the item is in the addressee's box
-CONTENT_HANDOVER = "ContentHandover"  # dowód otrzymania: collected
-DEEMED_HANDOVER = "ContentHandoverDeemed"  # dowód otrzymania: 14 days without collection
+# evidence type codes of the specification's ``Evidence.type`` (numbered as ETSI EN 319 522-1)
+SUBMISSION_ACCEPTANCE = "A.1"  # dowód wysłania
+SUBMISSION_REJECTION = "A.2"
+CONTENT_CONSIGNMENT = "D.1"  # the item arrived at the addressee's address (wpłynięcie)
+CONTENT_HANDOVER = "E.1"  # dowód otrzymania (collected, or deemed after 14 days)
+# ``MessageControlData.status`` values that say how the dowód otrzymania came about
+STATUS_DELIVERED = "Doręczona"
+STATUS_DEEMED = "Uznana za doręczoną"
 
 
 @dataclass(frozen=True)
 class Evidence:
     evidence_id: str
-    event: str
+    type: str
     event_time: dt.datetime
     xml: bytes
 
@@ -58,123 +83,200 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Outgoing:
-    correlation_id: str  # our delivery's public id: sending it twice sends one message
     sender: OfficeClient  # the sending office: its address and the seal that logs it in
     recipient_ade: str
     subject: str
     document: bytes
     document_name: str
+    case_sign: str = ""
 
 
 class Rejected(Exception):
     """The service refused the message (a wrong address): sending again will not help."""
 
 
-def _endpoint() -> tuple[requests.Session, str, str]:
-    """A session, the service's base URL and its token endpoint."""
-    provider = str(getattr(settings, "DOCUMENTS_EDORECZENIA_PROVIDER", "fake") or "fake")
-    session = requests.Session()
-    if provider == "fake":
-        from .edoreczenia_fake import FAKE_BASE, FAKE_TOKEN_URL, FakeTransport
-
-        session.mount(FAKE_BASE, FakeTransport())
-        return session, FAKE_BASE, FAKE_TOKEN_URL
-    token_url = str(getattr(settings, "DOCUMENTS_EDORECZENIA_TOKEN_URL", ""))
-    return session, provider.rstrip("/"), token_url
+class InsideTransaction(RuntimeError):
+    """The adapter was called inside a database transaction (a network call would hold it)."""
 
 
-def _token_post(session: requests.Session):
-    def post(url: str, data: dict[str, str]) -> dict:
+def _outside_transaction() -> None:
+    # the test runner's own per-test transaction does not count; any other atomic block does
+    if any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
+        raise InsideTransaction("e-Doręczenia must not be called inside a transaction")
+
+
+def _iso(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+class MutualTls(HTTPAdapter):
+    """An HTTPS transport presenting the office's seal certificate."""
+
+    def __init__(self, context) -> None:
+        self._context = context
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["ssl_context"] = self._context
+        return super().init_poolmanager(*args, **kwargs)
+
+
+class _Connection:
+    """One office's session with the service: its identity, transport and token endpoint."""
+
+    def __init__(self, client: OfficeClient) -> None:
+        self.client = client
+        self.identity: ClientIdentity = client_identity(client)
+        provider = str(getattr(settings, "DOCUMENTS_EDORECZENIA_PROVIDER", "fake") or "fake")
+        self.session = requests.Session()
+        self.verify: bool | str = True
+        if provider == "fake":
+            from .edoreczenia_fake import FAKE_API, FAKE_ORIGIN, FAKE_TOKEN_URL, FakeTransport
+
+            self.session.mount(FAKE_ORIGIN, FakeTransport(client_chain=self.identity.chain_der))
+            self.base, self.token_url = FAKE_API, FAKE_TOKEN_URL
+        else:
+            bundle = str(getattr(settings, "DOCUMENTS_EDORECZENIA_CA_BUNDLE", "") or "")
+            self.session.mount("https://", MutualTls(ssl_context(self.identity, ca_bundle=bundle)))
+            self.verify = bundle or True
+            self.base = provider.rstrip("/")
+            self.token_url = str(getattr(settings, "DOCUMENTS_EDORECZENIA_TOKEN_URL", ""))
+
+    def _post_token(self, url: str, data: dict[str, str]) -> dict:
         try:
-            response = session.post(url, data=data, timeout=TIMEOUT)
+            response = self.session.post(url, data=data, timeout=TIMEOUT, verify=self.verify)
         except requests.RequestException as exc:
             raise DeliveryUnavailable() from exc
         if response.status_code != 200:
             raise DeliveryUnavailable()  # refused login: nothing sent, tried again later
         return response.json()
 
-    return post
+    def call(self, method: str, path: str, **kwargs) -> requests.Response:
+        _outside_transaction()
+        mailbox = quote(self.client.client_id, safe="")
+        url = f"{self.base}/{mailbox}{path}"
+        for attempt in range(2):
+            token = access_token(client=self.client, identity=self.identity,
+                                 token_url=self.token_url, post=self._post_token)  # fmt: skip
+            try:
+                response = self.session.request(
+                    method, url, timeout=TIMEOUT, verify=self.verify,
+                    headers={"Authorization": f"Bearer {token}"}, **kwargs,
+                )  # fmt: skip
+            except requests.RequestException as exc:
+                raise DeliveryUnavailable() from exc
+            if response.status_code == 401 and attempt == 0:
+                # expired or revoked: log in again, once
+                forget_token(client=self.client, identity=self.identity, token_url=self.token_url)
+                continue
+            break
+        if response.status_code == 400:
+            raise Rejected(response.text[:300])
+        if response.status_code >= 300 or response.status_code < 200:
+            raise DeliveryUnavailable()
+        return response
 
 
-def _call(method: str, path: str, *, client: OfficeClient, **kwargs) -> requests.Response:
-    session, base, token_url = _endpoint()
-    for attempt in range(2):
-        token = access_token(client=client, token_url=token_url, post=_token_post(session))
-        headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {token}"}
-        try:
-            response = session.request(
-                method, f"{base}{path}", timeout=TIMEOUT, headers=headers, **kwargs
-            )
-        except requests.RequestException as exc:
-            raise DeliveryUnavailable() from exc
-        if response.status_code == 401 and attempt == 0:
-            forget_token(client=client, token_url=token_url)  # expired or revoked: log in again
-            kwargs["headers"] = {k: v for k, v in headers.items() if k != "Authorization"}
-            continue
-        break
-    if response.status_code in (400, 404, 422):
-        raise Rejected(response.text[:300])
-    if response.status_code >= 300:
+def submit(item: Outgoing) -> str:
+    """Hand the message to the service; returns its ``messageTaskId`` (202)."""
+    document = item.document
+    metadata: dict = {
+        "from": {"eDeliveryAddress": item.sender.client_id},
+        "to": [{"eDeliveryAddress": item.recipient_ade}],
+        "subject": item.subject,
+        "shippingService": "electronic",
+    }
+    if item.case_sign:
+        metadata["caseId"] = item.case_sign
+    message = {
+        "messageMetadata": metadata,
+        "attachments": [
+            {
+                "order": 1,
+                "file": {
+                    "fileMetadata": {
+                        "fileId": str(uuid.uuid4()).upper(),
+                        "filename": item.document_name,
+                        "contentType": "application/xml",
+                        "size": len(document),
+                        "alg": "SHA-3",
+                        "hash": base64.b64encode(hashlib.sha3_256(document).digest()).decode(),
+                    },
+                    "file": base64.b64encode(document).decode(),
+                },
+            }
+        ],
+    }
+    response = _Connection(item.sender).call("POST", "/messages", json=message)
+    if response.status_code != 202:
         raise DeliveryUnavailable()
-    return response
+    return str(response.json()["messageTaskId"])
 
 
-def send(item: Outgoing) -> str:
-    """Hand the message to the service; returns its message id (the same id when sent twice
-    with the same ``correlation_id``)."""
-    response = _call(
-        "POST",
-        "/ua/v3/messages",
-        client=item.sender,
-        json={
-            "correlationId": item.correlation_id,
-            "sender": item.sender.client_id,
-            "recipients": [{"address": item.recipient_ade}],
-            "subject": item.subject,
-            "attachments": [
-                {
-                    "name": item.document_name,
-                    "contentType": "application/xml",
-                    "content": base64.b64encode(item.document).decode(),
-                }
-            ],
-        },
-        headers={"Idempotency-Key": item.correlation_id},
-    )
-    return str(response.json()["messageId"])
+def task_message_id(task_id: str, *, client: OfficeClient) -> str | None:
+    """The ``messageId`` the task made for our one addressee; None while it is ``PENDING``.
+    Raises ``Rejected`` when the task finished with an error for the addressee."""
+    link = _Connection(client)
+    task = quote(task_id, safe="")
+    status = link.call("GET", f"/messages/tasks/{task}/status").json()
+    if status.get("messageTaskStatus") != "FINISHED":
+        return None
+    rows = link.call("GET", f"/messages/tasks/{task}").json()
+    for row in rows:
+        if row.get("messageId"):
+            return str(row["messageId"])
+    detail = "; ".join(f"{r.get('error', '')}: {r.get('error_description', '')}" for r in rows)
+    raise Rejected(detail or "the message task made no message")
 
 
 def evidences(message_id: str, *, client: OfficeClient) -> list[Evidence]:
     """Every evidence the service published for the message so far, oldest first, each as the
     exact signed XML it serves (checked to be well-formed by the project's hardened parser)."""
-    listing = _call("GET", f"/ua/v3/messages/{message_id}/evidences", client=client).json()
+    link = _Connection(client)
+    ident = quote(message_id, safe="")
+    listing = link.call(
+        "GET", f"/messages/{ident}/evidences",
+        params={"sortColumn": "eventDate", "sortDirection": "asc"},
+    ).json()  # fmt: skip
     found = []
     for entry in listing.get("evidences", []):
-        xml = _call("GET", f"/ua/v3/evidences/{entry['id']}", client=client).content
+        evidence_id = str(entry["evidenceId"])
+        xml = link.call("GET", f"/evidences/purde/{quote(evidence_id, safe='')}").content
         try:
             parse_untrusted(xml)
         except XmlRejected as exc:
             raise DeliveryUnavailable() from exc
         found.append(
-            Evidence(
-                evidence_id=str(entry["id"]),
-                event=str(entry["event"]),
-                event_time=dt.datetime.fromisoformat(entry["eventTime"]),
-                xml=xml,
-            )
-        )
+            Evidence(evidence_id=evidence_id, type=str(entry.get("type", "")),
+                     event_time=_iso(str(entry["eventDate"])), xml=xml)
+        )  # fmt: skip
     return sorted(found, key=lambda e: e.event_time)
+
+
+def message_status(message_id: str, *, client: OfficeClient) -> str:
+    """The message's ``messageControlData.status`` (read in the ``metadata`` format, which
+    does not count as opening it)."""
+    ident = quote(message_id, safe="")
+    rows = (
+        _Connection(client).call("GET", f"/messages/{ident}", params={"format": "metadata"}).json()
+    )
+    return str((rows[0].get("messageControlData") or {}).get("status", "")) if rows else ""
 
 
 __all__ = [
     "CONTENT_CONSIGNMENT",
     "CONTENT_HANDOVER",
-    "DEEMED_HANDOVER",
+    "STATUS_DEEMED",
+    "STATUS_DELIVERED",
     "SUBMISSION_ACCEPTANCE",
+    "SUBMISSION_REJECTION",
     "Evidence",
+    "InsideTransaction",
     "OfficeClient",
     "Outgoing",
     "Rejected",
     "evidences",
-    "send",
+    "message_status",
+    "submit",
+    "task_message_id",
 ]

@@ -44,24 +44,29 @@ def _sender(delivery: Delivery) -> edoreczenia.OfficeClient:
     )
 
 
-def _send(delivery: Delivery) -> str:
+TASK = "task:"  # provider_ref while the operator's message task has not named the message yet
+
+
+def _submit(delivery: Delivery) -> str:
     letter = delivery.letter
-    return edoreczenia.send(
+    return edoreczenia.submit(
         edoreczenia.Outgoing(
-            correlation_id=str(delivery.public_id),
             sender=_sender(delivery),
             recipient_ade=delivery.ade,
             subject=f"{letter.case.sign}: {letter.title}"[:250],
             document=bytes(letter.xml),
             document_name=f"pismo-{letter.public_id}.xml",
+            case_sign=letter.case.sign,
         )
     )
 
 
-def _apply(delivery: Delivery, evidence: edoreczenia.Evidence) -> Delivery:
+def _apply(delivery: Delivery, evidence: edoreczenia.Evidence, status: str) -> Delivery:
+    """Record one evidence; ``status`` is the message's ``messageControlData.status``, which
+    tells a dowód otrzymania after collection from one after the 14 days (art. 41-42 UDE)."""
     sha = hashlib.sha256(evidence.xml).hexdigest()
-    event, at = evidence.event, evidence.event_time
-    if event == edoreczenia.SUBMISSION_ACCEPTANCE and delivery.status == DeliveryStatus.PENDING:
+    code, at = evidence.type, evidence.event_time
+    if code == edoreczenia.SUBMISSION_ACCEPTANCE and delivery.status == DeliveryStatus.PENDING:
         return delivery_transition(
             delivery=delivery,
             to=DeliveryStatus.SENT,
@@ -69,13 +74,13 @@ def _apply(delivery: Delivery, evidence: edoreczenia.Evidence) -> Delivery:
             sending_proof=evidence.xml,
             sending_proof_sha256=sha,
         )
-    if event == edoreczenia.CONTENT_CONSIGNMENT and delivery.status == DeliveryStatus.SENT:
+    if code == edoreczenia.CONTENT_CONSIGNMENT and delivery.status == DeliveryStatus.SENT:
         return delivery_transition(delivery=delivery, to=DeliveryStatus.AVAILABLE, arrived_at=at)
     if delivery.status not in OPEN or delivery.arrived_at is None:
         return delivery
-    if event == edoreczenia.CONTENT_HANDOVER:
+    if code == edoreczenia.CONTENT_HANDOVER and status == edoreczenia.STATUS_DELIVERED:
         return delivery_record_collection(delivery=delivery, at=at, proof=evidence.xml)
-    if event == edoreczenia.DEEMED_HANDOVER:
+    if code == edoreczenia.CONTENT_HANDOVER and status == edoreczenia.STATUS_DEEMED:
         return delivery_transition(
             delivery=delivery,
             to=DeliveryStatus.DEEMED,
@@ -86,6 +91,25 @@ def _apply(delivery: Delivery, evidence: edoreczenia.Evidence) -> Delivery:
             receipt_proof_sha256=sha,
         )
     return delivery
+
+
+def _message_id(delivery: Delivery) -> str | None:
+    """Send the message once, then learn its id from the operator's message task: the task id
+    is stored before anything else happens, so a retry never sends a second message."""
+    if not delivery.provider_ref:
+        task = _submit(delivery)
+        Delivery.objects.filter(pk=delivery.pk, provider_ref="").update(provider_ref=TASK + task)
+        delivery.refresh_from_db()
+    if delivery.provider_ref.startswith(TASK):
+        task = delivery.provider_ref.removeprefix(TASK)
+        found = edoreczenia.task_message_id(task, client=_sender(delivery))
+        if found is None:
+            return None
+        Delivery.objects.filter(pk=delivery.pk, provider_ref=delivery.provider_ref).update(
+            provider_ref=found
+        )
+        delivery.refresh_from_db()
+    return delivery.provider_ref
 
 
 def _next_look(delivery: Delivery) -> dt.datetime | None:
@@ -108,11 +132,20 @@ def edoreczenia_sync(*, delivery_id: int) -> Delivery:
     if delivery.channel != DeliveryChannel.EDORECZENIA or delivery.status in FINAL:
         return delivery
     try:
-        if not delivery.provider_ref:
-            ref = _send(delivery)
-            Delivery.objects.filter(pk=delivery.pk, provider_ref="").update(provider_ref=ref)
+        message_id = _message_id(delivery)
+        if message_id is None:  # the operator is still processing the task: look again soon
+            Delivery.objects.filter(pk=delivery.pk).update(
+                due_at=timezone.now() + retry_after(0), attempts=0
+            )
             delivery.refresh_from_db()
-        found = edoreczenia.evidences(delivery.provider_ref, client=_sender(delivery))
+            return delivery
+        found = edoreczenia.evidences(message_id, client=_sender(delivery))
+        codes = {e.type for e in found}
+        if edoreczenia.SUBMISSION_REJECTION in codes and delivery.status == DeliveryStatus.PENDING:
+            raise edoreczenia.Rejected("the service rejected the submission (A.2)")
+        status = ""
+        if edoreczenia.CONTENT_HANDOVER in codes:
+            status = edoreczenia.message_status(message_id, client=_sender(delivery))
     except edoreczenia.Rejected as exc:
         return delivery_transition(
             delivery=delivery, to=DeliveryStatus.FAILED, last_error=str(exc)[:300], due_at=None,
@@ -128,7 +161,7 @@ def edoreczenia_sync(*, delivery_id: int) -> Delivery:
         raise
     for evidence in found:
         try:
-            delivery = _apply(delivery, evidence)
+            delivery = _apply(delivery, evidence, status)
         except DeliveryRefused:  # a concurrent run recorded it first
             delivery.refresh_from_db()
     Delivery.objects.filter(pk=delivery.pk).update(due_at=_next_look(delivery), attempts=0)
