@@ -24,7 +24,7 @@ from ...models import (
 )
 from ..history import case_event
 from ..opening import case_create
-from .numbers import rpw_allocate
+from .numbers import rpw_insert
 from .parties import party_create
 
 
@@ -35,7 +35,6 @@ def _keeper(*, office: Office, clerk) -> None:
         raise NotAllowed()
 
 
-@transaction.atomic
 def paper_register(
     *,
     office: Office,
@@ -50,7 +49,11 @@ def paper_register(
     attachments_count: int | None = None,
     attachments_kind: str = "",
 ) -> RegisterEntry:
-    """Register a paper item in the office's RPW: the next gap-free number of the year."""
+    """Register a paper item in the office's RPW: the next gap-free number of the year.
+
+    Every check and every value is done first; the transaction then only takes the RPW number
+    with the entry's row (one statement) and appends the audit entry: the two per-office row
+    locks (counter, then audit chain head) are held for those statements and the commit."""
     _keeper(office=office, clerk=clerk)
     if correspondent.office_id != office.pk or department.office_id != office.pk:
         raise NotAllowed()
@@ -60,11 +63,9 @@ def paper_register(
         raise RegisterRefused(_("Give the subject of the letter."))
     now = timezone.now()
     received_at = received_at or now
-    year = timezone.localtime(received_at).year
-    entry = RegisterEntry.objects.create(
+    entry = RegisterEntry(
         office=office,
-        year=year,
-        number=rpw_allocate(office_id=office.pk, year=year),
+        year=timezone.localtime(received_at).year,
         received_at=received_at,
         registered_at=now,
         registered_by=clerk,
@@ -78,12 +79,14 @@ def paper_register(
         channel=channel,
         department=department,
     )
-    audit.record(
-        actor=clerk,
-        action="documents.registered",
-        target=entry,
-        after={"rpw": entry.rpw, "office": office.pk, "channel": channel},
-    )
+    with transaction.atomic():
+        rpw_insert(entry=entry)
+        audit.record(
+            actor=clerk,
+            action="documents.registered",
+            target=entry,
+            after={"rpw": entry.rpw, "office": office.pk, "channel": channel},
+        )
     return entry
 
 
