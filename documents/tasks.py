@@ -126,3 +126,15 @@ def fee_calls_delivery_update() -> int:
     from .services.fee_effects import fee_calls_delivery_update as update
 
     return update()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3, ignore_result=True)
+def scans_recheck(self) -> dict:
+    """Beat: stored register scans clamd never saw are checked (durable: the unchecked ones
+    stay due in the database); retried in 5 minutes when clamd stops answering."""
+    from .services.register import scans_recheck as recheck
+
+    counts = recheck()
+    if counts.stopped:
+        raise self.retry(countdown=300)
+    return {"clean": counts.clean, "malware": counts.malware, "left": counts.left}

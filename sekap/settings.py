@@ -192,6 +192,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "payments-poll-pending": {"task": "payments.tasks.poll_pending", "schedule": 5 * 60},
     "payments-overdue-sweep": {"task": "payments.tasks.overdue_sweep", "schedule": 3600},
+    "documents-scans-recheck": {"task": "documents.tasks.scans_recheck", "schedule": 15 * 60},
     "documents-fee-calls-delivery": {
         "task": "documents.tasks.fee_calls_delivery_update",
         "schedule": 3600,

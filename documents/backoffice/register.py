@@ -344,7 +344,7 @@ def scan_assign(request: HttpRequest, terc: str, pk: int) -> HttpResponse:
 def scan_file(request: HttpRequest, terc: str, pk: int) -> HttpResponse:
     office = _office(request, terc)
     scan = selectors.scan_of(office=office, pk=pk)
-    if scan is None:
+    if scan is None or scan.malware:  # an infected scan is kept as evidence, never served
         raise Http404
     response = HttpResponse(bytes(scan.content), content_type=scan.content_type)
     response["Content-Disposition"] = f'attachment; filename="skan-{scan.pk}"'

@@ -143,6 +143,11 @@ class RegisterScan(models.Model):
     attached_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # When clamd last found the scan clean or infected; empty for a scan stored while scanning
+    # was off (or before it existed): the recheck sweep (scans_recheck) checks those.
+    virus_checked_at = models.DateTimeField(_("checked for malware at"), null=True, blank=True)
+    # What clamd found in a scan checked after it was stored; such a scan is never served.
+    malware = models.CharField(_("malware found"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("scan")
@@ -150,6 +155,11 @@ class RegisterScan(models.Model):
         ordering = ["uploaded_at", "pk"]
         indexes = [
             models.Index(fields=["office", "entry"], name="documents_scan_unmatched"),
+            models.Index(
+                fields=["id"],
+                name="documents_scan_unchecked",
+                condition=models.Q(virus_checked_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -48,8 +48,9 @@ def _insert_sql() -> tuple[str, list]:
         "n.last_number" if f.attname == "number" else f"CAST(%s AS {f.cast_db_type(connection)})"
         for f in fields
     )
+    # names from the model's metadata only; every value is a parameter
     sql = (
-        f"WITH n AS ({_NEXT}) INSERT INTO {meta.db_table} ({columns}) SELECT {values} FROM n "
+        f"WITH n AS ({_NEXT}) INSERT INTO {meta.db_table} ({columns}) SELECT {values} FROM n "  # noqa: S608
         f"RETURNING {connection.ops.quote_name(meta.pk.column)}, "
         f"{connection.ops.quote_name(meta.get_field('number').column)}"
     )

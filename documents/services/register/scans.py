@@ -12,6 +12,7 @@ import hashlib
 import io
 import logging
 import re
+from dataclasses import dataclass
 
 import zxingcpp
 from django.db import transaction
@@ -190,14 +191,24 @@ def scan_upload(*, office: Office, clerk, filename: str, content: bytes) -> Regi
     if len(content) > MAX_SCAN_BYTES:
         raise RegisterRefused(_("The scan is larger than 30 MB."))
     _virus_checked(office=office, clerk=clerk, filename=filename, content=content)
+    checked_at = timezone.now() if antivirus.enabled() else None  # else the recheck sweep's
     kind = scan_kind(content)  # nothing parses the file before clamd has seen it
     if kind is None:
         raise RegisterRefused(_("Upload a scan as PDF, PNG, JPEG or TIFF."))
-    return _scan_store(office=office, clerk=clerk, filename=filename, content=content, kind=kind)
+    return _scan_store(
+        office=office,
+        clerk=clerk,
+        filename=filename,
+        content=content,
+        kind=kind,
+        checked_at=checked_at,
+    )
 
 
 @transaction.atomic
-def _scan_store(*, office: Office, clerk, filename: str, content: bytes, kind: str) -> RegisterScan:
+def _scan_store(
+    *, office: Office, clerk, filename: str, content: bytes, kind: str, checked_at
+) -> RegisterScan:
     code, entry = _entry_for(office=office, codes=barcodes_in(content=content, kind=kind))
     scan = RegisterScan.objects.create(
         office=office,
@@ -209,6 +220,7 @@ def _scan_store(*, office: Office, clerk, filename: str, content: bytes, kind: s
         barcode=code,
         uploaded_at=timezone.now(),
         uploaded_by=clerk,
+        virus_checked_at=checked_at,
     )
     audit.record(
         actor=clerk,
@@ -233,5 +245,77 @@ def scan_assign(*, scan: RegisterScan, entry: RegisterEntry, clerk) -> RegisterS
         raise NotAllowed()
     if scan.entry_id is not None:
         raise RegisterRefused(_("This scan is already attached."))
+    if scan.malware:
+        raise RegisterRefused(_("This scan contains malware; scan the paper letter again."))
     _attach(scan=scan, entry=entry, clerk=clerk)
     return scan
+
+
+# --- the recheck of scans stored unchecked --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecheckCounts:
+    """What one run of :func:`scans_recheck` did."""
+
+    enabled: bool  # False: malware scanning is not configured, nothing was checked
+    clean: int = 0
+    malware: int = 0
+    left: int = 0  # still unchecked (beyond the run's limit, or clamd stopped answering)
+    stopped: bool = False  # clamd stopped answering: the run ended early
+
+
+def scan_recheck(*, scan_id: int) -> str | None:
+    """Have clamd check one stored scan that was never checked: ``"clean"``, ``"malware"``, or
+    None when there is nothing to do (scanning is off, or the scan was checked meanwhile).
+
+    clamd is asked outside any transaction; the outcome is then written once, under the scan's
+    row lock (a concurrent run finds it done), with its audit entry. An infected scan is kept
+    as evidence but never served again. Raises ``antivirus.ScannerUnavailable`` when clamd does
+    not answer (the scan stays due)."""
+    if not antivirus.enabled():
+        return None
+    due = RegisterScan.objects.filter(pk=scan_id, virus_checked_at__isnull=True)
+    stored = due.values_list("content", "filename").first()
+    if stored is None:
+        return None
+    found = ""
+    try:
+        antivirus.scan(content=bytes(stored[0]), name=stored[1])
+    except antivirus.MalwareFound as exc:
+        found = str(exc.message)[:200]
+    with transaction.atomic():
+        scan = due.select_for_update().defer("content").first()
+        if scan is None:
+            return None
+        scan.virus_checked_at, scan.malware = timezone.now(), found
+        scan.save(update_fields=["virus_checked_at", "malware"])
+        audit.record(
+            action="documents.scan_quarantined" if found else "documents.scan_checked",
+            target=scan,
+            after={"sha256": scan.sha256, "malware": found, "entry": scan.entry_id},
+        )
+    if found:
+        logger.warning("stored scan %s contains malware: %s", scan_id, found)
+    return "malware" if found else "clean"
+
+
+def scans_recheck(*, limit: int = 200) -> RecheckCounts:
+    """Check up to ``limit`` stored scans that clamd never saw, oldest first (idempotent: each
+    is checked until it has an outcome; the beat task and ``documents_scans_recheck`` run this).
+    Stops at the first scan clamd cannot check; the rest stay due for the next run."""
+    if not antivirus.enabled():
+        return RecheckCounts(enabled=False)
+    unchecked = RegisterScan.objects.filter(virus_checked_at__isnull=True)
+    outcomes = {"clean": 0, "malware": 0}
+    stopped = False
+    for scan_id in list(unchecked.order_by("pk").values_list("pk", flat=True)[:limit]):
+        try:
+            outcome = scan_recheck(scan_id=scan_id)
+        except antivirus.ScannerUnavailable:
+            logger.warning("clamd does not answer; the stored scans stay due for the next run")
+            stopped = True
+            break
+        if outcome:
+            outcomes[outcome] += 1
+    return RecheckCounts(enabled=True, left=unchecked.count(), stopped=stopped, **outcomes)
