@@ -266,12 +266,12 @@ def entry_detail(request: HttpRequest, terc: str, pk: int) -> HttpResponse:
 
 @staff_required
 def entry_label(request: HttpRequest, terc: str, pk: int) -> HttpResponse:
-    office, entry = _entry(request, terc, pk)
     layout = request.GET.get("uklad", "62mm")
-    if layout not in LAYOUTS:
+    entry = selectors.label_entry(user=request.user, terc=terc, pk=pk)
+    if entry is None or layout not in LAYOUTS:
         raise Http404
     received = timezone.localtime(entry.received_at).strftime("%d.%m.%Y %H:%M")
-    pdf = label_pdf(rpw=entry.rpw, lines=[office.name, received], layout=layout)
+    pdf = label_pdf(rpw=entry.rpw, lines=[entry.office.name, received], layout=layout)
     response = HttpResponse(pdf, content_type="application/pdf")
     filename = f"{entry.rpw.replace('/', '-')}-{layout}.pdf"
     response["Content-Disposition"] = f'inline; filename="{filename}"'

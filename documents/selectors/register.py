@@ -82,6 +82,22 @@ def register_entry_of(*, office: Office, pk) -> RegisterEntry | None:
     )
 
 
+def label_entry(*, user, terc: str, pk) -> RegisterEntry | None:
+    """An entry of an office whose register ``user`` keeps, with its office (one query: the
+    label is printed right after each registration)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    offices = register_offices(user=user).filter(terc=terc).values("pk")
+    return (
+        RegisterEntry.objects.filter(pk=pk, office__in=offices)
+        .select_related("office")
+        .only("number", "year", "received_at", "office__name", "office__terc")
+        .first()
+    )
+
+
 def unmatched_scans(*, office: Office) -> QuerySet[RegisterScan]:
     return (
         RegisterScan.objects.filter(office=office, entry__isnull=True)

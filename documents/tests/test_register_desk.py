@@ -370,3 +370,24 @@ def test_a_scan_is_refused_while_clamd_does_not_answer(client, setup, settings):
     assert RegisterScan.objects.count() == 0
     refusal = AuditEntry.objects.get(action="documents.scan_refused")
     assert refusal.after["reason"] == "antivirus.unavailable"
+
+
+def test_label_is_one_query_and_only_for_the_entries_of_the_clerks_office(
+    client, setup, django_assert_num_queries
+):
+    registry(setup, client)
+    register_letter(client, setup)
+    entry = RegisterEntry.objects.get()
+    other = make_service(symbol="OR")
+    stranger = Client()
+    registry(other, stranger)
+    register_letter(stranger, other)
+    theirs = RegisterEntry.objects.get(office=other.office)
+    url = f"{base(setup)}/pozycje/{entry.pk}/etykieta.pdf"
+    client.get(url)
+    # the session, its user, the user's second factor, then the entry with its office
+    with django_assert_num_queries(4):
+        assert client.get(url).status_code == 200
+    assert client.get(f"{base(setup)}/pozycje/{theirs.pk}/etykieta.pdf").status_code == 404
+    assert client.get(f"{base(other)}/pozycje/{entry.pk}/etykieta.pdf").status_code == 404
+    assert client.get(f"{url}?uklad=a3").status_code == 404
