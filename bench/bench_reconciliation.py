@@ -114,6 +114,23 @@ def credits_for(orders: list) -> list:
     return credits
 
 
+def _backend_cpu() -> float | None:
+    """CPU seconds the database server process of this connection has used (PostgreSQL on
+    this machine; ``None`` elsewhere): the other half of an import's cost."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _profiled(function, profile_out: list[str] | None, label: str):
     if profile_out is None:
         return function()
@@ -185,21 +202,30 @@ def main() -> None:
         data = writers[name](
             account=account.iban[2:], number=number, day=DAY, credits=credits_for(orders)
         )
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         parsed = read_statement_file(data)
         parse_seconds = time.perf_counter() - started
-        started = time.perf_counter()
+        parse_cpu = time.process_time() - cpu
+        del parsed
+        backend = _backend_cpu()
+        started, cpu = time.perf_counter(), time.process_time()
         result = _profiled(
             lambda data=data, name=name: statement_import(data=data, file_name=f"bench.{name}"),
             profile_out,
             f"{connection.vendor} {name} {count} credits",
         )
         import_seconds = time.perf_counter() - started
+        import_cpu = time.process_time() - cpu
+        backend_after = _backend_cpu()
+        database_cpu = (
+            f"{backend_after - backend:6.2f} s" if backend is not None and backend_after else "n/a"
+        )
         assert result.matched == count and result.settled == count, result
         print(
             f"{name:8} {len(data) / 1e6:6.1f} MB  parser alone {parse_seconds:6.2f} s "
-            f"({len(parsed.credits) / parse_seconds:8.0f} credits/s)  whole import "
-            f"{import_seconds:6.2f} s ({result.matched / import_seconds:8.0f} matched/s)  "
+            f"({count / parse_seconds:8.0f} credits/s, CPU {parse_cpu:6.2f} s)  whole import "
+            f"{import_seconds:6.2f} s ({result.matched / import_seconds:8.0f} matched/s, "
+            f"CPU: Python {import_cpu:6.2f} s, database {database_cpu})  "
             f"load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}"
         )
     if profile_file:

@@ -7,6 +7,8 @@ view of the signed content) works on the tree returned here, never on the raw by
 from __future__ import annotations
 
 import functools
+import io
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from lxml import etree
@@ -141,6 +143,125 @@ def parse_untrusted(
     for attr in _ID_XPATH(root) if collect_ids else ():
         ids.setdefault(str(attr), []).append(attr.getparent())
     return ParsedDocument(tree=tree, root=root, ids=ids)
+
+
+@functools.lru_cache(maxsize=64)
+def _deeper_xpath(levels: int) -> etree.XPath:
+    """True when the context element has descendants more than ``levels`` below it."""
+    return etree.XPath("boolean(" + "/".join(["*"] * (levels + 1)) + ")")
+
+
+_COUNT_BELOW = etree.XPath("count(.//*)")
+
+
+class StreamedDocument:
+    """Untrusted XML read as a stream of events (``iterparse_untrusted``); see there."""
+
+    def __init__(
+        self, data: bytes, *, limits: ParseLimits, tags: Sequence[str], events: Sequence[str]
+    ) -> None:
+        self._limits = limits
+        self._parser = etree.iterparse(
+            io.BytesIO(bytes(data)),
+            events=tuple(events),
+            tag=list(tags),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=limits.long_text,
+            remove_blank_text=False,
+            remove_comments=False,
+            remove_pis=False,
+            strip_cdata=False,
+            collect_ids=False,
+        )
+        self._elements = 0
+
+    @property
+    def root(self) -> etree._Element | None:
+        return self._parser.root
+
+    @property
+    def encoding(self) -> str:
+        root = self._parser.root
+        return (root.getroottree().docinfo.encoding if root is not None else "") or "UTF-8"
+
+    def __iter__(self) -> Iterator[tuple[str, etree._Element]]:
+        limits = self._limits
+        try:
+            for event, element in self._parser:
+                if event == "end":
+                    self._check(element)
+                yield event, element
+        except etree.XMLSyntaxError as exc:
+            raise XmlRejected("xml.syntax", f"Not well-formed XML: {exc}") from None
+        except (ValueError, TypeError) as exc:
+            raise XmlRejected("xml.syntax", f"Not parseable XML: {exc}") from None
+        root = self._parser.root
+        if root is None:
+            raise XmlRejected("xml.syntax", "No root element.")
+        docinfo = root.getroottree().docinfo
+        if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+            raise XmlRejected("xml.dtd", "Document type declarations are not allowed.")
+        if _depth_xpath(limits.max_depth)(root):
+            raise XmlRejected("xml.too_deep", f"Nesting deeper than {limits.max_depth}.")
+        self._count(root)
+
+    def _check(self, element: etree._Element) -> None:
+        """Depth and element limits of a subtree as it completes (in C, two XPath calls)."""
+        depth = 1
+        parent = element.getparent()
+        while parent is not None:
+            depth += 1
+            parent = parent.getparent()
+        if depth > self._limits.max_depth or _deeper_xpath(self._limits.max_depth - depth)(element):
+            raise XmlRejected("xml.too_deep", f"Nesting deeper than {self._limits.max_depth}.")
+        self._count(element)
+
+    def _count(self, element: etree._Element) -> None:
+        self._elements += int(_COUNT_BELOW(element)) + 1
+        if self._elements > self._limits.max_elements:
+            raise XmlRejected("xml.too_many", f"More than {self._limits.max_elements} elements.")
+
+
+def iterparse_untrusted(
+    data: bytes,
+    *,
+    tags: Sequence[str],
+    events: Sequence[str] = ("end",),
+    limits: ParseLimits | None = None,
+) -> StreamedDocument:
+    """Untrusted XML as a stream of ``(event, element)`` for the elements named by ``tags``
+    (lxml's ``{*}Name`` wildcards allowed): the same refusals as :func:`parse_untrusted` (no
+    DTDs, entities or network; size, depth and element limits), for documents too large to
+    hold as one tree.
+
+    Each ``end`` element's subtree is checked against the depth and element limits as it
+    completes (the elements counted add up over the document); the caller reads it and then
+    hands it to :func:`release`, which frees it and what came before it, so memory stays that
+    of one subtree. The whole document's depth is checked again at the end. Iterating raises
+    :class:`XmlRejected` (the syntax error's message names its line)."""
+    limits = limits or ParseLimits()
+    if not isinstance(data, bytes | bytearray):
+        raise XmlRejected("xml.type", "The document must be bytes.")
+    if len(data) > limits.max_bytes:
+        raise XmlRejected("xml.too_large", f"The document exceeds {limits.max_bytes} bytes.")
+    if not data or (data[:1].isspace() and not data.strip()):
+        raise XmlRejected("xml.empty", "The document is empty.")
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise XmlRejected("xml.dtd", "Document type declarations are not allowed.")
+    return StreamedDocument(data, limits=limits, tags=tags, events=events)
+
+
+def release(element: etree._Element) -> None:
+    """Free a streamed element's subtree and the siblings before it (see
+    :func:`iterparse_untrusted`); the element itself stays as an empty placeholder."""
+    element.clear(keep_tail=False)
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
 
 
 def parse_own(text: str | bytes, *, resolver: etree.Resolver | None = None) -> etree._Element:

@@ -19,13 +19,19 @@ appended (``v1|v2|...|key``).
   ``streetPremiseNo``, ``postalCode``, ``city``, ``nrb``, ``senderData``; the answer is XML
   ``<confirmationList>`` with ``CONFIRMED`` or ``NOTCONFIRMED`` per order, hashed as
   ``serviceID``, ``orderID``, ``confirmation``;
-* status: ``POST {base}/webapi/transactionStatus`` (``ServiceID``, ``OrderID``, ``Hash``):
-  a ``<transactionList>`` hashed as the ITN;
-* refund: ``POST {base}/webapi/transactionRefund`` (``ServiceID``, ``MessageID``,
-  ``RemoteID``, ``Amount``, ``Currency``, ``Hash``): XML ``<refund>`` hashed as
-  ``serviceID``, ``messageID``, ``remoteOutID``. The SDK has neither call: these two follow
-  the integration description as read and stay to be checked with the contract's
-  documentation.
+* status: ``POST {base}/webapi/transactionStatus`` (form ``ServiceID``, ``OrderID``, ``Hash``
+  over ``ServiceID|OrderID|key``): XML with ``<transactions><transaction>…`` as in the ITN;
+  we check its ``hash`` as the ITN's (Autopay's own plugin reads the answer without checking
+  it: that order is ours, not verified);
+* refund: ``POST {base}/settlementapi/transactionRefund`` (form ``ServiceID``, ``MessageID``,
+  ``RemoteID``, ``Amount`` (``12.34``; left out for the whole amount), ``Hash`` over them in
+  that order; no currency): XML answer with ``serviceID``, ``messageID`` and ``hash`` over
+  ``serviceID|messageID|key``, or an error with ``statusCode``, ``name``, ``description``.
+  The refund's own id (``remoteOutID``) and outcome come later (``settlementapi/outDetails/v2``
+  or the refund ITN), so the answer's ``messageID`` is what we keep.
+
+The status and refund calls were checked on 30.11.2026 against Autopay's own Magento 2 plugin
+(``bluepayment-plugin/magento-2.x-plugin``, read, not copied; see docs/decisions/payments.md).
 
 Our ``OrderID`` is the payment's UUID in 32 hex digits.
 """
@@ -82,7 +88,7 @@ CUSTOMER_DATA = (
     "nrb",
     "senderData",
 )
-REFUND_ANSWER = ("serviceID", "messageID", "remoteOutID")
+REFUND_ANSWER = ("serviceID", "messageID")
 
 
 def autopay_hash(values: list[str], key: str) -> str:
@@ -271,22 +277,34 @@ class AutopayGateway:
         return mine[-1] if mine else None
 
     def refund(self, *, payment: Payment, amount_grosze: int, key: str) -> str:
+        """Ask for ``amount_grosze`` back; returns the request's ``MessageID`` (Autopay's
+        answer names no refund id: ``remoteOutID`` comes with the refund's outcome)."""
         fields = [
             ("ServiceID", self.service_id),
             ("MessageID", hashlib.sha256(key.encode()).hexdigest()[:32]),  # idempotent
             ("RemoteID", payment.external_id),
-            ("Amount", zloty_text(amount_grosze)),
-            ("Currency", "PLN"),
         ]
+        if amount_grosze != payment.amount_grosze:
+            fields.append(("Amount", zloty_text(amount_grosze)))
         response = call(
-            "POST", f"{self.base_url}/webapi/transactionRefund", data=self._form(fields)
+            "POST", f"{self.base_url}/settlementapi/transactionRefund", data=self._form(fields)
         )
         if response.status_code != 200:
             raise GatewayError(f"Autopay refund: HTTP {response.status_code}")
         try:
+            root = _parse(response.content)
+        except NotificationMalformed as exc:
+            raise GatewayError(f"Autopay refund: {exc}") from exc
+        answer = _children(root)
+        if answer.get("statusCode"):
+            raise GatewayError(
+                f"Autopay refund refused: {answer['statusCode']} {answer.get('name', '')} "
+                f"{answer.get('description', '')}".strip()
+            )
+        try:
             values = _children(self._signed_root(response.content, self._ordered(REFUND_ANSWER)))
         except (SignatureInvalid, NotificationMalformed) as exc:
             raise GatewayError(f"Autopay refund: {exc}") from exc
-        if not values.get("remoteOutID"):
-            raise GatewayError("Autopay refund: refused")
-        return values["remoteOutID"]
+        if values.get("messageID") != fields[1][1] or values.get("serviceID") != self.service_id:
+            raise GatewayError("Autopay refund: the answer is not for this request")
+        return values["messageID"]

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from offices.models import Office, Service
@@ -294,6 +294,54 @@ def order_call_delivered(*, order_id: int, delivered_on: dt.date, due_on: dt.dat
     return order
 
 
+_BATCH_SIGNALS = {S.PAID: "payments_settled"}
+
+
+def _announce_on_commit(to: str, announced: list[tuple[int, str]]) -> None:
+    """After commit: the set signal once (``payments_settled`` for ``paid``), and the
+    per-order signal to whoever still listens to it one order at a time."""
+    single = {
+        S.PAID: signals.payment_settled,
+        S.EXPIRED: signals.payment_expired,
+        S.REFUNDED: signals.payment_refunded,
+    }.get(to)
+    batch = getattr(signals, _BATCH_SIGNALS.get(to, ""), None)
+    if single is None and batch is None:
+        return
+
+    def send() -> None:
+        if batch is not None and batch.has_listeners(PaymentOrder):
+            batch.send(sender=PaymentOrder, orders=tuple(announced))
+        if single is not None and single.has_listeners(PaymentOrder):
+            for pk, subject in announced:
+                single.send(sender=PaymentOrder, order_id=pk, subject_ref=subject)
+
+    transaction.on_commit(send)
+
+
+def _locked_rows(ids: list[int]) -> list[tuple]:
+    """``(pk, status, subject_ref, title, amount_grosze, office_id)`` of the orders, locked
+    in key order; one statement on PostgreSQL (an array parameter), chunks elsewhere."""
+    table = PaymentOrder._meta.db_table
+    columns = "id, status, subject_ref, title, amount_grosze, office_id"
+    rows: list[tuple] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT {columns} FROM {table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE",  # noqa: S608
+                [ids],
+            )
+            return list(cursor.fetchall())
+    for start in range(0, len(ids), 5000):
+        rows.extend(
+            PaymentOrder.objects.select_for_update()
+            .filter(pk__in=ids[start : start + 5000])
+            .order_by("pk")
+            .values_list("pk", "status", "subject_ref", "title", "amount_grosze", "office_id")
+        )
+    return rows
+
+
 @transaction.atomic
 def orders_transition(
     *, order_ids: Iterable[int], to: str, actor: Any = None, reason: str = ""
@@ -301,57 +349,54 @@ def orders_transition(
     """``order_transition`` for many orders at once (a bank statement settling thousands).
 
     The same rules (``TRANSITIONS``; the same state again changes nothing), the same audit
-    entry per order (written in one chained bulk insert) and the same signals after commit,
-    with a row lock on every order, taken in primary-key order. Returns the ids moved."""
+    entry per order (written in one chained bulk insert) and the same signals after commit
+    (``payments_settled`` once for the set, for receivers that take sets), with a row lock on
+    every order, taken in primary-key order. Works on rows, not model instances: one locking
+    read and one ``UPDATE`` on PostgreSQL however many orders. Returns the ids moved."""
     ids = sorted(set(order_ids))
-    moved: list[PaymentOrder] = []
-    befores: dict[int, str] = {}
-    for start in range(0, len(ids), 5000):
-        rows = (
-            PaymentOrder.objects.select_for_update()
-            .filter(pk__in=ids[start : start + 5000])
-            .order_by("pk")
-            .only("status", "subject_ref", "title", "amount_grosze", "office_id")
-        )
-        for order in rows:
-            if order.status == to:
-                continue
-            if to not in TRANSITIONS.get(order.status, frozenset()):
-                raise WrongOrderState()
-            befores[order.pk] = order.status
-            moved.append(order)
+    if not ids:
+        return []
+    moved: list[tuple] = []
+    for row in _locked_rows(ids):
+        status = row[1]
+        if status == to:
+            continue
+        if to not in TRANSITIONS.get(status, frozenset()):
+            raise WrongOrderState()
+        moved.append(row)
     if not moved:
         return []
     now = timezone.now()
     fields: dict[str, Any] = {"status": to, "status_changed_at": now}
     if to == S.PAID:
         fields["paid_at"] = now
-    moved_ids = [order.pk for order in moved]
-    for start in range(0, len(moved_ids), 5000):
-        PaymentOrder.objects.filter(pk__in=moved_ids[start : start + 5000]).update(**fields)
+    moved_ids = [row[0] for row in moved]
+    if connection.vendor == "postgresql":
+        table = PaymentOrder._meta.db_table
+        assignments = ", ".join(f"{name} = %s" for name in fields)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} WHERE id = ANY(%s)",  # noqa: S608
+                [*fields.values(), moved_ids],
+            )
+    else:
+        for start in range(0, len(moved_ids), 5000):
+            PaymentOrder.objects.filter(pk__in=moved_ids[start : start + 5000]).update(**fields)
+    label = PaymentOrder._meta.label_lower
+    after = {"status": to, "reason": reason[:200]}
     audit.record_many(
         actor=actor,
         entries=[
             audit.entry(
                 "payments.order_transition",
-                target=order,
-                before={"status": befores[order.pk]},
-                after={"status": to, "reason": reason[:200]},
+                target=audit.target_ref(
+                    label=label, pk=pk, text=f"{title} ({amount} gr)", office_id=office_id
+                ),
+                before={"status": status},
+                after=after,
             )
-            for order in moved
+            for pk, status, _subject, title, amount, office_id in moved
         ],
     )
-    signal = {
-        S.PAID: signals.payment_settled,
-        S.EXPIRED: signals.payment_expired,
-        S.REFUNDED: signals.payment_refunded,
-    }.get(to)
-    if signal is not None:
-        announced = [(order.pk, order.subject_ref) for order in moved]
-        transaction.on_commit(
-            lambda: [
-                signal.send(sender=PaymentOrder, order_id=pk, subject_ref=subject)
-                for pk, subject in announced
-            ]
-        )
+    _announce_on_commit(to, [(row[0], row[2]) for row in moved])
     return moved_ids

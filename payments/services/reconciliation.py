@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -60,6 +60,7 @@ from ..statements import Credit, Statement, StatementRejected, read_statement_fi
 from ..statements.accounts import is_valid_nrb, normalise_account
 from .finance import SURPLUS_REASON
 from .orders import orders_transition
+from .reconciliation_sql import apply_set_based
 
 CHUNK = 5000
 _LETTER = "A-ZĄĆĘŁŃÓŚŹŻ"
@@ -380,6 +381,34 @@ def _applicable(order: _Order | None) -> bool:
     return order is not None and order.status in (*SETTLEABLE, OrderStatus.PAID)
 
 
+def _apply_in_database(
+    statement: Statement, record: BankStatement, accounts: list[FeeAccount], *, actor: Any,
+    result: ImportResult,
+) -> int:  # fmt: skip
+    """``_apply(match_credits(...))`` as a few set-based statements (PostgreSQL); returns the
+    number of credits already known."""
+    duplicates, settle, counts = apply_set_based(
+        statement=statement,
+        record=record,
+        credits=list(statement.credits),
+        account_ids=[account.pk for account in accounts],
+        applicable=(*SETTLEABLE, OrderStatus.PAID),
+        title_accounts=_title_accounts,
+        case_signs=case_signs,
+        name_words=_name_words,
+    )
+    result.matched += counts["matched"]
+    result.unmatched += counts["unmatched"]
+    result.partial += counts["partial"]
+    result.surplus_grosze += counts["surplus_grosze"]
+    if settle:
+        moved = orders_transition(
+            order_ids=settle, to=OrderStatus.PAID, actor=actor, reason=f"bank statement {record.pk}"
+        )
+        result.settled += len(moved)
+    return duplicates
+
+
 def _import_statement(
     statement: Statement, *, parsed_format: str, encoding: str, sha256: str, file_name: str,
     actor: Any, result: ImportResult,
@@ -401,12 +430,6 @@ def _import_statement(
         result.already_imported = True
         result.statement_ids.append(existing.pk)
         return
-    known: set[str] = set()
-    for chunk in _chunks([credit.key for credit in statement.credits]):
-        found = StatementCredit.objects.filter(account=statement.account, key__in=chunk)
-        known.update(found.values_list("key", flat=True))
-    fresh = [credit for credit in statement.credits if credit.key not in known]
-    result.duplicates += len(statement.credits) - len(fresh)
     record = BankStatement.objects.create(
         format=parsed_format,
         encoding=encoding,
@@ -422,13 +445,23 @@ def _import_statement(
     )
     result.statement_ids.append(record.pk)
     matched, unmatched = result.matched, result.unmatched
-    _apply(
-        statement,
-        record,
-        match_credits(statement, fresh, accounts),
-        actor=actor,
-        result=result,
-    )
+    if connection.vendor == "postgresql":
+        duplicates = _apply_in_database(statement, record, accounts, actor=actor, result=result)
+    else:
+        known: set[str] = set()
+        for chunk in _chunks([credit.key for credit in statement.credits]):
+            found = StatementCredit.objects.filter(account=statement.account, key__in=chunk)
+            known.update(found.values_list("key", flat=True))
+        fresh = [credit for credit in statement.credits if credit.key not in known]
+        duplicates = len(statement.credits) - len(fresh)
+        _apply(
+            statement,
+            record,
+            match_credits(statement, fresh, accounts),
+            actor=actor,
+            result=result,
+        )
+    result.duplicates += duplicates
     audit.record(
         actor=actor,
         action="payments.statement_imported",
@@ -438,8 +471,8 @@ def _import_statement(
             "account": statement.account,
             "number": statement.number,
             "sha256": sha256,
-            "new_credits": len(fresh),
-            "duplicates": len(statement.credits) - len(fresh),
+            "new_credits": len(statement.credits) - duplicates,
+            "duplicates": duplicates,
             "matched": result.matched - matched,
             "unmatched": result.unmatched - unmatched,
         },

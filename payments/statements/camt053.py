@@ -23,7 +23,7 @@ import re
 
 from django.conf import settings
 
-from sekap.xmlsafe import ParseLimits, XmlRejected, parse_untrusted
+from sekap.xmlsafe import ParseLimits, XmlRejected, iterparse_untrusted, release
 
 from .accounts import normalise_account
 from .types import Credit, Statement, StatementFile, StatementRejected
@@ -42,34 +42,36 @@ def _limits() -> ParseLimits:
     )
 
 
-class _Reader:
-    """Reads elements by their path of local names below a starting element.
+class _Paths:
+    """Elements and texts by their path of local names below an element.
 
-    ``flat(element)`` walks the subtree once and indexes every element by its path (``find``
-    with multi-step paths runs lxml's Python-level ElementPath, ten times slower for the
-    hundred thousand entries of a large statement). A path may list alternatives separated by
-    ``|``: the first that has text wins (the versions name some elements differently).
-    """
+    ``index(element)`` walks the subtree once and maps every path to its elements (``find``
+    with multi-step paths runs lxml's Python-level ElementPath, ten times slower); lookups are
+    then dictionary reads. A path may list alternatives separated by ``|``: the first that has text
+    wins (the versions name some elements differently)."""
 
     def __init__(self, ns: str) -> None:
-        self.ns = ns
         self.prefix = f"{{{ns}}}"
 
-    def q(self, path: str) -> str:
-        return "/".join(self.prefix + part for part in path.split("/"))
+    def q(self, name: str) -> str:
+        return self.prefix + name
 
-    def flat(self, element) -> dict[str, list]:
+    def index(self, element) -> dict[str, list]:
+        prefix, cut = self.prefix, len(self.prefix)
         out: dict[str, list] = {}
-        cut = len(self.prefix)
         stack = [(element, "")]
         while stack:
             parent, path = stack.pop()
             for child in parent:
                 tag = child.tag
-                if not isinstance(tag, str):
-                    continue
-                name = path + (tag[cut:] if tag.startswith(self.prefix) else tag)
-                out.setdefault(name, []).append(child)
+                if type(tag) is not str:
+                    continue  # a comment or processing instruction
+                name = path + (tag[cut:] if tag.startswith(prefix) else tag)
+                found = out.get(name)
+                if found is None:
+                    out[name] = [child]
+                else:
+                    found.append(child)
                 if len(child):
                     stack.append((child, name + "/"))
         return out
@@ -77,14 +79,15 @@ class _Reader:
     @staticmethod
     def text(flat: dict[str, list], paths: str) -> str:
         for path in paths.split("|"):
-            for element in flat.get(path, ()):
-                if element.text and element.text.strip():
-                    return element.text.strip()
+            for node in flat.get(path, ()):
+                text = node.text
+                if text and not text.isspace():
+                    return text.strip()
         return ""
 
     @staticmethod
     def all_text(flat: dict[str, list], path: str) -> list[str]:
-        return [element.text.strip() for element in flat.get(path, ()) if element.text]
+        return [node.text.strip() for node in flat.get(path, ()) if node.text]
 
     @staticmethod
     def first(flat: dict[str, list], path: str):
@@ -102,11 +105,15 @@ def _grosze(element, *, what: str) -> int:
             line=element.sourceline or 0,
             reason=f"{what} must be a non-negative amount with at most two decimals",
         )
-    return int(found.group(1)) * 100 + int((found.group(2) or "0").ljust(2, "0"))
+    cents = found.group(2)
+    whole = int(found.group(1)) * 100
+    if cents is None:
+        return whole
+    return whole + int(cents) * (10 if len(cents) == 1 else 1)
 
 
 def _date(flat: dict[str, list], path: str, *, line: int) -> dt.date | None:
-    found = _Reader.text(flat, f"{path}/Dt|{path}/DtTm")
+    found = _Paths.text(flat, f"{path}/Dt|{path}/DtTm")
     if not found:
         return None
     try:
@@ -115,27 +122,23 @@ def _date(flat: dict[str, list], path: str, *, line: int) -> dt.date | None:
         raise StatementRejected(line=line, reason=f"{path} is not a date: {found!r}") from None
 
 
-def _balance(reader: _Reader, stmt, codes: tuple[str, ...]) -> tuple[int, str] | None:
-    for balance in stmt.iterfind(reader.q("Bal")):
-        flat = reader.flat(balance)
-        if reader.text(flat, "Tp/CdOrPrtry/Cd") in codes:
-            amount = reader.first(flat, "Amt")
+def _balance(paths: _Paths, balances: list, codes: tuple[str, ...]) -> tuple[int, str] | None:
+    for balance in balances:
+        flat = paths.index(balance)
+        if paths.text(flat, "Tp/CdOrPrtry/Cd") in codes:
+            amount = paths.first(flat, "Amt")
             if amount is None:
                 raise StatementRejected(
                     line=balance.sourceline or 0, reason="a balance has no amount"
                 )
             grosze = _grosze(amount, what="the balance")
-            if reader.text(flat, "CdtDbtInd") == "DBIT":
+            if paths.text(flat, "CdtDbtInd") == "DBIT":
                 grosze = -grosze
             return grosze, amount.get("Ccy", "")
     return None
 
 
-def _last_line(element) -> int:
-    """The last line of ``element``: the line before its next sibling, or its deepest line."""
-    following = element.getnext()
-    if following is not None and following.sourceline:
-        return following.sourceline - 1
+def _deepest_line(element) -> int:
     return max((node.sourceline or 0) for node in element.iter())
 
 
@@ -148,163 +151,266 @@ def _credit_key(account: str, parts: tuple, seen: dict[tuple, int]) -> str:
     return "line:" + hashlib.sha256(repr((account, parts, occurrence)).encode()).hexdigest()[:40]
 
 
-def _entry_credits(
-    reader: _Reader, entry, flat: dict[str, list], *, account: str, amount: int, seen: dict
-) -> list[Credit]:
-    line = entry.sourceline or 0
-    value_date = _date(flat, "ValDt", line=line) or _date(flat, "BookgDt", line=line)
-    if value_date is None:
-        raise StatementRejected(line=line, reason="an entry has no value or booking date")
-    booking_date = _date(flat, "BookgDt", line=line)
-    entry_reference = reader.text(flat, "AcctSvcrRef|NtryRef")
-    batch = flat.get("NtryDtls/TxDtls", [])
-    if len(batch) > 1:
-        parts = [(tx, reader.flat(tx), "") for tx in batch]
-    else:
-        parts = [(entry, flat, "NtryDtls/TxDtls/")]
-    credits = []
-    split_total = 0
-    for index, (node, tx, at) in enumerate(parts, start=1):
-        if len(parts) > 1:
-            tx_amount_element = reader.first(tx, "Amt") or reader.first(tx, "AmtDtls/TxAmt/Amt")
-            if tx_amount_element is None:
-                raise StatementRejected(
-                    line=node.sourceline or line, reason="a batch entry's transaction has no amount"
-                )
-            tx_amount = _grosze(tx_amount_element, what="the transaction amount")
-            reference = reader.text(tx, "Refs/AcctSvcrRef") or (
-                f"{entry_reference}/{index}" if entry_reference else ""
-            )
-        else:
-            tx_amount, reference = amount, entry_reference
-        split_total += tx_amount
-        title = " ".join(
-            " ".join(
-                reader.all_text(tx, f"{at}RmtInf/Ustrd")
-                + reader.all_text(tx, f"{at}RmtInf/Strd/CdtrRefInf/Ref")
-            ).split()
-        )
-        name = reader.text(tx, f"{at}RltdPties/Dbtr/Pty/Nm|{at}RltdPties/Dbtr/Nm")
-        payer = normalise_account(
-            reader.text(tx, f"{at}RltdPties/DbtrAcct/Id/IBAN|{at}RltdPties/DbtrAcct/Id/Othr/Id")
-        )
-        credited = normalise_account(
-            reader.text(tx, f"{at}RltdPties/CdtrAcct/Id/IBAN|{at}RltdPties/CdtrAcct/Id/Othr/Id")
-        )
-        key = _credit_key(
-            account, (tx_amount, value_date.isoformat(), payer, title, reference), seen
-        )
-        credits.append(
-            Credit(
-                amount_grosze=tx_amount,
-                value_date=value_date,
-                booking_date=booking_date,
-                counterparty_name=" ".join(name.split()),
-                counterparty_account=payer,
-                title=title,
-                bank_reference=reference,
-                credited_accounts=(credited,) if credited and credited != account else (),
-                first_line=node.sourceline or line,
-                last_line=_last_line(node),
-                key=key,
-            )
-        )
-    if split_total != amount:
-        raise StatementRejected(
-            line=line,
-            reason=f"the transactions of the entry add up to {split_total}, not {amount} grosze",
-        )
-    return credits
+class _StatementReader:
+    """One ``Stmt`` read as it streams: the header and balances (which precede the entries in
+    both versions' schemas) once, then each entry as it completes.
 
+    A credit's last line is the line before the next element (the next entry, or what follows
+    the last one), else its deepest line; for an entry it is known when the next one has been
+    read, so the last credit of each entry waits for that (``pending``)."""
 
-def _statement(reader: _Reader, stmt) -> Statement:
-    line = stmt.sourceline or 0
-    head: dict[str, list] = {}
-    for child in stmt:
-        if child.tag not in (reader.q("Ntry"), reader.q("Bal")) and isinstance(child.tag, str):
-            head.setdefault(child.tag[len(reader.prefix) :], []).append(child)
-            for name, elements in reader.flat(child).items():
-                head.setdefault(f"{child.tag[len(reader.prefix) :]}/{name}", []).extend(elements)
-    account = normalise_account(reader.text(head, "Acct/Id/IBAN|Acct/Id/Othr/Id"))
-    if not account:
-        raise StatementRejected(line=line, reason="the statement has no account (Acct/Id)")
-    number = reader.text(head, "LglSeqNb|ElctrncSeqNb|Id")
-    opening = _balance(reader, stmt, ("OPBD", "PRCD"))
-    closing = _balance(reader, stmt, ("CLBD",))
-    currency = reader.text(head, "Acct/Ccy") or (opening[1] if opening else "") or "PLN"
-    credits: list[Credit] = []
-    debit_count = 0
-    movement = 0
-    seen: dict[tuple, int] = {}
-    for entry in stmt.iterfind(reader.q("Ntry")):
-        entry_line = entry.sourceline or 0
-        flat = reader.flat(entry)
-        status = reader.text(flat, "Sts/Cd|Sts")
+    def __init__(self, paths: _Paths, stmt) -> None:
+        self.paths = paths
+        self.stmt = stmt
+        self.line = stmt.sourceline or 0
+        self.header_read = False
+        self.credits: list[Credit] = []
+        self.pending: tuple[dict, object] | None = None
+        self.debit_count = 0
+        self.movement = 0
+        self.seen: dict[tuple, int] = {}
+
+    def read_header(self) -> None:
+        paths, stmt = self.paths, self.stmt
+        self.header_read = True
+        head: dict[str, list] = {}
+        skip = (paths.q("Ntry"), paths.q("Bal"))
+        for child in stmt:
+            tag = child.tag
+            if type(tag) is not str or tag in skip:
+                continue
+            name = tag[len(paths.prefix) :] if tag.startswith(paths.prefix) else tag
+            head.setdefault(name, []).append(child)
+            for path, elements in paths.index(child).items():
+                head.setdefault(f"{name}/{path}", []).extend(elements)
+        self.account = normalise_account(paths.text(head, "Acct/Id/IBAN|Acct/Id/Othr/Id"))
+        if not self.account:
+            raise StatementRejected(line=self.line, reason="the statement has no account (Acct/Id)")
+        self.number = paths.text(head, "LglSeqNb|ElctrncSeqNb|Id")
+        balances = list(stmt.iterchildren(paths.q("Bal")))  # before the entries
+        self.opening = _balance(paths, balances, ("OPBD", "PRCD"))
+        self.closing = _balance(paths, balances, ("CLBD",))
+        self.currency = (
+            paths.text(head, "Acct/Ccy") or (self.opening[1] if self.opening else "") or "PLN"
+        )
+
+    def entry_ends(self, entry) -> None:
+        # The previous entry's last line is the line before this one (libxml2 knows lines
+        # past 65,535 only once an element is complete: hence not at its start).
+        if self.pending is not None and entry.sourceline:
+            self._settle_pending(entry.sourceline - 1)
+        self.entry(entry)
+
+    def _settle_pending(self, last_line: int) -> None:
+        fields, _node = self.pending
+        self.pending = None
+        fields["last_line"] = last_line
+        self.credits.append(Credit(**fields))
+
+    def entry(self, entry) -> None:
+        if not self.header_read:
+            self.read_header()
+        paths = self.paths
+        line = entry.sourceline or 0
+        flat = paths.index(entry)
+        status = paths.text(flat, "Sts/Cd|Sts")
         if status and status != "BOOK":
-            continue
-        amount_element = reader.first(flat, "Amt")
+            return
+        amount_element = paths.first(flat, "Amt")
         if amount_element is None:
-            raise StatementRejected(line=entry_line, reason="an entry has no amount (Amt)")
+            raise StatementRejected(line=line, reason="an entry has no amount (Amt)")
         amount = _grosze(amount_element, what="the entry amount")
+        currency = self.currency
         if amount_element.get("Ccy", currency) != currency:
             raise StatementRejected(
-                line=amount_element.sourceline or entry_line,
+                line=amount_element.sourceline or line,
                 reason=f"currency {amount_element.get('Ccy')} is not the account's ({currency})",
             )
-        indicator = reader.text(flat, "CdtDbtInd")
+        indicator = paths.text(flat, "CdtDbtInd")
         if indicator not in ("CRDT", "DBIT"):
-            raise StatementRejected(line=entry_line, reason="CdtDbtInd must be CRDT or DBIT")
-        movement += amount if indicator == "CRDT" else -amount
-        if indicator != "CRDT" or reader.text(flat, "RvslInd") == "true":
-            debit_count += 1
-            continue
-        credits.extend(
-            _entry_credits(reader, entry, flat, account=account, amount=amount, seen=seen)
+            raise StatementRejected(line=line, reason="CdtDbtInd must be CRDT or DBIT")
+        self.movement += amount if indicator == "CRDT" else -amount
+        if indicator != "CRDT" or paths.text(flat, "RvslInd") == "true":
+            self.debit_count += 1
+            return
+        self._entry_credits(entry, flat, amount=amount, line=line)
+
+    def _entry_credits(self, entry, flat: dict[str, list], *, amount: int, line: int) -> None:
+        paths, account = self.paths, self.account
+        value_date = _date(flat, "ValDt", line=line) or _date(flat, "BookgDt", line=line)
+        if value_date is None:
+            raise StatementRejected(line=line, reason="an entry has no value or booking date")
+        booking_date = _date(flat, "BookgDt", line=line)
+        entry_reference = paths.text(flat, "AcctSvcrRef|NtryRef")
+        batch = flat.get("NtryDtls/TxDtls", [])
+        split = len(batch) > 1
+        if split:
+            parts = [(node, paths.index(node), "") for node in batch]
+        else:
+            parts = [(entry, flat, "NtryDtls/TxDtls/")]
+        split_total = 0
+        for index, (node, tx, at) in enumerate(parts, start=1):
+            if split:
+                tx_amount_element = paths.first(tx, "Amt") or paths.first(tx, "AmtDtls/TxAmt/Amt")
+                if tx_amount_element is None:
+                    raise StatementRejected(
+                        line=node.sourceline or line,
+                        reason="a batch entry's transaction has no amount",
+                    )
+                tx_amount = _grosze(tx_amount_element, what="the transaction amount")
+                reference = paths.text(tx, "Refs/AcctSvcrRef") or (
+                    f"{entry_reference}/{index}" if entry_reference else ""
+                )
+            else:
+                tx_amount, reference = amount, entry_reference
+            split_total += tx_amount
+            title = " ".join(
+                " ".join(
+                    paths.all_text(tx, f"{at}RmtInf/Ustrd")
+                    + paths.all_text(tx, f"{at}RmtInf/Strd/CdtrRefInf/Ref")
+                ).split()
+            )
+            name = paths.text(tx, f"{at}RltdPties/Dbtr/Pty/Nm|{at}RltdPties/Dbtr/Nm")
+            payer = normalise_account(
+                paths.text(tx, f"{at}RltdPties/DbtrAcct/Id/IBAN|{at}RltdPties/DbtrAcct/Id/Othr/Id")
+            )
+            credited = normalise_account(
+                paths.text(tx, f"{at}RltdPties/CdtrAcct/Id/IBAN|{at}RltdPties/CdtrAcct/Id/Othr/Id")
+            )
+            key = _credit_key(
+                account, (tx_amount, value_date.isoformat(), payer, title, reference), self.seen
+            )
+            fields = {
+                "amount_grosze": tx_amount,
+                "value_date": value_date,
+                "booking_date": booking_date,
+                "counterparty_name": " ".join(name.split()),
+                "counterparty_account": payer,
+                "title": title,
+                "bank_reference": reference,
+                "credited_accounts": (credited,) if credited and credited != account else (),
+                "first_line": node.sourceline or line,
+                "last_line": 0,
+                "key": key,
+            }
+            if split:
+                following = node.getnext()
+                fields["last_line"] = (
+                    following.sourceline - 1
+                    if following is not None and following.sourceline
+                    else _deepest_line(node)
+                )
+                self.credits.append(Credit(**fields))
+            else:
+                # Known when the next element starts (``entry_starts``/``finish``).
+                self.pending = (fields, entry)
+        if split_total != amount:
+            raise StatementRejected(
+                line=line,
+                reason=(
+                    f"the transactions of the entry add up to {split_total}, not {amount} grosze"
+                ),
+            )
+
+    def finish(self) -> Statement:
+        if not self.header_read:
+            self.read_header()
+        if self.pending is not None:
+            _fields, entry = self.pending
+            following = entry.getnext()
+            self._settle_pending(
+                following.sourceline - 1
+                if following is not None and following.sourceline
+                else _deepest_line(entry)
+            )
+        opening, closing = self.opening, self.closing
+        if opening and closing and opening[0] + self.movement != closing[0]:
+            raise StatementRejected(
+                line=self.line,
+                reason=(
+                    "the closing balance does not equal the opening balance plus the entries "
+                    f"({opening[0] + self.movement} ≠ {closing[0]} grosze)"
+                ),
+            )
+        return Statement(
+            account=self.account,
+            number=self.number,
+            currency=self.currency,
+            opening_grosze=opening[0] if opening else 0,
+            closing_grosze=closing[0] if closing else 0,
+            credits=tuple(self.credits),
+            debit_count=self.debit_count,
+            first_line=self.line,
         )
-    if opening and closing and opening[0] + movement != closing[0]:
-        raise StatementRejected(
-            line=line,
-            reason=(
-                "the closing balance does not equal the opening balance plus the entries "
-                f"({opening[0] + movement} ≠ {closing[0]} grosze)"
-            ),
-        )
-    return Statement(
-        account=account,
-        number=number,
-        currency=currency,
-        opening_grosze=opening[0] if opening else 0,
-        closing_grosze=closing[0] if closing else 0,
-        credits=tuple(credits),
-        debit_count=debit_count,
-        first_line=line,
-    )
 
 
-def parse_camt053(data: bytes) -> StatementFile:
-    try:
-        document = parse_untrusted(data, limits=_limits(), collect_ids=False)
-    except XmlRejected as exc:
-        raise StatementRejected(line=_xml_error_line(exc.message), reason=exc.message) from None
-    root = document.root
+def _in_statement(paths: _Paths, parent) -> bool:
+    if parent is None or parent.tag != paths.q("Stmt"):
+        return False
+    above = parent.getparent()
+    return above is not None and above.tag == paths.q("BkToCstmrStmt")
+
+
+def _check_root(root) -> str:
     ns = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""
     if ns not in NAMESPACES or root.tag != f"{{{ns}}}Document":
         raise StatementRejected(
             line=root.sourceline or 1,
             reason=f"not a camt.053.001.02/.08 document ({ns or root.tag})",
         )
-    reader = _Reader(ns)
-    statements = [
-        _statement(reader, stmt) for stmt in root.iterfind(reader.q("BkToCstmrStmt/Stmt"))
-    ]
+    return ns
+
+
+def parse_camt053(data: bytes) -> StatementFile:
+    """Streams the document (``sekap.xmlsafe.iterparse_untrusted``): each entry is read as it
+    completes and released once the next one is read, so memory holds two entries, not the
+    whole tree."""
+    try:
+        stream = iterparse_untrusted(
+            data,
+            tags=("{*}Stmt", "{*}Ntry"),
+            events=("end",),
+            limits=_limits(),
+        )
+        statements: list[Statement] = []
+        paths: _Paths | None = None
+        current: _StatementReader | None = None
+        previous_entry = None
+        for _event, element in stream:
+            if paths is None:
+                paths = _Paths(_check_root(element.getroottree().getroot()))
+            tag = element.tag
+            parent = element.getparent()
+            if tag == paths.q("Stmt"):
+                if parent is None or parent.tag != paths.q("BkToCstmrStmt"):
+                    continue
+                if current is None or current.stmt is not element:
+                    current = _StatementReader(paths, element)
+                statements.append(current.finish())
+                current = previous_entry = None
+                release(element)
+            elif tag == paths.q("Ntry") and _in_statement(paths, parent):
+                if current is None or current.stmt is not parent:
+                    current = _StatementReader(paths, parent)
+                current.entry_ends(element)
+                if previous_entry is not None:
+                    release(previous_entry)
+                previous_entry = element
+    except XmlRejected as exc:
+        raise StatementRejected(line=_xml_error_line(exc.message), reason=exc.message) from None
+    root = stream.root
+    if paths is None:
+        if root is None:
+            raise StatementRejected(line=1, reason="the document has no root element")
+        paths = _Paths(_check_root(root))
     if not statements:
         raise StatementRejected(
-            line=root.sourceline or 1, reason="the document holds no statement (Stmt)"
+            line=(root.sourceline if root is not None else 1) or 1,
+            reason="the document holds no statement (Stmt)",
         )
-    encoding = (document.tree.docinfo.encoding or "UTF-8").lower()
     return StatementFile(
-        format=NAMESPACES[ns],
-        encoding=encoding,
+        format=NAMESPACES[paths.prefix[1:-1]],
+        encoding=stream.encoding.lower(),
         sha256=hashlib.sha256(data).hexdigest(),
         statements=tuple(statements),
     )

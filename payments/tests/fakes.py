@@ -118,23 +118,24 @@ class FakeAutopay(_Server):
             if form["OrderID"] not in self.transactions:
                 return 404, b"<error>not found</error>", "application/xml"
             return 200, self.transaction_list(form["OrderID"]), "application/xml"
-        if path == "/webapi/transactionRefund":
-            names = ["ServiceID", "MessageID", "RemoteID", "Amount", "Currency"]
-            form = self._form(body, names)
+        if path == "/settlementapi/transactionRefund":
+            # Amount is optional (the whole payment when left out); no currency is sent.
+            form = self._form(body, ["ServiceID", "MessageID", "RemoteID", "Amount"])
             paid = [
                 t
                 for t in self.transactions.values()
                 if form and t["remoteID"] == form["RemoteID"] and t["status"] == "SUCCESS"
             ]
             if form is None or not paid:
-                return 400, b"<error>refused</error>", "application/xml"
-            out = f"R{len(self.refunds) + 1:06d}"
-            self.refunds.append({"remoteID": form["RemoteID"], "amount": form["Amount"]})
-            fields = [
-                ("serviceID", self.service_id),
-                ("messageID", form["MessageID"]),
-                ("remoteOutID", out),
-            ]
+                error = (
+                    "<error><statusCode>400</statusCode><name>REFUND_REFUSED</name>"
+                    "<description>no such paid transaction or a wrong hash</description></error>"
+                )
+                return 200, error.encode(), "application/xml"
+            self.refunds.append(
+                {"remoteID": form["RemoteID"], "amount": form.get("Amount") or paid[0]["amount"]}
+            )
+            fields = [("serviceID", self.service_id), ("messageID", form["MessageID"])]
             return 200, _xml("refund", fields, self.key), "application/xml"
         return 404, b"", "text/plain"
 

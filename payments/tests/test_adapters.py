@@ -6,6 +6,7 @@ tests also prove that no HTTP call happens in one."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 
 import pytest
@@ -182,13 +183,29 @@ def test_autopay_status_and_refund(autopay, order):
     refund = refund_request(
         payment=payment, amount_grosze=59800, reason="zwrot podania", key="refund-1"
     )
-    assert refund.status == "done" and refund.external_id == "R000001"
+    # Autopay's answer names the request (MessageID), not yet the refund (remoteOutID)
+    assert refund.status == "done"
+    assert refund.external_id == hashlib.sha256(b"refund-1").hexdigest()[:32]
+    # the whole amount: no Amount is sent (nor a currency), the payment's amount goes back
     assert autopay.refunds == [{"remoteID": payment.external_id, "amount": "598.00"}]
+    assert [path for _method, path in autopay.requests][-1] == "/settlementapi/transactionRefund"
     assert status(order) == OrderStatus.REFUNDED
     # the same key again changes nothing and asks the gateway nothing
     calls = len(autopay.requests)
     refund_request(payment=payment, amount_grosze=59800, reason="x", key="refund-1")
     assert len(autopay.requests) == calls and Refund.objects.count() == 1
+
+
+def test_autopay_partial_refund_sends_the_amount_and_a_refusal_is_an_error(autopay, order):
+    payment = start(order, "autopay")
+    autopay.transactions[payment.public_id.hex]["status"] = "SUCCESS"
+    payment_refresh(payment=payment)
+    payment.refresh_from_db()
+    refund_request(payment=payment, amount_grosze=1700, reason="część", key="part-1")
+    assert autopay.refunds == [{"remoteID": payment.external_id, "amount": "17.00"}]
+    payment.external_id = "UNKNOWN"  # Autopay answers with statusCode/name/description
+    with pytest.raises(GatewayError, match="REFUND_REFUSED"):
+        gateway("autopay").refund(payment=payment, amount_grosze=1700, key="part-2")
 
 
 def test_autopay_answer_with_a_bad_hash_is_refused(autopay, order):

@@ -284,3 +284,56 @@ def test_case_signs_are_found_in_glued_and_spaced_titles():
         "GKN.6831.7.2026",
     ]
     assert case_signs("rok 2026, kwota 17.00") == []
+
+
+def test_settling_is_announced_once_for_the_set_and_audited_per_order(
+    books: Books, django_capture_on_commit_callbacks
+):
+    from payments import signals
+    from sekap.audit.models import AuditEntry
+    from sekap.audit.services import verify_chain
+
+    first = books.order(amount=1700, virtual_account="PL59102024014201000000000101")
+    second = books.order(amount=1700, case_sign="AB.6730.16.2026")
+    credits = [
+        _credit(1700, to="59102024014201000000000101", ref="S1"),
+        _credit(1700, title="OPŁATA AB.6730.16.2026", ref="S2"),
+    ]
+    sets, singles = [], []
+
+    def on_set(sender, *, orders, **_kwargs):
+        sets.append(orders)
+
+    def on_one(sender, *, order_id, subject_ref, **_kwargs):
+        singles.append(order_id)
+
+    signals.payments_settled.connect(on_set, dispatch_uid="test-set")
+    signals.payment_settled.connect(on_one, dispatch_uid="test-one")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            result = statement_import(data=_file(credits))
+    finally:
+        signals.payments_settled.disconnect(dispatch_uid="test-set")
+        signals.payment_settled.disconnect(dispatch_uid="test-one")
+    assert result.settled == 2
+    assert sets == [((first.pk, first.subject_ref), (second.pk, second.subject_ref))]
+    assert sorted(singles) == [first.pk, second.pk]  # still sent to per-order receivers
+    entries = AuditEntry.objects.filter(action="payments.order_transition").order_by("seq")
+    first.refresh_from_db()
+    head = entries[0]
+    assert (head.target_type, head.target_id, head.target_repr, head.chain) == (
+        "payments.paymentorder",
+        str(first.pk),
+        str(first),
+        f"office:{first.office_id}",
+    )
+    assert [e.before for e in entries] == [{"status": "new"}, {"status": "new"}]
+    assert verify_chain() is None
+
+
+def test_dry_run_and_a_second_statement_in_one_transaction_leave_no_staging_behind(books: Books):
+    books.order(amount=1700, virtual_account="PL59102024014201000000000101")
+    dry = statement_import(data=_pko(), dry_run=True)
+    assert dry.dry_run and dry.matched == 1 and StatementCredit.objects.count() == 0
+    real = statement_import(data=_pko())
+    assert (real.matched, real.unmatched) == (dry.matched, dry.unmatched)

@@ -193,3 +193,24 @@ def test_unstructured_details_are_not_taken_for_polish_subfields():
     assert read_details("PRZELEW OTRZYMANY OD JANA") is None
     details = read_details("020^00WPLATA^20TYTUL^32NADAWCA")
     assert (details.code, details.title, details.counterparty_name) == ("020", "TYTUL", "NADAWCA")
+
+
+def test_camt053_is_streamed_with_the_hardened_limits(settings):
+    data = _bytes(V08)
+    settings.PAYMENTS_STATEMENT_MAX_ELEMENTS = 20
+    error = _refused(data)
+    assert "More than 20 elements" in error.reason
+    settings.PAYMENTS_STATEMENT_MAX_ELEMENTS = 8_000_000
+    deep = data.decode().replace("<Ustrd>", "<Ustrd>" + "<x>" * 40 + "</x>" * 40, 1).encode()
+    assert "Nesting deeper than 32" in _refused(deep).reason
+    entity = data.replace(b"?>", b'?>\n<!DOCTYPE Document [<!ENTITY e "x">]>', 1)
+    assert "Document type declarations are not allowed" in _refused(entity).reason
+
+
+def test_camt053_lines_of_pretty_printed_entries():
+    # Every element on its own line: an entry ends on the line before the next one starts.
+    text = _bytes(V02).decode().replace("><", ">\n<")
+    [statement] = read_statement_file(text.encode()).statements
+    single, batch_one, batch_two = statement.credits
+    assert single.first_line < single.last_line < batch_one.first_line
+    assert batch_one.last_line == batch_two.first_line - 1

@@ -35,6 +35,14 @@ def entry(
     return _entry_class()(action=action, target=target, before=before, after=after)
 
 
+def target_ref(*, label: str, pk: int | str, text: str, office_id: int | None = None) -> Any:
+    """A target for :func:`entry` named by its parts (model label, key, ``str()``, office)
+    instead of a model instance: for set-based work that reads rows, not instances."""
+    from .bulk import TargetRef
+
+    return TargetRef(label=label, pk=pk, text=text, office_id=office_id)
+
+
 def _entry_class() -> Any:
     global _ENTRY
     if _ENTRY is None:
@@ -47,4 +55,4 @@ def _entry_class() -> Any:
 _ENTRY: Any = None
 
 
-__all__ = ["entry", "record", "record_many"]
+__all__ = ["entry", "record", "record_many", "target_ref"]

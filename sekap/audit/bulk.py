@@ -45,6 +45,30 @@ class Entry:
     after: dict | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class TargetRef:
+    """A target named by its parts, for set-based callers that hold rows, not model
+    instances: what ``services.record`` would derive from the instance (its model label, key,
+    ``str()`` and office), given directly. ``record_many`` chains and hashes it the same way."""
+
+    label: str  # the model's ``_meta.label_lower``, e.g. "payments.paymentorder"
+    pk: int | str
+    text: str  # what ``str(instance)`` gives
+    office_id: int | None = None
+
+
+def _describe(target: Any) -> tuple[str, str, str]:
+    if type(target) is TargetRef:
+        return target.label, str(target.pk), target.text[:255]
+    return _describe_target(target)
+
+
+def _chain(target: Any) -> str:
+    if type(target) is TargetRef:
+        return chain_of(target=None, office_id=target.office_id)
+    return chain_of(target=target)
+
+
 def _is_plain(value: Any) -> bool:
     if value is None or isinstance(value, str | bool | int):
         return True
@@ -74,7 +98,7 @@ def record_many(*, actor: Any = None, entries: list[Entry]) -> int:
     actor_repr = (getattr(actor, "email", "") or str(actor))[:255] if authenticated else ""
     by_chain: dict[str, list[Entry]] = {}
     for entry in entries:
-        by_chain.setdefault(chain_of(target=entry.target), []).append(entry)
+        by_chain.setdefault(_chain(entry.target), []).append(entry)
     rows = []
     with transaction.atomic():
         now = timezone.now()
@@ -82,7 +106,7 @@ def record_many(*, actor: Any = None, entries: list[Entry]) -> int:
             head, _ = AuditHead.objects.select_for_update().get_or_create(key=key)
             seq, previous = head.seq, head.hash
             for entry in by_chain[key]:
-                target_type, target_id, target_repr = _describe_target(entry.target)
+                target_type, target_id, target_repr = _describe(entry.target)
                 seq += 1
                 fields = {
                     "seq": seq,
