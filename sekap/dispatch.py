@@ -32,6 +32,18 @@ def _publish_pool(app):
     return pool
 
 
+def task_named(name: str):
+    """The registered task ``name``. Celery's autodiscovery of the apps' ``tasks`` modules is
+    lazy (the worker runs it at start); a web process runs it here on the first miss, so a
+    service may dispatch a task whose module nothing in the process imported yet."""
+    app = current_app._get_current_object()
+    try:
+        return app.tasks[name]
+    except KeyError:
+        app.loader.import_default_modules()
+        return app.tasks[name]
+
+
 def dispatch_task(*, task_name: str, queue_setting: str = "", **kwargs) -> bool:
     """Send the registered task ``task_name`` with ``kwargs``; ``False`` when it could not be
     sent (the caller's sweeper retries). ``queue_setting`` names a setting holding the queue."""
@@ -40,7 +52,7 @@ def dispatch_task(*, task_name: str, queue_setting: str = "", **kwargs) -> bool:
     if queue:
         options["queue"] = queue
     try:
-        task = current_app.tasks[task_name]
+        task = task_named(task_name)
         if task.app.conf.task_always_eager:
             task.apply_async(kwargs=kwargs, **options)
         else:
