@@ -324,3 +324,41 @@ def test_the_adapter_refuses_to_run_inside_a_transaction(office_client, operator
     with transaction.atomic(), pytest.raises(edoreczenia.InsideTransaction):
         edoreczenia.submit(item)
     assert operator.requests == []
+
+
+def test_a_client_certificate_from_a_registered_ca_is_accepted(office_client, operator):
+    """In-process, the fake checks the chain itself: a CA outside the platform's is refused
+    until it is registered with the operator (``trust_ca``)."""
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    other_ca = _certificate("Inny dostawca (test)", ca_key, ca=True)
+    leaf_key = ec.generate_private_key(ec.SECP256R1())
+    leaf = _certificate("Urząd", leaf_key, issuer=other_ca, issuer_key=ca_key, ca=False)
+    fake.register_client(office_client.client_id, leaf)
+    chain = tuple(c.public_bytes(serialization.Encoding.DER) for c in (leaf, other_ca))
+    session = requests.Session()
+    session.mount(fake.FAKE_ORIGIN, fake.FakeTransport(client_chain=chain))
+    form = token_request(client=office_client)
+    assert session.post(fake.FAKE_TOKEN_URL, data=form).status_code == 401
+    fake.trust_ca(other_ca)
+    answer = session.post(fake.FAKE_TOKEN_URL, data=form)
+    assert answer.status_code == 200
+    bound = fake.token_binding(answer.json()["access_token"])["cnf"]["x5t#S256"]
+    assert bound == thumbprint(leaf)
+
+
+def test_a_seal_key_held_in_the_token_cannot_log_in_and_the_delivery_stays_due(
+    setup, citizen, operator, monkeypatch, django_capture_on_commit_callbacks
+):
+    from certauth import keys
+    from certauth.services import seals
+
+    key, chain = office_seal(terc=setup.office.terc, name=setup.office.name)
+    in_token = keys.XmlSigningKey(
+        keys.Signer(key_ref="pkcs11:seal", key_type=key.signer.key_type,
+                    public_key=key.signer.public_key)
+    )  # fmt: skip
+    monkeypatch.setattr(seals, "office_seal", lambda **_kw: (in_token, chain))
+    case, clerk = make_case(setup, citizen.user), clerk_of(setup)
+    delivery = _dispatch(case, clerk, django_capture_on_commit_callbacks)
+    assert (delivery.status, delivery.provider_ref, delivery.attempts) == ("pending", "", 1)
+    assert operator.requests == []  # nothing left the building

@@ -56,6 +56,7 @@ from .client_auth import (
     client_identity,
     forget_token,
     ssl_context,
+    thumbprint,
 )
 
 TIMEOUT = (5, 30)
@@ -121,6 +122,21 @@ class MutualTls(HTTPAdapter):
         return super().init_poolmanager(*args, **kwargs)
 
 
+_contexts: dict[tuple[str, str], object] = {}
+
+
+def _tls_context(identity: ClientIdentity, bundle: str):
+    """The TLS client context of ``identity``, made once per process and certificate (loading
+    the key writes it, encrypted, to a temporary file for a moment)."""
+    key = (thumbprint(identity.certificate), bundle)
+    context = _contexts.get(key)
+    if context is None:
+        if len(_contexts) >= 256:
+            _contexts.clear()
+        context = _contexts[key] = ssl_context(identity, ca_bundle=bundle)
+    return context
+
+
 class _Connection:
     """One office's session with the service: its identity, transport and token endpoint."""
 
@@ -137,7 +153,7 @@ class _Connection:
             self.base, self.token_url = FAKE_API, FAKE_TOKEN_URL
         else:
             bundle = str(getattr(settings, "DOCUMENTS_EDORECZENIA_CA_BUNDLE", "") or "")
-            self.session.mount("https://", MutualTls(ssl_context(self.identity, ca_bundle=bundle)))
+            self.session.mount("https://", MutualTls(_tls_context(self.identity, bundle)))
             self.verify = bundle or True
             self.base = provider.rstrip("/")
             self.token_url = str(getattr(settings, "DOCUMENTS_EDORECZENIA_TOKEN_URL", ""))
