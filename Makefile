@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 SYSTEM_PACKAGES := chromium xmlsec1 softhsm2 gettext fonts-dejavu-core clamav-daemon nginx-light
 
-.PHONY: run test fuzz lint worker beat demo system-deps messages setup clean-var bench
+.PHONY: run test fuzz lint worker beat demo system-deps messages setup clean-var bench drills
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON))"; exit 1; }
@@ -53,6 +53,12 @@ demo: setup
 
 test: setup
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Fault drills (docs/operations.md): the worker SIGKILLed, Redis stopped, PostgreSQL restarted
+# under a load of submissions, on a private PostgreSQL, Redis, gunicorn and Celery worker.
+# CI's second pass runs them inside `make test`.
+drills: setup
+	SEKAP_DRILLS=1 REQUIRE_SERVICES=1 $(VENV)/bin/pytest tests/drills -q $(PYTEST_ARGS)
 
 # The same Hypothesis properties as `make test`, with random seeds and ten times the examples.
 fuzz: setup

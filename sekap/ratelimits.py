@@ -12,11 +12,16 @@ The client IP is ``REMOTE_ADDR``: ``sekap.audit.middleware.RequestContextMiddlew
 real client there only for requests that come through a configured proxy, so a forged
 ``X-Forwarded-For`` cannot buy a fresh allowance. ``RATELIMIT_CACHE_PREFIX`` namespaces both
 kinds of counters.
+
+While the counters cannot be read (Redis down or restarting), requests are let through and a
+warning is logged: a limit that cannot count must not turn into an outage of everything behind
+it (the fault drill, tests/drills, stops Redis under a load of submissions).
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import math
 from collections.abc import Callable
 
@@ -25,7 +30,18 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
+from redis.exceptions import RedisError
 from rest_framework.throttling import SimpleRateThrottle
+
+logger = logging.getLogger(__name__)
+
+# What the cache raises when its server cannot be reached (Redis; OSError for sockets).
+COUNTERS_DOWN = (RedisError, OSError)
+
+
+def _counters_down(group: str, exc: Exception) -> None:
+    logger.warning("rate-limit counters unavailable (%r): %s request let through", exc, group)
+
 
 DEFAULT_RATES = {
     "signature_validation": "30/m",
@@ -69,14 +85,18 @@ def limit(group: str, *, methods: tuple[str, ...] = ("POST",)) -> Callable:
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             configured = rate(group)
             if configured and request.method in methods:
-                usage = get_usage(
-                    request,
-                    group=f"sekap.{group}",
-                    key=_client_ip,
-                    rate=configured,
-                    method=list(methods),
-                    increment=True,
-                )
+                try:
+                    usage = get_usage(
+                        request,
+                        group=f"sekap.{group}",
+                        key=_client_ip,
+                        rate=configured,
+                        method=list(methods),
+                        increment=True,
+                    )
+                except COUNTERS_DOWN as exc:
+                    _counters_down(group, exc)
+                    usage = None
                 if usage is not None and usage["should_limit"]:
                     return too_many_requests(request, int(usage["time_left"]))
             return view(request, *args, **kwargs)
@@ -103,7 +123,11 @@ class ScopedThrottle(SimpleRateThrottle):
         if not self.rate:
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        try:
+            return super().allow_request(request, view)
+        except COUNTERS_DOWN as exc:
+            _counters_down(self.scope, exc)
+            return True
 
     def get_cache_key(self, request, view) -> str:
         token = getattr(request, "auth", None)
