@@ -131,8 +131,26 @@ def ocsp_due_ids(*, margin_seconds: int = 300) -> list[int]:
     )
 
 
+def ocsp_withdraw_expired() -> int:
+    """Withdraw, once, the published responses of certificates that expired: nobody signs them
+    again, so their files would be served past ``nextUpdate``; Django's responder answers for
+    them from then on. Returns how many were withdrawn."""
+    expired = list(
+        Certificate.objects.filter(
+            not_after__lte=timezone.now(), ocsp_refresh_after__isnull=False
+        ).values_list("pk", "ca_id", "serial_hex")
+    )
+    cas = {ca.pk: ca for ca in CertificateAuthority.objects.filter(pk__in={e[1] for e in expired})}
+    for _pk, ca_id, serial_hex in expired:
+        response_path(ca=cas[ca_id], serial_hex=serial_hex).unlink(missing_ok=True)
+    Certificate.objects.filter(pk__in=[e[0] for e in expired]).update(ocsp_refresh_after=None)
+    return len(expired)
+
+
 def ocsp_presign_due() -> int:
-    """Beat: sign every response that is missing or near its refresh time (idempotent)."""
+    """Beat: sign every response that is missing or near its refresh time, and withdraw those
+    of expired certificates (idempotent)."""
+    ocsp_withdraw_expired()
     return ocsp_presign(certificate_ids=ocsp_due_ids())
 
 

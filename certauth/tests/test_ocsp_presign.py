@@ -4,6 +4,7 @@ RFC 5019 GET request that real clients send, and verified with ``openssl ocsp``.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import subprocess
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings as django_settings
+from django.utils import timezone
 
 from certauth import tasks
 from certauth.models import Certificate, ServiceIdentity
@@ -132,6 +134,22 @@ def test_beat_job_is_idempotent_and_refreshes_due_responses(ca, out_dir, tmp_pat
     assert tasks.refresh_ocsp() == 1
     assert openssl_status(tmp_path, ca, first, path) == "good"
     assert Certificate.objects.get(pk=first.pk).ocsp_refresh_after > 1
+
+
+def test_an_expired_certificates_file_is_withdrawn_once(ca, out_dir):
+    expired, current = _issue(ca), _issue(ca)
+    tasks.refresh_ocsp()
+    expired_path = ocsp_presign.response_path(ca=ca, serial_hex=expired.serial_hex)
+    current_path = ocsp_presign.response_path(ca=ca, serial_hex=current.serial_hex)
+    assert expired_path.is_file() and current_path.is_file()
+    Certificate.objects.filter(pk=expired.pk).update(
+        not_after=timezone.now() - dt.timedelta(seconds=1)
+    )
+    tasks.refresh_ocsp()
+    assert not expired_path.exists()  # the proxy now asks Django, which knows it expired
+    assert current_path.is_file()
+    assert Certificate.objects.get(pk=expired.pk).ocsp_refresh_after is None
+    assert ocsp_presign.ocsp_withdraw_expired() == 0  # once
 
 
 def test_resign_after_a_concurrent_status_change_never_leaves_a_stale_file(
