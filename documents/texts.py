@@ -24,6 +24,10 @@ EVENT_TEXTS: dict[str, str] = {
     "assigned": gettext_noop("A clerk started handling the case."),
     "assigned_to": gettext_noop("The case was assigned to %(clerk)s."),
     "reassigned": gettext_noop("The case was reassigned to %(clerk)s."),
+    "released_leaver": gettext_noop(
+        "%(clerk)s no longer works at the office; the case waits for the head of the "
+        "department to assign it."
+    ),
     "shared_view": gettext_noop("The case was shared with %(clerk)s (to read)."),
     "shared_change": gettext_noop("The case was shared with %(clerk)s (to read and handle)."),
     "unshared": gettext_noop("The case is no longer shared with %(clerk)s."),

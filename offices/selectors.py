@@ -110,6 +110,12 @@ def is_cpd_admin(user) -> bool:
     )
 
 
+def may_administer_staff(user) -> bool:
+    """May import staff and deactivate leavers: CPD administrators, office administrators (the
+    services check each office and person)."""
+    return is_cpd_admin(user) or offices_managed_by(user).exists()
+
+
 def offices_where_role(user, *, role: str) -> QuerySet[Office]:
     ids = memberships_active(user=user).filter(role=role).values("office_id")
     return Office.objects.filter(pk__in=ids)

@@ -60,7 +60,7 @@ def registry_save(*, actor, obj, before: dict | None) -> None:
     obj.full_clean()
     obj.save()
     if isinstance(obj, StaffMembership):
-        _sync_office_admin_permission(obj.user, obj.office)
+        office_admin_permission_sync(obj.user, obj.office)
     action = f"{obj._meta.label_lower}.{'created' if created else 'changed'}"
     audit.record(actor=actor, action=action, target=obj, before=before, after=snapshot(obj))
 
@@ -76,7 +76,7 @@ def registry_delete(*, actor, obj) -> None:
     audit.record(actor=actor, action=f"{obj._meta.label_lower}.deleted", target=obj, before=before)
     obj.delete()
     if isinstance(obj, StaffMembership):
-        _sync_office_admin_permission(obj.user, obj.office)
+        office_admin_permission_sync(obj.user, obj.office)
 
 
 def _check_membership_change(*, actor, membership: StaffMembership) -> None:
@@ -90,7 +90,7 @@ def _check_membership_change(*, actor, membership: StaffMembership) -> None:
     check_role_change(actor=actor, office=membership.office, roles=roles)
 
 
-def _sync_office_admin_permission(user, office: Office) -> None:
+def office_admin_permission_sync(user, office: Office) -> None:
     """Office administrators hold the object permission to manage their own office."""
     is_admin = StaffMembership.objects.filter(
         user=user, office=office, role=StaffRole.OFFICE_ADMIN
@@ -120,7 +120,7 @@ def membership_grant(
     if role == StaffRole.CPD_ADMIN and not user.is_superuser:
         user.is_superuser = True
         user.save(update_fields=["is_superuser"])
-    _sync_office_admin_permission(user, office)
+    office_admin_permission_sync(user, office)
     if created:
         audit.record(
             actor=actor,

@@ -1,9 +1,11 @@
 from django.urls import path
 
-from . import api, views
+from . import api, staff_views, views
 
 app_name = "offices"
 urlpatterns = [
+    path("backoffice/kadry/import/", staff_views.staff_import, name="staff_import"),
+    path("backoffice/kadry/odejscia/", staff_views.staff_deactivate, name="staff_deactivate"),
     path("urzedy/", views.office_directory, name="directory"),
     path("urzedy/<str:terc>/", views.office_detail, name="detail"),
     path("api/v1/offices/", api.OfficeList.as_view(), name="api-list"),

@@ -265,6 +265,9 @@ SEKAP_UNCONFIRMED_ACCOUNT_HOURS = env.int("SEKAP_UNCONFIRMED_ACCOUNT_HOURS", def
 # (callables ``(*, user) -> dict``) and erase it with the account (``(*, user) -> int``).
 SEKAP_SUBJECT_DATA = ["portal.helpdesk.selectors.subject_tickets"]
 SEKAP_SUBJECT_ERASERS = ["portal.helpdesk.services.subject_tickets_erase"]
+# When a member of staff leaves (``offices.leavers.staff_deactivate``), in its transaction:
+# callables ``(*, user, actor) -> int`` that hand the person's work back (how many items).
+SEKAP_LEAVER_HANDLERS = ["documents.services.assignment.cases_release_of_leaver"]
 PORTAL_DRAFT_KEEP_DAYS = env.int("PORTAL_DRAFT_KEEP_DAYS", default=90)
 PORTAL_DRAFT_NOTICE_DAYS = env.int("PORTAL_DRAFT_NOTICE_DAYS", default=14)
 ACCOUNTS_INACTIVE_YEARS = env.int("ACCOUNTS_INACTIVE_YEARS", default=3)

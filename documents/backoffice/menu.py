@@ -243,3 +243,30 @@ def menu_for(*, user, path: str = "") -> list[Section]:
                 )
             )
     return [s for s in sections.values() if s.items]
+
+
+def _administers_staff(viewer: Viewer) -> bool:
+    """Office and CPD administrators (from the roles already read; the page checks in full)."""
+    return bool(viewer.roles & {"office_admin", "cpd_admin"}) or bool(
+        getattr(viewer.user, "is_superuser", False)
+    )
+
+
+register(
+    Entry(
+        key="offices:staff_import",
+        section="other",
+        title=_("Import staff (CSV)"),
+        url=_url("offices:staff_import"),
+        allowed=_administers_staff,
+    )
+)
+register(
+    Entry(
+        key="offices:staff_deactivate",
+        section="other",
+        title=_("Deactivate leavers"),
+        url=_url("offices:staff_deactivate"),
+        allowed=_administers_staff,
+    )
+)

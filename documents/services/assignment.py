@@ -21,6 +21,7 @@ from sekap.errors import NotAllowed
 from ..errors import AssignmentRefused
 from ..models import Case
 from ..selectors.visibility import DEPARTMENT_ROLES, OFFICE_WIDE_Q, cases_visible_to
+from ..selectors.worklists import CLOSED_STATUSES
 from .history import case_event
 
 
@@ -97,3 +98,30 @@ def case_assign(*, case: Case, clerk: User, acting: User) -> Case:
         after={"assignee": clerk.pk, "on_behalf_of": principal.pk if principal else None},
     )
     return case
+
+
+@transaction.atomic
+def cases_release_of_leaver(*, user: User, actor: User | None) -> int:
+    """A leaver's open cases go back to their department's unassigned list (the head, or an
+    office-wide role, assigns them again); nothing is moved to anyone silently. Called by
+    ``offices.leavers.staff_deactivate`` (``settings.SEKAP_LEAVER_HANDLERS``) in its transaction.
+    """
+    cases = list(
+        Case.objects.select_for_update()
+        .filter(assignee=user)
+        .exclude(status__in=CLOSED_STATUSES)
+        .order_by("pk")
+    )
+    name = user.get_full_name() or user.email
+    for case in cases:
+        case.assignee = None
+        case.save(update_fields=["assignee", "updated_at"])
+        case_event(case=case, action="released_leaver", params={"clerk": name}, actor=actor)
+        audit.record(
+            actor=actor,
+            action="documents.case_released",
+            target=case,
+            before={"assignee": user.pk},
+            after={"assignee": None, "reason": "leaver"},
+        )
+    return len(cases)

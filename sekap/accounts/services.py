@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from importlib import import_module
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -426,3 +429,62 @@ def account_anonymise(*, user: User, acting: User | None, reason: str) -> User:
         after={"reason": reason},  # the fact only: the erased values are not copied here
     )
     return user
+
+
+# --- leavers: an account closed at once (sessions, tokens) ---------------------------------
+
+
+def user_sessions_end(*, user: User) -> int:
+    """Delete every stored session of ``user``; how many. With a session store that cannot be
+    listed (cache only) nothing is deleted, and the next request of such a session is refused
+    all the same: Django's ``ModelBackend`` does not load an inactive user."""
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store_class, "get_model_class"):
+        return 0
+    model = store_class.get_model_class()
+    store = store_class()
+    ended: list[str] = []
+    live = model.objects.filter(expire_date__gt=timezone.now())
+    for key, data in live.values_list("session_key", "session_data").iterator(chunk_size=500):
+        if str(store.decode(data).get(SESSION_KEY, "")) == str(user.pk):
+            ended.append(key)
+    for start in range(0, len(ended), 500):
+        model.objects.filter(session_key__in=ended[start : start + 500]).delete()
+    for key in ended:  # a cached_db store keeps a copy in the cache too
+        store_class(session_key=key).delete()
+    return len(ended)
+
+
+@dataclass(frozen=True)
+class Deactivation:
+    user: User
+    sessions_ended: int
+    tokens_revoked: int
+
+
+@transaction.atomic
+def account_deactivate(*, user: User, actor: User | None, reason: str) -> Deactivation:
+    """Close ``user``'s account now: inactive, every session ended, API tokens revoked; audited.
+    Idempotent (a second call ends any session opened since and records the call again)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    was_active = user.is_active
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    tokens = [
+        _fingerprint(key) for key in Token.objects.filter(user=user).values_list("key", flat=True)
+    ]
+    Token.objects.filter(user=user).delete()
+    sessions = user_sessions_end(user=user)
+    audit.record(
+        actor=actor,
+        action="accounts.user.deactivated",
+        target=user,
+        before={"is_active": was_active},
+        after={
+            "is_active": False,
+            "reason": reason,
+            "sessions_ended": sessions,
+            "tokens_revoked": tokens,
+        },
+    )
+    return Deactivation(user=user, sessions_ended=sessions, tokens_revoked=len(tokens))
