@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Max, QuerySet
@@ -124,3 +126,26 @@ def expiry_samples() -> list[Sample]:
         for row in seals
     ]
     return samples
+
+
+def seals_expiring(
+    *, office_tercs: Iterable[str], within: dt.timedelta, now: dt.datetime | None = None
+) -> dict[str, dt.datetime]:
+    """Offices whose seal runs out within ``within``: the ``not_after`` of the office's valid
+    seal certificate that lasts longest (a renewal already issued clears the warning). Offices
+    with no valid seal at all are not listed here. One query."""
+    now = now or timezone.now()
+    rows = (
+        Certificate.objects.filter(
+            profile__subject_kind=SubjectKind.SEAL,
+            status=CertificateStatus.VALID,
+            office_terc__in=list(office_tercs),
+            not_after__gt=now,
+        )
+        .values("office_terc")
+        .annotate(not_after=Max("not_after"))
+        .order_by()
+    )
+    return {
+        row["office_terc"]: row["not_after"] for row in rows if row["not_after"] <= now + within
+    }

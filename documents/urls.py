@@ -7,6 +7,7 @@ from .backoffice import deadlines as views_deadlines
 from .backoffice import decisions as backoffice_decisions
 from .backoffice import dispatch as backoffice_dispatch
 from .backoffice import esp as backoffice_esp
+from .backoffice import office_problems as backoffice_problems
 from .backoffice import opinions as backoffice_opinions
 from .backoffice import register as backoffice_register
 from .backoffice import reports as backoffice_reports
@@ -140,6 +141,16 @@ urlpatterns = [
         "backoffice/sprawy/<int:pk>/terminy/<str:action>/",
         views_deadlines.case_deadline_action,
         name="case_deadline_action",
+    ),
+    path(
+        "backoffice/urzedy/problemy/",
+        backoffice_problems.problems_overview,
+        name="office_problems_overview",
+    ),
+    path(
+        "backoffice/urzedy/<str:terc>/problemy/",
+        backoffice_problems.office_problems_page,
+        name="office_problems",
     ),
     path(
         "backoffice/esp/<str:terc>/tokeny/",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import holidays
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
@@ -265,3 +265,41 @@ def catalogue_label(text: str, *, language: str) -> str:
     """A category or life event in ``language`` (``data/catalogue_labels.csv``); the Polish
     text when the language or the label has no translation."""
     return _catalogue_labels().get(text, {}).get(language) or text
+
+
+# --- configuration problems (the office problems page) -------------------------------------
+
+# Roles that work a department's cases: a department without any of them has nobody to route to.
+CASE_WORKER_ROLES = (StaffRole.CLERK, StaffRole.HEAD)
+
+
+def services_without_department(*, office_ids: Iterable[int]) -> QuerySet[Service]:
+    """Offered services without a working routing department (the department they route to
+    was closed): their cases would land on a list nobody works."""
+    return (
+        Service.objects.filter(office_id__in=list(office_ids), is_active=True)
+        .filter(department__is_active=False)
+        .only("pk", "office_id", "title")
+        .order_by("office_id", "title")
+    )
+
+
+def departments_without_clerks(
+    *, office_ids: Iterable[int], on: dt.date | None = None
+) -> QuerySet[Department]:
+    """Active departments where no active account holds a clerk's or head's role valid on
+    ``on`` (today)."""
+    on = on or timezone.localdate()
+    workers = StaffMembership.objects.filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=on),
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on),
+        department_id=OuterRef("pk"),
+        role__in=CASE_WORKER_ROLES,
+        user__is_active=True,
+    )
+    return (
+        Department.objects.filter(office_id__in=list(office_ids), is_active=True)
+        .filter(~Exists(workers))
+        .only("pk", "office_id", "symbol", "name")
+        .order_by("office_id", "symbol")
+    )

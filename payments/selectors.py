@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
-from offices.models import Office, StaffRole
+from offices.models import FeeKind, Office, Service, StaffRole
 from offices.selectors import memberships_active
 
 from .models import (
     OPEN_STATUSES,
     CreditState,
     FeeAccount,
+    FeeRule,
     OrderStatus,
     Payment,
     PaymentOrder,
     PaymentStatus,
     Refund,
     StatementCredit,
+    TariffItem,
 )
+from .services.tariff import POWER_OF_ATTORNEY
 
 PAID_OR_REFUNDED = (PaymentStatus.PAID, PaymentStatus.REFUNDED)
 
@@ -264,3 +267,47 @@ def subject_payments(*, payer: Any) -> list[dict]:
         }
         for order in orders
     ]
+
+
+# --- configuration: fee accounts an office lacks --------------------------------------------
+
+
+def fee_accounts_missing(*, office_ids: Iterable[int]) -> dict[int, list[str]]:
+    """For each office, the kinds of fee (``FeeType``) its offered services can charge but no
+    fee account receives; an order for such a fee would fail (``NoFeeAccount``).
+
+    A service charging a fee needs the accounts of the kinds of its rule's tariff items; any
+    offered service needs the stamp-duty account, as an application filed by a proxy carries
+    the power-of-attorney duty (``tariff.POWER_OF_ATTORNEY``). Four queries for any number of
+    offices."""
+    office_ids = list(office_ids)
+    needed: dict[int, set[str]] = {}
+    codes: dict[int, set[str]] = {}
+    offering = (
+        Service.objects.filter(office_id__in=office_ids, is_active=True)
+        .values_list("office_id", flat=True)
+        .distinct()
+    )
+    for office_id in offering:
+        codes.setdefault(office_id, set()).add(POWER_OF_ATTORNEY["item"])
+    rules = FeeRule.objects.filter(
+        service__office_id__in=office_ids, service__is_active=True
+    ).exclude(service__fee_kind=FeeKind.NONE)
+    for office_id, lines in rules.values_list("service__office_id", "lines"):
+        codes.setdefault(office_id, set()).update(
+            str(line["item"]) for line in lines or [] if isinstance(line, dict) and line.get("item")
+        )
+    all_codes = set().union(*codes.values()) if codes else set()
+    kinds = dict(TariffItem.objects.filter(code__in=all_codes).values_list("code", "fee_type"))
+    for office_id, office_codes in codes.items():
+        needed[office_id] = {kinds[code] for code in office_codes if code in kinds}
+    held: dict[int, set[str]] = {}
+    for office_id, fee_type in FeeAccount.objects.filter(office_id__in=office_ids).values_list(
+        "office_id", "fee_type"
+    ):
+        held.setdefault(office_id, set()).add(fee_type)
+    return {
+        office_id: sorted(kinds_needed - held.get(office_id, set()))
+        for office_id, kinds_needed in needed.items()
+        if kinds_needed - held.get(office_id, set())
+    }

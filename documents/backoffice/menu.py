@@ -270,3 +270,12 @@ register(
         allowed=_administers_staff,
     )
 )
+register(
+    Entry(
+        key="office_problems",
+        section="other",
+        title=_("Configuration problems of the offices"),
+        url=_url("documents:office_problems_overview"),
+        allowed=_administers_staff,
+    )
+)
