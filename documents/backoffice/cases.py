@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -24,11 +23,9 @@ from ..selectors import register as register_selectors
 from ..selectors.opinions import case_opinions
 from ..selectors.reading import submission_files, submission_html
 from ..selectors.visibility import OFFICE_WIDE_Q
-from ..selectors.worklists import BY_KEY, SORTS, worklist_cases
+from ..selectors.worklists import BY_KEY, SORTS, worklist_page
 from ..services import deadlines
 from ..services.assignment import assignable_clerks, assigning_as
-
-PAGE_SIZE = 50
 
 
 def _default_worklist(user) -> str:
@@ -61,17 +58,30 @@ def worklist(request: HttpRequest, key: str) -> HttpResponse:
         sort = ""
     department_id = _int(request.GET.get("department"))
     q = request.GET.get("q", "")[:100]
-    cases = worklist_cases(
-        staff=request.user, key=key, q=q, status=status, department_id=department_id, sort=sort
+    page = worklist_page(
+        staff=request.user,
+        key=key,
+        after=request.GET.get("after", "")[:400],
+        start=_int(request.GET.get("start")) or 0,
+        q=q,
+        status=status,
+        department_id=department_id,
+        sort=sort,
     )
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = {"status": status, "department": department_id or "", "sort": sort}
+    if q:
+        query = {"q": q, **query}
     return render(
         request,
         "documents/staff/worklist.html",
         {
             "worklist": BY_KEY[key],
             "page": page,
-            "cases": page.object_list,
+            "cases": page.cases,
+            "first_url": "?" + urlencode(query),
+            "next_url": "?" + urlencode({**query, "after": page.next_cursor, "start": page.end})
+            if page.next_cursor
+            else "",
             "status": status,
             "statuses": CaseStatus.choices,
             "sort": sort,

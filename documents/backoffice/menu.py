@@ -5,7 +5,8 @@ designer) are listed here through their public permission checks; apps above it 
 identity and power-of-attorney screens) append their entries with ``register`` from their
 ``AppConfig.ready``. New documents screens append theirs in this module.
 
-Work-list counts come from one query (``selectors.worklists.worklist_counts``).
+Work-list counts come from one query (``selectors.worklists.worklist_counts``), each capped:
+a list with ``COUNT_CAP`` cases or more shows "99+".
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from forms_platform.permissions import can_manage_forms
 from offices.models import Office
 from offices.selectors import offices_managed_by
 
+from ..selectors import worklists
 from ..selectors.archive import ARCHIVE_ROLES
 from ..selectors.visibility import case_scope
 from ..selectors.worklists import WORKLISTS, worklist_counts
@@ -65,6 +67,14 @@ class Item:
     url: str
     count: int | None = None
     current: bool = False
+
+    @property
+    def count_shown(self) -> str:
+        """The badge: the count, or "99+" when the capped count reached its cap."""
+        if self.count is None:
+            return ""
+        cap = worklists.COUNT_CAP
+        return f"{cap - 1}+" if self.count >= cap else str(self.count)
 
 
 @dataclass

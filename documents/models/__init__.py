@@ -12,7 +12,15 @@ from .archive import (
     ProposalStatus,
     TransferList,
 )
-from .cases import CLOSED_STATES, Case, CaseCounter, CaseEvent, CaseStatus
+from .cases import (
+    CLOSED_STATES,
+    CLOSED_STATUSES,
+    OPEN_CASE,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    CaseStatus,
+)
 from .correspondents import CaseParty, Correspondent, CorrespondentKind, PartyRole
 from .deadlines import (
     CaseSuspension,
@@ -47,6 +55,8 @@ from .workflow import Workflow, WorkflowVersion
 __all__ = [
     "APPEAL_FORM",
     "CLOSED_STATES",
+    "CLOSED_STATUSES",
+    "OPEN_CASE",
     "PAPER_CHANNELS",
     "Appeal",
     "Case",

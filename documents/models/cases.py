@@ -51,6 +51,10 @@ class CaseStatus(models.TextChoices):
 
 # States in which the office's work on the case has ended (no letters, no replies).
 CLOSED_STATES = frozenset({CaseStatus.FINAL, CaseStatus.UNEXAMINED, CaseStatus.CLOSED})
+# The same as a filter, in one fixed order: the work lists' partial indexes are defined by it
+# and PostgreSQL uses them for a query whose condition is written the same way.
+CLOSED_STATUSES = ("closed", "final", "unexamined")
+OPEN_CASE = ~models.Q(status__in=CLOSED_STATUSES)
 
 
 class Case(models.Model):
@@ -130,6 +134,48 @@ class Case(models.Model):
             models.Index(fields=["office", "department", "status"], name="documents_case_queue"),
             models.Index(fields=["assignee", "status"], name="documents_case_assignee"),
             models.Index(fields=["office", "deadline"], name="documents_case_deadline"),
+            # The work lists (documents.selectors.worklists): open cases only (a fifth of a
+            # year's cases), in the lists' default order, so a page is the first rows of one
+            # index range. The columns after ``id`` are what the visibility rule reads
+            # (office, department, handler): the menu's capped counts are then index-only.
+            models.Index(
+                fields=["department", "deadline", "opened_at", "id", "office", "assignee"],
+                condition=OPEN_CASE,
+                name="documents_case_open_dept",
+            ),
+            models.Index(
+                fields=["office", "deadline", "opened_at", "id", "department", "assignee"],
+                condition=OPEN_CASE,
+                name="documents_case_open_office",
+            ),
+            models.Index(
+                fields=["assignee", "deadline", "opened_at", "id", "office", "department"],
+                condition=OPEN_CASE,
+                name="documents_case_open_assignee",
+            ),
+            models.Index(
+                fields=[
+                    "office",
+                    "status",
+                    "deadline",
+                    "opened_at",
+                    "id",
+                    "department",
+                    "assignee",
+                ],
+                condition=OPEN_CASE,
+                name="documents_case_open_status",
+            ),
+            models.Index(
+                fields=["office", "opened_at", "id", "department"],
+                condition=OPEN_CASE & models.Q(assignee__isnull=True),
+                name="documents_case_unassigned",
+            ),
+            # incoming (newest first) and search results (newest first) within an office
+            models.Index(
+                fields=["office", "-opened_at", "-id", "department", "assignee"],
+                name="documents_case_opened",
+            ),
         ]
 
     def __str__(self) -> str:

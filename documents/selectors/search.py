@@ -1,7 +1,10 @@
 """Search over the cases a person may see: signs, titles, parties and documents' text.
 
-PostgreSQL: full text over ``Case.search_text`` with diacritics ignored (``unaccent``, the GIN
-index of migration 0008), every word must match, the last one as a prefix. SQLite (the
+PostgreSQL: full text over ``Case.search_text`` with diacritics ignored (``unaccent``): the
+stored vector ``documents_case.search_vector`` and its GIN index (migration 0022); every word
+must match, the last one as a prefix. The planner has statistics on the words, so a rare word
+(a name) is looked up in the GIN index and a frequent one is checked along the office's
+newest-first index until a page is full. SQLite (the
 embedded mode): every word as a case-insensitive substring. Either way the visibility rule
 comes first, so a clerk never finds another office's case.
 """
@@ -61,7 +64,7 @@ def cases_search(
         # Signs are words with dots ("OR.1431.5.2024"): the parser splits them, so a sign
         # typed in full also matches through the prefix of the sign column.
         fts = RawSQL(
-            "to_tsvector('simple'::regconfig, documents_unaccent(documents_case.search_text)) "
+            "documents_case.search_vector "
             "@@ to_tsquery('simple'::regconfig, documents_unaccent(%s))",
             [_tsquery(words)],
             output_field=BooleanField(),
@@ -70,4 +73,5 @@ def cases_search(
     else:
         for word in words:
             cases = cases.filter(search_text__icontains=word)
-    return cases.select_related(None).select_related("office").order_by("-opened_at", "-pk")
+    cases = cases.select_related(None).select_related("office").defer("search_text")
+    return cases.order_by("-opened_at", "-pk")

@@ -1,8 +1,11 @@
 """The clerks' work lists: named filters over the cases a person may see.
 
-Each list is a filter on typed columns of ``Case`` (no per-row Python), so the menu's counts
-for every list are one aggregate query (``worklist_counts``) and a list page is one query
-plus its page count (after the person's scope, ``visibility.case_scope``, read once).
+Each list is a filter on typed columns of ``Case`` (no per-row Python). A list page is one
+query (``worklist_page``): the next rows after a position in the list's order (keyset
+pagination: page 200 costs what page 1 does, and no page count is read). The menu's counts
+for every list are one query of capped counts (``worklist_counts``: at most ``COUNT_CAP``
+rows are counted per list, shown as "99+" beyond), each answered from the first entries of
+one of the open-case indexes (``Case.Meta.indexes``), whatever the size of the office.
 
 The lists that follow a workflow step (to approve, to sign, to dispatch, suspended) match
 the status names of the default workflow; a status no case has yet simply gives an empty
@@ -11,20 +14,25 @@ list.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.core.exceptions import EmptyResultSet, FullResultSet, ValidationError
+from django.db import connection
+from django.db.models import F, OrderBy, Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Case
+from ..models import CLOSED_STATUSES, OPEN_CASE, Case
 from .opinions import opinions_open_cases
-from .visibility import CaseScope, case_scope, cases_visible_to, shared_with
+from .visibility import CaseScope, case_scope, cases_visible_to, shared_with, visibility_q
 
-# The states where the office's work has ended (the default workflow's final states).
-CLOSED_STATUSES = ("closed", "final", "unexamined")
+__all__ = ["CLOSED_STATUSES", "WORKLISTS", "worklist_cases", "worklist_counts", "worklist_page"]
+
 SUSPENDED_STATUSES = ("suspended",)
 WAITING_STATUSES = ("waiting",)
 APPROVAL_STATUSES = ("approval",)
@@ -32,6 +40,9 @@ SIGNATURE_STATUSES = ("signature",)
 DISPATCH_STATUSES = ("dispatch",)
 INCOMING_DAYS = 7
 DUE_SOON_DAYS = 7
+PAGE_SIZE = 50
+# The menu counts at most this many cases per list ("99+" beyond).
+COUNT_CAP = 100
 
 
 @dataclass(frozen=True)
@@ -44,7 +55,7 @@ class Worklist:
 
 
 def _open() -> Q:
-    return ~Q(status__in=CLOSED_STATUSES)
+    return OPEN_CASE  # written as the partial indexes' condition, so PostgreSQL uses them
 
 
 WORKLISTS: tuple[Worklist, ...] = (
@@ -144,6 +155,61 @@ SORTS: dict[str, tuple[str, ...]] = {
     "sign": ("sign",),
     "status": ("status", "deadline"),
 }
+# Columns that may be empty; ascending they come last, descending first (PostgreSQL's own
+# order, so the indexes serve both directions), on SQLite too.
+NULLABLE = frozenset({"deadline"})
+
+
+def _ordering(sort: str, worklist: Worklist) -> list[tuple[str, bool]]:
+    """(column, descending) of the list's order, ending with the primary key."""
+    names = SORTS.get(sort, worklist.ordering)
+    columns = [(n.lstrip("-"), n.startswith("-")) for n in names]
+    return [*columns, ("id", columns[-1][1])]
+
+
+def _order_by(columns: list[tuple[str, bool]]) -> list[OrderBy]:
+    return [
+        F(name).desc(nulls_first=True) if desc else F(name).asc(nulls_last=True)
+        for name, desc in columns
+    ]
+
+
+def _after(columns: list[tuple[str, bool]], values: list) -> Q:
+    """Rows strictly after ``values`` in the order of ``columns`` (the keyset condition)."""
+    (name, desc), *rest = columns
+    value, *later = values
+    if not rest:
+        return Q(**{f"{name}__lt" if desc else f"{name}__gt": value})
+    tail = _after(rest, later)
+    if value is None:  # NULLs: last ascending, first descending
+        same = Q(**{f"{name}__isnull": True}) & tail
+        return same | Q(**{f"{name}__isnull": False}) if desc else same
+    further = Q(**{f"{name}__lt" if desc else f"{name}__gt": value})
+    if name in NULLABLE and not desc:
+        further |= Q(**{f"{name}__isnull": True})
+    return further | (Q(**{name: value}) & tail)
+
+
+def _encode(values: list) -> str:
+    plain = [v.isoformat() if isinstance(v, dt.date | dt.datetime) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, columns: list[tuple[str, bool]]) -> list | None:
+    """The position of a ``next`` link, checked against the list's columns (None: invalid)."""
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(raw, list) or len(raw) != len(columns):
+            return None
+        values = []
+        for (name, _desc), value in zip(columns, raw, strict=True):
+            if value is None and name not in NULLABLE:
+                return None
+            field = Case._meta.get_field(name)
+            values.append(None if value is None else field.to_python(value))
+        return values
+    except (ValueError, TypeError, ValidationError, binascii.Error):
+        return None
 
 
 def worklist_cases(
@@ -169,14 +235,91 @@ def worklist_cases(
         cases = cases.filter(Q(sign__istartswith=q) | Q(title__icontains=q))
     # a list shows the applicant and the handler; nothing else is joined
     cases = cases.select_related(None).select_related("applicant", "assignee")
-    return cases.order_by(*SORTS.get(sort, worklist.ordering), "pk")
+    cases = cases.defer("search_text")  # up to 100,000 characters a row, never shown
+    return cases.order_by(*_order_by(_ordering(sort, worklist)))
 
 
-def worklist_counts(*, staff, now: dt.datetime | None = None) -> dict[str, int]:
-    """How many cases each work list holds for the person: one aggregate query."""
+@dataclass(frozen=True)
+class WorklistPage:
+    """One page of a list: its rows, the position of the next page (empty on the last)."""
+
+    cases: list[Case]
+    next_cursor: str
+    start: int  # how many rows come before this page (as the links carried it)
+
+    @property
+    def first(self) -> bool:
+        return self.start == 0
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.cases)
+
+
+def worklist_page(
+    *,
+    staff,
+    key: str,
+    after: str = "",
+    start: int = 0,
+    size: int | None = None,
+    **filters,
+) -> WorklistPage:
+    """The ``size`` rows of a list after the position ``after`` (a ``next_cursor``; empty or
+    invalid: the first page), one query."""
+    size = size or PAGE_SIZE
+    columns = _ordering(filters.get("sort", ""), BY_KEY[key])
+    cases = worklist_cases(staff=staff, key=key, **filters)
+    position = _decode(after, columns) if after else None
+    if position is None:
+        start = 0
+    else:
+        cases = cases.filter(_after(columns, position))
+    rows = list(cases[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    cursor = ""
+    if more:
+        last = rows[-1]
+        cursor = _encode([getattr(last, "pk" if n == "id" else n) for n, _d in columns])
+    return WorklistPage(cases=rows, next_cursor=cursor, start=max(0, start))
+
+
+def _where(cases: QuerySet) -> tuple[str, tuple]:
+    """The WHERE condition of a queryset over ``Case`` alone, compiled ("0 = 1" when it can
+    match nothing, "1 = 1" when it matches everything)."""
+    query = cases.query
+    try:
+        sql, params = query.get_compiler(using=cases.db).compile(query.where)
+    except EmptyResultSet:  # a filter on an empty set of ids (e.g. no department)
+        return "0 = 1", ()
+    except FullResultSet:
+        return "1 = 1", ()
+    return sql or "1 = 1", tuple(params)
+
+
+def worklist_counts(
+    *, staff, now: dt.datetime | None = None, cap: int | None = None
+) -> dict[str, int]:
+    """How many cases each work list holds for the person, counting at most ``cap`` per list
+    (``cap`` means "at least ``cap``"): one query of one capped subquery per list. The
+    visibility rule is compiled once and joined to each list's own condition."""
+    cap = cap or COUNT_CAP
     scope = case_scope(staff=staff, at=now)
     if not scope.handles_cases:
         return {w.key: 0 for w in WORKLISTS}
-    return cases_visible_to(staff=staff, at=now).aggregate(
-        **{w.key: Count("pk", filter=w.filter(scope)) for w in WORKLISTS}
-    )
+    visible_sql, params = _where(Case.objects.filter(visibility_q(scope)))
+    table = connection.ops.quote_name(Case._meta.db_table)
+    parts, all_params = [], []
+    for worklist in WORKLISTS:
+        list_sql, list_params = _where(Case.objects.filter(worklist.filter(scope)))
+        # both conditions are Django's own compilation; the values stay parameters
+        parts.append(
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE ({visible_sql}) AND "  # noqa: S608
+            f"({list_sql}) LIMIT {int(cap)}) capped)"
+        )
+        all_params += [*params, *list_params]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), all_params)
+        row = cursor.fetchone()
+    return {w.key: int(n) for w, n in zip(WORKLISTS, row, strict=True)}

@@ -4,12 +4,13 @@ screen, and pinned query counts."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
 
 from documents.models import Case
-from documents.selectors.worklists import worklist_cases, worklist_counts
+from documents.selectors.worklists import worklist_cases, worklist_counts, worklist_page
 from documents.tests.fixtures import make_service
 from documents.tests.test_backoffice import clerk_of, make_case, staff_client
 from offices.models import StaffMembership
@@ -93,22 +94,22 @@ def test_filters_sorting_and_search_box(office):
 
 
 @pytest.mark.parametrize(
-    ("key", "queries"),
+    "key",
     [
-        ("incoming", 12),
-        ("mine", 12),
-        ("department", 12),
-        ("unassigned", 12),
-        ("due_soon", 12),
-        ("overdue", 12),
-        ("waiting", 11),  # an empty page reads no rows
-        ("suspended", 11),
-        ("to_approve", 11),
-        ("to_sign", 11),
-        ("to_dispatch", 11),
+        "incoming",
+        "mine",
+        "department",
+        "unassigned",
+        "due_soon",
+        "overdue",
+        "waiting",
+        "suspended",
+        "to_approve",
+        "to_sign",
+        "to_dispatch",
     ],
 )
-def test_list_pages_have_a_pinned_query_count(office, django_assert_num_queries, key, queries):
+def test_list_pages_have_a_pinned_query_count(office, django_assert_num_queries, key):
     setup, applicant, _cases = office
     registry = clerk_of(setup, role="registry_clerk", department=False)
     StaffMembership.objects.create(
@@ -123,10 +124,10 @@ def test_list_pages_have_a_pinned_query_count(office, django_assert_num_queries,
             assignee=registry if n % 2 else None,
             deadline=today + dt.timedelta(days=2 if n % 3 else -2),
         )
-    # session, user, OTP device; the person's scope (memberships with roles, deputies); page
-    # count, page rows, departments filter; menu: two permission reads (form designer),
-    # work-list counts, offices whose ESP tokens one manages
-    with django_assert_num_queries(queries):
+    # session, user, OTP device; the person's scope (memberships with roles, deputies); the
+    # page's rows (keyset: no page count), departments filter; menu: two permission reads
+    # (form designer), work-list counts, offices whose ESP tokens one manages
+    with django_assert_num_queries(11):
         assert client.get(f"/backoffice/sprawy/lista/{key}/").status_code == 200
 
 
@@ -154,3 +155,76 @@ def test_registry_clerk_of_the_registry_department_sees_the_whole_offices_incomi
         user=head_of_other, office=setup.office, department=registry_department, role="head"
     )
     assert not worklist_cases(staff=head_of_other, key="incoming").exists()  # not the registry
+
+
+@pytest.mark.parametrize(
+    "sort", ["", "deadline", "-deadline", "opened", "-opened", "sign", "status"]
+)
+def test_pages_follow_each_other_in_every_order(office, sort):
+    """Keyset pagination: the pages, read one after the other through their ``next`` cursor,
+    are the whole list in its order, each row once, also over empty deadlines and ties."""
+    setup, applicant, cases = office
+    cases += [make_case(setup, applicant, n) for n in range(3, 7)]
+    clerk = clerk_of(setup)
+    today = timezone.localdate()
+    deadlines = [None, today, today, None, today - dt.timedelta(days=3), today, None]
+    opened = timezone.now() - dt.timedelta(days=1)
+    for n, (case, deadline) in enumerate(zip(cases, deadlines, strict=True)):
+        Case.objects.filter(pk=case.pk).update(
+            deadline=deadline,
+            opened_at=opened if n % 3 else opened - dt.timedelta(hours=n),
+            status="in_progress" if n % 2 else "open",
+        )
+    whole = list(
+        worklist_cases(staff=clerk, key="department", sort=sort).values_list("pk", flat=True)
+    )
+    assert sorted(whole) == sorted(c.pk for c in cases)
+    seen, after, start = [], "", 0
+    for _ in range(10):
+        page = worklist_page(
+            staff=clerk, key="department", sort=sort, after=after, start=start, size=2
+        )
+        assert page.start == start
+        seen += [c.pk for c in page.cases]
+        if not page.next_cursor:
+            break
+        after, start = page.next_cursor, page.end
+    assert seen == whole
+
+
+def test_a_broken_cursor_gives_the_first_page(office):
+    setup, _applicant, _cases = office
+    clerk = clerk_of(setup)
+    first = worklist_page(staff=clerk, key="department", size=2)
+    for after in ("nonsense", "W10", "WyJ4IiwgMSwgMl0", first.next_cursor[:-3]):
+        page = worklist_page(staff=clerk, key="department", after=after, start=40, size=2)
+        assert [c.pk for c in page.cases] == [c.pk for c in first.cases] and page.first
+
+
+def test_list_page_links_to_the_next_page(office, monkeypatch):
+    setup, _applicant, cases = office
+    monkeypatch.setattr("documents.selectors.worklists.PAGE_SIZE", 2)
+    client = staff_client(clerk_of(setup))
+    page = client.get("/backoffice/sprawy/lista/department/", {"sort": "sign"}).content.decode()
+    signs = sorted(c.sign for c in cases)
+    assert signs[0] in page and signs[1] in page and signs[2] not in page
+    assert "Sprawy 1–2" in page and "Pierwsza strona" not in page
+    link = re.search(r'<a href="\?([^"]+)" rel="next">', page).group(1).replace("&amp;", "&")
+    page = client.get(f"/backoffice/sprawy/lista/department/?{link}").content.decode()
+    assert signs[2] in page and signs[0] not in page
+    assert "Sprawy 3–3" in page and "Pierwsza strona" in page and 'rel="next"' not in page
+
+
+def test_menu_counts_are_capped(office, monkeypatch):
+    """Counts stop at the cap (the menu then shows "99+" for the cap of 100)."""
+    setup, _applicant, _cases = office
+    clerk = clerk_of(setup)
+    assert worklist_counts(staff=clerk, cap=2)["department"] == 2
+    assert worklist_counts(staff=clerk, cap=4)["department"] == 3
+    client = staff_client(clerk)
+    monkeypatch.setattr("documents.selectors.worklists.COUNT_CAP", 3)
+    page = client.get("/backoffice/sprawy/lista/department/").content.decode()
+    assert '<span class="badge">2+<span class="visually-hidden">' in page
+    monkeypatch.setattr("documents.selectors.worklists.COUNT_CAP", 4)
+    page = client.get("/backoffice/sprawy/lista/department/").content.decode()
+    assert '<span class="badge">3<span class="visually-hidden">' in page

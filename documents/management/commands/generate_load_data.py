@@ -4,16 +4,30 @@
 
 Needs the offices and their services (runs seed_offices, seed_forms and seed_services when no
 service exists). Adds per office: clerks (with a position) in each department that handles a
-service, a registry clerk and a head per department; a pool of applicants; then the cases, in
-batches with ``bulk_create`` (PostgreSQL: about 10,000 rows per statement), with signs,
-deadlines, statuses, assignees and search text as real cases have them. Generated people have
-e-mail addresses ending in ``@load.invalid``; ``--drop`` removes everything generated.
-Not for production databases: it writes directly, without the services' audit and history.
+service, a registry clerk and a head per department; a pool of applicants; a pool of
+correspondents per office; then the cases with their parties.
+
+The distribution follows a year of an office's work: larger offices (voivodeship, cities with
+county rights, counties) get more cases than municipalities; a case opened in the last days
+waits unassigned or in the formal check, one opened within two months is somewhere in the
+workflow (handled, waiting for the party, suspended, to approve, to sign, to dispatch, sent,
+delivered), an older one is mostly final or closed, a few still open and overdue. Deadlines
+follow the service's KPA class (one or two months, 14 days). A quarter of the cases has a
+further party (a person or an organisation of the office's correspondents). The search text
+is the sign, title, applicant, parties and a few lines of the application's values.
+
+PostgreSQL: rows go in by ``COPY`` in batches of 50,000 with their ids reserved from the
+sequence; for large loads the case table's secondary indexes (not the unique constraints)
+are dropped first and built once at the end, as index maintenance row by row is most of the
+cost. SQLite: ``bulk_create``. Generated people have e-mail addresses ending in
+``@load.invalid``; ``--drop`` removes everything generated. Not for production databases: it
+writes directly, without the services' audit and history.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 import time
 
@@ -24,20 +38,47 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from documents.models import Case, CaseCounter
-from offices.models import Service, StaffMembership
+from documents.models import Case, CaseCounter, CaseParty, Correspondent
+from offices.models import Office, Service, StaffMembership
+from sekap.text import search_key
 
 DOMAIN = "load.invalid"
-# Large loads on PostgreSQL drop the full-text index first and build it once at the end (the
-# same definition as migration 0008): maintaining a GIN index row by row is most of the cost.
-FTS_INDEX = "documents_case_fts"
-FTS_CREATE = (
-    f"CREATE INDEX IF NOT EXISTS {FTS_INDEX} ON documents_case "
-    "USING gin (to_tsvector('simple'::regconfig, documents_unaccent(search_text)))"
-)
 REBUILD_FROM = 50_000
-BATCH = 10_000
-STATUSES = (("open", 15), ("in_progress", 45), ("waiting", 10), ("closed", 30))
+BATCH = 50_000
+SQLITE_BATCH = 2_000
+CORRESPONDENTS_PER_OFFICE = 300
+PARTY_SHARE = 0.25
+# Cases per office relative to a municipality (a year's intake).
+OFFICE_WEIGHT = {"voivodeship": 6, "city_county": 4, "county": 2, "municipality": 1}
+# (status, weight) by the age of the case.
+NEW = (("open", 70), ("formal_check", 30))  # opened in the last 3 days
+RUNNING = (  # opened within the last 60 days
+    ("open", 4),
+    ("formal_check", 4),
+    ("in_progress", 34),
+    ("waiting", 9),
+    ("suspended", 3),
+    ("opinions", 3),
+    ("drafting", 8),
+    ("approval", 5),
+    ("signature", 4),
+    ("dispatch", 3),
+    ("sent", 5),
+    ("delivered", 6),
+    ("final", 7),
+    ("closed", 5),
+)
+OLD = (  # older
+    ("closed", 55),
+    ("final", 38),
+    ("unexamined", 2),
+    ("in_progress", 2),
+    ("suspended", 1),
+    ("waiting", 1),
+    ("appealed", 1),
+)
+CLOSED = {"closed", "final", "unexamined"}
+DEADLINE_DAYS = {"14d": 14, "1m": 30, "2m": 60, "7d": 7, "90d": 90}
 WORDS = [
     "wniosek",
     "zaświadczenie",
@@ -75,6 +116,21 @@ WORDS = [
     "dodatek",
     "energetyczny",
 ]
+STREETS = [
+    "Kościuszki",
+    "Mickiewicza",
+    "Słowackiego",
+    "Piłsudskiego",
+    "Żeromskiego",
+    "Lipowa",
+    "Polna",
+    "Leśna",
+    "Ogrodowa",
+    "Długa",
+    "Krótka",
+    "Szkolna",
+]
+TOWNS = ["Kraków", "Łódź", "Gdańsk", "Poznań", "Wrocław", "Lublin", "Białystok", "Rzeszów"]
 FIRST = [
     "Anna",
     "Piotr",
@@ -99,6 +155,49 @@ LAST = [
     "Dąbrowski",
     "Żak",
 ]
+COMPANIES = ["Budex", "Agro-Pol", "Transbud", "Eko-Serwis", "Mazur i Syn", "Drewmet"]
+CASE_COLUMNS = (
+    "id",
+    "office_id",
+    "department_id",
+    "service_id",
+    "jrwa_symbol",
+    "year",
+    "number",
+    "sign",
+    "title",
+    "applicant_id",
+    "status",
+    "deadline_rule",
+    "started_on",
+    "deadline",
+    "assignee_id",
+    "opened_at",
+    "updated_at",
+    "closed_at",
+    "search_text",
+)
+PARTY_COLUMNS = ("case_id", "correspondent_id", "role", "served_via_platform", "added_at")
+
+
+def shares(total: int, weights: dict[int, int]) -> dict[int, int]:
+    """``total`` split by ``weights`` (largest remainder: the parts add up to ``total``)."""
+    whole = sum(weights.values())
+    exact = {k: total * w / whole for k, w in weights.items()}
+    parts = {k: int(v) for k, v in exact.items()}
+    rest = total - sum(parts.values())
+    for k in sorted(exact, key=lambda k: (parts[k] - exact[k], k))[:rest]:
+        parts[k] += 1
+    return parts
+
+
+def _copy_value(value) -> str:
+    if value is None:
+        return r"\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    text = str(value)
+    return text.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ").replace("\r", " ")
 
 
 class Command(BaseCommand):
@@ -122,7 +221,8 @@ class Command(BaseCommand):
         services = self._services()
         staff = self._staff(services, options["clerks_per_department"])
         applicants = self._applicants(options["applicants"])
-        made = self._cases(options["cases"], rng, services, staff, applicants)
+        correspondents = self._correspondents(sorted(services), rng)
+        made = self._cases(options["cases"], rng, services, staff, applicants, correspondents)
         took = time.monotonic() - started
         self.stdout.write(f"Generated {made} cases in {took:.1f} s ({made / took:,.0f} per s).")
 
@@ -174,7 +274,7 @@ class Command(BaseCommand):
                 User(email=e, first_name="Urzędnik", last_name=e.split("@")[0], kind="staff")
                 for e, *_ in new
             ],
-            batch_size=BATCH,
+            batch_size=SQLITE_BATCH,
         )
         ids = dict(User.objects.filter(email__endswith=f"@{DOMAIN}").values_list("email", "pk"))
         StaffMembership.objects.bulk_create(
@@ -182,7 +282,7 @@ class Command(BaseCommand):
                 StaffMembership(user_id=ids[e], office_id=o, department_id=d, role=r, position=p)
                 for e, o, d, r, p in new
             ],
-            batch_size=BATCH,
+            batch_size=SQLITE_BATCH,
         )
         clerks: dict = {}
         for email, _office, department, role, _position in wanted:
@@ -190,7 +290,8 @@ class Command(BaseCommand):
                 clerks.setdefault(department, []).append(ids[email])
         return clerks
 
-    def _applicants(self, count: int) -> list[int]:
+    def _applicants(self, count: int) -> dict[int, str]:
+        """{user id: full name} of the generated applicants."""
         User = get_user_model()
         existing = User.objects.filter(email__startswith="applicant-", email__endswith=f"@{DOMAIN}")
         have = existing.count()
@@ -204,70 +305,136 @@ class Command(BaseCommand):
                 )
                 for n in range(have, count)
             ],
-            batch_size=BATCH,
+            batch_size=SQLITE_BATCH,
         )
-        return list(existing.values_list("pk", flat=True))
+        return {
+            pk: f"{first} {last}"
+            for pk, first, last in existing.values_list("pk", "first_name", "last_name")
+        }
+
+    def _correspondents(self, offices: list[int], rng) -> dict[int, list[tuple[int, str]]]:
+        """{office id: [(correspondent id, display name)]}, created once per office."""
+        generated = Correspondent.objects.filter(email__endswith=f"@{DOMAIN}")
+        done = set(generated.values_list("office_id", flat=True).distinct())
+        now = timezone.now()
+        rows = []
+        for office_id in offices:
+            if office_id in done:
+                continue
+            for n in range(CORRESPONDENTS_PER_OFFICE):
+                street = f"{rng.choice(STREETS)} {rng.randint(1, 120)}"
+                town = rng.choice(TOWNS)
+                if n % 5 == 0:
+                    name = f"{rng.choice(COMPANIES)} sp. z o.o."
+                    fields = {"kind": "organisation", "name": name}
+                else:
+                    fields = {"first_name": rng.choice(FIRST), "last_name": rng.choice(LAST)}
+                    name = f"{fields['first_name']} {fields['last_name']}"
+                rows.append(
+                    Correspondent(
+                        office_id=office_id,
+                        street=street,
+                        city=town,
+                        email=f"corr-{office_id}-{n}@{DOMAIN}",
+                        search_text=search_key(f"{name} {street} {town}")[:600],
+                        created_at=now,
+                        **fields,
+                    )
+                )
+        Correspondent.objects.bulk_create(rows, batch_size=SQLITE_BATCH)
+        pool: dict[int, list[tuple[int, str]]] = {}
+        for pk, office_id, kind, first, last, name in generated.order_by("pk").values_list(
+            "pk", "office_id", "kind", "first_name", "last_name", "name"
+        ):
+            shown = name if kind == "organisation" else f"{first} {last}"
+            pool.setdefault(office_id, []).append((pk, shown))
+        return pool
 
     # --- cases --------------------------------------------------------------------------
 
-    def _cases(self, total, rng, services, clerks, applicants) -> int:
+    def _plan(self, total: int, offices: list[int]) -> list[int]:
+        """The office of every case to make, larger offices more often, interleaved."""
+        kinds = dict(Office.objects.filter(pk__in=offices).values_list("pk", "kind"))
+        counts = shares(total, {o: OFFICE_WEIGHT.get(kinds.get(o, ""), 1) for o in offices})
+        plan = [o for o in offices for _ in range(counts[o])]
+        random.Random(total).shuffle(plan)
+        return plan
+
+    def _case(self, rng, now, office_id, services, clerks, applicants, parties, counters):
+        """One case row (in ``CASE_COLUMNS`` order, without the id) and its further party."""
+        service = rng.choice(services[office_id])
+        age = rng.random() * 365
+        opened = now - dt.timedelta(days=age)
+        table = NEW if age < 3 else RUNNING if age < 60 else OLD
+        status = rng.choices([s for s, _w in table], [w for _s, w in table])[0]
+        year = opened.year
+        key = (service.department_id, service.jrwa_symbol, year)
+        number = counters[key] = counters.get(key, 0) + 1
+        team = clerks.get(service.department_id) or [None]
+        assignee = None if status == "open" else rng.choice(team)
+        applicant, name = rng.choice(applicants)
+        title = " ".join(rng.sample(WORDS, 4)).capitalize()
+        sign = f"{service.department.symbol}.{service.jrwa_symbol}.{number}.{year}"
+        started = opened.date()
+        days = DEADLINE_DAYS.get(service.deadline_rule, 30)
+        closed_at = None
+        if status in CLOSED:
+            closed_at = min(now, opened + dt.timedelta(days=rng.randint(5, days + 10)))
+        text = [sign, title, name]
+        party = None
+        if parties.get(office_id) and rng.random() < PARTY_SHARE:
+            party = rng.choice(parties[office_id])
+            text.append(party[1])
+        text.append(f"ul. {rng.choice(STREETS)} {rng.randint(1, 120)} {rng.choice(TOWNS)}")
+        text.append(" ".join(rng.choices(WORDS, k=12)))
+        return (
+            office_id,
+            service.department_id,
+            service.pk,
+            service.jrwa_symbol,
+            year,
+            number,
+            sign,
+            title,
+            applicant,
+            status,
+            service.deadline_rule,
+            started,
+            started + dt.timedelta(days=days),
+            assignee,
+            opened,
+            closed_at or opened,
+            closed_at,
+            " ".join(text),
+        ), party
+
+    def _cases(self, total, rng, services, clerks, applicants, parties) -> int:
         now = timezone.now()
-        year = now.year
-        offices = sorted(services)
-        names = dict(
-            get_user_model().objects.filter(pk__in=applicants).values_list("pk", "last_name")
-        )
-        counters = self._last_numbers(year)
-        rebuild = connection.vendor == "postgresql" and total >= REBUILD_FROM
-        if rebuild:
-            with connection.cursor() as cursor:
-                cursor.execute(f"DROP INDEX IF EXISTS {FTS_INDEX}")
+        counters = self._last_numbers()
+        applicant_ids = sorted(applicants.items())
+        postgres = connection.vendor == "postgresql"
+        indexes = self._drop_indexes() if postgres and total >= REBUILD_FROM else []
+        plan = self._plan(total, sorted(services))
+        made = 0
         try:
-            weights = [w for _s, w in STATUSES]
-            made = 0
+            first_id = self._reserve_ids(total)
             while made < total:
-                rows = []
-                for i in range(made, min(total, made + BATCH)):
-                    office_id = offices[i % len(offices)]
-                    service = rng.choice(services[office_id])
-                    key = (service.department_id, service.jrwa_symbol)
-                    number = counters[key] = counters.get(key, 0) + 1
-                    status = rng.choices([s for s, _w in STATUSES], weights)[0]
-                    opened = now - dt.timedelta(minutes=rng.randrange(60 * 24 * 365))
-                    team = clerks.get(service.department_id) or [None]
-                    assignee = None if status == "open" else rng.choice(team)
-                    applicant = rng.choice(applicants)
-                    title = " ".join(rng.sample(WORDS, 4)).capitalize()
-                    sign = f"{service.department.symbol}.{service.jrwa_symbol}.{number}.{year}"
-                    rows.append(
-                        Case(
-                            office_id=office_id,
-                            department_id=service.department_id,
-                            service_id=service.pk,
-                            jrwa_symbol=service.jrwa_symbol,
-                            year=year,
-                            number=number,
-                            sign=sign,
-                            title=title,
-                            applicant_id=applicant,
-                            status=status,
-                            deadline_rule=service.deadline_rule,
-                            started_on=opened.date(),
-                            deadline=opened.date() + dt.timedelta(days=30),
-                            assignee_id=assignee,
-                            opened_at=opened,
-                            closed_at=opened + dt.timedelta(days=20)
-                            if status == "closed"
-                            else None,
-                            search_text=f"{sign} {title} {names.get(applicant, '')}",
-                        )
+                cases, links = [], []
+                for i in range(made, min(total, made + (BATCH if postgres else SQLITE_BATCH))):
+                    row, party = self._case(
+                        rng, now, plan[i], services, clerks, applicant_ids, parties, counters
                     )
+                    row = (first_id + i, *row)
+                    cases.append(row)
+                    if party is not None:
+                        links.append((row[0], party[0], "party", False, row[15]))
                 with transaction.atomic():
-                    Case.objects.bulk_create(rows, batch_size=BATCH)
-                made += len(rows)
+                    self._write(Case, CASE_COLUMNS, cases)
+                    self._write(CaseParty, PARTY_COLUMNS, links)
+                made += len(cases)
                 self.stdout.write(f"  {made} cases", ending="\r")
             with transaction.atomic():
-                for (department_id, symbol), last in counters.items():
+                for (department_id, symbol, year), last in counters.items():
                     CaseCounter.objects.update_or_create(
                         department_id=department_id,
                         jrwa_symbol=symbol,
@@ -275,28 +442,79 @@ class Command(BaseCommand):
                         defaults={"last_number": last},
                     )
         finally:
-            if connection.vendor == "postgresql":
+            if postgres:
                 with connection.cursor() as cursor:
-                    if rebuild:  # also when the run stops half way
-                        cursor.execute(FTS_CREATE)
+                    for definition in indexes:  # also when the run stops half way
+                        self.stdout.write(f"  {definition[:90]}")
+                        cursor.execute(definition)
+                    if indexes and not connection.in_atomic_block:
+                        # a large load: set the visibility map as autovacuum would (the
+                        # work-list counts are index-only scans) and the statistics
+                        cursor.execute("VACUUM ANALYZE documents_case")
                     cursor.execute("ANALYZE")  # fresh statistics for every table touched
         self.stdout.write("")
         return made
 
-    def _last_numbers(self, year: int) -> dict[tuple[int, str], int]:
-        """The last case number per (department, JRWA class) this year: the counters' and the
+    def _reserve_ids(self, count: int) -> int:
+        """The first of ``count`` case ids nobody else will be given."""
+        if connection.vendor != "postgresql":
+            return (Case.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_get_serial_sequence('documents_case', 'id'), "
+                "(SELECT coalesce(max(id), 0) FROM documents_case)"
+            )
+            sequence, top = cursor.fetchone()
+            cursor.execute("SELECT nextval(%s)", [sequence])
+            first = max(cursor.fetchone()[0], top + 1)
+            cursor.execute("SELECT setval(%s, %s)", [sequence, first + count])
+        return first
+
+    def _write(self, model, columns, rows) -> None:
+        if not rows:
+            return
+        if connection.vendor != "postgresql":
+            model.objects.bulk_create(
+                [model(**dict(zip(columns, row, strict=True))) for row in rows],
+                batch_size=SQLITE_BATCH,
+            )
+            return
+        buffer = io.StringIO()
+        for row in rows:
+            buffer.write("\t".join(_copy_value(v) for v in row))
+            buffer.write("\n")
+        buffer.seek(0)
+        with connection.cursor() as cursor:
+            cursor.copy_expert(
+                f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN", buffer
+            )
+
+    def _drop_indexes(self) -> list[str]:
+        """Drop the case table's plain indexes (not its keys and unique constraints); their
+        definitions, to build them again."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+                "WHERE i.tablename = 'documents_case' AND NOT EXISTS ("
+                " SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"
+            )
+            found = cursor.fetchall()
+            for name, _definition in found:
+                cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
+        return [definition for _name, definition in found]
+
+    def _last_numbers(self) -> dict[tuple[int, str, int], int]:
+        """The last case number per (department, JRWA class, year): the counters' and the
         cases' own (a run stopped half way left cases without counters)."""
-        last: dict[tuple[int, str], int] = {}
-        for department_id, symbol, number in CaseCounter.objects.filter(year=year).values_list(
-            "department_id", "jrwa_symbol", "last_number"
+        last: dict[tuple[int, str, int], int] = {}
+        for department_id, symbol, year, number in CaseCounter.objects.values_list(
+            "department_id", "jrwa_symbol", "year", "last_number"
         ):
-            last[(department_id, symbol)] = number
-        for row in (
-            Case.objects.filter(year=year)
-            .values("department_id", "jrwa_symbol")
-            .annotate(top=Max("number"))
+            last[(department_id, symbol, year)] = number
+        for row in Case.objects.values("department_id", "jrwa_symbol", "year").annotate(
+            top=Max("number")
         ):
-            key = (row["department_id"], row["jrwa_symbol"])
+            key = (row["department_id"], row["jrwa_symbol"], row["year"])
             last[key] = max(last.get(key, 0), row["top"])
         return last
 
@@ -305,7 +523,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             cases = Case.objects.filter(applicant__in=users)
             deleted = cases.count()
-            cases.delete()
+            CaseParty.objects.filter(case__in=cases).delete()
+            cases._raw_delete(cases.db)  # only the rows made here: nothing else refers to them
+            Correspondent.objects.filter(email__endswith=f"@{DOMAIN}").delete()
             StaffMembership.objects.filter(user__in=users).delete()
             users.delete()
         self.stdout.write(f"Removed {deleted} generated cases and the generated people.")
