@@ -294,6 +294,15 @@ def _date(text: str) -> dt.date | None:
 
 
 @dataclass
+class _Known:
+    """What the registry holds for the file's people, read once: positions by (e-mail, office,
+    department symbol, role) and absences as (principal, office, deputy, from, to)."""
+
+    positions: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
+    absences: set[tuple] = field(default_factory=set)
+
+
+@dataclass
 class _Person:
     line: int
     row: dict[str, str]
@@ -321,10 +330,16 @@ def staff_import_preview(*, content: bytes, actor: User | None) -> ImportPlan:
         for d in Department.objects.filter(office__terc__in=tercs).select_related("office")
     }
     memberships: dict[str, set[tuple[str, str, str]]] = {}
+    held = _Known()
     for m in StaffMembership.objects.filter(user__in=users.values()).values_list(
-        "user__email", "office__terc", "department__symbol", "role"
+        "user__email", "office__terc", "department__symbol", "role", "position"
     ):
         memberships.setdefault(m[0].lower(), set()).add((m[1], m[2] or "", m[3]))
+        held.positions[(m[0].lower(), m[1], m[2] or "", m[3])] = m[4]
+    for d in Deputy.objects.filter(principal__in=users.values()).values_list(
+        "principal__email", "office__terc", "deputy__email", "valid_from", "valid_to"
+    ):
+        held.absences.add((d[0].lower(), d[1], d[2].lower(), d[3], d[4]))
     may_manage: dict[str, bool] = {}
     seen_emails: dict[str, int] = {}
     seen_pesels: dict[str, int] = {}
@@ -465,7 +480,7 @@ def staff_import_preview(*, content: bytes, actor: User | None) -> ImportPlan:
                 DepartmentChange(terc, symbol, existing_department.name, "unchanged")
             )
     for person in people:
-        plan.people.append(_person_change(person, users.get(person.email), memberships))
+        plan.people.append(_person_change(person, users.get(person.email), memberships, held))
     plan.rows = [
         {"line": p.line, "office": p.office.terc, "email": p.email, **p.row} for p in people
     ]
@@ -505,7 +520,7 @@ def _row_memberships(row: dict[str, str]) -> list[tuple[str, str]]:
     return [(role, symbol if role in DEPARTMENT_ROLES else "") for role in _roles(row["roles"])[0]]
 
 
-def _person_change(person: _Person, user: User | None, memberships) -> PersonChange:
+def _person_change(person: _Person, user: User | None, memberships, known: _Known) -> PersonChange:
     row = person.row
     name = f"{row['first_name']} {row['last_name']}"
     terc = person.office.terc
@@ -527,24 +542,20 @@ def _person_change(person: _Person, user: User | None, memberships) -> PersonCha
         changes.append("is_active: False → True")
     position = row.get("position", "")
     if position:
-        stored = _positions(user, terc, wanted)
+        stored = {
+            known.positions[(person.email, terc, symbol, role)]
+            for role, symbol in wanted
+            if (person.email, terc, symbol, role) in known.positions
+        }
         if stored != {position}:
             changes.append(f"position: {', '.join(sorted(stored)) or '—'} → {position}")
     for role, symbol in new_roles:
         changes.append(f"+{role}" + (f" ({symbol})" if symbol else ""))
     absence = _absence(row)
-    if absence and not _absence_exists(user, terc, absence):
+    if absence and _absence_key(person.email, terc, absence) not in known.absences:
         changes.append(f"deputy: {absence[0]} {absence[1]:%Y-%m-%d}–{absence[2]:%Y-%m-%d}")
     action = "changed" if changes else "unchanged"
     return PersonChange(person.line, person.email, name, terc, action, tuple(changes), new_roles)
-
-
-def _positions(user: User, terc: str, wanted: list[tuple[str, str]]) -> set[str]:
-    rows = StaffMembership.objects.filter(user=user, office__terc=terc).values_list(
-        "role", "department__symbol", "position"
-    )
-    targets = set(wanted)
-    return {position for role, symbol, position in rows if (role, symbol or "") in targets}
 
 
 def _absence(row: dict[str, str]) -> tuple[str, dt.date, dt.date] | None:
@@ -562,6 +573,10 @@ def _absence_window(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datet
         dt.datetime.combine(start, dt.time.min, tzinfo=zone),
         dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone),
     )
+
+
+def _absence_key(email: str, terc: str, absence: tuple[str, dt.date, dt.date]) -> tuple:
+    return (email, terc, absence[0], *_absence_window(absence[1], absence[2]))
 
 
 def _absence_exists(user: User, terc: str, absence: tuple[str, dt.date, dt.date]) -> bool:

@@ -44,7 +44,7 @@ class OfficeProblems:
 def office_problems(
     *, offices: Sequence[Office], now: dt.datetime | None = None
 ) -> list[OfficeProblems]:
-    """The problems of each of ``offices`` (in their order); five queries in all."""
+    """The problems of each of ``offices`` (in their order); seven queries in all."""
     by_id = {office.pk: OfficeProblems(office) for office in offices}
     ids = list(by_id)
     for service in services_without_department(office_ids=ids):

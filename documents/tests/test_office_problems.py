@@ -155,4 +155,15 @@ def test_overview_query_count_does_not_grow_with_offices(
     with CaptureQueriesContext(connection) as many:
         client.get("/backoffice/urzedy/problemy/")
     assert len(many) == len(few)
-    assert len(few) <= 22, [q["sql"][:120] for q in few.captured_queries]
+    # session, user, second factor, memberships for the menu and the page, offices, 7 problems
+    assert len(few) == 14, [q["sql"][:120] for q in few.captured_queries]
+
+
+def test_the_problems_of_any_number_of_offices_cost_seven_queries(
+    broken, django_assert_num_queries
+):
+    setup, _orphan, _empty = broken
+    offices = [setup.office] + [configured_office(n).office for n in range(3)]
+    with django_assert_num_queries(7):
+        rows = office_problems(offices=offices)
+    assert [len(row.problems) for row in rows] == [3, 0, 0, 0]

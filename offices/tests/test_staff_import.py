@@ -342,3 +342,25 @@ def test_deactivating_needs_authority_over_the_persons_offices(offices):
         staff_deactivate(user=other, actor=admin)
     other.refresh_from_db()
     assert other.is_active
+
+
+def _people(n: int) -> bytes:
+    rows = "".join(
+        f"2466011;GK;Wydział Geodezji;Osoba;Numer{i};osoba{i}@gliwice.test;Inspektor;referent;\n"
+        for i in range(n)
+    )
+    return (HEADER + rows).encode()
+
+
+def test_preview_reads_the_registry_in_a_fixed_number_of_queries(offices, cpd_admin):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    apply(_people(40), cpd_admin)
+    counts = []
+    for n in (4, 40):
+        with CaptureQueriesContext(connection) as queries:
+            plan = staff_import_preview(content=_people(n), actor=cpd_admin)
+        assert plan.summary["people_unchanged"] == n
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
