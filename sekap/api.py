@@ -1,14 +1,23 @@
-"""API helpers: RFC 9457 problem details for every error the API returns."""
+"""API helpers: RFC 9457 problem details for every error the API returns.
+
+A database that cannot be reached (``OperationalError``: a restart, a failover, a dropped
+connection) is answered 503 with ``Retry-After``, not 500: the fault drill (tests/drills)
+restarts PostgreSQL under load, and clients should send such a request again.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.db import OperationalError
 from django.http import JsonResponse
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from .errors import DomainError
+from .errors import DomainError, TemporarilyUnavailable
+
+logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -30,6 +39,9 @@ def problem_response(
 
 
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, OperationalError):
+        logger.warning("database unavailable, answered 503: %r", exc)
+        exc = TemporarilyUnavailable()
     if isinstance(exc, DomainError):
         body = {
             "type": f"urn:sekap:problem:{exc.code}",
@@ -37,7 +49,10 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
             "status": exc.status,
             "code": exc.code,
         }
-        return Response(body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
+        response = Response(body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
+        if getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -18,6 +18,16 @@ class DomainError(Exception):
         super().__init__(str(self.message))
 
 
+class TemporarilyUnavailable(DomainError):
+    """The database could not be reached or gave up (a restart, a failover): the request may be
+    sent again (an API client with the same Idempotency-Key gets one submission, never two)."""
+
+    code = "temporarily_unavailable"
+    message = _("The service is briefly unavailable. Send the request again in a moment.")
+    status = 503
+    retry_after = 5  # seconds
+
+
 class NotAllowed(DomainError):
     code = "not_allowed"
     message = _("You are not allowed to do this.")

@@ -8,12 +8,13 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
 from tests.support import REQUIRE_SERVICES, unavailable
 
-from .stack import RUNTIME, Stack, StackError
+from .stack import RUNTIME, Stack, StackError, tail
 
 CITIZENS = 16
 DOCUMENTS = 330  # enough for three drills at the drill's rate
@@ -39,30 +40,33 @@ def stack(tmp_path_factory):
             "fault drills run in CI's second pass (DATABASE_URL=postgres..., REDIS_URL) or with "
             "`make drills`; they start their own PostgreSQL, Redis, gunicorn and Celery worker"
         )
+    started = time.monotonic()
     stack = Stack.create(tmp_path_factory.mktemp("drill"))
     try:
         stack.postgres.init()
         stack.redis.start()
         out = stack.directory / "requests.json"
-        made = subprocess.run(
+        # the schema and the data are made while gunicorn and the worker start
+        fixture = subprocess.Popen(
             [sys.executable, str(RUNTIME / "drill_fixture.py"), str(out), str(CITIZENS),
              str(DOCUMENTS)],
-            env=stack.env, capture_output=True, text=True, timeout=600, check=False,
+            env=stack.env, stdout=subprocess.DEVNULL, stderr=stack.log("fixture").open("wb"),
         )  # fmt: skip
-        if made.returncode != 0:
-            raise StackError(f"the drill's data could not be made:\n{made.stderr[-3000:]}")
+        stack.start_web()
+        stack.start_worker()
+        stack.supervise_worker()
+        if fixture.wait(timeout=600) != 0:
+            raise StackError(f"the drill's data could not be made:\n{tail(stack.log('fixture'))}")
         stack.requests = [
             {**request, "document": base64.b64decode(request["document"])}
             for request in json.loads(out.read_text())
         ]
-        stack.start_web()
-        stack.start_worker()
-        stack.supervise_worker()
     except (StackError, OSError, subprocess.SubprocessError) as exc:
         diagnostics = stack.diagnostics()
         stack.stop()
         unavailable(f"the drill's services did not start: {exc}\n{diagnostics}",
                     required=REQUIRE_SERVICES)  # fmt: skip
+    REPORT.append(f"installation and data ready in {time.monotonic() - started:.0f} s")
     yield stack
     stack.stop()
     shutil.rmtree(stack.directory, ignore_errors=True)

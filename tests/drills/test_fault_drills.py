@@ -63,6 +63,7 @@ def _sweep(stack: Stack) -> dict:
 
 
 def drill(stack: Stack, *, number: int, fault: str, inject) -> None:
+    started = time.monotonic()
     label = f"{fault.split()[0]}-{uuid.uuid4().hex[:6]}"
     requests = stack.requests[number * PER_DRILL : (number + 1) * PER_DRILL]
     load = LoadGenerator(port=stack.web_port, requests=requests, label=label, rate=RATE)
@@ -73,17 +74,22 @@ def drill(stack: Stack, *, number: int, fault: str, inject) -> None:
     time.sleep(AFTER)
     outcomes = load.stop()
     # the pipeline catches up by itself (retries, redelivery) ...
-    pending = _wait_processed(stack, label, seconds=15)
+    pending = left = _wait_processed(stack, label, seconds=10)
     # ... and what it cannot, the beat's sweeper dispatches again once its lease has run out
-    swept = {}
-    if pending:
-        swept = _sweep(stack)
-        pending_after = _wait_processed(stack, label, seconds=30)
+    # (a few rounds: a worker the supervisor is starting again may miss the first)
+    swept: list[dict] = []
+    while left and len(swept) < 3:
+        swept.append(_sweep(stack))
+        left = _wait_processed(stack, label, seconds=20)
     result = figures(fault=fault, outcomes=outcomes, found=rows(stack.postgres.url, label),
                      dsn=stack.postgres.url)  # fmt: skip
-    result.recovered_by_sweeper = pending - pending_after if pending else 0
+    result.recovered_by_sweeper = pending - left
     result.worker_restarts = stack.supervisor_restarts - restarts
-    REPORT.append(result.line() + (f"; sweep {swept}" if swept else ""))
+    REPORT.append(
+        result.line()
+        + (f"; sweeps {swept}" if swept else "")
+        + f"; {time.monotonic() - started:.0f} s"
+    )
     print(REPORT[-1])
     details = "\n".join([REPORT[-1], *result.problems[:10], *result.rpw_problems])
     if result.problems or result.rpw_problems:
