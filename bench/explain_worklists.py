@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SIGN = ""
 
 
 def main() -> None:
@@ -60,7 +61,22 @@ def main() -> None:
             registry,
             lambda u: list(cases_search(staff=u, q="drzew")[:50]),
         ),
+        (
+            "registry: search 'budex'",
+            registry,
+            lambda u: list(cases_search(staff=u, q="budex")[:50]),
+        ),
+        (
+            "clerk: search 'budex lipowa'",
+            clerk,
+            lambda u: list(cases_search(staff=u, q="budex lipowa")[:50]),
+        ),
+        ("clerk: search a sign", clerk, lambda u: list(cases_search(staff=u, q=SIGN)[:50])),
     ]
+    global SIGN
+    SIGN = Case.objects.filter(
+        department_id=people.filter(user=clerk)[0].department_id
+    ).values_list("sign", flat=True)[0]
     print(f"office {office}: {Case.objects.filter(office_id=office).count()} cases")
     for title, user, job in jobs:
         user.__dict__.pop("_documents_case_scope", None)

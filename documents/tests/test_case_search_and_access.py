@@ -49,6 +49,20 @@ def test_search_finds_by_sign_title_party_and_ignores_diacritics(offices):
     assert list(cases_search(staff=clerk_b, q="nieistniejące")) == []
 
 
+def test_every_word_must_match_the_last_as_a_prefix(offices):
+    """Several words: the whole words before the last are looked up, the last one completes
+    (PostgreSQL checks the whole query on the rows the whole words find)."""
+    _a, b, _case_a, case_b = offices
+    clerk_b = clerk_of(b)
+    for q in ("wycinka gliwicach", "wycinka gliw", "- wycinka", "drzew w gliwicach"):
+        assert list(cases_search(staff=clerk_b, q=q)) == [case_b], q
+    missing = ["wycinka nieistniejące", "gliwicach wycinkaa"]
+    if connection.vendor == "postgresql":  # SQLite matches every word as a substring
+        missing.append("wyci gliwicach")
+    for q in missing:
+        assert list(cases_search(staff=clerk_b, q=q)) == [], q
+
+
 def test_clerk_of_office_a_finds_nothing_of_office_b_by_any_way(offices):
     a, _b, case_a, case_b = offices
     clerk_a = clerk_of(a, role="registry_clerk", department=False)
