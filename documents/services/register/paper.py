@@ -79,7 +79,7 @@ def paper_register(
         channel=channel,
         department=department,
     )
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # no RELEASE SAVEPOINT inside the locks either
         rpw_insert(entry=entry)
         audit.record(
             actor=clerk,
