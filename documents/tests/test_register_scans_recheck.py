@@ -89,6 +89,9 @@ def test_a_new_upload_records_its_check(client, setup, clamd_running):
     client.post(f"{base(setup)}/skany/", {"scan": upload})
     assert RegisterScan.objects.get().virus_checked_at is not None
     assert scans_recheck().clean == 0
+    from documents import tasks
+
+    assert tasks.scans_recheck.apply().get() == {"clean": 0, "malware": 0, "left": 0}
 
 
 def test_scans_stay_due_while_clamd_does_not_answer(client, setup, settings):
@@ -120,3 +123,17 @@ def _sender(setup, clerk):
     return correspondent_find_or_create(
         office=setup.office, details=CorrespondentDetails(last_name="Nowak"), actor=clerk
     )
+
+
+def test_the_beat_task_checks_and_retries_while_clamd_does_not_answer(client, setup, settings):
+    from celery.exceptions import Retry
+
+    from documents import tasks
+
+    clerk = registry(setup, client)
+    scan = _stored_unchecked(setup, clerk, _jpeg(), "stary.jpg")
+    settings.CLAMD_SOCKET = "/nonexistent/clamd.sock"
+    with pytest.raises(Retry):
+        tasks.scans_recheck.apply(throw=True).get()
+    scan.refresh_from_db()
+    assert scan.virus_checked_at is None
