@@ -18,6 +18,7 @@ from sekap.errors import DomainError
 
 from . import selectors
 from .authority import ra_policy
+from .errors import ApprovalNotAllowed
 from .forms import (
     CsrForm,
     HolderRevokeForm,
@@ -287,12 +288,18 @@ def staff_request_new(request: HttpRequest) -> HttpResponse:
     form = StaffRequestForm(request.POST or None, request.FILES or None, offices=offices)
     if request.method == "POST" and form.is_valid():
         profile = get_object_or_404(Profile, slug=form.cleaned_data["kind"], is_active=True)
+        browser_key = form.cleaned_data.get("origin") == "browser"
         try:
+            if browser_key and profile.slug != "clerk-signing":
+                # A key made in a browser is the official's own, never an office seal's.
+                raise ApprovalNotAllowed(
+                    _("A key made in the browser is only for your own clerk certificate.")
+                )
             request_submit(
                 user=request.user,
                 profile=profile,
                 csr=form.cleaned_data["csr_bytes"],
-                origin="upload",
+                origin="browser" if browser_key else "upload",
                 office_terc=form.cleaned_data.get("office_terc") or "",
             )
         except DomainError as error:

@@ -176,6 +176,13 @@ class DecisionRefused(CaseActionRefused):
     message = _("This is not possible for the decision now.")
 
 
+class SignatureRefused(DecisionRefused):
+    """A decision signed with the official's own certificate that is not accepted."""
+
+    code = "decision.signature_refused"
+    message = _("The signed decision was not accepted.")
+
+
 class ShareRefused(DomainError):
     code = "case.share_refused"
     message = _(

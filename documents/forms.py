@@ -4,10 +4,59 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .models import CaseResult, ComplaintKind, DeliveryChannel, LetterKind, SuspensionBasis
+from .models import (
+    CaseResult,
+    ComplaintKind,
+    DeliveryChannel,
+    LetterKind,
+    PartyRole,
+    SuspensionBasis,
+)
 
 
-class LetterForm(forms.Form):
+def party_label(party, representative=None) -> str:
+    """A party as the clerk picks it: name, role, and who receives for it."""
+    label = f"{party.correspondent.display_name} ({party.get_role_display()})"
+    if representative is not None:
+        label += " – " + _("served to the representative %(name)s") % {
+            "name": representative.correspondent.display_name
+        }
+    return label
+
+
+class PartiesMixin:
+    """The parties of the case who receive the letter: a checkbox each, all ticked by default
+    (no field when the case records no parties: the letter goes to its applicant)."""
+
+    def add_parties(self, parties, *, label) -> None:
+        every = list(parties)
+        represented = {
+            p.represents_id: p
+            for p in every
+            if p.role == PartyRole.REPRESENTATIVE and p.represents_id
+        }
+        self.parties = {str(p.pk): p for p in every if p.role != PartyRole.REPRESENTATIVE}
+        if not self.parties:
+            return
+        self.fields["recipients"] = forms.MultipleChoiceField(
+            label=label,
+            choices=[
+                (key, party_label(p, represented.get(p.pk))) for key, p in self.parties.items()
+            ],
+            initial=list(self.parties),
+            widget=forms.CheckboxSelectMultiple,
+            help_text=_("A party with a representative is served through the representative."),
+            error_messages={"required": _("Choose at least one party.")},
+        )
+
+    def chosen_parties(self):
+        """The chosen parties, or None for every party (no choice offered)."""
+        if "recipients" not in self.fields:
+            return None
+        return [self.parties[key] for key in self.cleaned_data["recipients"]]
+
+
+class LetterForm(PartiesMixin, forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind of letter"),
         choices=[(k, v) for k, v in LetterKind.choices if k != LetterKind.DECISION],
@@ -21,6 +70,10 @@ class LetterForm(forms.Form):
         max_value=90,
         help_text=_("At least 7 days, counted from delivery (KPA art. 64 § 2)."),
     )
+
+    def __init__(self, *args, parties=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_parties(parties, label=_("Send to"))
 
     def clean(self):
         data = super().clean()
@@ -184,6 +237,27 @@ class DecisionForm(forms.Form):
     ruling = forms.CharField(label=_("Ruling"), widget=forms.Textarea(attrs={"rows": 5}))
     reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 8}))
     appeal_body = forms.CharField(label=_("Appeal body"), max_length=300)
+
+
+class DispatchForm(PartiesMixin, forms.Form):
+    """Sending the signed decision: to every party by default (KPA art. 109 § 1)."""
+
+    def __init__(self, *args, parties=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_parties(parties, label=_("Send the decision to"))
+
+
+class SignedDecisionForm(forms.Form):
+    signed_file = forms.FileField(
+        label=_("The signed decision (XML with your XAdES signature)"),
+        error_messages={"required": _("Choose the signed file.")},
+    )
+
+    def clean_signed_file(self):
+        upload = self.cleaned_data["signed_file"]
+        if upload.size > 10 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is too large for a signed decision."))
+        return upload.read()
 
 
 class ReasonForm(forms.Form):

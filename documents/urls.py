@@ -78,6 +78,11 @@ urlpatterns = [
         name="backoffice_decision",
     ),
     path(
+        "backoffice/sprawy/<int:pk>/decyzja/do-podpisu.xml",
+        backoffice_decisions.decision_to_sign,
+        name="backoffice_decision_to_sign",
+    ),
+    path(
         "backoffice/sprawy/<int:pk>/decyzja/<str:action>/",
         backoffice_decisions.decision_action,
         name="backoffice_decision_action",

@@ -19,7 +19,9 @@ from certauth.authority import OfficeRef
 from .models import Office, StaffRole
 from .selectors import is_cpd_admin, memberships_active, offices_where_role, user_has_role
 
-CLERK_ROLES = (StaffRole.CLERK, StaffRole.HEAD, StaffRole.REGISTRY_CLERK)
+# Staff who may hold a clerk signing certificate (an official authorised to sign decisions
+# may hold no other role).
+CLERK_ROLES = (StaffRole.CLERK, StaffRole.HEAD, StaffRole.REGISTRY_CLERK, StaffRole.SIGNER)
 
 
 def _ref(office: Office) -> OfficeRef:

@@ -151,7 +151,7 @@ def _case_page(request: HttpRequest, case: Case, form: LetterForm, status: int =
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _staff_case(request, pk)
     services.case_viewed(reader=request.user, case=case)
-    return _case_page(request, case, LetterForm())
+    return _case_page(request, case, _letter_form(case))
 
 
 @staff_required
@@ -166,10 +166,14 @@ def case_take(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("documents:backoffice_case", pk=case.pk)
 
 
+def _letter_form(case: Case, data=None) -> LetterForm:
+    return LetterForm(data, parties=register_selectors.case_parties(case))
+
+
 @staff_required
 def letter_new(request: HttpRequest, pk: int) -> HttpResponse:
     case = _staff_case(request, pk)
-    form = LetterForm(request.POST or None)
+    form = _letter_form(case, request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -180,6 +184,7 @@ def letter_new(request: HttpRequest, pk: int) -> HttpResponse:
                     title=data["title"],
                     body=data["body"],
                     days=data["supplement_days"],
+                    parties=form.chosen_parties(),
                 )
             else:
                 services.letter_send(
@@ -188,6 +193,7 @@ def letter_new(request: HttpRequest, pk: int) -> HttpResponse:
                     kind=data["kind"],
                     title=data["title"],
                     body=data["body"],
+                    parties=form.chosen_parties(),
                 )
         except DomainError as exc:
             form.add_error(None, exc.message)

@@ -3,8 +3,11 @@ clerk takes by hand from the case page. Thin: each POST calls one service."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,7 +16,15 @@ from sekap.accounts.decorators import staff_required
 from sekap.errors import DomainError
 
 from .. import selectors
-from ..forms import DecisionForm, DecisionStartForm, ReasonForm, StepForm
+from ..forms import (
+    DecisionForm,
+    DecisionStartForm,
+    DispatchForm,
+    ReasonForm,
+    SignedDecisionForm,
+    StepForm,
+)
+from ..selectors.register import case_parties
 from ..services import letters
 from ..services.workflow import case_transition, transitions_available
 
@@ -63,6 +74,11 @@ def _page(request, case, *, forms: dict | None = None, status: int = 200) -> Htt
             else None
         ),
         "reason_form": ReasonForm(),
+        "dispatch_form": DispatchForm(parties=case_parties(case)),
+        "upload_form": SignedDecisionForm(),
+        "signing": letters.signing_choice(decision=decision, actor=request.user)
+        if decision is not None and decision.status == "approved" and "sign" in steps
+        else None,
         "appeals": list(
             decision.appeals.select_related("filed_by", "submission__register_entry").order_by(
                 "filed_at"
@@ -135,16 +151,91 @@ def decision_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             ),
             _("The draft was returned for changes."),
         )
+    if action == "dispatch":
+        form = DispatchForm(request.POST, parties=case_parties(case))
+        if not form.is_valid():
+            return _page(request, case, forms={"dispatch_form": form}, status=400)
+        return _done(
+            request,
+            case,
+            lambda: letters.decision_dispatch(
+                decision=decision, actor=user, parties=form.chosen_parties()
+            ),
+            _("The decision was sent to the parties."),
+            forms={"dispatch_form": form},
+        )
+    if action == "upload":
+        form = SignedDecisionForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                letters.decision_sign_personal(
+                    decision=decision, actor=user, signed_xml=form.cleaned_data["signed_file"]
+                )
+            except DomainError as exc:
+                form.add_error("signed_file", exc.message)
+            else:
+                messages.success(request, _("The decision was signed with your certificate."))
+                return redirect("documents:backoffice_decision", pk=case.pk)
+        return _page(request, case, forms={"upload_form": form}, status=400)
+    if action == "browser":
+        return _browser(request, case, decision)
     steps = {
         "submit": (letters.decision_submit, _("The draft was passed to the head for approval.")),
         "approve": (letters.decision_approve, _("The decision was approved.")),
         "sign": (letters.decision_sign, _("The decision was signed with the office seal.")),
-        "dispatch": (letters.decision_dispatch, _("The decision was sent to the parties.")),
+        "prepare": (
+            letters.decision_to_sign,
+            _("The decision is ready for your signature: download it, sign it and upload it."),
+        ),
     }
     if action not in steps:
         raise Http404
     service, message = steps[action]
     return _done(request, case, lambda: service(decision=decision, actor=user), message)
+
+
+def _browser(request: HttpRequest, case, decision) -> HttpResponse:
+    """Signing in the browser (the portal's script): ``start`` answers the octets to sign
+    (JSON); ``finish`` takes the signature value and signs like an uploaded file."""
+    if request.POST.get("action") == "start":
+        try:
+            octets = letters.decision_browser_start(
+                decision=decision, actor=request.user, key_id=request.POST.get("key_id", "")
+            )
+        except DomainError as exc:
+            return JsonResponse({"detail": str(exc.message)}, status=400)
+        return JsonResponse({"octets": base64.b64encode(octets).decode("ascii")})
+    try:
+        value = base64.b64decode(request.POST.get("signature_value", ""), validate=True)
+    except (binascii.Error, ValueError):
+        value = b""
+    return _done(
+        request,
+        case,
+        lambda: letters.decision_browser_finish(
+            decision=decision, actor=request.user, signature_value=value
+        ),
+        _("The decision was signed with your certificate."),
+    )
+
+
+@staff_required
+def decision_to_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    """The decision prepared for the official's own signature (only theirs, while approved)."""
+    case = _case(request, pk)
+    decision = letters.decision_for(case)
+    if (
+        decision is None
+        or decision.status != "approved"
+        or not decision.to_sign
+        or decision.to_sign_for_id != request.user.pk
+    ):
+        raise Http404
+    response = HttpResponse(bytes(decision.to_sign), content_type="application/xml")
+    response["Content-Disposition"] = (
+        f'attachment; filename="decyzja-{decision.public_id}-do-podpisu.xml"'
+    )
+    return response
 
 
 @staff_required

@@ -32,7 +32,7 @@ from .deadlines import (
     SupplementOutcome,
     SuspensionBasis,
 )
-from .decisions import APPEAL_FORM, Appeal, Decision, DecisionStatus
+from .decisions import APPEAL_FORM, Appeal, Decision, DecisionStatus, SignatureKind
 from .delivery import Delivery, DeliveryChannel, DeliveryRule, DeliveryStatus
 from .esp import EspToken
 from .inbox import InboxMessage, MessageKind
@@ -101,6 +101,7 @@ __all__ = [
     "RegisterCounter",
     "RegisterEntry",
     "RegisterScan",
+    "SignatureKind",
     "Stage",
     "Submission",
     "SupplementCall",

@@ -19,6 +19,11 @@ from django.utils.translation import gettext_lazy as _
 APPEAL_FORM = "odwolanie"
 
 
+class SignatureKind(models.TextChoices):
+    SEAL = "seal", _("the office seal")
+    PERSONAL = "personal", _("the official's SEKAP certificate")
+
+
 class DecisionStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
     APPROVAL = "approval", _("awaiting approval")
@@ -64,6 +69,26 @@ class Decision(models.Model):
     signer_name = models.CharField(_("signed by"), max_length=200, blank=True)
     signer_position = models.CharField(_("position"), max_length=200, blank=True)
     issued_on = models.DateField(_("date of issue"), null=True, blank=True)
+    signature_kind = models.CharField(
+        _("signed with"), max_length=10, choices=SignatureKind.choices, blank=True
+    )
+    signer_certificate = models.ForeignKey(
+        "certauth.Certificate", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Signing with the official's own certificate: the decision XML prepared for one signer
+    # (their name, position and the time fixed), the letter id it carries, and, while the
+    # browser signs it, the signature around it with a placeholder value and the octets to sign.
+    to_sign = models.BinaryField(null=True, blank=True)
+    to_sign_sha256 = models.CharField(max_length=64, blank=True)
+    to_sign_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_sign_letter = models.UUIDField(null=True, blank=True)
+    pending_signature = models.BinaryField(null=True, blank=True)
+    pending_octets = models.BinaryField(null=True, blank=True)
+    pending_certificate = models.ForeignKey(
+        "certauth.Certificate", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     letter = models.OneToOneField(
         "Letter", null=True, blank=True, on_delete=models.PROTECT, related_name="decision"
     )

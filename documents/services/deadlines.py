@@ -15,6 +15,7 @@ and writes the case history and the audit trail. Every write locks the case row 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import transaction
@@ -38,6 +39,7 @@ from ..errors import CaseActionRefused
 from ..models import (
     CLOSED_STATES,
     Case,
+    CaseParty,
     CaseSuspension,
     ComplaintKind,
     DelayComplaint,
@@ -193,10 +195,17 @@ def suspension_end(*, suspension: CaseSuspension, clerk, ended_on: dt.date) -> C
 
 @transaction.atomic
 def supplement_call_send(
-    *, case: Case, clerk, title: str, body: str, days: int = SUPPLEMENT_MIN_DAYS
+    *,
+    case: Case,
+    clerk,
+    title: str,
+    body: str,
+    days: int = SUPPLEMENT_MIN_DAYS,
+    parties: Sequence[CaseParty] | None = None,
 ) -> SupplementCall:
-    """Send a call to supplement giving ``days`` (at least 7) from delivery; the clock stops
-    until the supplement or until the application is left unexamined."""
+    """Send a call to supplement giving ``days`` (at least 7) from delivery to every party or
+    to the ``parties`` chosen; the clock stops until the supplement or until the application
+    is left unexamined."""
     if days < SUPPLEMENT_MIN_DAYS:
         raise CaseActionRefused(_("Give at least 7 days from delivery."))
     case = _clerk_case(case=case, clerk=clerk)
@@ -214,6 +223,7 @@ def supplement_call_send(
         title=title,
         body=f"{body.strip()}\n{term}",
         supplement_days=days,
+        parties=parties,
     )
     today = timezone.localdate()
     suspension = CaseSuspension.objects.create(

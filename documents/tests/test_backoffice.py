@@ -109,9 +109,16 @@ def test_letter_form_errors_then_sealed_letter_sent(client, two_offices, sekap_t
     assert bad.status_code == 400
     assert b'class="error-summary"' in bad.content
     assert not Letter.objects.exists()
+    every = [str(p.pk) for p in case_a.parties.all()]  # the party picker, all ticked
     good = client.post(
         url,
-        {"kind": "supplement", "title": "Wezwanie", "body": "Uzupełnij.", "supplement_days": "7"},
+        {
+            "kind": "supplement",
+            "title": "Wezwanie",
+            "body": "Uzupełnij.",
+            "supplement_days": "7",
+            "recipients": every,
+        },
     )
     assert good.status_code == 302
     letter = Letter.objects.get()

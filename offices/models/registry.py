@@ -55,6 +55,14 @@ class Office(models.Model):
         _("fee bank account (IBAN)"), max_length=34, blank=True, validators=[validate_polish_iban]
     )
     show_clerk_names = models.BooleanField(_("show clerks' names to applicants"), default=False)
+    decision_seal_allowed = models.BooleanField(
+        _("decisions may bear the office seal"),
+        default=True,
+        help_text=_(
+            "Off: every decision is signed by the authorised official with their own SEKAP "
+            "certificate."
+        ),
+    )
     search_text = models.TextField(_("search text"), editable=False, default="")
 
     class Meta:

@@ -12,7 +12,6 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from lxml import etree
 
 from forms_platform import selectors as forms
 from forms_platform.definition import iter_fields
@@ -27,7 +26,6 @@ from sekap.errors import DomainError, NotAllowed
 from ..models import Draft, DraftKind, DraftStatus, SignatureMethod
 from .accounts import profile_of
 
-DS_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
 # A reply in a case is named by its own title (the general letter form's field), not the form's.
 REPLY_TITLE_FIELD = "Tytul"
 
@@ -341,36 +339,16 @@ def draft_sign_trusted_profile(*, draft: Draft, user: User) -> Draft:
         return _signed(locked, signed, SignatureMethod.TRUSTED_PROFILE, user)
 
 
-def _normalized(root: etree._Element) -> bytes:
-    """Canonical XML, ignoring whitespace-only text between the top-level elements."""
-    if root.text is not None and not root.text.strip():
-        root.text = None
-    for child in root:
-        if child.tail is not None and not child.tail.strip():
-            child.tail = None
-    return etree.tostring(root, method="c14n2", with_comments=False)
-
-
-def _parse(xml_bytes: bytes) -> etree._Element:
-    from forms_platform.xmldoc import DocumentError, safe_parse
-
-    try:
-        return safe_parse(xml_bytes)
-    except DocumentError as exc:
-        raise DocumentMismatch() from exc
-
-
 def same_document(prepared: bytes, signed: bytes) -> bool:
     """True when ``signed`` is ``prepared`` with enveloped ``ds:Signature`` elements added."""
-    root = _parse(signed)
-    signatures = [child for child in root if child.tag == DS_SIGNATURE]
-    if not signatures:
-        raise NotSigned()
-    for signature in signatures:
-        if signature.tail is not None and signature.tail.strip():
-            return False
-        root.remove(signature)  # lxml removes the element's tail with it
-    return _normalized(root) == _normalized(_parse(prepared))
+    from signatures import browser
+
+    try:
+        return browser.same_document(prepared, signed)
+    except browser.NotSignedDocument:
+        raise NotSigned() from None
+    except browser.XmlRejected:
+        raise DocumentMismatch() from None
 
 
 @transaction.atomic
@@ -385,34 +363,12 @@ def draft_attach_signed(*, draft: Draft, user: User, signed_xml: bytes) -> Draft
 
 # --- signing in the browser (WebCrypto, the key from the certauth enrolment) ---------------
 
-PLACEHOLDER = bytes(64)
-
-
-class _CapturingKey:
-    """Stands in for the browser's P-256 key: records what is to be signed."""
-
-    key_type = "ec"
-    curve_bytes = 32
-
-    def __init__(self) -> None:
-        self.octets = b""
-
-    def sign(self, data: bytes) -> bytes:
-        self.octets = data
-        return PLACEHOLDER
-
 
 def browser_key_id(der: bytes) -> str:
     """The id under which certauth's enrolment script keeps the key in IndexedDB."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
+    from signatures.browser import key_id
 
-    spki = (
-        x509.load_der_x509_certificate(der)
-        .public_key()
-        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
-    return hashlib.sha256(spki).digest()[:16].hex()
+    return key_id(der)
 
 
 def browser_certificates(user: User) -> dict[str, Any]:
@@ -431,36 +387,27 @@ def browser_certificates(user: User) -> dict[str, Any]:
 def browser_signing_start(*, draft: Draft, user: User, key_id: str) -> bytes:
     """Build the XAdES signature around the user's certificate; return the octets (the
     canonical SignedInfo) the browser must sign with its private key."""
-    from cryptography import x509
-
     from certauth.selectors import certificate_chain
-    from signatures.services import sign_enveloped
+    from signatures import browser
 
     draft = _locked(draft, user)
     document = _ready(draft)
     certificate = browser_certificates(user).get(key_id)
     if certificate is None:
         raise DraftError(_("This browser's key has no valid SEKAP certificate of yours."))
-    chain = [x509.load_der_x509_certificate(der) for der in certificate_chain(certificate)]
-    key = _CapturingKey()
-    draft.pending_signature = sign_enveloped(document, key=key, cert_chain=chain, level="B-B")
-    draft.pending_octets = key.octets
+    pending, octets = browser.prepare(document, chain=certificate_chain(certificate))
+    draft.pending_signature = pending
+    draft.pending_octets = octets
     draft.pending_certificate = certificate
     draft.save(update_fields=["pending_signature", "pending_octets", "pending_certificate"])
-    return key.octets
+    return octets
 
 
 @transaction.atomic
 def browser_signing_finish(*, draft: Draft, user: User, signature_value: bytes) -> Draft:
     """Put the browser's ECDSA signature (r||s) into the prepared signature, after checking it
     against the certificate's public key."""
-    import base64
-
-    from cryptography import x509
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+    from signatures import browser
 
     draft = _locked(draft, user)
     document = _ready(draft)
@@ -468,22 +415,15 @@ def browser_signing_finish(*, draft: Draft, user: User, signature_value: bytes) 
         raise DraftError(_("Start signing in the browser again."))
     if len(signature_value) != 64:
         raise DraftError(_("The browser returned a signature in an unknown format."))
-    public_key = x509.load_der_x509_certificate(bytes(draft.pending_certificate.der)).public_key()
-    r = int.from_bytes(signature_value[:32], "big")
-    s = int.from_bytes(signature_value[32:], "big")
-    try:
-        public_key.verify(
-            encode_dss_signature(r, s), bytes(draft.pending_octets), ec.ECDSA(hashes.SHA256())
-        )
-    except (InvalidSignature, TypeError, ValueError) as exc:
-        raise DraftError(
-            _("The signature made in the browser does not match your certificate.")
-        ) from exc
-    placeholder = base64.b64encode(PLACEHOLDER)
-    pending = bytes(draft.pending_signature)
-    if pending.count(placeholder) != 1:
+    if not browser.value_matches(
+        certificate_der=bytes(draft.pending_certificate.der),
+        octets=bytes(draft.pending_octets),
+        signature_value=signature_value,
+    ):
+        raise DraftError(_("The signature made in the browser does not match your certificate."))
+    signed = browser.complete(bytes(draft.pending_signature), signature_value=signature_value)
+    if signed is None:
         raise DraftError(_("Start signing in the browser again."))
-    signed = pending.replace(placeholder, base64.b64encode(signature_value))
     if not same_document(document, signed):
         raise DocumentMismatch()
     draft.pending_signature = None

@@ -3,7 +3,9 @@ signature, dispatch, delivery, final) and appeals.
 
 Public: ``template_version_save``, ``template_version_publish``, ``templates_published``,
 ``decision_draft``, ``decision_edit``, ``decision_submit``, ``decision_approve``,
-``decision_return``, ``decision_sign``, ``decision_dispatch``, ``decision_for``,
+``decision_return``, ``decision_sign`` (the office seal), ``decision_to_sign``,
+``decision_browser_start``/``_finish`` and ``decision_sign_personal`` (the official's own
+certificate, ``signing``), ``decision_dispatch``, ``decision_for``,
 ``decisions_sweep`` (beat), ``appeal_register`` (an appeal filing from the intake),
 ``appeals_sweep``, ``appeal_open``.
 """
@@ -22,6 +24,16 @@ from .decisions import (
 )
 from .finality import decision_delivered, decision_final, decisions_sweep
 from .output import decision_render_pdf
+from .signing import (
+    browser_certificates,
+    clerk_certificates,
+    decision_browser_finish,
+    decision_browser_start,
+    decision_sign_personal,
+    decision_to_sign,
+    seal_allowed,
+    signing_choice,
+)
 from .templates import (
     FIELDS,
     template_version_publish,
@@ -36,8 +48,12 @@ __all__ = [
     "appeal_open",
     "appeal_register",
     "appeals_sweep",
+    "browser_certificates",
     "case_file",
+    "clerk_certificates",
     "decision_approve",
+    "decision_browser_finish",
+    "decision_browser_start",
     "decision_delivered",
     "decision_dispatch",
     "decision_draft",
@@ -47,8 +63,12 @@ __all__ = [
     "decision_render_pdf",
     "decision_return",
     "decision_sign",
+    "decision_sign_personal",
     "decision_submit",
+    "decision_to_sign",
     "decisions_sweep",
+    "seal_allowed",
+    "signing_choice",
     "template_version_publish",
     "template_version_save",
     "templates_published",

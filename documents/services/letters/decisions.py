@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import uuid
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,11 +26,13 @@ from ... import dispatch
 from ...errors import DecisionRefused, TransitionRoleRequired
 from ...models import (
     Case,
+    CaseParty,
     Decision,
     DecisionStatus,
     Letter,
     LetterKind,
     LetterTemplateVersion,
+    SignatureKind,
 )
 from ..history import case_event
 from ..receipts import seal_document
@@ -203,7 +207,7 @@ def decision_return(
     decision.status = DecisionStatus.DRAFT
     decision.approved_by = None
     decision.approved_at = None
-    decision.save(update_fields=["status", "approved_by", "approved_at"])
+    decision.save(update_fields=["status", "approved_by", "approved_at", *_to_sign_clear(decision)])
     audit.record(
         actor=actor,
         action="documents.decision_returned",
@@ -227,45 +231,64 @@ def position_of(*, user, case: Case, on: dt.date) -> str:
         return str(StaffRole.SIGNER.label) if memberships else ""
 
 
-@transaction.atomic
-def decision_sign(*, decision: Decision, actor, now: dt.datetime | None = None) -> Decision:
-    """The authorised official signs: the decision XML (KPA art. 107 § 1, naming the signer
-    and their position) is sealed with the office seal, which the template must allow, and
-    stored once with its SHA-256 as the case's letter; the PDF follows after commit."""
-    now = now or timezone.now()
-    decision = _locked(decision)
-    _expect(decision, DecisionStatus.APPROVED)
+def _clear_pending(decision: Decision) -> None:
+    decision.pending_signature = None
+    decision.pending_octets = None
+    decision.pending_certificate = None
+
+
+def _to_sign_clear(decision: Decision) -> list[str]:
+    """Forget the document prepared for a personal signature (the draft went back for
+    changes); the fields to save."""
+    decision.to_sign = None
+    decision.to_sign_sha256 = ""
+    decision.to_sign_for = None
+    decision.to_sign_letter = None
+    _clear_pending(decision)
+    return [
+        "to_sign",
+        "to_sign_sha256",
+        "to_sign_for",
+        "to_sign_letter",
+        "pending_signature",
+        "pending_octets",
+        "pending_certificate",
+    ]
+
+
+def _issue(
+    decision: Decision,
+    *,
+    actor,
+    xml: bytes,
+    letter_id,
+    kind: str,
+    now: dt.datetime,
+    audit_extra: dict | None = None,
+) -> Decision:
+    """Store the signed decision XML once with its SHA-256 as the case's letter, mark the
+    decision signed by ``actor`` and take the workflow's "sign" step (in the caller's
+    transaction, the decision locked); the PDF follows after commit."""
     case = decision.case
-    _require(case=case, actor=actor, roles=("signer",), now=now)
-    if not decision.seal_allowed:
-        raise DecisionRefused(
-            _(
-                "The office does not allow this decision to bear its seal; it must be signed "
-                "with a personal qualified signature outside SEKAP."
-            )
-        )
-    decision.signed_by = actor
-    decision.signed_at = now
-    decision.signer_name = (actor.get_full_name() or actor.email)[:200]
-    decision.signer_position = position_of(user=actor, case=case, on=timezone.localdate(now))[:200]
-    decision.issued_on = timezone.localdate(now)
     letter = Letter(
+        public_id=letter_id,
         case=case,
         kind=LetterKind.DECISION,
         title=decision.title,
         body=decision_text(decision),
         created_by=actor,
         sent_at=now,
+        xml=xml,
+        sha256=hashlib.sha256(xml).hexdigest(),
     )
-    xml = seal_document(
-        office=case.office, xml=decision_xml(decision=decision, letter_id=str(letter.public_id))
-    )
-    letter.xml = xml
-    letter.sha256 = hashlib.sha256(xml).hexdigest()
     letter.save(force_insert=True)
     decision.letter = letter
+    decision.signed_by = actor
+    decision.signed_at = now
+    decision.signature_kind = kind
     decision.status = DecisionStatus.SIGNED
     decision.pdf_due_at = now
+    _to_sign_clear(decision)
     decision.save()
     case_transition(case=case, transition="sign", actor=actor, now=now)
     _event(decision, "decision_signed", actor, now)
@@ -273,10 +296,50 @@ def decision_sign(*, decision: Decision, actor, now: dt.datetime | None = None) 
         actor=actor,
         action="documents.decision_signed",
         target=decision,
-        after={"letter": str(letter.public_id), "sha256": letter.sha256, "seal": True},
+        after={
+            "letter": str(letter.public_id),
+            "sha256": letter.sha256,
+            "seal": kind == SignatureKind.SEAL,
+            "signed_with": kind,
+            "signer": decision.signer_name,
+            "position": decision.signer_position,
+            **(audit_extra or {}),
+        },
     )
     transaction.on_commit(lambda: _render_pdf(decision.pk))
     return decision
+
+
+@transaction.atomic
+def decision_sign(*, decision: Decision, actor, now: dt.datetime | None = None) -> Decision:
+    """The authorised official signs with the office seal, which the office and the template
+    must allow: the decision XML (KPA art. 107 § 1, naming the signer and their position) is
+    sealed and stored once with its SHA-256 as the case's letter. Signing with the official's
+    own certificate: ``signing.decision_sign_personal``."""
+    now = now or timezone.now()
+    decision = _locked(decision)
+    _expect(decision, DecisionStatus.APPROVED)
+    case = decision.case
+    _require(case=case, actor=actor, roles=("signer",), now=now)
+    if not (decision.seal_allowed and case.office.decision_seal_allowed):
+        raise DecisionRefused(
+            _(
+                "The office does not allow this decision to bear its seal; sign it with your "
+                "own SEKAP certificate."
+            )
+        )
+    decision.signed_at = now
+    decision.signer_name = (actor.get_full_name() or actor.email)[:200]
+    decision.signer_position = position_of(user=actor, case=case, on=timezone.localdate(now))[:200]
+    decision.issued_on = timezone.localdate(now)
+    decision.signature_kind = SignatureKind.SEAL
+    letter_id = uuid.uuid4()
+    xml = seal_document(
+        office=case.office, xml=decision_xml(decision=decision, letter_id=str(letter_id))
+    )
+    return _issue(
+        decision, actor=actor, xml=xml, letter_id=letter_id, kind=SignatureKind.SEAL, now=now
+    )
 
 
 def _render_pdf(decision_id: int) -> None:
@@ -284,15 +347,24 @@ def _render_pdf(decision_id: int) -> None:
 
 
 @transaction.atomic
-def decision_dispatch(*, decision: Decision, actor, now: dt.datetime | None = None) -> Decision:
-    """Send the signed decision to the parties (their deliveries start on their channels)."""
+def decision_dispatch(
+    *,
+    decision: Decision,
+    actor,
+    now: dt.datetime | None = None,
+    parties: Sequence[CaseParty] | None = None,
+) -> Decision:
+    """Send the signed decision to the parties (their deliveries start on their channels):
+    every party of the case, or the ``parties`` chosen."""
     from .dispatch import letter_out
 
     now = now or timezone.now()
     decision = _locked(decision)
     _expect(decision, DecisionStatus.SIGNED)
     _require(case=decision.case, actor=actor, roles=("clerk", "registry"), now=now)
-    letter_out(letter=decision.letter, actor=actor, now=now)
+    if parties is not None and not parties:
+        raise DecisionRefused(_("Choose at least one party to send the decision to."))
+    letter_out(letter=decision.letter, actor=actor, now=now, parties=parties)
     decision.status = DecisionStatus.DISPATCHED
     decision.dispatched_at = now
     decision.save(update_fields=["status", "dispatched_at"])

@@ -52,7 +52,14 @@ def decision_xml(*, decision: Decision, letter_id: str) -> bytes:
         + "</d:Strona>"
         for p in decision.parties
     )
-    signed = timezone.localtime(decision.signed_at).isoformat(timespec="seconds")
+    # KPA art. 107 § 1 pt 8: the name and the position of the official; how it is signed (the
+    # office seal, or their own certificate, whose signature time the XAdES signature carries).
+    kind = "podpis_urzednika" if decision.signature_kind == "personal" else "pieczec_urzedu"
+    signed = (
+        f"<d:Czas>{timezone.localtime(decision.signed_at).isoformat(timespec='seconds')}</d:Czas>"
+        if decision.signed_at
+        else ""
+    )
     return (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<d:Decyzja xmlns:d="{DECISION_NS}">'
         f"<d:Identyfikator>{letter_id}</d:Identyfikator>"
@@ -70,7 +77,7 @@ def decision_xml(*, decision: Decision, letter_id: str) -> bytes:
         f"<d:Tresc>{escape(appeal_instruction(decision))}</d:Tresc></d:Pouczenie>"
         f"<d:Podpis><d:ImieNazwisko>{escape(decision.signer_name)}</d:ImieNazwisko>"
         f"<d:Stanowisko>{escape(decision.signer_position)}</d:Stanowisko>"
-        f"<d:Rodzaj>pieczec_urzedu</d:Rodzaj><d:Czas>{signed}</d:Czas></d:Podpis>"
+        f"<d:Rodzaj>{kind}</d:Rodzaj>{signed}</d:Podpis>"
         "</d:Decyzja>"
     ).encode()
 
