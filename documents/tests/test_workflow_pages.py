@@ -158,7 +158,10 @@ def test_the_decision_pages_walk_draft_to_dispatch_with_roles(office, decision_c
     as_head.post(f"{base}sign/")  # refused: not authorised to sign
     assert Decision.objects.get().status == "approved"
     assert as_signer.post(f"{base}sign/").status_code == 302
-    assert as_clerk.post(f"{base}dispatch/").status_code == 302
+    # the party picker: nobody ticked is refused and nothing is sent; all parties by default
+    assert as_clerk.post(f"{base}dispatch/").status_code == 400
+    every = [str(p.pk) for p in case.parties.all()]
+    assert as_clerk.post(f"{base}dispatch/", {"recipients": every}).status_code == 302
     decision = Decision.objects.get()
     assert decision.status == "dispatched" and decision.ruling == "Zezwalam."
     assert as_clerk.get(f"/backoffice/sprawy/{case.pk}/decyzja.xml").status_code == 200
