@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('certauth', '0006_verbose_names'),
-        ('documents', '0020_letter_system_sender'),
+        ('documents', '0021_scan_virus_check'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
