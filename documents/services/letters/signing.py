@@ -50,7 +50,9 @@ class SigningChoice:
     prepared: bool  # the document to sign is ready for them
 
 
-def seal_allowed(decision: Decision) -> bool:
+def seal_allowed(*, decision: Decision) -> bool:
+    """The office seal may sign this decision: the office allows it on decisions and the
+    decision's template does not forbid it."""
     return bool(decision.seal_allowed and decision.case.office.decision_seal_allowed)
 
 
@@ -85,7 +87,7 @@ def signing_choice(*, decision: Decision, actor) -> SigningChoice:
     rows = clerk_certificates(user=actor, office=office)
     keys = tuple(browser.key_id(bytes(r.der)) for r in rows if r.key_type == "EC-P256")
     return SigningChoice(
-        seal=seal_allowed(decision),
+        seal=seal_allowed(decision=decision),
         certificates=tuple(rows),
         browser_keys=keys,
         prepared=bool(decision.to_sign) and decision.to_sign_for_id == actor.pk,
