@@ -340,3 +340,40 @@ def test_pages_without_javascript_download_and_upload(approved):
     )
     assert done.status_code == 302
     assert Decision.objects.get(pk=flow.decision.pk).signature_kind == "personal"
+
+
+def test_an_official_requests_a_clerk_certificate_with_a_browser_key(ca, settings):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.x509.oid import NameOID
+
+    from certauth.models import CertificateRequest
+
+    settings.CERTAUTH_RA_POLICY = "offices.pki.OfficesRaPolicy"
+    setup = make_service(symbol="OR")
+    official = clerk_of(setup, role="signer")  # authorised to sign, no other role
+    membership_grant(actor=None, user=official, office=setup.office, role="office_admin")
+    client = Client()
+    login_with_second_factor(client, official)
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "SEKAP")]))
+        .sign(key, hashes.SHA256())
+        .public_bytes(serialization.Encoding.PEM)
+        .decode()
+    )
+    form = {"csr": csr, "origin": "browser"}
+    seal = client.post(
+        "/backoffice/pki/nowy/", {**form, "kind": "office-seal", "office_terc": setup.office.terc}
+    )
+    assert seal.status_code == 200 and 'class="error-summary"' in seal.content.decode()
+    assert not CertificateRequest.objects.exists()  # a browser key never becomes a seal's
+    done = client.post("/backoffice/pki/nowy/", {**form, "kind": "clerk-signing"})
+    assert done.status_code == 302
+    request = CertificateRequest.objects.get()
+    assert (request.origin, request.profile.slug, request.subject_user_id) == (
+        "browser",
+        "clerk-signing",
+        official.pk,
+    )
+    assert request.office_terc == setup.office.terc
