@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('certauth', '0006_verbose_names'),
-        ('documents', '0021_scan_virus_check'),
+        ('documents', '0022_worklist_indexes_search_vector'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
