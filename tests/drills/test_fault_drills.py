@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.drill, pytest.mark.worker]
 RATE = 4.0  # submissions per second offered (every one a new signed document)
 BEFORE = 4.0  # seconds of load before the fault
 AFTER = 6.0  # seconds of load after the service is back
-PER_DRILL = 110  # the documents each drill may use
+PER_DRILL = 80  # the documents each drill may use (a drill sends about 40-60)
 
 
 def _pending(stack: Stack, label: str) -> int:
