@@ -13,6 +13,7 @@ from sekap.accounts.decorators import staff_required
 from .. import selectors
 from ..models import CaseStatus
 from ..selectors.search import cases_search
+from .cases import case_url_prefix
 
 RESULTS = 50
 
@@ -64,6 +65,6 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "documents/staff/search.html",
-        {"form": form, "cases": cases, "limit": RESULTS},
+        {"form": form, "cases": cases, "limit": RESULTS, "case_url": case_url_prefix()},
         status=400 if request.GET and not form.is_valid() else 200,
     )
