@@ -16,6 +16,8 @@ from tests.support import (  # noqa: F401  (fixtures registered for every test m
     REQUIRE_SERVICES,
     clamd_running,
     database_url,
+    object_storage,
+    object_storage_bucket_ensure,
     unavailable,
     xmlsec1_installed,
 )
@@ -48,12 +50,30 @@ def pytest_collection_modifyitems(config, items) -> None:
     items.sort(key=weight)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _object_storage_bucket() -> None:
+    """On object storage (CI's second pass) the bucket exists before the first test."""
+    from django.conf import settings
+
+    default = settings.STORAGES["default"]
+    if "bucket_name" in default.get("OPTIONS", {}):
+        object_storage_bucket_ensure(default)
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CERTAUTH_OCSP_PRESIGNED_DIR = str(tmp_path / "ocsp")
+    default = settings.STORAGES["default"]
+    if "OPTIONS" in default and "bucket_name" in default["OPTIONS"]:
+        # object storage (OBJECT_STORAGE_URL): each test has a prefix of its own in the bucket
+        default = {
+            **default,
+            "OPTIONS": {**default["OPTIONS"], "location": f"t/{uuid.uuid4().hex}"},
+        }
     settings.STORAGES = {
         **settings.STORAGES,
+        "default": default,
         "audit_anchors": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": str(tmp_path / "audit-anchors")},

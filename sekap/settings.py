@@ -351,10 +351,36 @@ BACKUP_KEEP_DAYS = env.int("BACKUP_KEEP_DAYS", default=14)
 # What must hold after a restore: each callable yields one line per problem found.
 BACKUP_VERIFIERS = [
     "sekap.audit.services.chain_problems",
+    "sekap.storage.stored_document_problems",
     "documents.integrity.stored_document_problems",
 ]
+# Stored documents (submissions, receipts, letters, scans: sekap/storage.py) and uploads go
+# through the default storage: files under MEDIA_ROOT on the embedded default, an S3-compatible
+# bucket (MinIO in docker-compose) when OBJECT_STORAGE_URL is set. Every document read is
+# checked against the SHA-256 its key names.
+OBJECT_STORAGE_URL = env.str("OBJECT_STORAGE_URL", default="")
+OBJECT_STORAGE_BUCKET = env.str("OBJECT_STORAGE_BUCKET", default="sekap")
+if OBJECT_STORAGE_URL:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "endpoint_url": OBJECT_STORAGE_URL,
+            "bucket_name": OBJECT_STORAGE_BUCKET,
+            "access_key": env.str("OBJECT_STORAGE_ACCESS_KEY", default=""),
+            "secret_key": env.str("OBJECT_STORAGE_SECRET_KEY", default=""),
+            "region_name": env.str("OBJECT_STORAGE_REGION", default="us-east-1"),
+            "location": env.str("OBJECT_STORAGE_PREFIX", default=""),
+            "addressing_style": "path",
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "file_overwrite": True,  # content-addressed: the same name holds the same bytes
+            "querystring_auth": True,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     # Anchors of the audit chain: must live off the database host (a mounted remote directory,
     # or an object-storage backend configured here); see docs/security/audit.md.

@@ -93,3 +93,37 @@ def require_postgresql(vendor: str, reason: str) -> None:
     (the second pass runs on PostgreSQL, so nothing of it may skip there)."""
     if vendor != "postgresql":
         unavailable(reason, required=REQUIRE_SERVICES)
+
+
+def object_storage_bucket_ensure(settings_storage: dict) -> None:
+    """Create the bucket the S3 storage settings name, unless it exists (a new S3 server)."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    options = settings_storage["OPTIONS"]
+    client = boto3.client(
+        "s3",
+        endpoint_url=options["endpoint_url"],
+        aws_access_key_id=options["access_key"] or None,
+        aws_secret_access_key=options["secret_key"] or None,
+        region_name=options["region_name"],
+    )
+    try:
+        client.head_bucket(Bucket=options["bucket_name"])
+    except ClientError:
+        client.create_bucket(Bucket=options["bucket_name"])
+
+
+@pytest.fixture
+def object_storage(settings):
+    """The default storage is an S3 bucket (OBJECT_STORAGE_URL); skipped without, failed in CI."""
+    if not settings.OBJECT_STORAGE_URL:
+        unavailable("no S3 server configured (OBJECT_STORAGE_URL)", required=REQUIRE_SERVICES)
+    from django.core.files.storage import storages
+
+    storage = storages["default"]
+    try:
+        storage.bucket.meta.client.head_bucket(Bucket=storage.bucket_name)
+    except Exception as exc:  # any failure means the server is not usable
+        unavailable(f"the S3 server does not answer: {exc}", required=REQUIRE_SERVICES)
+    return storage

@@ -302,5 +302,10 @@ def test_an_uploaded_file_name_cannot_choose_where_the_file_is_stored(settings):
     stored = representation.power_of_attorney.name
     assert stored.startswith("poa/") and ".." not in stored and "/etc/" not in stored
     assert ";" not in stored and " " not in stored
+    storage = representation.power_of_attorney.storage
+    if hasattr(storage, "bucket"):  # object storage: the only object is the cleaned name
+        keys = [o.key for o in storage.bucket.objects.filter(Prefix=f"{storage.location}/")]
+        assert keys == [f"{storage.location}/{stored}"]
+        return
     path = Path(representation.power_of_attorney.path).resolve()
     assert path.is_relative_to(Path(settings.MEDIA_ROOT).resolve())

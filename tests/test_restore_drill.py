@@ -1,6 +1,7 @@
 """The restore drill: back up a running installation, restore it into a new empty one, verify
 the audit chains and every stored document, and file again there. On PostgreSQL (CI's second
-pass) with pg_dump/pg_restore, on the embedded default with SQLite's online backup API.
+pass) with pg_dump/pg_restore and the stored documents in an S3 bucket (restored into a new,
+empty bucket), on the embedded default with SQLite's online backup API and a directory.
 
 The restored side runs as separate ``manage.py`` processes on their own database and file
 storage, as an operator would run them on a new machine (with the same key material, which is
@@ -9,6 +10,7 @@ not part of a backup: see docs/operations.md).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -19,10 +21,10 @@ from pathlib import Path
 import psycopg2
 import pytest
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import default_storage, storages
 from django.db import connection
 
-from documents.models import Stage
+from documents.models import Receipt, Stage, Submission
 from documents.services import intake, submission_accept
 from documents.tests.fixtures import (  # noqa: F401
     ca,
@@ -33,7 +35,7 @@ from documents.tests.fixtures import (  # noqa: F401
     setup,
 )
 from sekap.operations.backups import BackupError, backup_create, backup_restore, backup_verify
-from tests.support import database_url
+from tests.support import database_url, object_storage_bucket_ensure
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,6 +55,10 @@ submission = submission_accept(
 )
 done = intake.intake_process(submission_id=submission.pk)
 done.refresh_from_db()
+from documents.models import Submission
+from sekap.storage import stored_document_problems
+
+assert bytes(done.document) == signed and list(stored_document_problems()) == []
 print(done.stage, done.signature_indication, done.register_entry.number, Submission.objects.count())
 """
 
@@ -76,6 +82,29 @@ def _new_database(tmp_path: Path) -> tuple[str, callable]:
         database_url({**connection.settings_dict, "NAME": name}),
         lambda: run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'),
     )
+
+
+def _new_storage(tmp_path: Path, settings) -> tuple[dict, callable]:
+    """An empty storage of the same kind (a new bucket on object storage, a new directory on
+    the file system): its STORAGES entry and how to remove it."""
+    default = settings.STORAGES["default"]
+    if "bucket_name" not in default.get("OPTIONS", {}):
+        location = str(tmp_path / "restored-media")
+        return (
+            {"BACKEND": "django.core.files.storage.FileSystemStorage",
+             "OPTIONS": {"location": location}},
+            lambda: None,
+        )  # fmt: skip
+    bucket = f"sekap-drill-{uuid.uuid4().hex[:8]}"
+    entry = {**default, "OPTIONS": {**default["OPTIONS"], "bucket_name": bucket, "location": ""}}
+    object_storage_bucket_ensure(entry)
+
+    def drop() -> None:
+        target = storages.create_storage(entry)
+        target.bucket.objects.all().delete()
+        target.bucket.delete()
+
+    return entry, drop
 
 
 def _manage(args: list[str], *, url: str, settings_module: str, settings_dir: Path):
@@ -115,13 +144,25 @@ def test_back_up_restore_verify_and_file_again(
     intake.intake_process(submission_id=first.pk)
     default_storage.save("poa/2026/pelnomocnictwo.pdf", ContentFile(b"%PDF-1.7 scan"))
 
+    first.refresh_from_db()
+    stored = {
+        f"files/{key}": hashlib.sha256(bytes(key)).hexdigest()
+        for key in (
+            Submission.objects.values_list("document", flat=True).get(pk=first.pk),
+            Receipt.objects.values_list("xml", flat=True).get(submission=first),
+        )
+    }
+
     result = backup_create(directory=tmp_path / "backups", keep_days=14)
     manifest = backup_verify(path=result.path)
     assert manifest["engine"] == connection.vendor
-    assert [f["name"] for f in manifest["files"]] == ["files/poa/2026/pelnomocnictwo.pdf"]
+    names = {f["name"]: f["sha256"] for f in manifest["files"]}
+    assert "files/poa/2026/pelnomocnictwo.pdf" in names
+    assert {name: names.get(name) for name in stored} == stored  # streamed, SHA-256 per object
     assert {h["key"] for h in manifest["audit_heads"]} >= {"platform", f"office:{setup.office.pk}"}
 
     url, drop = _new_database(tmp_path)
+    restored_storage, drop_storage = _new_storage(tmp_path, settings)
     settings_dir = tmp_path / "restored_settings"
     settings_dir.mkdir()
     (settings_dir / "restored_settings.py").write_text(
@@ -132,6 +173,7 @@ def test_back_up_restore_verify_and_file_again(
         "CA_PKCS11_MODULE = ''\n"
         f"SIGNATURES_TRUST_ANCHORS_PROVIDER = {settings.SIGNATURES_TRUST_ANCHORS_PROVIDER!r}\n"
         f"MEDIA_ROOT = {str(tmp_path / 'restored-media')!r}\n"
+        f"STORAGES = {{**STORAGES, 'default': {restored_storage!r}}}\n"
         "EMAIL_BACKEND = 'django.core.mail.backends.locmem.EmailBackend'\n"
     )
     try:
@@ -143,9 +185,12 @@ def test_back_up_restore_verify_and_file_again(
         )
         assert restored.returncode == 0, restored.stderr
         assert "verified" in restored.stdout
-        assert (tmp_path / "restored-media/poa/2026/pelnomocnictwo.pdf").read_bytes() == (
-            b"%PDF-1.7 scan"
-        )
+        target = storages.create_storage(restored_storage)
+        with target.open("poa/2026/pelnomocnictwo.pdf", "rb") as handle:
+            assert handle.read() == b"%PDF-1.7 scan"
+        for name, sha256 in stored.items():
+            with target.open(name.removeprefix("files/"), "rb") as handle:
+                assert hashlib.sha256(handle.read()).hexdigest() == sha256
         audit = _manage(
             ["audit_verify", "--skip-anchors"],
             url=url,
@@ -184,6 +229,7 @@ def test_back_up_restore_verify_and_file_again(
         assert twice.returncode == 2 and "not empty" in twice.stderr
     finally:
         drop()
+        drop_storage()
 
 
 @pytest.mark.django_db(transaction=True)

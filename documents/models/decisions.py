@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sekap.storage import StoredBytesField
+
 # The seed form on which a party files an appeal (forms_platform/seed/26-odwolanie.json).
 APPEAL_FORM = "odwolanie"
 
@@ -92,7 +94,7 @@ class Decision(models.Model):
     letter = models.OneToOneField(
         "Letter", null=True, blank=True, on_delete=models.PROTECT, related_name="decision"
     )
-    pdf = models.BinaryField(null=True, blank=True)
+    pdf = StoredBytesField(kind="decision-pdfs", null=True, blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     pdf_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)

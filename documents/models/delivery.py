@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sekap.storage import StoredBytesField
+
 
 class DeliveryChannel(models.TextChoices):
     EDORECZENIA = "edoreczenia", _("e-Doręczenia (public registered electronic delivery)")
@@ -99,9 +101,9 @@ class Delivery(models.Model):
     provider_ref = models.CharField(max_length=100, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
-    sending_proof = models.BinaryField(null=True, blank=True)
+    sending_proof = StoredBytesField(kind="delivery-proofs", null=True, blank=True)
     sending_proof_sha256 = models.CharField(max_length=64, blank=True)
-    receipt_proof = models.BinaryField(null=True, blank=True)
+    receipt_proof = StoredBytesField(kind="delivery-proofs", null=True, blank=True)
     receipt_proof_sha256 = models.CharField(max_length=64, blank=True)
     receipt = models.ForeignKey(
         "Receipt", null=True, blank=True, on_delete=models.PROTECT, related_name="deliveries"

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sekap.storage import StoredBytesField
+
 
 class LetterKind(models.TextChoices):
     LETTER = "letter", _("letter")
@@ -29,7 +31,7 @@ class Letter(models.Model):
     title = models.CharField(_("title"), max_length=300)
     body = models.TextField(_("content"))
     supplement_due = models.DateField(_("supplement due"), null=True, blank=True)
-    xml = models.BinaryField()
+    xml = StoredBytesField(kind="letters")
     sha256 = models.CharField(max_length=64)
     # None: sent by the system in the office's name under its seal (the call to pay).
     created_by = models.ForeignKey(

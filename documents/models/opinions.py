@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sekap.storage import StoredBytesField
+
 
 class OpinionStatus(models.TextChoices):
     REQUESTED = "requested", _("asked for")
@@ -82,7 +84,7 @@ class OpinionAttachment(models.Model):
     opinion = models.ForeignKey(Opinion, on_delete=models.PROTECT, related_name="attachments")
     filename = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(max_length=100)
-    content = models.BinaryField()
+    content = StoredBytesField(kind="opinion-attachments")
     sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
 

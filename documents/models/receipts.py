@@ -7,6 +7,8 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sekap.storage import StoredBytesField
+
 
 class ReceiptKind(models.TextChoices):
     UPP = "UPP", _("official confirmation of submission (UPP)")
@@ -28,10 +30,10 @@ class Receipt(models.Model):
     letter = models.ForeignKey(
         "Letter", null=True, blank=True, on_delete=models.PROTECT, related_name="receipts"
     )
-    xml = models.BinaryField()
+    xml = StoredBytesField(kind="receipts")
     sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField()
-    pdf = models.BinaryField(null=True, blank=True)
+    pdf = StoredBytesField(kind="receipt-pdfs", null=True, blank=True)
     pdf_rendered_at = models.DateTimeField(null=True, blank=True)
     pdf_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
 

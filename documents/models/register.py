@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sekap.storage import StoredBytesField
+
 
 class RegisterCounter(models.Model):
     """The last RPW number given by an office in a year (locked while allocating)."""
@@ -130,7 +132,7 @@ class RegisterScan(models.Model):
     )
     filename = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(max_length=100)
-    content = models.BinaryField()
+    content = StoredBytesField(kind="scans")
     sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
     # What the barcode reader found ("" when nothing was readable).

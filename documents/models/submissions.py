@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sekap.storage import StoredBytesField
+
 
 class Channel(models.TextChoices):
     PORTAL = "portal", _("portal")
@@ -65,7 +67,7 @@ class Submission(models.Model):
     title = models.CharField(_("title"), max_length=300)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     idempotency_key = models.CharField(max_length=100)
-    document = models.BinaryField(_("signed document"))
+    document = StoredBytesField(_("signed document"), kind="submissions")
     sha256 = models.CharField(max_length=64, db_index=True)
     size = models.PositiveIntegerField()
     received_at = models.DateTimeField(_("received at"))

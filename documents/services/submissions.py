@@ -167,6 +167,8 @@ def submission_accept(
         raise NotRepresentative()
     document = _check_document(service=service, signed_xml=signed_xml, scan=not scanned)
     title = (document.envelope.title or document.version.title or service.title)[:300]
+    # the bytes go to the document store before the transaction (object storage is a network call)
+    signed_xml = Submission._meta.get_field("document").store(signed_xml)
     try:
         with transaction.atomic():
             submission = _record(

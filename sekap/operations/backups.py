@@ -4,13 +4,15 @@ A backup is one directory ``sekap-backup-<UTC time>`` under ``BACKUP_DIR``:
 
 * ``database.dump`` (``pg_dump`` custom format: one consistent snapshot) on PostgreSQL, or
   ``database.sqlite3`` (the SQLite online backup API) on the embedded default;
-* ``files/``: every file of the default storage (uploads, scans), read through Django's
-  storage API, so object storage is backed up the same way as a directory;
+* ``files/``: every object of the default storage (the stored documents of sekap/storage.py,
+  uploads), streamed through Django's storage API, so an S3 bucket is backed up the same way
+  as a directory;
 * ``manifest.json``: the SHA-256 and size of each of those, the engine, the migrations
   applied and the head of every audit chain.
 
 ``backup_restore`` refuses a backup whose files do not match the manifest, restores only into
-an empty installation (a database without tables, a storage without files), and then runs the
+an empty installation (a database without tables, a storage without objects: a new bucket or
+directory), writes every object back, and then runs the
 ``BACKUP_VERIFIERS`` (the audit chain, the stored documents' SHA-256) and checks that the audit
 chains end where the manifest says. Key material (``var/``: the CA's and seals' keys, or the
 HSM) is not in the backup: it has its own custody (docs/operations.md).
@@ -31,11 +33,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import File
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import Storage
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from sekap.storage import document_keys, document_storage
 
 FORMAT = 1
 PREFIX = "sekap-backup-"
@@ -243,24 +247,18 @@ def _audit_heads() -> list[dict]:
 
 
 def _storage() -> Storage:
-    return storages["default"]
+    return document_storage()
 
 
-def _storage_names(storage: Storage, folder: str = "") -> Iterator[str]:
-    try:
-        folders, files = storage.listdir(folder)
-    except FileNotFoundError:
-        return
-    for name in files:
-        yield f"{folder}{name}"
-    for sub in folders:
-        yield from _storage_names(storage, f"{folder}{sub}/")
+def _storage_names(storage: Storage) -> Iterator[str]:
+    return document_keys(storage=storage)
 
 
 def _copy_files(target: Path) -> Iterator[dict]:
+    """Each object of the storage (a bucket or a directory), streamed into the backup."""
     storage = _storage()
     target.mkdir()
-    for name in _storage_names(storage):
+    for name in sorted(_storage_names(storage)):
         destination = target / name
         destination.parent.mkdir(parents=True, exist_ok=True)
         with storage.open(name, "rb") as source, destination.open("wb") as out:

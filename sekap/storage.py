@@ -1,0 +1,294 @@
+"""The document store: every stored document's bytes go through Django's storage API.
+
+Submissions, receipts (UPP/UPD and their PDFs), official letters, scans and the other stored
+evidence live as objects of the ``default`` storage (``STORAGES["default"]``): a directory under
+``MEDIA_ROOT`` on the embedded default, an S3-compatible bucket (MinIO in docker-compose) when
+``OBJECT_STORAGE_URL`` is set. A row keeps only the object's key, and the key names the SHA-256 of
+the bytes (``documents/<kind>/<first two hex digits>/<sha256>``): objects are content-addressed,
+written once and never changed, so writing the same bytes twice is harmless, and every read
+checks the bytes against the hash in their name. A mismatch is logged and raised as
+``StoredDocumentCorrupt``: such bytes are never handed on.
+
+A model declares ``StoredBytesField(kind="submissions")`` where it had a ``BinaryField``: the
+attribute still reads and takes ``bytes``, the column holds the key. Assigning bytes writes the
+object when the row is saved (object first, row second: a row never points at a missing object;
+a rolled-back transaction leaves at worst an unreferenced object). A service that must not call
+object storage inside its transaction stores the bytes first with ``field.store(data)`` and
+assigns the result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
+from django.db import models
+from django.db.models.query_utils import DeferredAttribute
+
+logger = logging.getLogger(__name__)
+
+ROOT = "documents"
+KIND = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+KEY = re.compile(r"^documents/[a-z][a-z0-9_-]{0,39}/[0-9a-f]{2}/(?P<sha256>[0-9a-f]{64})$")
+CHUNK = 1024 * 1024
+
+
+class StoredDocumentError(Exception):
+    """A stored document cannot be handed on; the message says which and why."""
+
+
+class StoredDocumentCorrupt(StoredDocumentError):
+    """The stored bytes do not match the SHA-256 in their key (changed or damaged)."""
+
+
+class StoredDocumentMissing(StoredDocumentError):
+    """No object is stored under the key a row names."""
+
+
+def document_storage() -> Storage:
+    """The one storage every stored document goes through."""
+    return storages["default"]
+
+
+def key_for(*, kind: str, sha256: str) -> str:
+    if not KIND.match(kind):
+        raise ValueError(f"not a document kind: {kind!r}")
+    return f"{ROOT}/{kind}/{sha256[:2]}/{sha256}"
+
+
+def sha256_of_key(key: str) -> str:
+    found = KEY.match(key)
+    if found is None:
+        raise StoredDocumentError(f"{key!r} is not a document key")
+    return found["sha256"]
+
+
+class StoredBytes(bytes):
+    """Bytes known to be stored under ``key`` (returned by ``document_put``)."""
+
+    key: str
+
+    def __new__(cls, data: bytes, key: str) -> StoredBytes:
+        value = super().__new__(cls, data)
+        value.key = key
+        return value
+
+
+class StoredRef(str):
+    """A document key as a query returns it (``values_list("document")``); ``bytes(ref)``
+    reads the document and checks its hash."""
+
+    def __bytes__(self) -> bytes:
+        return document_read(key=str(self))
+
+
+def document_put(*, data: bytes, kind: str) -> StoredBytes:
+    """Store ``data`` (if not stored already) and return it with its key."""
+    data = bytes(data)
+    key = key_for(kind=kind, sha256=hashlib.sha256(data).hexdigest())
+    storage = document_storage()
+    if not storage.exists(key):
+        saved = storage.save(key, ContentFile(data))
+        if saved != key:  # a concurrent writer stored the same bytes first: keep theirs
+            storage.delete(saved)
+    return StoredBytes(data, key)
+
+
+def document_read(*, key: str) -> bytes:
+    """The bytes stored under ``key``, checked against the SHA-256 the key names."""
+    expected = sha256_of_key(key)
+    storage = document_storage()
+    try:
+        with storage.open(key, "rb") as handle:
+            data = handle.read()
+    except Exception as exc:  # each backend says "missing" its own way
+        if not _exists(storage, key):
+            logger.error("stored document %s is missing", key)
+            raise StoredDocumentMissing(f"no stored document {key}") from exc
+        raise
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected:
+        logger.error(
+            "stored document %s does not match its SHA-256 (read %s); refused",
+            key,
+            actual,
+            extra={"storage_key": key, "sha256_read": actual},
+        )
+        raise StoredDocumentCorrupt(
+            f"stored document {key} does not match its SHA-256: it was changed or damaged"
+        )
+    return data
+
+
+def _exists(storage: Storage, key: str) -> bool:
+    try:
+        return storage.exists(key)
+    except Exception:  # the storage is unreachable: not "missing"
+        return True
+
+
+def document_keys(*, storage: Storage | None = None) -> Iterator[str]:
+    """Every object name in the storage (documents and other files), in no set order: one
+    paginated listing of the bucket on S3, a walk of the directory otherwise."""
+    storage = storage or document_storage()
+    bucket = getattr(storage, "bucket", None)
+    if bucket is None:
+        yield from _walk(storage, "")
+        return
+    prefix = _s3_prefix(storage)
+    for summary in bucket.objects.filter(Prefix=prefix):
+        yield summary.key.removeprefix(prefix)
+
+
+def _s3_prefix(storage: Storage) -> str:
+    location = (getattr(storage, "location", "") or "").strip("/")
+    return f"{location}/" if location else ""
+
+
+def _walk(storage: Storage, folder: str) -> Iterator[str]:
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in files:
+        yield f"{folder}{name}"
+    for sub in folders:
+        yield from _walk(storage, f"{folder}{sub}/")
+
+
+@dataclass(frozen=True)
+class Usage:
+    objects: int
+    bytes: int
+
+
+def storage_usage(*, storage: Storage | None = None) -> Usage:
+    """Objects and bytes held (one listing; S3 returns sizes with it, a directory stats)."""
+    storage = storage or document_storage()
+    bucket = getattr(storage, "bucket", None)
+    if bucket is not None:  # S3: the listing carries the sizes
+        objects = total = 0
+        for summary in bucket.objects.filter(Prefix=_s3_prefix(storage)):
+            objects += 1
+            total += summary.size
+        return Usage(objects, total)
+    objects = total = 0
+    for name in document_keys(storage=storage):
+        objects += 1
+        total += storage.size(name)
+    return Usage(objects, total)
+
+
+def stored_document_problems() -> Iterator[str]:
+    """One line per row whose stored document is missing or does not match its SHA-256 (every
+    ``StoredBytesField`` of every model). Named by ``BACKUP_VERIFIERS``."""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if not isinstance(field, StoredBytesField):
+                continue
+            rows = model._default_manager.exclude(**{field.attname: ""}).exclude(
+                **{f"{field.attname}__isnull": True}
+            )
+            for pk, key in rows.values_list("pk", field.attname).iterator(chunk_size=500):
+                try:
+                    document_read(key=str(key))
+                except StoredDocumentError as exc:
+                    yield f"{model._meta.label} {pk}: {field.name}: {exc}"
+
+
+# --- the model field --------------------------------------------------------------------------
+
+
+class _StoredBytesAttribute(DeferredAttribute):
+    """Reads give the document's bytes (read once per instance, hash checked); the instance's
+    ``__dict__`` keeps the key, as for any column, so deferred loading works unchanged."""
+
+    def __get__(self, instance, cls=None):
+        if instance is None:
+            return self
+        key = super().__get__(instance, cls)
+        if key is None or key == "":
+            return None
+        cache = instance.__dict__.get(self._cache_name)
+        if cache is not None and cache.key == key:
+            return cache
+        data = StoredBytes(document_read(key=key), key)
+        instance.__dict__[self._cache_name] = data
+        return data
+
+    def __set__(self, instance, value) -> None:
+        name = self.field.attname
+        if value is None or isinstance(value, str):
+            instance.__dict__[name] = value if value is None else str(value)
+            return
+        data = value if isinstance(value, StoredBytes) else None
+        if data is None:
+            raw = bytes(value)
+            sha256 = hashlib.sha256(raw).hexdigest()
+            data = StoredBytes(raw, key_for(kind=self.field.kind, sha256=sha256))
+            instance.__dict__.setdefault(_PENDING, set()).add(name)
+        instance.__dict__[name] = data.key
+        instance.__dict__[self._cache_name] = data
+
+    @property
+    def _cache_name(self) -> str:
+        return f"_{self.field.attname}_bytes"
+
+
+_PENDING = "_stored_bytes_pending"
+
+
+class StoredBytesField(models.CharField):
+    """A document kept in the document store; the column holds its key (see the module)."""
+
+    descriptor_class = _StoredBytesAttribute
+
+    def __init__(self, *args, kind: str, **kwargs) -> None:
+        if not KIND.match(kind):
+            raise ValueError(f"not a document kind: {kind!r}")
+        self.kind = kind
+        kwargs.setdefault("max_length", 120)
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["kind"] = self.kind
+        if kwargs.get("max_length") == 120:
+            del kwargs["max_length"]
+        if kwargs.get("editable") is False:
+            del kwargs["editable"]
+        return name, path, args, kwargs
+
+    def store(self, data: bytes) -> StoredBytes:
+        """Write ``data`` now (before a transaction) and return what to assign to the field."""
+        return document_put(data=data, kind=self.kind)
+
+    def pre_save(self, model_instance, add):
+        key = model_instance.__dict__.get(self.attname)
+        pending = model_instance.__dict__.get(_PENDING)
+        if pending and self.attname in pending:
+            data = model_instance.__dict__[f"_{self.attname}_bytes"]
+            document_put(data=data, kind=self.kind)
+            pending.discard(self.attname)
+        return key
+
+    def get_prep_value(self, value):
+        if isinstance(value, StoredBytes):
+            return value.key
+        if isinstance(value, bytes | bytearray | memoryview):  # ``update(field=bytes)``
+            return document_put(data=bytes(value), kind=self.kind).key
+        return super().get_prep_value(value)
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else StoredRef(value)
+
+    def value_from_object(self, obj):
+        return obj.__dict__.get(self.attname)

@@ -1,0 +1,139 @@
+"""Stored documents go through the document store (sekap/storage.py): on the file system by
+default, through an S3 server (CI's second pass: OBJECT_STORAGE_URL) when configured. Every read
+checks the SHA-256 the key names; changed or missing bytes are refused, never handed on."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import boto3
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.urls import reverse
+
+from documents.models import Receipt, Submission
+from documents.selectors import submission_document
+from documents.services import submission_accept
+from documents.tests.fixtures import (  # noqa: F401
+    ca,
+    citizen,
+    document_for,
+    pki_dir,
+    sekap_trust,
+    setup,
+)
+from sekap.storage import (
+    StoredDocumentCorrupt,
+    StoredDocumentMissing,
+    Usage,
+    document_put,
+    document_read,
+    storage_usage,
+    stored_document_problems,
+)
+
+PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40
+
+
+def _replace(key: str, data: bytes) -> None:
+    """Change a stored object behind the platform's back (a damaged disk, an intruder)."""
+    storage = storages["default"]
+    storage.delete(key)
+    assert storage.save(key, ContentFile(data)) == key
+
+
+def test_round_trip_through_the_s3_server(object_storage):
+    stored = document_put(data=PDF, kind="scans")
+    sha256 = hashlib.sha256(PDF).hexdigest()
+    assert stored.key == f"documents/scans/{sha256[:2]}/{sha256}"
+    # the object is in the bucket, under the test's prefix, with exactly these bytes
+    options = object_storage.bucket.meta.client
+    raw = boto3.client(
+        "s3",
+        endpoint_url=options.meta.endpoint_url,
+        aws_access_key_id=object_storage.access_key or "x",
+        aws_secret_access_key=object_storage.secret_key or "x",
+        region_name="us-east-1",
+    )
+    body = raw.get_object(
+        Bucket=object_storage.bucket_name, Key=f"{object_storage.location}/{stored.key}"
+    )["Body"].read()
+    assert body == PDF
+    assert document_read(key=stored.key) == PDF
+    # writing the same bytes again is harmless: one object
+    assert document_put(data=PDF, kind="scans").key == stored.key
+    assert storage_usage() == Usage(objects=1, bytes=len(PDF))
+
+    _replace(stored.key, PDF.replace(b"%PDF-1.7", b"%PDF-1.4"))
+    with pytest.raises(StoredDocumentCorrupt, match="does not match its SHA-256"):
+        document_read(key=stored.key)
+    object_storage.delete(stored.key)
+    with pytest.raises(StoredDocumentMissing):
+        document_read(key=stored.key)
+
+
+def test_a_changed_document_is_refused_and_logged(caplog):
+    stored = document_put(data=b"<Dokument>oryginal</Dokument>", kind="letters")
+    assert document_read(key=stored.key) == b"<Dokument>oryginal</Dokument>"
+    _replace(stored.key, b"<Dokument>podmieniony</Dokument>")
+    with (
+        caplog.at_level(logging.ERROR, logger="sekap.storage"),
+        pytest.raises(StoredDocumentCorrupt),
+    ):
+        document_read(key=stored.key)
+    assert f"stored document {stored.key} does not match its SHA-256" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_submission_is_stored_by_key_and_read_back_checked(setup, citizen, sekap_trust):  # noqa: F811
+    signed = citizen.sign(document_for(setup, note="object storage"))
+    submission = submission_accept(
+        submitter=citizen.user,
+        service=setup.service,
+        signed_xml=signed,
+        idempotency_key="store",
+        channel="portal",
+    )
+    key = Submission.objects.values_list("document", flat=True).get(pk=submission.pk)
+    assert key == f"documents/submissions/{submission.sha256[:2]}/{submission.sha256}"
+    assert storages["default"].exists(key)
+    assert bytes(Submission.objects.get(pk=submission.pk).document) == signed
+    assert bytes(key) == signed  # a queried key reads its document, checked
+    receipt = Receipt.objects.get(submission=submission)
+    assert bytes(receipt.xml).startswith(b"<?xml")
+    assert submission_document(user=citizen.user, public_id=submission.public_id) == signed
+    assert list(stored_document_problems()) == []
+
+    _replace(key, signed.replace(b"object storage", b"object storagE"))
+    with pytest.raises(StoredDocumentCorrupt):
+        Submission.objects.get(pk=submission.pk).document  # noqa: B018
+    with pytest.raises(StoredDocumentCorrupt):
+        submission_document(user=citizen.user, public_id=submission.public_id)
+    assert [line.split(": ")[0] for line in stored_document_problems()] == [
+        f"documents.Submission {submission.pk}"
+    ]
+
+
+@pytest.mark.django_db
+def test_the_owner_is_not_served_a_changed_document(client, setup, citizen, sekap_trust):  # noqa: F811
+    signed = citizen.sign(document_for(setup, note="served"))
+    submission = submission_accept(
+        submitter=citizen.user,
+        service=setup.service,
+        signed_xml=signed,
+        idempotency_key="served",
+        channel="portal",
+    )
+    client.force_login(citizen.user)
+    client.raise_request_exception = False
+    _replace(
+        Submission.objects.values_list("document", flat=True).get(pk=submission.pk),
+        b"<changed/>",
+    )
+    response = client.get(
+        reverse("portal_submission_document", kwargs={"public_id": submission.public_id})
+    )
+    assert response.status_code == 500
+    assert b"<changed/>" not in response.content
