@@ -166,6 +166,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "sekap.operations.tasks.nightly_backup",
         "schedule": 24 * 3600,
     },
+    "operations-storage-usage": {
+        "task": "sekap.operations.tasks.storage_usage_measure",
+        "schedule": 15 * 60,
+    },
     "certauth-refresh-crls": {"task": "certauth.tasks.refresh_crls", "schedule": 15 * 60},
     "certauth-refresh-ocsp": {"task": "certauth.tasks.refresh_ocsp", "schedule": 5 * 60},
     "documents-intake-sweep": {"task": "documents.tasks.intake_sweep", "schedule": 60},
@@ -491,6 +495,7 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 MONITORING_SOURCES = [
     "documents.selectors.monitoring.pipeline_samples",
     "certauth.selectors.expiry_samples",
+    "sekap.monitoring.storage.storage_samples",
 ]
 MONITORING_CELERY_QUEUES = ["celery"]
 HEALTH_MIN_FREE_BYTES = env.int("HEALTH_MIN_FREE_BYTES", default=1024**3)

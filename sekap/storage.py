@@ -203,6 +203,34 @@ def stored_document_problems() -> Iterator[str]:
                     yield f"{model._meta.label} {pk}: {field.name}: {exc}"
 
 
+USAGE_CACHE_KEY = "sekap:storage-usage"
+
+
+def storage_usage_record() -> Usage:
+    """Measure what the storage holds (one listing) and keep it for the metrics scrape.
+
+    Run by beat (``operations-storage-usage``): listing a large bucket at every scrape would
+    cost a request per thousand objects."""
+    import time
+
+    from django.core.cache import cache
+
+    usage = storage_usage()
+    cache.set(USAGE_CACHE_KEY, (usage.objects, usage.bytes, time.time()), timeout=None)
+    return usage
+
+
+def storage_usage_recorded() -> tuple[Usage, float] | None:
+    """The last measurement and its Unix time, or None before the first."""
+    from django.core.cache import cache
+
+    found = cache.get(USAGE_CACHE_KEY)
+    if found is None:
+        return None
+    objects, total, measured_at = found
+    return Usage(objects, total), measured_at
+
+
 # --- the model field --------------------------------------------------------------------------
 
 
