@@ -101,7 +101,13 @@ def document_put(*, data: bytes, kind: str) -> StoredBytes:
 
 def document_read(*, key: str) -> bytes:
     """The bytes stored under ``key``, checked against the SHA-256 the key names."""
-    expected = sha256_of_key(key)
+    return stored_file_read(name=key, sha256=sha256_of_key(key))
+
+
+def stored_file_read(*, name: str, sha256: str) -> bytes:
+    """The bytes of the stored file ``name`` (an upload of a ``FileField``, or a document),
+    checked against the SHA-256 recorded for it."""
+    key, expected = name, sha256
     storage = document_storage()
     try:
         with storage.open(key, "rb") as handle:
@@ -190,6 +196,7 @@ def stored_document_problems() -> Iterator[str]:
     from django.apps import apps
 
     for model in apps.get_models():
+        yield from _uploads_problems(model)
         for field in model._meta.concrete_fields:
             if not isinstance(field, StoredBytesField):
                 continue
@@ -229,6 +236,22 @@ def storage_usage_recorded() -> tuple[Usage, float] | None:
         return None
     objects, total, measured_at = found
     return Usage(objects, total), measured_at
+
+
+def _uploads_problems(model) -> Iterator[str]:
+    """Uploads (``FileField``) whose model records their SHA-256 in ``<field>_sha256``."""
+    names = {f.name for f in model._meta.concrete_fields}
+    for field in model._meta.concrete_fields:
+        if not isinstance(field, models.FileField) or f"{field.name}_sha256" not in names:
+            continue
+        rows = model._default_manager.exclude(**{field.name: ""}).exclude(
+            **{f"{field.name}_sha256": ""}
+        )
+        for pk, name, sha256 in rows.values_list("pk", field.name, f"{field.name}_sha256"):
+            try:
+                stored_file_read(name=name, sha256=sha256)
+            except StoredDocumentError as exc:
+                yield f"{model._meta.label} {pk}: {field.name}: {exc}"
 
 
 # --- the model field --------------------------------------------------------------------------

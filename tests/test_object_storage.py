@@ -137,3 +137,32 @@ def test_the_owner_is_not_served_a_changed_document(client, setup, citizen, seka
     )
     assert response.status_code == 500
     assert b"<changed/>" not in response.content
+
+
+@pytest.mark.django_db
+def test_a_changed_power_of_attorney_is_not_served_to_the_office(client):
+    from offices.tests.factories import MembershipFactory, OfficeFactory
+    from sekap.accounts.models import Company, Representation
+    from sekap.accounts.tests.factories import StaffFactory, UserFactory, login_with_second_factor
+
+    name = storages["default"].save("poa/2026/pelnomocnictwo.pdf", ContentFile(PDF))
+    representation = Representation.objects.create(
+        company=Company.objects.create(name="Firma Testowa", nip="5260001246"),
+        user=UserFactory(kind="business"),
+        power_of_attorney=name,
+        power_of_attorney_sha256=hashlib.sha256(PDF).hexdigest(),
+    )
+    clerk = StaffFactory()
+    MembershipFactory(user=clerk, office=OfficeFactory(terc="2466011"))
+    login_with_second_factor(client, clerk)
+    url = reverse("portal_bo_representation_document", kwargs={"pk": representation.pk})
+    assert b"".join(client.get(url).streaming_content) == PDF
+    assert list(stored_document_problems()) == []
+
+    _replace(name, PDF.replace(b"%PDF-1.7", b"%PDF-1.4"))
+    client.raise_request_exception = False
+    response = client.get(url)
+    assert response.status_code == 500
+    assert [line.split(": ")[:2] for line in stored_document_problems()] == [
+        [f"accounts.Representation {representation.pk}", "power_of_attorney"]
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -19,6 +21,7 @@ from sekap.accounts.decorators import staff_required
 from sekap.accounts.models import Representation, RepresentationStatus, User, UserKind
 from sekap.accounts.services import representation_decide
 from sekap.errors import DomainError
+from sekap.storage import stored_file_read
 
 from ..forms import CounterConfirmForm, CounterSearchForm, DecisionForm
 from ..services import accounts as services
@@ -129,8 +132,13 @@ def representation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def representation_document(request: HttpRequest, pk: int) -> HttpResponse:
     _counter_office(request)
     representation = get_object_or_404(Representation, pk=pk)
+    # read through the document store: bytes that no longer match their SHA-256 are refused
+    content = stored_file_read(
+        name=representation.power_of_attorney.name,
+        sha256=representation.power_of_attorney_sha256,
+    )
     return FileResponse(
-        representation.power_of_attorney.open("rb"),
+        io.BytesIO(content),
         as_attachment=True,
         filename=representation.power_of_attorney.name.rsplit("/", 1)[-1],
     )
