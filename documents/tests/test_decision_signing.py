@@ -220,9 +220,11 @@ def test_a_revoked_certificate_is_refused(approved):
     flow = approved
     prepared = bytes(decision_to_sign(decision=flow.decision, actor=flow.signer.user).to_sign)
     signed = flow.signer.sign(prepared)
-    # the holder revokes it (a lost key); the validator sees it through the CA's own OCSP
+    # the holder revokes it (a lost key). The CA's pre-signed OCSP answer is renewed after
+    # commit, so the service also reads the certificate's status in the CA's own table: a
+    # revoked SEKAP certificate is refused even while a stale "good" answer is still served.
     certificate_revoke(certificate=flow.signer.row, reason="key_compromise", actor=flow.signer.user)
-    with pytest.raises(SignatureRefused):
+    with pytest.raises(SignatureRefused, match="revoked or suspended"):
         decision_sign_personal(decision=flow.decision, actor=flow.signer.user, signed_xml=signed)
     untouched(flow)
 
@@ -377,3 +379,37 @@ def test_an_official_requests_a_clerk_certificate_with_a_browser_key(ca, setting
         official.pk,
     )
     assert request.office_terc == setup.office.terc
+
+
+def test_a_certificate_outside_the_trusted_chain_is_refused(approved):
+    """The exact prepared document, signed with a self-made certificate bearing the official's
+    name: the validator finds no trusted chain."""
+    import datetime as dt
+
+    from cryptography.x509.oid import NameOID
+
+    flow = approved
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.GIVEN_NAME, flow.signer.user.first_name),
+            x509.NameAttribute(NameOID.SURNAME, flow.signer.user.last_name),
+            x509.NameAttribute(NameOID.COMMON_NAME, flow.signer.user.get_full_name()),
+        ]
+    )
+    now = dt.datetime.now(dt.UTC)
+    forged = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    prepared = bytes(decision_to_sign(decision=flow.decision, actor=flow.signer.user).to_sign)
+    signed = signer.sign_enveloped(prepared, key=signer.SoftwareKey(key), cert_chain=[forged])
+    with pytest.raises(SignatureRefused, match="The signature is not valid"):
+        decision_sign_personal(decision=flow.decision, actor=flow.signer.user, signed_xml=signed)
+    untouched(flow)
