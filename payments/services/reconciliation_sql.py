@@ -151,12 +151,14 @@ def _match(*, account_ids: list[int], name_words) -> None:
         )
         with _NoNestedLoops(cursor):
             cursor.execute(
-                f"""WITH candidates AS (
-                        SELECT DISTINCT c.idx, c.amount, o.id, o.status = ANY(%(open)s) AS open,
-                               o.amount_grosze = c.amount AS exact
-                        FROM {STAGE} c CROSS JOIN LATERAL unnest(c.signs) AS t(sign)
-                        JOIN {orders} o ON o.case_sign = t.sign AND o.account_id = ANY(%(accounts)s)
+                f"""WITH signs AS MATERIALIZED (
+                        SELECT c.idx, c.amount, unnest(c.signs) AS sign FROM {STAGE} c
                         WHERE c.order_id IS NULL AND cardinality(c.signs) > 0
+                    ), candidates AS (
+                        SELECT DISTINCT t.idx, t.amount, o.id, o.status = ANY(%(open)s) AS open,
+                               o.amount_grosze = t.amount AS exact
+                        FROM signs t
+                        JOIN {orders} o ON o.case_sign = t.sign AND o.account_id = ANY(%(accounts)s)
                     ), chosen AS (
                         SELECT idx, CASE
                             WHEN count(*) = 1 THEN min(id)
