@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+from dataclasses import dataclass
 
 from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
@@ -121,17 +122,83 @@ class TimestampRefused(Exception):
     pass
 
 
-def _tsa_identity():
+def _tsa_identity() -> tuple[str, str]:
+    """(the SHA-256 of its certificate, key reference) of the active unit: one small query a
+    stamp, so a new unit, certificate or key takes effect at once (see :func:`_unit`)."""
     from .models import ServiceIdentity
 
-    service = (
+    row = (
         ServiceIdentity.objects.filter(kind="tsa", is_active=True)
-        .select_related("certificate")
+        .values_list("certificate__sha256", "key_ref")
         .first()
     )
-    if service is None:
+    if row is None:
         raise RuntimeError("no active time-stamping unit; run manage.py ca_init")
-    return service
+    return row
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """What every token of one unit repeats, encoded once (DER): each stamp loads fresh
+    asn1crypto objects from these bytes, which dump back unchanged without being re-encoded
+    (building them from the parsed certificate was most of a stamp's time)."""
+
+    cert_der: bytes
+    tsa_name: bytes  # GeneralName: the unit's subject
+    signer_id: bytes  # SignerIdentifier: issuer and serial number
+    signing_certificate: bytes  # CMSAttribute signing_certificate_v2 (RFC 5816 ESSCertIDv2)
+
+
+_units: dict[tuple[str, str], _Unit] = {}
+
+
+def _unit(identity: tuple[str, str]) -> _Unit:
+    unit = _units.get(identity)
+    if unit is not None:
+        return unit
+    from .models import Certificate
+
+    cert_der = bytes(Certificate.objects.values_list("der", flat=True).get(sha256=identity[0]))
+    cert = asn1_x509.Certificate.load(cert_der)
+    ess = cms.CMSAttribute(
+        {
+            "type": "signing_certificate_v2",
+            "values": [
+                {
+                    "certs": [
+                        {
+                            "hash_algorithm": {"algorithm": "sha256"},
+                            "cert_hash": hashlib.sha256(cert_der).digest(),
+                            "issuer_serial": {
+                                "issuer": [
+                                    asn1_x509.GeneralName(name="directory_name", value=cert.issuer)
+                                ],
+                                "serial_number": cert.serial_number,
+                            },
+                        }
+                    ]
+                }
+            ],
+        }
+    )
+    sid = cms.SignerIdentifier(
+        name="issuer_and_serial_number",
+        value={"issuer": cert.issuer, "serial_number": cert.serial_number},
+    )
+    unit = _Unit(
+        cert_der=cert_der,
+        tsa_name=asn1_x509.GeneralName(name="directory_name", value=cert.subject).dump(),
+        signer_id=sid.dump(),
+        signing_certificate=ess.dump(),
+    )
+    _units.clear()  # one active unit: the previous one's entry is stale
+    _units[identity] = unit
+    return unit
+
+
+def forget_units() -> None:
+    """Drop the encoded parts of the units (tests; a rotation is noticed without it)."""
+    _units.clear()
 
 
 def _grant(
@@ -143,10 +210,9 @@ def _grant(
     request_sha256: str = "",
     requester_ip: str | None = None,
 ) -> bytes:
-    service = _tsa_identity()
-    signer = keys.load_signer(service.key_ref)
-    cert_der = bytes(service.certificate.der)
-    cert = asn1_x509.Certificate.load(cert_der)
+    identity = _tsa_identity()
+    signer = keys.load_signer(identity[1])  # cached by ``certauth.keys`` (and forgotten there)
+    unit = _unit(identity)
     gen_time = timezone.now().astimezone(dt.UTC)
     serial = secrets.randbits(127) | (1 << 120)
     info = {
@@ -157,7 +223,7 @@ def _grant(
         "gen_time": gen_time,
         "accuracy": {"seconds": _accuracy_seconds()},
         "ordering": False,
-        "tsa": asn1_x509.GeneralName(name="directory_name", value=cert.subject),
+        "tsa": asn1_x509.GeneralName.load(unit.tsa_name),
     }
     if nonce is not None:
         info["nonce"] = nonce
@@ -172,27 +238,7 @@ def _grant(
                 "type": "message_digest",
                 "values": [hashlib.new(digest_name, content).digest()],
             },
-            {
-                "type": "signing_certificate_v2",
-                "values": [
-                    {
-                        "certs": [
-                            {
-                                "hash_algorithm": {"algorithm": "sha256"},
-                                "cert_hash": hashlib.sha256(cert_der).digest(),
-                                "issuer_serial": {
-                                    "issuer": [
-                                        asn1_x509.GeneralName(
-                                            name="directory_name", value=cert.issuer
-                                        )
-                                    ],
-                                    "serial_number": cert.serial_number,
-                                },
-                            }
-                        ]
-                    }
-                ],
-            },
+            cms.CMSAttribute.load(unit.signing_certificate),
         ]
     )
     signature = signer.sign(signed_attrs.dump())
@@ -203,10 +249,7 @@ def _grant(
     signer_info = cms.SignerInfo(
         {
             "version": "v1",
-            "sid": cms.SignerIdentifier(
-                name="issuer_and_serial_number",
-                value={"issuer": cert.issuer, "serial_number": cert.serial_number},
-            ),
+            "sid": cms.SignerIdentifier.load(unit.signer_id),
             "digest_algorithm": {"algorithm": digest_name},
             "signed_attrs": signed_attrs,
             "signature_algorithm": signature_algorithm,
@@ -223,7 +266,7 @@ def _grant(
         "signer_infos": [signer_info],
     }
     if cert_req:
-        signed_data["certificates"] = [cert]
+        signed_data["certificates"] = [cms.CertificateChoices.load(unit.cert_der)]
     token = cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(signed_data)})
     _log(
         serial=serial,

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from django import forms, template
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from offices.selectors import ServiceGroup
 from offices.selectors import catalogue_label as offices_catalogue_label
 
 register = template.Library()
@@ -48,3 +52,19 @@ def summary_label(label: str) -> str:
 def catalogue_label(text: str) -> str:
     """A catalogue category or life event in the language of the request."""
     return offices_catalogue_label(text, language=get_language() or "pl")
+
+
+@register.filter
+def office_links(group: ServiceGroup) -> SafeString:
+    """The links to the service page of each office offering a catalogue group's form, as the
+    list items of its ``<ul>``: a thousand links on a catalogue page, so the address is made
+    once (not a ``{% url %}`` each) and each item is one formatted string, escaped."""
+    address = reverse("portal_service", args=[0])
+    if not address.endswith("/0/"):  # the service page's address ends with its id
+        raise ValueError(f"unexpected service address {address}")
+    prefix = address[: -len("0/")]
+    return format_html_join(
+        "",
+        '<li><a href="{}{}/">{}</a></li>',
+        ((prefix, offer.pk, offer.office_name) for offer in group.services),
+    )

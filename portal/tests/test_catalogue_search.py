@@ -7,10 +7,11 @@ import pytest
 from django.core.management import call_command
 from django.template import Context, Template
 from django.utils import translation
+from django.utils.html import escape
 
 from offices.catalogue import catalogue_entries, catalogue_seed, fee_fields
 from offices.fees import fee_due
-from offices.models import Service
+from offices.models import Office, Service
 from offices.services import departments_seed_defaults, offices_load_csv
 from offices.tests.factories import OfficeFactory
 
@@ -92,6 +93,25 @@ def test_results_are_grouped_by_life_event_and_form_with_the_offices_within(clie
     gliwice = Service.objects.get(office__terc=GLIWICE, form_template__slug="zameldowanie")
     html = client.get("/uslugi/", {"q": "meldunek", "urzad": GLIWICE}).content.decode()
     assert f'<a href="/uslugi/{gliwice.pk}/">{gliwice.title}</a>' in html
+
+
+def test_each_office_of_a_form_links_to_its_service_page(client, full_catalogue):
+    """The offices of a form are listed as links made without a ``{% url %}`` each: every
+    office offering it, in the order of their names, escaped, to its own service page."""
+    html = client.get("/uslugi/", {"q": "wycinka"}).content.decode()
+    offers = Service.objects.filter(
+        form_template__slug="zgloszenie-usuniecia-drzewa", is_active=True
+    ).select_related("office")
+    assert offers.count() > 1
+    items = "".join(
+        f'<li><a href="/uslugi/{s.pk}/">{escape(s.office.name)}</a></li>'
+        for s in sorted(offers, key=lambda s: s.office.name)
+    )
+    assert f'<ul class="offices">{items}</ul>' in html
+    Office.objects.filter(pk=offers[0].office_id).update(name='Urząd <b>"Próbny"</b> & Co')
+    html = client.get("/uslugi/", {"q": "wycinka"}).content.decode()
+    assert "Urząd &lt;b&gt;&quot;Próbny&quot;&lt;/b&gt; &amp; Co</a></li>" in html
+    assert "<b>" not in html
 
 
 def test_searches_whose_answer_lies_elsewhere_say_so(client, full_catalogue):

@@ -27,21 +27,13 @@ def _choices(field: str) -> list[str]:
     return list(services.order_by(field).values_list(field, flat=True).distinct())
 
 
-LISTED = (
-    "title", "translations", "category", "life_event", "form_template_id", "office__name",
-)  # fmt: skip
-
-
 def catalogue(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:200]
     office = request.GET.get("urzad", "").strip()[:7]
     category = request.GET.get("kategoria", "").strip()[:120]
     life_event = request.GET.get("zdarzenie", "").strip()[:120]
     results = services_search(office_terc=office, q=q, category=category, life_event=life_event)
-    # the list shows every matching office's link: read only what it prints (a full row of
-    # four tables for each of a thousand services was most of this page's time)
-    listed = results.select_related(None).select_related("office").only(*LISTED)
-    groups = services_grouped(listed)
+    groups = services_grouped(results, language=get_language() or "pl")
     page = Paginator(groups, 25).get_page(request.GET.get("strona"))
     params = request.GET.copy()
     params.pop("strona", None)
