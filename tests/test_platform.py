@@ -137,16 +137,27 @@ def test_directory_page_searches_without_diacritics(client):
 def test_docker_compose_describes_the_production_stack():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"nginx", "web", "worker", "beat", "postgres", "redis", "clamd"}
+    assert set(services) == {
+        "nginx", "web", "worker", "beat", "postgres", "redis", "clamd", "minio", "minio-bucket"
+    }  # fmt: skip
     for name, service in services.items():
+        if name == "minio-bucket":  # a one-shot job: creates the bucket and exits
+            assert "restart" not in service
+            continue
         assert "healthcheck" in service, name
+    # stored documents in MinIO, the bucket created before the apps start
+    for name in ("web", "worker", "beat"):
+        assert services[name]["environment"]["OBJECT_STORAGE_URL"] == "http://minio:9000"
+        assert services[name]["depends_on"]["minio-bucket"] == {
+            "condition": "service_completed_successfully"
+        }
     assert "migrate" in services["web"]["command"]
     assert services["web"]["command"].index("migrate") < services["web"]["command"].index(
         "gunicorn"
     )
     assert "celery -A sekap worker" in services["worker"]["command"]
     assert "celery -A sekap beat" in services["beat"]["command"]
-    assert {"postgres-data", "redis-data", "sekap-var"} <= set(compose["volumes"])
+    assert {"postgres-data", "redis-data", "sekap-var", "minio-data"} <= set(compose["volumes"])
     assert "migrate" in (ROOT / "Dockerfile").read_text().split("CMD", 1)[1]
 
 
