@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import html
+
 from django import forms, template
 from django.urls import reverse
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from offices.selectors import ServiceGroup
@@ -58,13 +59,15 @@ def catalogue_label(text: str) -> str:
 def office_links(group: ServiceGroup) -> SafeString:
     """The links to the service page of each office offering a catalogue group's form, as the
     list items of its ``<ul>``: a thousand links on a catalogue page, so the address is made
-    once (not a ``{% url %}`` each) and each item is one formatted string, escaped."""
+    once (not a ``{% url %}`` each) and each item is one f-string with its office's name
+    escaped by ``html.escape`` (what Django's ``escape`` does, without its lazy-string
+    wrapper, which was half of this list's time)."""
     address = reverse("portal_service", args=[0])
     if not address.endswith("/0/"):  # the service page's address ends with its id
         raise ValueError(f"unexpected service address {address}")
-    prefix = address[: -len("0/")]
-    return format_html_join(
-        "",
-        '<li><a href="{}{}/">{}</a></li>',
-        ((prefix, offer.pk, offer.office_name) for offer in group.services),
+    prefix = html.escape(address[: -len("0/")])
+    items = "".join(
+        f'<li><a href="{prefix}{int(offer.pk)}/">{html.escape(offer.office_name)}</a></li>'
+        for offer in group.services
     )
+    return mark_safe(items)  # noqa: S308 - every part escaped or an int above
