@@ -60,17 +60,22 @@ def _object_storage_bucket() -> None:
         object_storage_bucket_ensure(default)
 
 
+# Stored documents of ``worker`` tests: where the real worker (a subprocess started once) finds
+# them too, a directory or a key prefix of the bucket shared by those tests and the worker.
+WORKER_MEDIA = ROOT / "var" / f"test-worker-media-{uuid.uuid4().hex[:8]}"
+WORKER_PREFIX = f"t/worker-{uuid.uuid4().hex}"
+
+
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _test_settings(settings, tmp_path, request) -> None:
+    worker = request.node.get_closest_marker("worker") is not None
+    settings.MEDIA_ROOT = WORKER_MEDIA if worker else tmp_path / "media"
     settings.CERTAUTH_OCSP_PRESIGNED_DIR = str(tmp_path / "ocsp")
     default = settings.STORAGES["default"]
     if "OPTIONS" in default and "bucket_name" in default["OPTIONS"]:
         # object storage (OBJECT_STORAGE_URL): each test has a prefix of its own in the bucket
-        default = {
-            **default,
-            "OPTIONS": {**default["OPTIONS"], "location": f"t/{uuid.uuid4().hex}"},
-        }
+        location = WORKER_PREFIX if worker else f"t/{uuid.uuid4().hex}"
+        default = {**default, "OPTIONS": {**default["OPTIONS"], "location": location}}
     settings.STORAGES = {
         **settings.STORAGES,
         "default": default,
@@ -146,6 +151,8 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         "DATABASE_URL": database_url(connection.settings_dict),
         "REDIS_URL": settings.REDIS_URL,
         "DJANGO_SETTINGS_MODULE": "sekap.settings",
+        "MEDIA_ROOT": str(WORKER_MEDIA),
+        "OBJECT_STORAGE_PREFIX": WORKER_PREFIX,
     }
     celery = Path(sys.executable).with_name("celery")
     process = subprocess.Popen(

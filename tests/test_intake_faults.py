@@ -126,8 +126,13 @@ def redis_url():
 
 
 def start_worker(*, queue: str, redis: str, settings_dir: Path) -> subprocess.Popen:
+    from django.conf import settings as live
+
     (settings_dir / "intake_worker_settings.py").write_text(
         WORKER_SETTINGS + f"\nDOCUMENTS_INTAKE_QUEUE = DOCUMENTS_PDF_QUEUE = {queue!r}\n"
+        # the stored documents where this test stores them (directory or bucket prefix)
+        f"MEDIA_ROOT = {str(live.MEDIA_ROOT)!r}\n"
+        f"STORAGES = {{**STORAGES, 'default': {live.STORAGES['default']!r}}}\n"
     )
     env = os.environ | {
         "DATABASE_URL": database_url(connection.settings_dict),
