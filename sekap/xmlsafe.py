@@ -98,6 +98,19 @@ class ParsedDocument:
         return self.ids.get(value, [])
 
 
+def _refuse_before_parsing(data: object, limits: ParseLimits) -> None:
+    """What is refused before the parser sees a byte: not bytes, too large, empty, and (cheaply,
+    for ASCII-compatible encodings; the parsed tree is checked again) a DTD or entity."""
+    if not isinstance(data, bytes | bytearray):
+        raise XmlRejected("xml.type", "The document must be bytes.")
+    if len(data) > limits.max_bytes:
+        raise XmlRejected("xml.too_large", f"The document exceeds {limits.max_bytes} bytes.")
+    if not data or (data[:1].isspace() and not data.strip()):
+        raise XmlRejected("xml.empty", "The document is empty.")
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise XmlRejected("xml.dtd", "Document type declarations are not allowed.")
+
+
 def parse_untrusted(
     data: bytes, *, limits: ParseLimits | None = None, collect_ids: bool = True
 ) -> ParsedDocument:
@@ -110,15 +123,7 @@ def parse_untrusted(
     Raises :class:`XmlRejected` for anything we refuse; never resolves anything external.
     """
     limits = limits or ParseLimits()
-    if not isinstance(data, bytes | bytearray):
-        raise XmlRejected("xml.type", "The document must be bytes.")
-    if len(data) > limits.max_bytes:
-        raise XmlRejected("xml.too_large", f"The document exceeds {limits.max_bytes} bytes.")
-    if not data or (data[:1].isspace() and not data.strip()):
-        raise XmlRejected("xml.empty", "The document is empty.")
-    # Cheap early rejection for ASCII-compatible encodings; the parsed tree is checked below.
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise XmlRejected("xml.dtd", "Document type declarations are not allowed.")
+    _refuse_before_parsing(data, limits)
     try:
         root = etree.fromstring(bytes(data), parser=_parser(long_text=limits.long_text))
     except etree.XMLSyntaxError as exc:
@@ -243,14 +248,7 @@ def iterparse_untrusted(
     of one subtree. The whole document's depth is checked again at the end. Iterating raises
     :class:`XmlRejected` (the syntax error's message names its line)."""
     limits = limits or ParseLimits()
-    if not isinstance(data, bytes | bytearray):
-        raise XmlRejected("xml.type", "The document must be bytes.")
-    if len(data) > limits.max_bytes:
-        raise XmlRejected("xml.too_large", f"The document exceeds {limits.max_bytes} bytes.")
-    if not data or (data[:1].isspace() and not data.strip()):
-        raise XmlRejected("xml.empty", "The document is empty.")
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise XmlRejected("xml.dtd", "Document type declarations are not allowed.")
+    _refuse_before_parsing(data, limits)
     return StreamedDocument(data, limits=limits, tags=tags, events=events)
 
 

@@ -3,17 +3,15 @@ clerk takes by hand from the case page. Thin: each POST calls one service."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sekap.accounts.decorators import staff_required
 from sekap.errors import DomainError
+from signatures.browser_http import octets_response, posted_signature_value
 
 from .. import selectors
 from ..forms import (
@@ -198,17 +196,12 @@ def _browser(request: HttpRequest, case, decision) -> HttpResponse:
     """Signing in the browser (the portal's script): ``start`` answers the octets to sign
     (JSON); ``finish`` takes the signature value and signs like an uploaded file."""
     if request.POST.get("action") == "start":
-        try:
-            octets = letters.decision_browser_start(
+        return octets_response(
+            lambda: letters.decision_browser_start(
                 decision=decision, actor=request.user, key_id=request.POST.get("key_id", "")
             )
-        except DomainError as exc:
-            return JsonResponse({"detail": str(exc.message)}, status=400)
-        return JsonResponse({"octets": base64.b64encode(octets).decode("ascii")})
-    try:
-        value = base64.b64decode(request.POST.get("signature_value", ""), validate=True)
-    except (binascii.Error, ValueError):
-        value = b""
+        )
+    value = posted_signature_value(request)
     return _done(
         request,
         case,

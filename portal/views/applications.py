@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import base64
-import binascii
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from forms_platform import selectors as forms
 from forms_platform.definition import iter_fields, text_of
 from forms_platform.forms import build_step_form
 from sekap.errors import DomainError
+from signatures.browser_http import octets_response, posted_signature_value
 
 from ..models import Draft, DraftStatus, SignatureMethod
 from ..selectors import draft_for, drafts_for
@@ -233,17 +233,12 @@ def draft_sign_browser(request: HttpRequest, pk: int) -> HttpResponse:
     ``finish`` takes the signature value and continues like the other ways of signing."""
     draft = _draft(request, pk)
     if request.POST.get("action") == "start":
-        try:
-            octets = services.browser_signing_start(
+        return octets_response(
+            lambda: services.browser_signing_start(
                 draft=draft, user=request.user, key_id=request.POST.get("key_id", "")
             )
-        except DomainError as exc:
-            return JsonResponse({"detail": str(exc.message)}, status=400)
-        return JsonResponse({"octets": base64.b64encode(octets).decode("ascii")})
-    try:
-        value = base64.b64decode(request.POST.get("signature_value", ""), validate=True)
-    except (binascii.Error, ValueError):
-        value = b""
+        )
+    value = posted_signature_value(request)
     try:
         services.browser_signing_finish(draft=draft, user=request.user, signature_value=value)
     except DomainError as exc:
