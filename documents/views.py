@@ -48,7 +48,7 @@ def receipt_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
     )
     if not owner:
         raise Http404
-    if receipt.pdf is None:
+    if not receipt.has_pdf:
         return render(request, "documents/receipt_pending.html", {"receipt": receipt}, status=202)
     response = HttpResponse(bytes(receipt.pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="UPO-{receipt.public_id}.pdf"'

@@ -254,6 +254,15 @@ def _uploads_problems(model) -> Iterator[str]:
                 yield f"{model._meta.label} {pk}: {field.name}: {exc}"
 
 
+def is_stored(instance: models.Model, name: str) -> bool:
+    """Does the row name a stored document in field ``name``? Read from the key the row holds,
+    never from the object store (a page asking whether a PDF exists must not download it)."""
+    attname = instance._meta.get_field(name).attname
+    if attname not in instance.__dict__:  # deferred: read the key column alone
+        instance.refresh_from_db(fields=[attname])
+    return bool(instance.__dict__[attname])
+
+
 # --- the model field --------------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from sekap.storage import StoredBytesField
+from sekap.storage import StoredBytesField, is_stored
 
 
 class ReceiptKind(models.TextChoices):
@@ -52,3 +52,8 @@ class Receipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.public_id}"
+
+    @property
+    def has_pdf(self) -> bool:
+        """The PDF was rendered (known from the row, without reading the PDF)."""
+        return is_stored(self, "pdf")

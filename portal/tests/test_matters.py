@@ -15,6 +15,7 @@ from offices.models import StaffRole
 from offices.tests.factories import MembershipFactory
 from portal.models import Draft
 from portal.tests.fixtures import PDF, STEP1, STEP2, STEP3, intake, step_post
+from sekap import storage
 from sekap.accounts.models import Company, Representation
 from sekap.accounts.tests.factories import StaffFactory, VerifiedCitizenFactory
 
@@ -237,3 +238,20 @@ def test_received_page_names_the_office_as_sealed_in_the_upo_after_a_rename(clie
     assert "Urząd po zmianie nazwy" not in notice
     local = timezone.localtime(filed.received_at)
     assert local.strftime("%d.%m.%Y %H:%M") in notice
+
+
+def test_the_received_page_offers_the_pdf_without_downloading_it(client, filed, monkeypatch):
+    from documents.services.receipts import receipt_render_pdf
+
+    receipt = Receipt.objects.get(submission=filed)
+    receipt_render_pdf(receipt_id=receipt.pk)
+    reads: list[str] = []
+    real = storage.document_read
+    monkeypatch.setattr(storage, "document_read", lambda *, key: reads.append(key) or real(key=key))
+
+    html = client.get(f"/wnioski/{filed.public_id}/").content.decode()
+
+    assert f"/wnioski/{filed.public_id}/upo.pdf" in html
+    assert not [key for key in reads if "/receipt-pdfs/" in key]  # the page only names it
+    response = client.get(f"/wnioski/{filed.public_id}/upo.pdf")
+    assert response.status_code == 200 and b"".join(response).startswith(b"%PDF")

@@ -64,7 +64,7 @@ def submission_upo(request: HttpRequest, public_id, fmt: str) -> HttpResponse:
     name = f"UPO-{receipt.public_id}"
     if fmt == "xml":
         return _download(receipt.xml, filename=f"{name}.xml", content_type="application/xml")
-    if fmt == "pdf" and receipt.pdf:
+    if fmt == "pdf" and receipt.has_pdf:
         return _download(receipt.pdf, filename=f"{name}.pdf", content_type="application/pdf")
     raise Http404
 
