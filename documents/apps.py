@@ -24,7 +24,7 @@ class DocumentsConfig(AppConfig):
 
         from . import receivers
 
-        for name in ("payment_settled", "payment_overdue", "payment_expired"):
+        for name in ("payments_settled", "payment_overdue", "payment_expired"):
             getattr(payment_signals, name).connect(
                 getattr(receivers, name), dispatch_uid=f"documents-{name}"
             )

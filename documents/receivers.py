@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 
-def payment_settled(sender, *, order_id: int, subject_ref: str, **_kwargs) -> None:
-    from .services.fees import fee_paid_record
+def payments_settled(sender, *, orders: tuple[tuple[int, str], ...], **_kwargs) -> None:
+    from .services.fees import fees_paid_record
 
-    fee_paid_record(order_id=order_id, subject_ref=subject_ref)
+    fees_paid_record(orders=orders)
 
 
 def payment_overdue(sender, *, order_id: int, subject_ref: str, due_on, **_kwargs) -> None:

@@ -6,10 +6,10 @@
 ``payment_expired(order_id, subject_ref)``: still unpaid after the call to pay (art. 261 § 2:
 the application is returned).
 ``payment_refunded(order_id, subject_ref)``: the money went back to the payer.
-``payments_settled(orders)``: many orders paid in full at once (a bank statement);
-``orders`` is a tuple of ``(order_id, subject_ref)``. Sent once per set transition; receivers
-that can take a set listen to it instead of ``payment_settled``, which is still sent one order
-at a time to whoever listens to it.
+``payments_settled(orders)``: orders paid in full, ``orders`` a tuple of ``(order_id,
+subject_ref)``: sent once per settlement, for a bank statement's hundred thousand as for a
+gateway's one order, so a receiver that takes sets (documents) needs no other signal;
+``payment_settled`` is still sent one order at a time to whoever listens to it.
 """
 
 from __future__ import annotations

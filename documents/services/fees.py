@@ -10,6 +10,7 @@ returned, art. 261 § 2), and these services write it into the case.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -24,18 +25,26 @@ from payments.models import PaymentOrder
 from ..models import Case, CaseEvent, Submission
 from .history import case_event
 
+_CHUNK = 2000
+
 
 def subject_of(submission: Submission) -> str:
     return f"submission:{submission.public_id}"
 
 
-def submission_of(subject_ref: str) -> Submission | None:
+def _submission_public_id(subject_ref: str) -> uuid.UUID | None:
     kind, _, key = subject_ref.partition(":")
+    if kind != "submission":
+        return None
     try:
-        public_id = uuid.UUID(key)
+        return uuid.UUID(key)
     except ValueError:
         return None
-    if kind != "submission":
+
+
+def submission_of(subject_ref: str) -> Submission | None:
+    public_id = _submission_public_id(subject_ref)
+    if public_id is None:
         return None
     return Submission.objects.select_related("case", "service").filter(public_id=public_id).first()
 
@@ -91,13 +100,23 @@ def _fee_paid_event(*, case: Case, order: PaymentOrder) -> None:
         )
 
 
-def fee_paid_record(*, order_id: int, subject_ref: str) -> None:
-    """``payment_settled``: the case shows the fee paid (a history line). An order that is
-    not an application's costs nothing here (a statement settles a hundred thousand)."""
-    submission = submission_of(subject_ref)
-    if submission is None or submission.case_id is None:
-        return  # no case yet: case_fees_attach records it when the case opens
-    with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=submission.case_id)
-        order = PaymentOrder.objects.get(pk=order_id)
-        _fee_paid_event(case=case, order=order)
+def fees_paid_record(*, orders: Sequence[tuple[int, str]]) -> None:
+    """``payments_settled``: each case shows its fees paid (a history line). The applications
+    behind a set of orders are found in one query per chunk, not one per order (a statement
+    settles a hundred thousand); an order that is not an application's costs nothing here."""
+    wanted: dict[uuid.UUID, list[int]] = {}
+    for order_id, subject_ref in orders:
+        public_id = _submission_public_id(subject_ref)
+        if public_id is not None:
+            wanted.setdefault(public_id, []).append(order_id)
+    ids = list(wanted)
+    for start in range(0, len(ids), _CHUNK):
+        cases = Submission.objects.filter(
+            public_id__in=ids[start : start + _CHUNK], case__isnull=False
+        ).values_list("public_id", "case_id")
+        # no case yet: case_fees_attach records the fee when the case opens
+        for public_id, case_id in cases:
+            for order_id in wanted[public_id]:
+                with transaction.atomic():
+                    case = Case.objects.select_for_update().get(pk=case_id)
+                    _fee_paid_event(case=case, order=PaymentOrder.objects.get(pk=order_id))

@@ -49,7 +49,8 @@ def order_transition(
 ) -> PaymentOrder:
     """Move ``order`` to ``to`` under a row lock; the same state again changes nothing.
 
-    Writes the audit entry; after commit announces ``paid`` (``payment_settled``), ``expired``
+    Writes the audit entry; after commit announces ``paid`` (``payments_settled`` for a set of
+    one, and ``payment_settled``), ``expired``
     (``payment_expired``) and ``refunded`` (``payment_refunded``)."""
     order = PaymentOrder.objects.select_for_update().get(pk=order.pk)
     if order.status == to:
@@ -72,8 +73,8 @@ def order_transition(
         before={"status": before},
         after={"status": to, "reason": reason[:200]},
     )
-    if to == S.PAID:
-        _signal_on_commit(signals.payment_settled, order)
+    if to == S.PAID:  # the set signal of one order, and the per-order one
+        _announce_on_commit(S.PAID, [(order.pk, order.subject_ref)])
     elif to == S.EXPIRED:
         _signal_on_commit(signals.payment_expired, order)
     elif to == S.REFUNDED:
