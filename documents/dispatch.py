@@ -15,8 +15,11 @@ def _dispatch(task_name: str, queue_setting: str = "DOCUMENTS_INTAKE_QUEUE", **k
     return dispatch_task(task_name=task_name, queue_setting=queue_setting, **kwargs)
 
 
-def dispatch_intake(submission_id: int) -> bool:
-    return _dispatch("documents.tasks.intake_run", submission_id=submission_id)
+def dispatch_intake(submission_id: int, *, force: bool = False) -> bool:
+    """``force``: the intake takes the submission over even while another run's lease on it
+    lasts (the sweeper's re-dispatch of an overdue one)."""
+    extra = {"force": True} if force else {}
+    return _dispatch("documents.tasks.intake_run", submission_id=submission_id, **extra)
 
 
 def dispatch_receipt_pdf(receipt_id: int) -> bool:

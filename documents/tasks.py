@@ -13,15 +13,27 @@ from .services import deadlines, intake, mail, receipts
 
 
 @shared_task(bind=True, acks_late=True, max_retries=6, ignore_result=True)
-def intake_run(self, *, submission_id: int) -> None:
-    try:
-        intake.intake_process(submission_id=submission_id)
-    except (intake.TemporaryFailure, OperationalError) as exc:
-        intake.intake_failed(submission_id=submission_id, error=repr(exc))
+def intake_run(self, *, submission_id: int, force: bool = False) -> None:
+    """Complete the submission and a batch of others waiting (each failure is recorded on its
+    item; the sweeper re-dispatches those when their backoff ends). Retried when its own
+    submission failed for now; a retry takes its submission over (``force``)."""
+    result = intake.intake_batch(
+        submission_id=submission_id, force=force or self.request.retries > 0
+    )
+    exc = result.failed.get(submission_id)
+    if exc is None:
+        return
+    if isinstance(exc, intake.TemporaryFailure | OperationalError):
         raise self.retry(exc=exc, countdown=intake.backoff(self.request.retries).seconds) from exc
-    except Exception as exc:
-        intake.intake_failed(submission_id=submission_id, error=repr(exc))
-        raise
+    raise exc
+
+
+@shared_task(ignore_result=True)
+def inbox_emails(*, message_ids: list[int]) -> None:
+    """E-mail the notices of a completed batch (each on its own: a failed one goes to the
+    retrying ``inbox_email`` task, then to the sweep)."""
+    for message_id in message_ids:
+        mail.inbox_email_now(message_id)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=3, ignore_result=True)

@@ -1,4 +1,12 @@
-"""The intake pipeline of a submission, run once per submission by one Celery task.
+"""The intake pipeline of submissions, run in batches by one Celery task.
+
+A task claims its own submission and up to ``BATCH_SIZE`` others still waiting for theirs
+(``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two workers never claim the same), checks
+their signatures outside any transaction (OCSP/CRL fetches), then completes them in one short
+transaction, each item in its own savepoint: one item's failure is recorded on it (and retried
+by the sweeper after its backoff) and never fails the others. The e-mails of the batch's
+notices go to one task after the commit. A duplicate message finds its submission claimed or
+completed and does nothing twice.
 
 Steps, each idempotent (the submission's ``stage`` says what is done, checked under a row
 lock): validate the signature and store the report; register in the office's incoming register
@@ -14,13 +22,14 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from forms_platform.selectors import signature_required
 from offices.identity import office_identity_current
 from sekap import audit
+from sekap.dispatch import dispatch_on_commit
 from sekap.xmlsafe import ParseLimits, parse_untrusted
 from signatures import services as signatures
 
@@ -50,7 +59,7 @@ from .attachment_signatures import (
 from .deadlines import supplement_received
 from .fees import case_fees_attach
 from .history import case_event
-from .mail import inbox_email_now, inbox_email_sweep
+from .mail import inbox_email_sweep
 from .opening import case_create
 from .register.correspondents import correspondent_for_account
 from .register.numbers import rpw_allocate
@@ -63,6 +72,7 @@ logger = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=5)
 MAX_SIGNATURE_RETRIES = 3
+BATCH_SIZE = 50  # submissions one task completes at most (its own and others waiting)
 
 
 class TemporaryFailure(Exception):
@@ -164,11 +174,16 @@ def signature_check(*, submission_id: int) -> SignatureOutcome | None:
     reports of the form and of each signed attachment, or None when the submission is past
     this step. Raises TemporaryFailure while revocation data is unavailable (a few times, then
     the INDETERMINATE result is kept)."""
-    submission = (
-        Submission.objects.select_related("form_version")
-        .only("pk", "stage", "intake_attempts", "document", "form_version__description")
-        .get(pk=submission_id)
+    return _signature_outcome(_for_check().get(pk=submission_id))
+
+
+def _for_check():
+    return Submission.objects.select_related("form_version").only(
+        "pk", "stage", "intake_attempts", "document", "form_version__description"
     )
+
+
+def _signature_outcome(submission: Submission) -> SignatureOutcome | None:
     if submission.stage >= Stage.SIGNATURE_CHECKED:
         return None
     document = bytes(submission.document)
@@ -366,39 +381,124 @@ def notify(*, submission: Submission) -> InboxMessage:
     submission.save(
         update_fields=["case", "stage", "completed_at", "intake_error", *SIGNATURE_FIELDS]
     )
-    transaction.on_commit(lambda: inbox_email_now(message.pk))
     return message
 
 
 # --- the whole intake -----------------------------------------------------------------------
 
 
-def intake_process(*, submission_id: int) -> Submission:
-    """Run every step not yet done; safe to call any number of times, concurrently too."""
-    now = timezone.now()
-    claimed = Submission.objects.filter(pk=submission_id, stage__lt=Stage.COMPLETED).update(
-        intake_attempts=F("intake_attempts") + 1, intake_due_at=now + LEASE
-    )
-    if not claimed:
-        return Submission.objects.get(pk=submission_id)
-    try:
-        report = signature_check(submission_id=submission_id)
-    except TemporaryFailure:
-        Submission.objects.filter(pk=submission_id).update(
-            intake_error="signature: revocation information unavailable"
+@dataclass
+class BatchOutcome:
+    """What one batch did: the submissions it completed and those that failed (the error of
+    each, recorded on it by :func:`intake_failed`)."""
+
+    completed: list[int]
+    failed: dict[int, Exception]
+
+
+def _claim(*, submission_id: int | None, limit: int, force: bool, now: dt.datetime) -> list[int]:
+    """Lease ``submission_id`` (when not completed; unless ``force``, only when no other run
+    holds its lease) and up to ``limit`` other submissions never tried yet."""
+    lease = {"intake_attempts": F("intake_attempts") + 1, "intake_due_at": now + LEASE}
+    claimed = []
+    if submission_id is not None:
+        own = Submission.objects.filter(pk=submission_id, stage__lt=Stage.COMPLETED)
+        if not force:
+            own = own.filter(Q(intake_attempts=0) | Q(intake_due_at__lte=now))
+        if own.update(**lease):
+            claimed.append(submission_id)
+        limit -= 1
+    if limit <= 0:
+        return claimed
+    waiting = Submission.objects.filter(stage__lt=Stage.COMPLETED, intake_attempts=0)
+    with transaction.atomic():
+        pks = list(
+            waiting.select_for_update(skip_locked=True)
+            .exclude(pk=submission_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
         )
-        raise
-    with transaction.atomic(), case_search_batch():
-        submission = _locked(submission_id)
-        if submission.stage < Stage.COMPLETED:
-            if submission.stage < Stage.SIGNATURE_CHECKED:
-                if report is None:  # a concurrent run stored it and then rolled back
-                    raise TemporaryFailure("signature report missing")
-                signature_store(submission=submission, outcome=report)
-            entry = register(submission=submission)
-            case_open(submission=submission, entry=entry)
-            notify(submission=submission)
-    return submission
+        if connection.features.has_select_for_update_skip_locked:  # the rows are ours now
+            if pks:
+                waiting.filter(pk__in=pks).update(**lease)
+            return claimed + pks
+    # without row locks (SQLite): claim one at a time, by the conditional update
+    return claimed + [pk for pk in pks if waiting.filter(pk=pk).update(**lease)]
+
+
+def _complete(*, submission: Submission, outcome: SignatureOutcome | None) -> InboxMessage:
+    """Steps 1 (storing the checked outcome) to 4 of a locked submission not completed."""
+    with case_search_batch():
+        if submission.stage < Stage.SIGNATURE_CHECKED:
+            if outcome is None:  # a concurrent run stored it and then rolled back
+                raise TemporaryFailure("signature report missing")
+            signature_store(submission=submission, outcome=outcome)
+        entry = register(submission=submission)
+        case_open(submission=submission, entry=entry)
+        return notify(submission=submission)
+
+
+def intake_batch(
+    *, submission_id: int | None = None, limit: int = BATCH_SIZE, force: bool = False
+) -> BatchOutcome:
+    """Complete ``submission_id`` and up to ``limit - 1`` other waiting submissions; safe to
+    call any number of times, concurrently too. Each failure is recorded on its submission
+    (:func:`intake_failed`) and returned; the others complete regardless."""
+    result = BatchOutcome(completed=[], failed={})
+    ids = _claim(submission_id=submission_id, limit=limit, force=force, now=timezone.now())
+    if not ids:
+        return result
+    outcomes: dict[int, SignatureOutcome | None] = {}
+    for submission in _for_check().filter(pk__in=ids):  # outside any transaction: network
+        try:
+            outcomes[submission.pk] = _signature_outcome(submission)
+        except Exception as exc:  # recorded on the item; the others go on
+            result.failed[submission.pk] = exc
+    messages: list[int] = []
+    try:
+        with transaction.atomic():
+            # locked in one order everywhere (office, then key): an office's RPW counter is
+            # its first lock, so concurrent batches queue on it and never deadlock
+            locked = (
+                Submission.objects.select_for_update(of=("self",))
+                .select_related("service__department", "office", "submitter", "company")
+                .defer("document", "signature_report", "attachment_signatures")
+                .filter(pk__in=list(outcomes), stage__lt=Stage.COMPLETED)
+                .order_by("office_id", "pk")
+            )
+            for submission in locked:
+                try:
+                    with transaction.atomic():
+                        message = _complete(submission=submission, outcome=outcomes[submission.pk])
+                except Exception as exc:  # rolled back to its savepoint
+                    result.failed[submission.pk] = exc
+                else:
+                    messages.append(message.pk)
+                    result.completed.append(submission.pk)
+            if messages:
+                dispatch_on_commit(
+                    task_name="documents.tasks.inbox_emails",
+                    queue_setting="DOCUMENTS_INTAKE_QUEUE",
+                    message_ids=messages,
+                )
+    except Exception as exc:  # the transaction failed (a lock, the connection)
+        for pk in outcomes:
+            result.failed.setdefault(pk, exc)
+        result.completed = []
+    for pk, exc in result.failed.items():
+        if not isinstance(exc, TemporaryFailure):
+            logger.error("intake of submission %s failed", pk, exc_info=exc)
+        intake_failed(submission_id=pk, error=repr(exc))
+    return result
+
+
+def intake_process(*, submission_id: int) -> Submission:
+    """Run every step of one submission not yet done (its lease taken over); safe to call any
+    number of times, concurrently too. Raises the error its step failed with (recorded)."""
+    result = intake_batch(submission_id=submission_id, limit=1, force=True)
+    if submission_id in result.failed:
+        raise result.failed[submission_id]
+    return Submission.objects.get(pk=submission_id)
 
 
 def intake_failed(*, submission_id: int, error: str) -> None:
@@ -420,13 +520,18 @@ def intake_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> dict[st
         .order_by("intake_due_at")
         .values_list("pk", flat=True)[:limit]
     )
-    for pk in due:
-        # claim by moving the due time, so parallel sweepers do not dispatch it twice
+    # claim by moving the due time, so parallel sweepers do not dispatch one twice; all
+    # claimed before any is dispatched (an eager run's batch would take the others along)
+    claimed = [
+        pk
+        for pk in due
         if Submission.objects.filter(pk=pk, intake_due_at__lte=now).update(
             intake_due_at=now + LEASE
-        ):
-            dispatch.dispatch_intake(pk)
-            counts["intake"] += 1
+        )
+    ]
+    for pk in claimed:
+        dispatch.dispatch_intake(pk, force=True)
+    counts["intake"] = len(claimed)
     pdfs = list(
         Receipt.objects.filter(pdf_rendered_at__isnull=True, pdf_due_at__lte=now)
         .order_by("pdf_due_at")

@@ -93,7 +93,9 @@ def test_document_signed_by_someone_else_is_marked(setup, ca, sekap_trust, engli
 
 def test_sweeper_dispatches_only_overdue_unfinished(setup, citizen, monkeypatch):
     dispatched: list[int] = []
-    monkeypatch.setattr("documents.dispatch.dispatch_intake", dispatched.append)
+    monkeypatch.setattr(
+        "documents.dispatch.dispatch_intake", lambda pk, **_kwargs: dispatched.append(pk)
+    )
     monkeypatch.setattr("documents.dispatch.dispatch_receipt_pdf", lambda pk: None)
     first = _accept(setup, citizen, key="a")
     second = _accept(setup, citizen, key="b")
@@ -116,7 +118,9 @@ def test_sweep_command_dispatches_overdue(setup, citizen, monkeypatch):
         intake_due_at=timezone.now() - dt_.timedelta(minutes=1)
     )
     dispatched: list[int] = []
-    monkeypatch.setattr("documents.dispatch.dispatch_intake", dispatched.append)
+    monkeypatch.setattr(
+        "documents.dispatch.dispatch_intake", lambda pk, **_kwargs: dispatched.append(pk)
+    )
     monkeypatch.setattr("documents.dispatch.dispatch_receipt_pdf", lambda pk: None)
     call_command("documents_sweep")
     assert dispatched == [submission.pk]

@@ -1,0 +1,164 @@
+"""The intake in batches: a task claims its own submission and others waiting, checks their
+signatures outside the transaction and completes each in its own savepoint."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from documents import tasks
+from documents.models import Case, InboxMessage, RegisterEntry, Stage, Submission
+from documents.services import intake
+from documents.tests.fixtures import make_service
+from documents.tests.test_numbering import run_threads
+from sekap.accounts.tests.factories import UserFactory
+from sekap.audit.models import AuditEntry
+from tests.support import require_postgresql
+
+
+def _waiting(setup, applicant, count: int, *, start: int = 0) -> list[int]:
+    """Submissions accepted and waiting for their intake (signature already checked: these
+    tests are about the registration)."""
+    now = timezone.now()
+    return [
+        Submission.objects.create(
+            submitter=applicant,
+            office=setup.office,
+            service=setup.service,
+            form_version=setup.version,
+            title=f"Wniosek {n}",
+            channel="api",
+            idempotency_key=f"b-{setup.office.pk}-{n}",
+            document=b"<x/>",
+            sha256=f"{setup.office.pk:08d}{n:056d}",
+            size=4,
+            received_at=now,
+            intake_due_at=now + dt.timedelta(minutes=2),
+            stage=Stage.SIGNATURE_CHECKED,
+            signature_indication="TOTAL_PASSED",
+        ).pk
+        for n in range(start, start + count)
+    ]
+
+
+def _rows() -> tuple[int, int, int, int]:
+    return (
+        RegisterEntry.objects.count(),
+        Case.objects.count(),
+        InboxMessage.objects.count(),
+        AuditEntry.objects.count(),
+    )
+
+
+@pytest.mark.django_db
+def test_one_failing_item_does_not_fail_the_others(monkeypatch):
+    setup = make_service()
+    first, broken, third = _waiting(setup, UserFactory(), 3)
+    case_open = intake.case_open
+
+    def failing(*, submission, entry):
+        if submission.pk == broken:
+            raise RuntimeError("a bug in one item")
+        return case_open(submission=submission, entry=entry)
+
+    monkeypatch.setattr(intake, "case_open", failing)
+    before = timezone.now()
+    result = intake.intake_batch(submission_id=first)
+    assert sorted(result.completed) == [first, third]
+    assert list(result.failed) == [broken]
+    # the failed item left nothing behind (its savepoint), not even its RPW number
+    numbers = dict(RegisterEntry.objects.values_list("submission_id", "number"))
+    assert numbers == {first: 1, third: 2}
+    failed = Submission.objects.get(pk=broken)
+    assert failed.stage == Stage.SIGNATURE_CHECKED and "a bug in one item" in failed.intake_error
+    assert failed.intake_due_at >= before + intake.backoff(1)  # the sweeper's, after backoff
+    # not claimed by another batch while its backoff lasts
+    assert intake.intake_batch().completed == []
+
+    monkeypatch.setattr(intake, "case_open", case_open)
+    later = failed.intake_due_at + dt.timedelta(seconds=1)
+    assert intake.intake_sweep(now=later)["intake"] == 1  # dispatched (eagerly) and completed
+    failed.refresh_from_db()
+    assert failed.stage == Stage.COMPLETED and failed.register_entry.number == 3
+
+
+@pytest.mark.django_db
+def test_a_rerun_or_a_duplicate_message_does_nothing_twice(django_capture_on_commit_callbacks):
+    setup = make_service()
+    ids = _waiting(setup, UserFactory(), 4)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        result = intake.intake_batch(submission_id=ids[2])
+    assert sorted(result.completed) == ids
+    assert len(callbacks) == 1  # one dispatch for the batch's e-mails
+    rows = _rows()
+    assert rows[:3] == (4, 4, 4)
+    assert intake.intake_batch().completed == []
+    for pk in ids:  # the messages of the others arrive after all, one of them twice
+        tasks.intake_run.apply(kwargs={"submission_id": pk}, throw=True)
+    tasks.intake_run.apply(kwargs={"submission_id": ids[0], "force": True}, throw=True)
+    intake.intake_process(submission_id=ids[1])
+    assert _rows() == rows
+    assert set(Submission.objects.values_list("stage", "intake_attempts")) == {(Stage.COMPLETED, 1)}
+
+
+@pytest.mark.django_db
+def test_a_message_leaves_a_submission_another_batch_holds():
+    setup = make_service()
+    held, waiting = _waiting(setup, UserFactory(), 2)
+    Submission.objects.filter(pk=held).update(
+        intake_attempts=1, intake_due_at=timezone.now() + intake.LEASE
+    )
+    assert intake.intake_batch(submission_id=held).completed == [waiting]
+    assert Submission.objects.get(pk=held).stage == Stage.SIGNATURE_CHECKED
+
+
+@pytest.mark.django_db
+def test_queries_per_batch_do_not_grow_with_its_size():
+    """Pinned: what a batch costs beyond its items, and what each item costs."""
+    setup = make_service()
+    applicant = UserFactory()
+    _waiting(setup, applicant, 1)
+    intake.intake_batch()  # the counters and the correspondent exist from here on
+
+    def queries(count: int, start: int) -> int:
+        _waiting(setup, applicant, count, start=start)
+        with CaptureQueriesContext(connection) as captured:
+            assert len(intake.intake_batch(limit=count).completed) == count
+        return len(captured)
+
+    small, large = queries(2, 100), queries(6, 200)
+    per_item = (large - small) / 4
+    fixed = small - 2 * per_item
+    assert (fixed, per_item) == QUERIES[connection.vendor]
+
+
+# (per batch, per item): the claim, the documents' load and the lock are per batch; the
+# item's registration, case, party, fees, audit rows and search text are per item still
+QUERIES = {"postgresql": (8, 33), "sqlite": (7, 36)}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_batches_claim_each_item_once_and_number_without_gaps():
+    require_postgresql(connection.vendor, "row locks under concurrency need PostgreSQL")
+    offices = [make_service(), make_service()]
+    applicant = UserFactory()
+    for setup in offices:
+        _waiting(setup, applicant, 30)
+
+    def work(_index: int) -> None:
+        while intake.intake_batch(limit=7).completed:
+            pass
+
+    run_threads(4, work)
+    for setup in offices:
+        numbers = RegisterEntry.objects.filter(office=setup.office).values_list("number", flat=True)
+        assert sorted(numbers) == list(range(1, 31))
+        cases = Case.objects.filter(office=setup.office).values_list("number", flat=True)
+        assert sorted(cases) == list(range(1, 31))
+    # each claimed by one batch only (SKIP LOCKED), each completed once
+    assert set(Submission.objects.values_list("stage", "intake_attempts")) == {(Stage.COMPLETED, 1)}
