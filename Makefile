@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
-SYSTEM_PACKAGES := chromium xmlsec1 softhsm2 gettext fonts-dejavu-core clamav-daemon nginx-light
+SYSTEM_PACKAGES := chromium xmlsec1 softhsm2 gettext fonts-dejavu-core clamav-daemon nginx-light libnginx-mod-http-js wrk
 
 .PHONY: run test fuzz lint worker beat demo system-deps messages setup clean-var bench drills
 

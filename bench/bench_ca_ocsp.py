@@ -1,32 +1,45 @@
 """OCSP responses per second over HTTP on 127.0.0.1, through the proxy: SEKAP as deployed
-(Debian's nginx, 2 workers, running deploy/nginx-ocsp.conf: GETs answered from the responses
-the beat job pre-signed, POSTs passed to gunicorn with 2 sync workers on the ``certauth.wsgi``
-lean path) vs ``openssl ocsp -index ... -port`` (signing every response; run with ``-multi 2``
-so both sides have two worker processes) answering the same certificates with the same
-responder key, for the same requests: RFC 5019 GETs (the headline ratio) and POSTs. The load
-generator is bounded: a fixed number of requests from a fixed number of client processes, one
-connection per request (openssl's responder speaks HTTP/1.0 without keep-alive).
+(Debian's nginx, 2 workers, running deploy/nginx-ocsp.conf: GETs answered from the files the
+beat job pre-signed, POSTs by the njs handler deploy/ocsp.js from the same files, misses passed to
+gunicorn with 2 sync workers on the ``certauth.wsgi`` lean path) vs ``openssl ocsp -index ...
+-port -multi 2`` (two worker processes signing every response) answering the same certificates
+with the same responder key, for the same requests: RFC 5019 GETs (the headline ratio) and POSTs.
 
-    .venv/bin/python bench/bench_ca_ocsp.py [requests] [clients]
+The load generator is wrk (C, one thread) driven by a generated Lua script that sends, on a new
+connection each, exactly the HTTP/1.0 request openssl's own client sends, rotating over one
+request per issued certificate (1,000 by default), and stops after a fixed number of responses;
+both sides get the same bytes. openssl 3.0's responder has a flaw this avoids: a connection
+closed before its request line (an HTTP/1.1 keep-alive connection closed by the client, a
+readiness probe, or the connections a load generator drops when it stops) puts the -multi child
+that accepted it into a busy loop for good (``http_server_get_asn1_req`` returns 0 on EOF with
+the connection kept, and the caller reads it again), so after a few such connections it stops
+answering. Hence HTTP/1.0 requests only, readiness checked with a real request, and a fresh
+openssl for each of its rounds; nginx is left running (it does not care).
+
+    .venv/bin/python bench/bench_ca_ocsp.py [requests] [connections] [certificates] [threads]
     BENCH_KEY_TYPE=RSA-2048 .venv/bin/python bench/bench_ca_ocsp.py   # RSA responder on both
 
-Medians of three alternating rounds are printed.
+Medians of three alternating rounds are printed, with the CPU time the server processes used per
+response (nginx workers plus gunicorn for ours, the -multi children for openssl), the load
+generator's own CPU, and the load average.
 """
 
 from __future__ import annotations
 
 import base64
-import http.client
-import multiprocessing
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 from urllib.parse import quote
 
 from bench_ca_common import ROOT, setup
+
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -36,6 +49,7 @@ def _free_port() -> int:
 
 
 def _wait(port: int, timeout: float = 20.0) -> None:
+    """For nginx and gunicorn only (an empty connection would hang an openssl child)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -46,74 +60,192 @@ def _wait(port: int, timeout: float = 20.0) -> None:
     raise RuntimeError(f"server on port {port} did not start")
 
 
-def _post(port: int, path: str, body: bytes | None) -> bytes:
-    """POST ``body`` to ``path``; with ``body`` None, GET ``path`` (RFC 6960 Appendix A.1)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    if body is None:
-        conn.request("GET", path)
-    else:
-        conn.request("POST", path, body, {"Content-Type": "application/ocsp-request"})
-    response = conn.getresponse()
-    data = response.read()
-    conn.close()
-    if response.status != 200:
-        raise RuntimeError(f"HTTP {response.status} for {path}")
-    return data
+def _exchange(port: int, raw: bytes) -> tuple[int, bytes]:
+    """Send one raw HTTP/1.0 request on a new connection; (status, body) once the server closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+        conn.sendall(raw)
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), body
 
 
-def _client(args: tuple) -> int:
-    port, requests, count = args
-    done = 0
-    for i in range(count):
-        path, body = requests[i % len(requests)]
-        _post(port, path, body)
-        done += 1
-    return done
+def _get(path: str) -> bytes:
+    return f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode()
 
 
-def _load(port: int, requests: list[tuple[str, bytes | None]], total: int, clients: int) -> float:
-    per = total // clients
-    # "spawn": light client processes, not forks of this Django-loaded one (whose heap would
-    # slow every client down and flatten the difference between the servers).
-    with multiprocessing.get_context("spawn").Pool(clients) as pool:
-        start = time.perf_counter()
-        done = sum(pool.map(_client, [(port, requests, per)] * clients))
-        elapsed = time.perf_counter() - start
-    return done / elapsed
+def _post(path: str, body: bytes) -> bytes:
+    return (
+        f"POST {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/ocsp-request\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
 
 
-def _gets(prefix: str, bodies: list[bytes]) -> list[tuple[str, bytes | None]]:
+def _b64(body: bytes) -> str:
     # The base64 URL-encoded, as RFC 6960 Appendix A.1 asks (nginx decodes it for the lookup).
-    return [(prefix + quote(base64.b64encode(body).decode(), safe=""), None) for body in bodies]
+    return quote(base64.b64encode(body).decode(), safe="")
 
 
-def main() -> None:
-    total = int(sys.argv[1]) if len(sys.argv) > 1 else 4000
-    clients = int(sys.argv[2]) if len(sys.argv) > 2 else 8
-    workdir = setup("ocsp")
+def _lua_string(data: bytes) -> str:
+    return (
+        '"'
+        + "".join(chr(c) if 32 <= c < 127 and c not in (34, 92) else f"\\{c:03d}" for c in data)
+        + '"'
+    )
+
+
+_LUA = """-- generated by bench/bench_ca_ocsp.py: one request per connection, rotating, fixed count
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct {{ long tv_sec; long tv_nsec; }} bench_timespec;
+int clock_gettime(int clock_id, bench_timespec *tp);
+]]
+local ts = ffi.new("bench_timespec")
+local function now()
+  ffi.C.clock_gettime(1, ts)
+  return tonumber(ts.tv_sec) + tonumber(ts.tv_nsec) / 1e9
+end
+local requests = {{
+{requests}
+}}
+local limit = {limit} -- responses per thread
+local connections = {connections} -- per thread
+local offset = 0
+local calls, started = 0, nil
+function setup(thread) -- each thread starts elsewhere in the list
+  thread:set("offset", offset)
+  offset = offset + 7919
+end
+-- No response() callback (wrk would build a table of headers for it): with one request per
+-- connection, request() runs once per connection, so its (limit + connections)th call comes
+-- when limit responses are complete. The thread goes on until all have their count (stopping
+-- would drop connections; the bench counts only up to limit). Non-200 answers are counted by
+-- wrk (done() below).
+function request()
+  calls = calls + 1
+  if calls == 1 then started = now() end
+  if calls == limit + connections then
+    io.write(string.format("DONE %d %.6f %.6f\\n", limit, started, now()))
+    io.flush()
+  end
+  return requests[(offset + calls - 1) % #requests + 1]
+end
+function done(summary, latency, requests)
+  io.write(string.format("STATUS %d %d\\n", summary.errors.status, summary.requests))
+end
+"""
+
+
+def _cpu_seconds(*roots: int) -> float:
+    """CPU (user + system) of the ``roots`` processes and their children, from /proc."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry.name), int(fields[1])
+        if pid in roots or ppid in roots:
+            total += int(fields[11]) + int(fields[12])
+    return total / TICK
+
+
+def _load(
+    port: int, script: Path, servers: tuple[int, ...], threads: int, connections: int, wrk: str
+) -> tuple[float, float, float]:
+    """Run wrk until every thread has its fixed count; (responses/s, server CPU s, client CPU s)
+    over the time from the first thread's first request to the last thread's last counted
+    response (what the faster threads send meanwhile is not counted)."""
+    server_before = _cpu_seconds(*servers)
+    process = subprocess.Popen(
+        [
+            wrk,
+            f"-t{threads}",
+            f"-c{connections}",
+            "-d600s",
+            "--timeout",
+            "60s",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}/",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    finished = []
+    for line in process.stdout:
+        if line.startswith("DONE"):
+            finished.append([float(x) for x in line.split()[1:]])
+            if len(finished) == threads:
+                break
+    server = _cpu_seconds(*servers) - server_before
+    client = _cpu_seconds(process.pid)
+    process.send_signal(signal.SIGINT)
+    rest, _ = process.communicate(timeout=30)
+    if len(finished) != threads:
+        raise RuntimeError(f"wrk ended before its count (exit {process.returncode})")
+    status = [x.split()[1:] for x in rest.splitlines() if x.startswith("STATUS")]
+    if len(status) != 1 or status[0][0] != "0":
+        raise RuntimeError(f"answers that were not HTTP 2xx on port {port}: {rest}")
+    counted = sum(f[0] for f in finished)
+    elapsed = max(f[2] for f in finished) - min(f[1] for f in finished)
+    served = int(status[0][1])  # CPU per response over all, the uncounted ones too
+    return counted / elapsed, server / served, client / served
+
+
+class _Openssl:
+    """``openssl ocsp -multi 2``, started afresh for each of its rounds (see the docstring)."""
+
+    def __init__(self, args: list[str], probe: bytes) -> None:
+        self.args, self.probe = args, probe
+        self.port = _free_port()
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> int:
+        self.process = subprocess.Popen(
+            ["openssl", "ocsp", "-port", str(self.port), "-multi", "2", *self.args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # with -multi, openssl calls setsid() itself: its process group id is its pid
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:  # ready when it answers a real request: a bare connect would hang a child
+                if _exchange(self.port, self.probe)[0] == 200:
+                    return self.process.pid
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("openssl ocsp did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGKILL)  # the -multi parent and its children
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+def _issue(count: int):
+    """``count`` certificates issued by SEKAP's CA and pre-signed; the openssl index and the
+    RFC 5019 request of each."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509 import ocsp
 
-    from certauth import keys, nginx_harness
-    from certauth.models import CertificateAuthority, Profile, ServiceIdentity
+    from certauth.models import CertificateAuthority, Profile
     from certauth.services.issuance import certificate_issue, citizen_subject
-    from certauth.services.ocsp_presign import ocsp_presign_due, presigned_dir
+    from certauth.services.ocsp_presign import ocsp_presign_due
 
     ca = CertificateAuthority.objects.get(slug="sekap-issuing")
     issuer = x509.load_der_x509_certificate(bytes(ca.certificate_der))
     profile = Profile.objects.get(slug="citizen-signing")
     subject = citizen_subject(given_name="Anna", surname="Nowak", pesel="44051401359")
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()  # the key does not matter here
     index_lines, bodies = [], []
-    for _ in range(200):
-        row = certificate_issue(
-            ca=ca,
-            profile=profile,
-            subject=subject,
-            actor=None,
-            public_key=ec.generate_private_key(ec.SECP256R1()).public_key(),
-        )
+    for _ in range(count):
+        row = certificate_issue(ca=ca, profile=profile, subject=subject, actor=None, public_key=key)
         cert = x509.load_der_x509_certificate(bytes(row.der))
         expiry = cert.not_valid_after_utc.strftime("%y%m%d%H%M%SZ")
         serial = row.serial_hex.upper()
@@ -126,6 +258,27 @@ def main() -> None:
             .public_bytes(serialization.Encoding.DER)
         )
     ocsp_presign_due()  # the beat job: anything issuance did not sign yet is signed now
+    return issuer, index_lines, bodies
+
+
+def main() -> None:
+    total = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
+    connections = int(sys.argv[2]) if len(sys.argv) > 2 else 16
+    threads = int(sys.argv[4]) if len(sys.argv) > 4 else 2
+    count = int(sys.argv[3]) if len(sys.argv) > 3 else 1000
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        sys.exit("wrk is not installed (make system-deps)")
+    workdir = setup("ocsp")
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.x509 import ocsp
+
+    from certauth import keys, nginx_harness
+    from certauth.models import ServiceIdentity
+    from certauth.services.ocsp_presign import presigned_dir
+
+    issuer, index_lines, bodies = _issue(count)
     presigned = sum(1 for p in (presigned_dir() / "pki" / "ocsp").rglob("*") if p.is_file())
     service = ServiceIdentity.objects.get(kind="ocsp")
     signer = keys.load_signer(service.key_ref)
@@ -145,15 +298,14 @@ def main() -> None:
             )
         )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "ERROR"}
-
-    ours_port, peer_port = _free_port(), _free_port()
+    gunicorn_port = _free_port()
     gunicorn = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
             "-w",
             "2",
             "-b",
-            f"127.0.0.1:{ours_port}",
+            f"127.0.0.1:{gunicorn_port}",
             "--log-level",
             "warning",
             "certauth.wsgi:application",
@@ -163,67 +315,94 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    peer = subprocess.Popen(
+    peer = _Openssl(
         [
-            "openssl",
-            "ocsp",
             "-index",
             str(workdir / "index.txt"),
-            "-port",
-            str(peer_port),
             "-rsigner",
             str(workdir / "ocsp.pem"),
             "-rkey",
             str(key_file),
             "-CA",
             str(workdir / "issuing.pem"),
-            "-multi",
-            "2",
             "-ignore_err",
         ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # with -multi, openssl calls setsid() itself: its process group id is its pid
+        probe=_post("/", bodies[0]),
+    )
     proxy = None
     try:
-        _wait(ours_port)
-        _wait(peer_port)
+        _wait(gunicorn_port)
         proxy = nginx_harness.Nginx(
-            root=presigned_dir(), upstream_port=ours_port, work=workdir / "nginx"
+            root=presigned_dir(), upstream_port=gunicorn_port, work=workdir / "nginx"
         )
-        sides = {  # name: (port, requests)
-            "SEKAP nginx GET (pre-signed files)": (proxy.port, _gets("/pki/ocsp/", bodies)),
-            "openssl ocsp -multi 2, GET": (peer_port, _gets("/", bodies)),
-            "SEKAP nginx POST (-> gunicorn -w 2)": (proxy.port, [("/pki/ocsp", b) for b in bodies]),
-            "openssl ocsp -multi 2, POST": (peer_port, [("/", b) for b in bodies]),
+        ours = (proxy.process.pid, gunicorn.pid)
+        sides = {  # name: (ours?, raw requests)
+            "SEKAP nginx GET (pre-signed files)": (
+                True,
+                [_get(f"/pki/ocsp/{_b64(b)}") for b in bodies],
+            ),
+            "openssl ocsp -multi 2, GET": (False, [_get(f"/{_b64(b)}") for b in bodies]),
+            "SEKAP nginx POST (njs, pre-signed)": (True, [_post("/pki/ocsp", b) for b in bodies]),
+            "openssl ocsp -multi 2, POST": (False, [_post("/", b) for b in bodies]),
         }
-        for port, requests in sides.values():  # warm up; every answer must say good
-            for path, body in requests:
-                try:
-                    ok = ocsp.load_der_ocsp_response(_post(port, path, body))
-                except Exception as error:
+        scripts = {}
+        peer.start()
+        for n, (name, (is_ours, requests)) in enumerate(sides.items()):
+            port = proxy.port if is_ours else peer.port
+            for raw in requests:  # every answer must be a signed "good", before any timing
+                status, data = _exchange(port, raw)
+                if status != 200:
                     log = (workdir / "nginx" / "error.log").read_text()[-2000:]
-                    raise RuntimeError(f"{port} {path}: {log}") from error
-                assert ok.certificate_status == ocsp.OCSPCertStatus.GOOD
+                    raise RuntimeError(f"{name}: HTTP {status}\n{log}")
+                assert (
+                    ocsp.load_der_ocsp_response(data).certificate_status == ocsp.OCSPCertStatus.GOOD
+                )
+            scripts[name] = workdir / f"side{n}.lua"
+            scripts[name].write_text(
+                _LUA.format(
+                    requests=",\n".join(map(_lua_string, requests)),
+                    limit=total // threads,
+                    connections=connections // threads,
+                )
+            )
+        peer.stop()
         # Alternate three rounds each so drifting load on a shared machine hits every side.
-        runs: dict[str, list[float]] = {name: [] for name in sides}
+        runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in sides}
+        loads = []
         for _round in range(3):
-            for name, (port, requests) in sides.items():
-                runs[name].append(_load(port, requests, total, clients))
-        medians = {name: sorted(values)[1] for name, values in runs.items()}
+            for name, (is_ours, _requests) in sides.items():
+                if is_ours:
+                    runs[name].append(
+                        _load(proxy.port, scripts[name], ours, threads, connections, wrk)
+                    )
+                else:
+                    try:
+                        pid = peer.start()
+                        runs[name].append(
+                            _load(peer.port, scripts[name], (pid,), threads, connections, wrk)
+                        )
+                    finally:
+                        peer.stop()
+            loads.append(os.getloadavg()[0])
     finally:
+        peer.stop()
         if proxy is not None:
             proxy.stop()
         gunicorn.terminate()
         gunicorn.wait(timeout=10)
-        os.killpg(peer.pid, signal.SIGKILL)  # the -multi parent and its children
-        peer.wait(timeout=10)
     print(
-        f"{total} requests x 3 rounds, {clients} client processes, responder key "
-        f"{signer.key_type}, {presigned} pre-signed files, load average {os.getloadavg()}"
+        f"{total} responses x 3 rounds per side, wrk -t{threads} -c{connections}, HTTP/1.0, one"
+        f" request per connection over {count} certificates; responder key {signer.key_type};"
+        f" {presigned} pre-signed files; load average after each round {loads}"
     )
-    for name, value in medians.items():
-        print(f"{name:38s} {value:8.0f} responses/s  rounds {[round(r) for r in runs[name]]}")
+    medians = {}
+    for name, values in runs.items():
+        rate, server, client = sorted(values)[1]
+        medians[name] = rate
+        print(
+            f"{name:36s} {rate:8.0f} responses/s  rounds {[round(v[0]) for v in values]}"
+            f"  server CPU {server * 1e6:4.0f} us/response, wrk {client * 1e6:3.0f} us"
+        )
     get, peer_get, post, peer_post = medians.values()
     print(f"ratio GET  (through the proxy vs openssl): {get / peer_get:.2f}x")
     print(f"ratio POST (through the proxy vs openssl): {post / peer_post:.2f}x")

@@ -14,9 +14,13 @@ import time
 from pathlib import Path
 
 SNIPPET = Path(__file__).resolve().parent.parent / "deploy" / "nginx-ocsp.conf"
+SCRIPT = SNIPPET.parent / "ocsp.js"
 DEPLOYED_ROOT = "root /var/lib/sekap-ocsp;"
+DEPLOYED_SCRIPT = "/etc/nginx/njs/sekap-ocsp.js"
+JS_MODULE = Path("/usr/lib/nginx/modules/ngx_http_js_module.so")  # Debian's libnginx-mod-http-js
 
 _CONF = """
+load_module {js_module};
 worker_processes {workers};
 {user}
 pid {work}/nginx.pid;
@@ -40,7 +44,8 @@ http {{
 
 
 def available() -> bool:
-    return shutil.which("nginx") is not None or Path("/usr/sbin/nginx").exists()
+    nginx = shutil.which("nginx") is not None or Path("/usr/sbin/nginx").exists()
+    return nginx and JS_MODULE.exists()
 
 
 def free_port() -> int:
@@ -57,12 +62,18 @@ class Nginx:
         self.work = work
         work.mkdir(parents=True, exist_ok=True)
         snippet = SNIPPET.read_text()
-        assert DEPLOYED_ROOT in snippet
-        (work / "ocsp.conf").write_text(snippet.replace(DEPLOYED_ROOT, f"root {root};"))
+        assert DEPLOYED_ROOT in snippet and DEPLOYED_SCRIPT in snippet
+        snippet = snippet.replace(DEPLOYED_ROOT, f"root {root};")
+        (work / "ocsp.conf").write_text(snippet.replace(DEPLOYED_SCRIPT, str(SCRIPT)))
         user = "user root;" if os.geteuid() == 0 else ""  # workers must read the files
         (work / "nginx.conf").write_text(
             _CONF.format(
-                workers=workers, user=user, work=work, upstream=upstream_port, port=self.port
+                js_module=JS_MODULE,
+                workers=workers,
+                user=user,
+                work=work,
+                upstream=upstream_port,
+                port=self.port,
             )
         )
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
