@@ -243,6 +243,31 @@ def main() -> None:
         rate = args.rate or round(ours["per_second"] * 0.7)
         paced = measured(submit_next, clients=args.clients, seconds=args.seconds,
                          limit=int(rate * args.seconds), rate=rate)  # fmt: skip
+        signers = len({token for token, _service, _signed in requests[: sent[0]]})
+        # the accept phase's figures now (the pipeline may take minutes)
+        print(
+            f"gunicorn {args.workers} sync workers, {args.clients} clients, {os.cpu_count()} "
+            f"cores; {sent[0]} submissions from {signers} different citizens' certificates"
+        )
+        print(
+            f"peer  GET /api/v1/offices/<terc>/ (DRF, one row, closed loop): "
+            f"{peer['per_second']:.0f} req/s, p50 {peer['p50_ms']:.1f} ms, "
+            f"p95 {peer['p95_ms']:.1f} ms, errors {peer['errors']}, "
+            f"server CPU {peer['cpu_ms']:.2f} ms/request; {peer['load']}"
+        )
+        print(
+            f"ours  POST /api/v1/submissions/ closed loop (saturation): {ours['per_second']:.0f} "
+            f"accepted/s = {ours['per_second'] / peer['per_second']:.2f} x peer, "
+            f"p50 {ours['p50_ms']:.1f} ms, p95 {ours['p95_ms']:.1f} ms, errors {ours['errors']}, "
+            f"server CPU {ours['cpu_ms']:.2f} ms/request; {ours['load']}  (goal: >= 0.3 x peer)"
+        )
+        print(
+            f"ours  POST /api/v1/submissions/ open loop at {rate:.0f}/s offered: "
+            f"{paced['per_second']:.0f} accepted/s, p50 {paced['p50_ms']:.1f} ms, "
+            f"p95 {paced['p95_ms']:.1f} ms, errors {paced['errors']}, "
+            f"server CPU {paced['cpu_ms']:.2f} ms/request; {paced['load']}  (goal: p95 <= 100 ms)"
+        )
+        sys.stdout.flush()
 
         from documents.models import Stage, Submission
 
@@ -272,31 +297,10 @@ def main() -> None:
         pipeline_cpu = (cpu_last - cpu_first) / max(completed, 1) * 1000
         attention = Submission.objects.filter(needs_attention=True).count()
         passed = Submission.objects.filter(signature_indication="TOTAL_PASSED").count()
-        signers = len({token for token, _service, _signed in requests[: sent[0]]})
     finally:
         stop(worker, server)
         shutil.rmtree(workdir, ignore_errors=True)
 
-    print(f"gunicorn {args.workers} sync workers, {args.clients} clients, {os.cpu_count()} cores; "
-          f"{sent[0]} submissions from {signers} different citizens' certificates")  # fmt: skip
-    print(
-        f"peer  GET /api/v1/offices/<terc>/ (DRF, one row, closed loop): "
-        f"{peer['per_second']:.0f} req/s, p50 {peer['p50_ms']:.1f} ms, "
-        f"p95 {peer['p95_ms']:.1f} ms, errors {peer['errors']}, "
-        f"server CPU {peer['cpu_ms']:.2f} ms/request; {peer['load']}"
-    )
-    print(
-        f"ours  POST /api/v1/submissions/ closed loop (saturation): {ours['per_second']:.0f} "
-        f"accepted/s = {ours['per_second'] / peer['per_second']:.2f} x peer, "
-        f"p50 {ours['p50_ms']:.1f} ms, p95 {ours['p95_ms']:.1f} ms, errors {ours['errors']}, "
-        f"server CPU {ours['cpu_ms']:.2f} ms/request; {ours['load']}  (goal: >= 0.3 x peer)"
-    )
-    print(
-        f"ours  POST /api/v1/submissions/ open loop at {rate:.0f}/s offered: "
-        f"{paced['per_second']:.0f} accepted/s, p50 {paced['p50_ms']:.1f} ms, "
-        f"p95 {paced['p95_ms']:.1f} ms, errors {paced['errors']}, "
-        f"server CPU {paced['cpu_ms']:.2f} ms/request; {paced['load']}  (goal: p95 <= 100 ms)"
-    )
     print(
         f"pipeline, one worker (prefork 2): {pipeline:.0f} completions/s "
         f"= {pipeline / peer['per_second']:.2f} x peer over {done} of {total} submissions, "

@@ -59,6 +59,8 @@ def _profiled(label: str, items: list, step, path: Path, plain: str) -> None:
     stats.sort_stats("cumulative").print_stats(70)
     stats.sort_stats("tottime").print_stats(40)
     path.write_text(out.getvalue())
+    if os.environ.get("PROFILE_RAW_DIR"):  # the raw stats, for pstats/snakeviz (not kept)
+        profiler.dump_stats(Path(os.environ["PROFILE_RAW_DIR"]) / (path.stem + ".prof"))
     print(plain + line, end="")
 
 
@@ -66,6 +68,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--port", type=int, default=18714)
+    parser.add_argument("--submit-only", action="store_true", help="skip the intakes")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="sekap-profile-submit-"))
     data = prepare(workdir, args.port)
@@ -97,6 +100,8 @@ def main() -> None:
         _profiled("submit requests", list(range(20 + count, 20 + 2 * count)), submit,
                   PROFILES / "submit.txt", plain)  # fmt: skip
 
+        if args.submit_only:
+            return
         pending = list(Submission.objects.order_by("pk").values_list("pk", flat=True))
 
         def intake(pk: int) -> None:

@@ -236,7 +236,8 @@ class SubmissionListCreate(APIView):
             signed = upload.read(max_bytes() + 1)
             fields = request.data
         service_id = _int_or_none(fields.get("service") or request.query_params.get("service"))
-        service = Service.objects.select_related("office").filter(pk=service_id).first()
+        # the office with its name in force: the UPP names it (no query of its own)
+        service = Service.objects.select_related("office__identity").filter(pk=service_id).first()
         if service is None:
             raise ValidationError({"service": ["Give the id of a service from the catalogue."]})
         company = None

@@ -4,6 +4,7 @@ own system pulls it through the ESP interface. Authorization by guessing ids."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import uuid
@@ -11,6 +12,9 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from lxml import etree
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -18,6 +22,7 @@ from documents import services
 from documents.api import SubmissionCreatedSerializer
 from documents.models import Submission
 from documents.services import intake, letter_send
+from documents.services.receipts import UPO_NS
 from documents.tests.fixtures import (  # noqa: F401
     ca,
     citizen,
@@ -28,7 +33,8 @@ from documents.tests.fixtures import (  # noqa: F401
     sekap_trust,
     setup,
 )
-from offices.models import StaffMembership
+from offices.identity import office_identity_change
+from offices.models import OfficeIdentity, StaffMembership
 from sekap.accounts.models import Company, Representation
 from sekap.accounts.tests.factories import StaffFactory
 from signatures import services as signatures
@@ -308,3 +314,59 @@ def test_submission_api_refusals_over_http(setup, citizen):  # noqa: F811
     assert invalid.status_code == 400, invalid.content
     assert invalid.json()["code"] == "submission.document_invalid"
     assert Submission.objects.count() == 1
+
+
+def test_a_submit_costs_a_fixed_set_of_queries(setup, citizen):  # noqa: F811
+    """The busiest write path, pinned: the token, the service with its office and the name in
+    force (one query), then the four rows the receipt needs (submission, UPP, inbox message,
+    audit entry) and the office chain's head. The idempotency key is not looked up before a
+    first submit (the unique constraint answers a repeat); the key is read for a repeat only."""
+    office_identity_change(
+        actor=None,
+        office=setup.office,
+        version=OfficeIdentity(
+            official_name="Urząd Gminy Próbnej", organ_name="Wójt Gminy Próbnej"
+        ),
+    )
+    api = client_for(citizen.user)
+    url = f"/api/v1/submissions/?service={setup.service.pk}"
+    warm = api.post(url, data=citizen.sign(document_for(setup, note="warm")),
+                    content_type="application/xml", HTTP_IDEMPOTENCY_KEY="warm")  # fmt: skip
+    assert warm.status_code == 201
+    signed = citizen.sign(document_for(setup, note="pinned"))
+    with CaptureQueriesContext(connection) as queries:
+        first = api.post(url, data=signed, content_type="application/xml",
+                         HTTP_IDEMPOTENCY_KEY="pinned")  # fmt: skip
+    assert first.status_code == 201, first.content
+    statements = [
+        q["sql"]
+        for q in queries.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    tables = [
+        ("INSERT " if sql.startswith(("INSERT", "WITH")) else "")
+        + re.search(r'(?:FROM|INTO|UPDATE) "?(\w+)', sql)[1]
+        for sql in statements
+    ]
+    # PostgreSQL: the head locked, then the entry and the head in one statement
+    audit = ["audit_audithead", "INSERT audit_auditentry"]
+    if connection.vendor != "postgresql":
+        audit.append("audit_audithead")
+    assert tables == [
+        "authtoken_token",
+        "offices_service",
+        "INSERT documents_submission",
+        "INSERT documents_receipt",
+        "INSERT documents_inboxmessage",
+        *audit,
+    ], statements
+
+    again = api.post(
+        url, data=signed, content_type="application/xml", HTTP_IDEMPOTENCY_KEY="pinned"
+    )
+    assert again.json()["id"] == first.json()["id"]
+    assert Submission.objects.filter(idempotency_key="pinned").count() == 1
+    upp = etree.fromstring(first.json()["upo_xml"].encode())
+    assert upp.findtext(f"{{{UPO_NS}}}UPP/{{{UPO_NS}}}Adresat/{{{UPO_NS}}}Nazwa") == (
+        "Urząd Gminy Próbnej"
+    )

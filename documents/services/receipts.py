@@ -81,10 +81,22 @@ def _info(parent: etree._Element, kind: str, text: str) -> None:
     _sub(parent, "InformacjaUzupelniajaca", text, TypInformacjiUzupelniajacej=kind)
 
 
+def _identity_in_force(office: Office) -> OfficeIdentity:
+    """The office's version in force: the one it came with when loaded in this request with
+    ``select_related("office__identity")`` (as current as asking again; ``Office.identity`` is
+    kept by the one writer, ``office_identity_change``, and is None only while the office has
+    no version, when it is named as ``office_identity_current`` names it), else asked for."""
+    if not Office.identity.is_cached(office):
+        return office_identity_current(office)
+    return office.identity or OfficeIdentity(
+        office=office, official_name=office.name, city=office.seat
+    )
+
+
 def _public_body(parent: etree._Element, tag: str, office: Office) -> OfficeIdentity:
     """Name the public body by its full official name in force now; a sealed receipt keeps
     that name for good (its XML bytes are stored once and never re-rendered)."""
-    identity = office_identity_current(office)
+    identity = _identity_in_force(office)
     _party(parent, tag, name=identity.official_name, id_type="TERC", ident=office.terc)
     return identity
 
@@ -178,9 +190,10 @@ def upd_xml(*, delivery: Delivery, receipt_id: Any, created_at: dt.datetime) -> 
 PDF_GRACE = dt.timedelta(minutes=2)
 
 
-def receipt_for_submission(*, submission: Submission) -> Receipt:
-    """Build, seal and store the UPP (inside the caller's transaction)."""
-    receipt = Receipt(kind=ReceiptKind.UPP, office=submission.office, submission=submission)
+def upp_issue(*, submission: Submission) -> Receipt:
+    """The UPP of a submission not yet saved, sealed and its XML stored: the caller saves it
+    in its transaction (storing, possibly a network call, happens here, before)."""
+    receipt = Receipt(kind=ReceiptKind.UPP, office=submission.office)
     receipt.created_at = timezone.now()
     xml = seal_document(
         office=submission.office,
@@ -188,10 +201,9 @@ def receipt_for_submission(*, submission: Submission) -> Receipt:
             submission=submission, receipt_id=receipt.public_id, created_at=receipt.created_at
         ),
     )
-    receipt.xml = xml
+    receipt.xml = Receipt._meta.get_field("xml").store(xml)
     receipt.sha256 = hashlib.sha256(xml).hexdigest()
     receipt.pdf_due_at = receipt.created_at + PDF_GRACE
-    receipt.save(force_insert=True)
     return receipt
 
 

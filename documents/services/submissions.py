@@ -19,6 +19,7 @@ from forms_platform.xmldoc import STR
 from offices.models import Service
 from sekap import antivirus, audit
 from sekap.accounts.selectors import may_represent
+from sekap.errors import DomainError
 from sekap.xmlsafe import ParseLimits, XmlRejected, parse_untrusted
 from signatures import services as signatures
 from signatures.constants import DS
@@ -34,9 +35,9 @@ from ..errors import (
     SubmissionTooLarge,
     SubmissionWrongForm,
 )
-from ..models import Case, Channel, InboxMessage, MessageKind, Submission
+from ..models import Case, Channel, InboxMessage, MessageKind, Receipt, Submission
 from .fees import submission_fees_issue
-from .receipts import receipt_for_submission
+from .receipts import upp_issue
 
 logger = logging.getLogger(__name__)
 
@@ -143,118 +144,127 @@ def submission_accept(
     reply_to: Case | None = None,
     scanned: bool = False,
 ) -> Submission:
-    """Store the signed bytes once, record receipt and issue the sealed UPP, in one transaction.
+    """Store the signed bytes once, record receipt and issue the sealed UPP.
 
     Unless ``scanned`` (the portal, whose uploads were scanned as they arrived and which calls
     this under its draft's row lock), the document and its attachments are scanned for malware
-    first, outside any transaction: an infected file is refused and nothing is stored.
+    first, outside any transaction: an infected file is refused and nothing is stored. The
+    bytes and the sealed UPP are stored before the transaction (object storage is a network
+    call); the transaction writes the rows only.
 
     The same ``idempotency_key`` (per submitter) with the same bytes returns the first
-    submission; with other bytes it is refused. The intake pipeline and the PDF of the UPP are
-    dispatched after commit.
+    submission; with other bytes it is refused. The key is looked up only when the insert
+    meets it or the document is refused (a repeat is rare; every first submit saves the
+    query), so a repeat gets the first answer even when the document would be refused now.
+    The intake pipeline and the PDF of the UPP are dispatched after commit.
     """
     signed_xml = bytes(signed_xml)
     sha256 = hashlib.sha256(signed_xml).hexdigest()
     idempotency_key = (idempotency_key or sha256)[:100]
-    found = _existing(submitter=submitter, idempotency_key=idempotency_key, sha256=sha256)
-    if found is not None:
-        return found
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
+    try:
+        return _accept(
+            submitter=submitter,
+            service=service,
+            signed_xml=signed_xml,
+            sha256=sha256,
+            company=company,
+            idempotency_key=idempotency_key,
+            channel=channel,
+            reply_to=reply_to,
+            scanned=scanned,
+        )
+    except (IntegrityError, DomainError):
+        # the key was used before (or by a concurrent double submit that won the race):
+        # its submission, or 409 when it carried other bytes
+        found = _existing(submitter=submitter, idempotency_key=idempotency_key, sha256=sha256)
+        if found is None:
+            raise
+        return found
+
+
+def _accept(
+    *,
+    submitter,
+    service: Service,
+    signed_xml: bytes,
+    sha256: str,
+    company,
+    idempotency_key: str,
+    channel: str,
+    reply_to: Case | None,
+    scanned: bool,
+) -> Submission:
     if not service.is_active:
         raise ServiceUnavailable()
     if company is not None and not may_represent(user=submitter, company=company):
         raise NotRepresentative()
     document = _check_document(service=service, signed_xml=signed_xml, scan=not scanned)
     title = (document.envelope.title or document.version.title or service.title)[:300]
-    # the bytes go to the document store before the transaction (object storage is a network call)
-    signed_xml = Submission._meta.get_field("document").store(signed_xml)
-    try:
-        with transaction.atomic():
-            submission = _record(
-                submitter=submitter,
-                service=service,
-                company=company,
-                version=document.version,
-                title=title,
-                channel=channel,
-                idempotency_key=idempotency_key,
-                signed_xml=signed_xml,
-                sha256=sha256,
-                reply_to=reply_to,
-            )
-            submission_fees_issue(submission=submission, service=service, data=document.data)
-    except IntegrityError:
-        # A concurrent double submit with the same key won the race: return its submission.
-        found = _existing(submitter=submitter, idempotency_key=idempotency_key, sha256=sha256)
-        if found is None:
-            raise
-        return found
-    return submission
-
-
-def _record(
-    *,
-    submitter,
-    service: Service,
-    company,
-    version,
-    title: str,
-    channel: str,
-    idempotency_key: str,
-    signed_xml: bytes,
-    sha256: str,
-    reply_to: Case | None,
-) -> Submission:
     now = timezone.now()
-    submission = Submission.objects.create(
+    submission = Submission(
         submitter=submitter,
         company=company,
         office=service.office,
         service=service,
-        form_version=version,
+        form_version=document.version,
         reply_to=reply_to,
         title=title,
         channel=channel,
         idempotency_key=idempotency_key,
-        document=signed_xml,
+        # stored before the transaction (object storage is a network call)
+        document=Submission._meta.get_field("document").store(signed_xml),
         sha256=sha256,
         size=len(signed_xml),
         received_at=now,
         intake_due_at=now + INTAKE_GRACE,
     )
-    receipt = receipt_for_submission(submission=submission)
+    receipt = upp_issue(submission=submission)  # sealed and stored, not saved yet
+    with transaction.atomic():
+        submission.save(force_insert=True)
+        receipt.submission = submission
+        receipt.save(force_insert=True)
+        _record(submission=submission, receipt=receipt)
+        submission_fees_issue(submission=submission, service=service, data=document.data)
+        _audit(submission=submission, receipt=receipt)  # last: the office chain's head lock
+    return submission
+
+
+def _record(*, submission: Submission, receipt: Receipt) -> None:
     InboxMessage.objects.create(
-        recipient=submitter,
-        company=company,
+        recipient=submission.submitter,
+        company=submission.company,
         kind=MessageKind.RECEIPT,
-        title=f"UPO: {title}"[:300],
+        title=f"UPO: {submission.title}"[:300],
         body="",
-        office_id=service.office_id,
+        office_id=submission.office_id,
         submission=submission,
-        case=reply_to,
+        case=submission.reply_to,
         receipt=receipt,
-        created_at=now,
+        created_at=submission.received_at,
         read_at=None,
     )
+    transaction.on_commit(lambda: dispatch_after_accept(submission.pk, receipt.pk))
+
+
+def _audit(*, submission: Submission, receipt: Receipt) -> None:
     audit.record(
-        actor=submitter,
+        actor=submission.submitter,
         action="documents.submission_received",
         target=submission,
         after={
             "public_id": str(submission.public_id),
-            "office": service.office_id,
-            "service": service.pk,
-            "sha256": sha256,
-            "size": len(signed_xml),
-            "channel": channel,
-            "company": company.pk if company is not None else None,
-            "reply_to": reply_to.pk if reply_to is not None else None,
+            "office": submission.office_id,
+            "service": submission.service_id,
+            "sha256": submission.sha256,
+            "size": submission.size,
+            "channel": submission.channel,
+            "company": submission.company_id,
+            "reply_to": submission.reply_to_id,
             "receipt_sha256": receipt.sha256,
         },
     )
-    transaction.on_commit(lambda: dispatch_after_accept(submission.pk, receipt.pk))
-    return submission
 
 
 def dispatch_after_accept(submission_id: int, receipt_id: int) -> None:
