@@ -23,7 +23,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from cryptography import x509
-from cryptography.x509.oid import ExtensionOID
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import ExtensionOID, SignatureAlgorithmOID
 
 from signatures import pkix
 from signatures.report import RevocationInfo, iso
@@ -45,6 +47,16 @@ _INHERITED = {
     ExtensionOID.POLICY_MAPPINGS,
 }
 _WEAK_HASHES = {"md2", "md5", "sha1"}
+_ECDSA = {
+    SignatureAlgorithmOID.ECDSA_WITH_SHA256,
+    SignatureAlgorithmOID.ECDSA_WITH_SHA384,
+    SignatureAlgorithmOID.ECDSA_WITH_SHA512,
+}
+_RSA_PKCS1 = {
+    SignatureAlgorithmOID.RSA_WITH_SHA256,
+    SignatureAlgorithmOID.RSA_WITH_SHA384,
+    SignatureAlgorithmOID.RSA_WITH_SHA512,
+}
 
 
 class _CrlState:
@@ -67,15 +79,15 @@ class _CrlState:
 
 def check_leaf(cert: x509.Certificate, *, pool, anchors, moment: datetime, env, now: datetime):
     """The ``CertCheck`` of ``cert`` when the short path can accept it, else None."""
-    from signatures import pkix
-
     if not _leaf_acceptable(cert, moment):
         return None
-    issuer = next((c for c in pool + anchors if c is not cert and pkix.issued_by(cert, c)), None)
-    if issuer is None or not _may_issue(issuer):
+    issuer = _named_issuer(cert, pool, anchors)
+    if issuer is None:
         return None
-    issuer_path = _issuer_path(issuer, pool=pool, anchors=anchors, moment=moment, env=env, now=now)
-    if issuer_path is None:
+    issuer_path = _issuer_state(
+        issuer, cert=cert, pool=pool, anchors=anchors, moment=moment, env=env, now=now
+    )
+    if issuer_path is None or not _signed_by(cert, issuer):
         return None
     urls = pkix._urls(cert)[1]
     if not urls:
@@ -118,6 +130,37 @@ def check_leaf(cert: x509.Certificate, *, pool, anchors, moment: datetime, env, 
     )
 
 
+def _named_issuer(cert: x509.Certificate, pool, anchors) -> x509.Certificate | None:
+    """The first certificate offered whose subject is ``cert``'s issuer name. Only a candidate:
+    its key must still be shown to have signed ``cert`` (:func:`_signed_by`); a same-named
+    certificate with another key makes the short path give up, not look further."""
+    name = cert.issuer
+    for candidate in (*pool, *anchors):
+        if candidate is not cert and candidate.subject == name:
+            return candidate
+    return None
+
+
+def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """``issuer``'s key signed ``cert``: with the issuer's key object, built once per issuer
+    (``verify_directly_issued_by`` loads it again for every certificate). Algorithms other
+    than ECDSA and RSA PKCS#1 v1.5 are left to cryptography's own check."""
+    key = pkix.public_key(issuer)
+    hash_algorithm = cert.signature_hash_algorithm
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey) and cert.signature_algorithm_oid in _ECDSA:
+            key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(hash_algorithm))
+        elif isinstance(key, rsa.RSAPublicKey) and cert.signature_algorithm_oid in _RSA_PKCS1:
+            key.verify(
+                cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), hash_algorithm
+            )
+        else:
+            cert.verify_directly_issued_by(issuer)
+    except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
+        return False
+    return True
+
+
 def _leaf_acceptable(cert: x509.Certificate, moment: datetime) -> bool:
     if not cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc:
         return False
@@ -147,18 +190,43 @@ def _may_issue(issuer: x509.Certificate) -> bool:
     return True
 
 
-def _issuer_path(issuer, *, pool, anchors, moment, env, now):
-    """The issuing CA's own validated path (cached by ``check_certificate``'s verdict cache),
-    or None when it does not validate or carries constraints for its subordinates."""
-    from signatures import pkix
-
-    others = [c for c in pool if c is not issuer and pkix.issued_by(issuer, c)]
+def _issuer_state(issuer, *, cert, pool, anchors, moment, env, now) -> pkix.CertCheck | None:
+    """The issuing CA's own validated path, shared by all its signers: kept in the verdict
+    cache (emptied when the trust store changes) under the CA certificate's hash, the anchors'
+    hashes and the other certificates offered (not the leaf), until the earliest of the
+    verdict TTL, the revocation data's nextUpdate and the CA's own expiry (which
+    ``check_certificate`` sets as the check's ``expires_at``). None when the CA may not issue,
+    does not validate, or passes constraints down to its subordinates."""
+    key = (
+        "issuer-path",
+        pkix.fingerprint(issuer),
+        tuple(sorted(pkix.fingerprint(a) for a in anchors)),
+        tuple(sorted(pkix.fingerprint(c) for c in pool if c is not cert and c is not issuer)),
+    )
+    cached = env.verdict_cache.get(key, now)
+    if cached is not None:
+        return cached if _valid_at(cached.path, moment) else None
+    if not _may_issue(issuer):
+        return None
+    others = [c for c in pool if c is not issuer and c is not cert and pkix.issued_by(issuer, c)]
     check = pkix.check_certificate(issuer, pool=others, anchors=anchors, moment=moment, env=env)
     if check.status != "ok" or not check.path:
         return None
     if any(ext.oid in _INHERITED for c in check.path for ext in c.extensions):
         return None
-    return check
+    expires = min(
+        check.expires_at or now + env.settings.verdict_ttl,
+        now + env.settings.verdict_ttl,
+        issuer.not_valid_after_utc,
+    )
+    env.verdict_cache.put(key, check, expires)
+    return check if _valid_at(check.path, moment) else None
+
+
+def _valid_at(path: list[x509.Certificate], moment: datetime) -> bool:
+    """Every certificate of the cached path is within its validity at ``moment`` (the cache
+    entry ends at the CA's expiry anyway; this holds for a ``moment`` other than the clock's)."""
+    return all(c.not_valid_before_utc <= moment <= c.not_valid_after_utc for c in path)
 
 
 def _crl_state(

@@ -238,11 +238,26 @@ _DN_NAMES = {
 }
 
 
-@functools.lru_cache(maxsize=4096)
 def dn(name: x509.Name) -> str:
-    """RFC 4514 string with readable names for the attributes of qualified certificates
-    (cached: every signer of a CA names the same issuer)."""
+    """RFC 4514 string with readable names for the attributes of qualified certificates."""
     return name.rfc4514_string(_DN_NAMES)
+
+
+@functools.lru_cache(maxsize=4096)
+def subject_dn(cert: x509.Certificate) -> str:
+    return dn(cert.subject)
+
+
+@functools.lru_cache(maxsize=4096)
+def issuer_dn(cert: x509.Certificate) -> str:
+    return _issuer_name_dn(cert.issuer)
+
+
+@functools.lru_cache(maxsize=256)
+def _issuer_name_dn(name: x509.Name) -> str:
+    """Keyed by the name: every signer of a CA names the same issuer. (Subjects are cached by
+    certificate: a cache keyed by one-off names would keep each name's objects alive.)"""
+    return dn(name)
 
 
 @functools.lru_cache(maxsize=4096)

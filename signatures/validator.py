@@ -111,8 +111,8 @@ def _anchor_certificates(anchors: tuple[bytes, ...]) -> list[x509.Certificate]:
 @functools.lru_cache(maxsize=2048)
 def _cert_info(cert: x509.Certificate, role: str) -> CertificateInfo:
     return CertificateInfo(
-        subject=pkix.dn(cert.subject),
-        issuer=pkix.dn(cert.issuer),
+        subject=pkix.subject_dn(cert),
+        issuer=pkix.issuer_dn(cert),
         serial_number=format(cert.serial_number, "x"),
         sha256=pkix.fingerprint(cert),
         not_before=iso(cert.not_valid_before_utc),

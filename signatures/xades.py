@@ -265,8 +265,8 @@ def signer_info(cert: x509.Certificate) -> SignerInfo:
         pass
     qualified, qc_type = qc_statements(cert)
     return SignerInfo(
-        subject=pkix.dn(subject),
-        issuer=pkix.dn(cert.issuer),
+        subject=pkix.subject_dn(cert),
+        issuer=pkix.issuer_dn(cert),
         serial_number=format(cert.serial_number, "x"),
         common_name=attr(NameOID.COMMON_NAME),
         given_name=attr(NameOID.GIVEN_NAME),

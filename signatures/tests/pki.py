@@ -60,6 +60,8 @@ class TestPki:
     tsa_time: datetime | None = None
     requests: dict[str, int] = field(default_factory=dict)
     ocsp_down: bool = False
+    # More issuing CAs (make_issuing_ca), each with its CRL at /crl/<name>.crl.
+    extra_cas: dict[str, Identity] = field(default_factory=dict)
 
     def start(self) -> None:
         pki = self
@@ -81,6 +83,8 @@ class TestPki:
                     self._reply(pki.crl(pki.ca), "application/pkix-crl")
                 elif self.path == "/root.crl":
                     self._reply(pki.crl(pki.root), "application/pkix-crl")
+                elif self.path.startswith("/crl/") and self.path[5:-4] in pki.extra_cas:
+                    self._reply(pki.crl(pki.extra_cas[self.path[5:-4]]), "application/pkix-crl")
                 else:
                     self._reply(b"", "text/plain", 404)
 
@@ -112,7 +116,13 @@ class TestPki:
     def stop(self) -> None:
         self.server.shutdown()
 
-    def _make_ca(self, cn: str, parent: Identity | None, crl_url: str | None = None) -> Identity:
+    def _make_ca(
+        self,
+        cn: str,
+        parent: Identity | None,
+        crl_url: str | None = None,
+        not_after: datetime | None = None,
+    ) -> Identity:
         key = ec.generate_private_key(P256)
         builder = (
             x509.CertificateBuilder()
@@ -121,7 +131,7 @@ class TestPki:
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(self.now - timedelta(days=365))
-            .not_valid_after(self.now + timedelta(days=3650))
+            .not_valid_after(not_after or self.now + timedelta(days=3650))
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .add_extension(
                 x509.KeyUsage(False, False, False, False, False, True, True, False, False),
@@ -150,6 +160,17 @@ class TestPki:
         cert = builder.sign(parent.key if parent else key, hashes.SHA256())
         return Identity(key, cert)
 
+    def make_issuing_ca(
+        self, name: str, *, cn: str | None = None, not_after: datetime | None = None
+    ) -> Identity:
+        """Another issuing CA under the root (``cn`` may repeat another CA's name); its
+        signers' CRL is served at /crl/<name>.crl (``issue(..., crl_path=...)``)."""
+        ca = self._make_ca(
+            cn or name, self.root, crl_url=f"{self.base_url}/root.crl", not_after=not_after
+        )
+        self.extra_cas[name] = ca
+        return ca
+
     def issue(
         self,
         cn: str,
@@ -162,6 +183,7 @@ class TestPki:
         not_after: datetime | None = None,
         ocsp_url: bool = True,
         crl_url: bool = True,
+        crl_path: str = "/ca.crl",
         rsa_bits: int | None = None,
         subject: dict | None = None,
     ) -> Identity:
@@ -223,7 +245,7 @@ class TestPki:
                 x509.CRLDistributionPoints(
                     [
                         x509.DistributionPoint(
-                            [x509.UniformResourceIdentifier(f"{self.base_url}/ca.crl")],
+                            [x509.UniformResourceIdentifier(f"{self.base_url}{crl_path}")],
                             None,
                             None,
                             None,

@@ -76,3 +76,85 @@ def test_what_the_short_path_cannot_vouch_for_is_left_to_the_full_validation(pki
     assert _check(pki, expired, env).status == "expired"
     assert _check(pki, no_crl, env).status == "ok"
     assert _check(pki, other_ca, env).status == "no_chain"
+
+
+def _leaf(pki, cert, env, *, pool=None, anchors=None, moment=None):
+    moment = moment or datetime.now(UTC)
+    return leaf.check_leaf(
+        cert,
+        pool=pool or [cert, pki.ca.cert],
+        anchors=anchors or [pki.root.cert],
+        moment=moment,
+        env=env,
+        now=moment,
+    )
+
+
+def test_with_the_issuing_path_cached_a_newly_revoked_signer_is_still_refused(pki):
+    env = _env(crl_refresh=timedelta(0))  # the CA's newest CRL is read for each signer
+    assert _check(pki, pki.issue("Warm 3").cert, env).status == "ok"
+    assert _leaf(pki, pki.issue("Good").cert, env) is not None  # the CA's path: from the cache
+    revoked = pki.issue("Revoked later").cert
+    assert _leaf(pki, revoked, env) is not None
+    pki.revoke(revoked, datetime.now(UTC) - timedelta(seconds=5))
+    assert _leaf(pki, revoked, env) is None
+    assert _check(pki, revoked, env).status == "revoked"
+    assert _leaf(pki, pki.issue("Good again").cert, env) is not None
+
+
+def test_a_changed_trust_store_is_not_answered_from_the_cached_issuing_path(pki):
+    env = _env()
+    assert _check(pki, pki.issue("Warm 4").cert, env).status == "ok"
+    signer = pki.issue("Signer under a root no longer trusted").cert
+    assert _leaf(pki, signer, env, anchors=[pki.other_root.cert]) is None
+    check = pkix.check_certificate(
+        signer,
+        pool=[signer, pki.ca.cert],
+        anchors=[pki.other_root.cert],
+        moment=datetime.now(UTC),
+        env=env,
+    )
+    assert check.status == "no_chain"
+
+
+def test_a_same_named_ca_with_another_key_does_not_borrow_the_cached_path(pki):
+    env = _env()
+    assert _check(pki, pki.issue("Warm 5").cert, env).status == "ok"
+    impostor = pki._make_ca("SEKAP Test Issuing CA", None)  # same name, own key, untrusted
+    forged = pki.issue("Forged", issuer=impostor).cert
+    for pool in (
+        [forged, pki.ca.cert],
+        [forged, impostor.cert],
+        [forged, impostor.cert, pki.ca.cert],
+    ):
+        assert _leaf(pki, forged, env, pool=pool) is None
+        check = pkix.check_certificate(
+            forged, pool=pool, anchors=[pki.root.cert], moment=datetime.now(UTC), env=env
+        )
+        assert check.status != "ok", pool
+    # A second CA of the same name under the trusted root (a re-keyed CA): its signers pass,
+    # each against its own CA's path and CRL, and never against the other CA's key.
+    rekeyed = pki.make_issuing_ca("rekeyed", cn="SEKAP Test Issuing CA")
+    signer = pki.issue("Under the re-keyed CA", issuer=rekeyed, crl_path="/crl/rekeyed.crl").cert
+    assert _leaf(pki, signer, env, pool=[signer, pki.ca.cert]) is None
+    check = _leaf(pki, signer, env, pool=[signer, rekeyed.cert])
+    assert check is not None and check.path[1:] == [rekeyed.cert, pki.root.cert]
+
+
+def test_an_expired_issuer_is_not_accepted_from_the_cache(pki):
+    env = _env(verdict_ttl=timedelta(hours=2), crl_refresh=timedelta(hours=2))
+    now = datetime.now(UTC)
+    expired = pki.make_issuing_ca("expired", not_after=now - timedelta(minutes=1))
+    late = pki.issue("Signer of an expired CA", issuer=expired, crl_path="/crl/expired.crl").cert
+    assert _leaf(pki, late, env, pool=[late, expired.cert]) is None
+    assert _check(pki, late, env).status != "ok"
+
+    ending = pki.make_issuing_ca("ending", not_after=now + timedelta(minutes=30))
+    first, second = (
+        pki.issue(f"Signer {i} of an ending CA", issuer=ending, crl_path="/crl/ending.crl").cert
+        for i in (1, 2)
+    )
+    check = _leaf(pki, first, env, pool=[first, ending.cert])
+    assert check is not None and check.expires_at <= ending.cert.not_valid_after_utc
+    after = ending.cert.not_valid_after_utc + timedelta(seconds=1)
+    assert _leaf(pki, second, env, pool=[second, ending.cert], moment=after) is None
