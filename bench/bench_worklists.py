@@ -1,29 +1,35 @@
-"""Work-list and search latency for clerks (not superusers), 1 and 10 at once.
+"""Work-list and search latency for clerks (not superusers), 1 and 10 at once, over HTTP.
 
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/sekap_worklists_run \
         python bench/bench_worklists.py --cases 1000000 --template sekap_worklists_bench \
-        [--requests 100]
+        [--requests 200] [--workers 4]
 
 The data: ``--template`` names a PostgreSQL database that keeps the generated cases between
 runs. When it exists the run database is made as a copy of it (``CREATE DATABASE ... TEMPLATE``,
 a minute for a million cases instead of the generator's several), migrated and topped up to
 ``--cases``; when it does not, the run database is generated (``manage.py generate_load_data``)
 and then kept as the template. Without ``--template`` the database of BENCH_DATABASE_URL is
-used as it is (migrated, topped up). Without BENCH_DATABASE_URL a temporary SQLite database.
+used as it is (migrated, topped up). PostgreSQL only.
 
-What is timed: whole pages as the clerks get them (view, visibility rule, filters, the page's
-rows, template, the staff menu with its counts), called in-process through the view functions,
-per list: my cases, the department's queue, unassigned, due within 7 days, overdue (a
-department clerk of any office, at random, as a new request each time), the registry's
-incoming and overdue lists (registry clerks), full-text search (one or two words, both kinds of
-clerk). Each at 1 and 10 requests at once (threads, each with its own connection). Printed per
-line: p50 and p95 of the wall-clock latency, and the CPU time per request of this process (the
-page's Python work) and of the PostgreSQL backends that served it (read from /proc), which is
-what the page costs independent of the machine's load. "cold" is the first requests of a list
-after the copy was made (the database's buffers empty). The peer, from the same run: 50 rows of
-an office's open cases in deadline order with their applicant and handler, by office alone with
-no visibility rule, no menu and no template (the floor the database gives). Goal: p95 <= 50 ms
-for the work lists, <= 150 ms for search.
+What is timed: whole pages as a clerk's browser gets them, over HTTP from the real project on
+gunicorn (``--workers`` sync workers, default 4: two a core on this 2-core machine, so that one
+worker's wait on PostgreSQL, on the same cores, leaves a core to another; more only adds
+switching), every middleware, the session, the second factor, the visibility rule, the staff
+menu with its counts, the template. Each request comes from a different clerk, at random, of
+the generated ones (``--clerks`` of them, each with a session made directly in the session
+store with the second factor verified, as after log-in; Redis BENCH_REDIS_URL, default db 1,
+for the cache), with a random search word for search. Lines: my cases, the department's
+queue, unassigned, due within 7 days, overdue (department clerks), the registry's incoming
+and overdue lists (registry clerks), full-text search (one or two words, both kinds of
+clerk). Each at 1 and 10 clients at once (closed loop, keep-alive; ``common.load``). Printed
+per line: p50 and p95 of the latency, and the CPU time per request of the gunicorn processes
+and of the PostgreSQL backends of the run database (from /proc), which is what the page costs
+whatever the machine's load. "cold" is the first requests of each line after the server
+started and the copy was made (the workers' templates and the database's buffers empty). The
+peer, served the same way by the same server (``bench_worklists_wsgi``): 50 rows of an
+office's open cases in deadline order with their applicant and handler, as JSON, by office
+alone: no middleware, session, visibility rule, menu or template. Goal: p95 <= 50 ms for the
+work lists, <= 150 ms for search.
 """
 
 from __future__ import annotations
@@ -31,87 +37,104 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
+import signal
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import database_create, database_exists, load_average  # noqa: E402
+from common import (  # noqa: E402
+    backends_cpu_seconds,
+    backends_cpu_used,
+    database_create,
+    database_exists,
+    free_port,
+    gunicorn,
+    load,
+    load_average,
+    stop,
+    tree_cpu_seconds,
+)
 
-_TICKS = os.sysconf("SC_CLK_TCK")
+WORDS = (
+    "wycinka",
+    "drzew",
+    "zaświadczenie",
+    "podatek",
+    "nowak",
+    "kowalski",
+    "zabudowy",
+    "zaswiadczenie kowalski",
+    "warunki zabudowy",
+    "budex",
+    "lipowa",
+    "wojcik ogrodzenie",
+)
 
 
-def setup() -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="sekap-bench-worklists-"))
+COLD = 5  # the first requests of a line after the server started: "cold"
+
+
+def environment(workdir: Path) -> dict:
+    return {
+        "DATABASE_URL": os.environ["BENCH_DATABASE_URL"],
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/1"),
+        "SEKAP_VAR_DIR": str(workdir),
+        "DJANGO_SETTINGS_MODULE": "sekap.settings",
+        # as in production (PRODUCTION with Redis): sessions read from Redis
+        "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
+        "AXES_ENABLED": "0",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def setup(env: dict) -> None:
     sys.path.insert(0, str(ROOT))
-    os.environ["SEKAP_VAR_DIR"] = str(workdir)
-    os.environ["DATABASE_URL"] = os.environ.get(
-        "BENCH_DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}"
-    )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sekap.settings")
-    os.environ["AXES_ENABLED"] = "0"
+    os.environ.update(env)
     import django
 
     django.setup()
 
 
-def percentiles(samples: list[float]) -> str:
+def sessions_for(users) -> list[str]:
+    """A session key per user, logged in with the second factor verified (what the log-in and
+    the TOTP step leave in the session), each with a confirmed TOTP device."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.base import SessionBase
+    from django.utils.module_loading import import_string
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    have = set(
+        TOTPDevice.objects.filter(user__in=users, confirmed=True).values_list("user_id", flat=True)
+    )
+    TOTPDevice.objects.bulk_create(
+        [TOTPDevice(user=u, name="bench", confirmed=True) for u in users if u.pk not in have]
+    )
+    devices = {d.user_id: d for d in TOTPDevice.objects.filter(user__in=users, confirmed=True)}
+    store: type[SessionBase] = import_string(settings.SESSION_ENGINE + ".SessionStore")
+    keys = []
+    for user in users:
+        session = store()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session[DEVICE_ID_SESSION_KEY] = devices[user.pk].persistent_id
+        session.create()
+        keys.append(session.session_key)
+    return keys
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
-    p50 = statistics.median(ordered)
-    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-    return f"p50 {p50 * 1000:6.1f} ms  p95 {p95 * 1000:6.1f} ms"
-
-
-def backend_cpu(pid: int) -> float:
-    """CPU seconds of a local PostgreSQL backend (0 when it is not on this machine)."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0.0
-    fields = text[text.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS
-
-
-def run(load: int, requests: int, job) -> tuple[list[float], float]:
-    """``requests`` calls of ``job(rng)`` spread over ``load`` threads; the latencies and the
-    CPU seconds their database backends used."""
-    from django.db import connection
-
-    samples: list[float] = []
-    db_cpu = [0.0]
-    lock = threading.Lock()
-    barrier = threading.Barrier(load)
-
-    def worker(seed: int) -> None:
-        rng = random.Random(seed)
-        pid = None
-        if connection.vendor == "postgresql":
-            connection.ensure_connection()
-            pid = connection.connection.info.backend_pid
-        before = backend_cpu(pid) if pid else 0.0
-        mine = []
-        barrier.wait()
-        for _ in range(max(1, requests // load)):
-            started = time.perf_counter()
-            job(rng)
-            mine.append(time.perf_counter() - started)
-        used = backend_cpu(pid) - before if pid else 0.0
-        connection.close()
-        with lock:
-            samples.extend(mine)
-            db_cpu[0] += used
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(load)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return samples, db_cpu[0]
+    return statistics.median(ordered) * 1000, ordered[max(int(len(ordered) * 0.95) - 1, 0)] * 1000
 
 
 def prepare(options) -> None:
@@ -131,22 +154,73 @@ def prepare(options) -> None:
         options.keep_as_template = True
 
 
+def profile(lines, options) -> None:
+    """cProfile of whole pages in this process (Django's test client: every middleware, no
+    socket), the requests of the HTTP lines; writes ``bench/profiles/worklists-<line>.txt``
+    with the CPU per page, the functions by cumulative and own time, and the SQL of one page."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from profile_submit import _profiled, _timed
+
+    client = Client(HTTP_HOST="127.0.0.1")
+
+    def step(request: bytes) -> None:
+        head = request.decode().split("\r\n")
+        path = head[0].split()[1]
+        cookie = next((h for h in head if h.startswith("Cookie: sessionid=")), "")
+        client.cookies["sessionid"] = cookie.removeprefix("Cookie: sessionid=")
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+
+    for name, make in lines:
+        if not name.startswith(("department", "incoming", "search")):
+            continue
+        r = random.Random(name)
+        requests = [make(r) for _ in range(options.profile)]
+        for request in requests[:5]:
+            step(request)  # warm: templates, connections
+        plain = _timed(name, requests, step)
+        slug = name.split(" (")[0].split(":")[0].replace(" ", "-")
+        path = ROOT / "bench" / "profiles" / f"worklists-{slug}{options.suffix}.txt"
+        _profiled(name, requests, step, path, plain)
+        with CaptureQueriesContext(connection) as queries:
+            step(requests[0])
+        with path.open("a") as out:
+            out.write(f"\nThe SQL of one page ({len(queries.captured_queries)} queries):\n")
+            for query in queries.captured_queries:
+                out.write(f"{query['time']}s  {query['sql'][:600]}\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=100_000)
-    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--requests", type=int, default=200, help="per line and load")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--clerks", type=int, default=600, help="logged-in clerks, at random")
     parser.add_argument("--template", default="", help="PostgreSQL database kept between runs")
     parser.add_argument("--drop", action="store_true", help="remove the generated data after")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        help="instead of the HTTP run: cProfile this many pages of a few lines in process",
+    )
+    parser.add_argument("--suffix", default="", help="appended to the profiles' names")
     options = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))  # the server is stopped too
+    url = os.environ.get("BENCH_DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        sys.exit("BENCH_DATABASE_URL must name a PostgreSQL database")
     options.keep_as_template = False
     prepare(options)
-    setup()
+    workdir = Path(tempfile.mkdtemp(prefix="sekap-bench-worklists-"))
+    env = environment(workdir)
+    setup(env)
     from django.core.management import call_command
-    from django.db import connection
-    from django.test import RequestFactory
+    from django.db import connections
+    from django.urls import reverse
 
-    from documents.backoffice import cases as pages
-    from documents.backoffice import search as search_page
     from documents.models import Case
     from offices.models import StaffMembership
 
@@ -155,64 +229,49 @@ def main() -> None:
     if have < options.cases:
         call_command("generate_load_data", cases=options.cases - have)
     if options.keep_as_template:
-        connection.close()
-        url = os.environ["BENCH_DATABASE_URL"]
+        connections.close_all()
         database_create(f"{url.rsplit('/', 1)[0]}/{options.template}", template=url.rsplit("/")[-1])
         print(f"kept the generated data as {options.template}")
     total = Case.objects.count()
-    people = StaffMembership.objects.filter(user__email__endswith="@load.invalid").select_related(
-        "user"
-    )
-    clerks = [m.user for m in people.filter(role="clerk").order_by("pk")]
-    registry = [m.user for m in people.filter(role="registry_clerk").order_by("pk")]
-    assert not any(u.is_superuser for u in clerks + registry)
-    for user in clerks + registry:
-        user.is_verified = lambda: True  # the second factor, as after login
-    factory = RequestFactory()
-    words = [
-        "wycinka",
-        "drzew",
-        "zaświadczenie",
-        "podatek",
-        "nowak",
-        "kowalski",
-        "zabudowy",
-        "zaswiadczenie kowalski",
-        "warunki zabudowy",
-        "budex",
-        "lipowa",
-        "wojcik ogrodzenie",
-    ]
+    people = StaffMembership.objects.filter(user__email__endswith="@load.invalid")
+    rng = random.Random(1)
 
-    def page(view, user, *args, **query):
-        user.__dict__.pop("_documents_case_scope", None)  # a new request reads it again
-        request = factory.get("/", query)
-        request.user = user
-        request.session = {}
-        request._messages = []
-        response = view(request, *args)
-        assert response.status_code == 200, response.status_code
-        return response
-
-    def worklist(key, people):
-        return lambda rng: page(pages.worklist, rng.choice(people), key)
-
-    def search(rng):
-        page(search_page.search, rng.choice(clerks + registry), q=rng.choice(words))
-
-    def peer(rng):
-        cases = Case.objects.filter(office_id=rng.choice(offices)).exclude(
-            status__in=("closed", "final", "unexamined")
+    def sample(role: str) -> list:
+        users = sorted(
+            {m.user for m in people.filter(role=role).select_related("user")}, key=lambda u: u.pk
         )
-        rows = cases.select_related("applicant", "assignee").order_by("deadline", "opened_at", "pk")
-        list(rows.defer("search_text")[:50])
+        return rng.sample(users, min(len(users), options.clerks // 2))
 
-    offices = [m.office_id for m in people.filter(role="registry_clerk")]
+    clerk_users, registry_users = sample("clerk"), sample("registry_clerk")
+    assert not any(u.is_superuser for u in clerk_users + registry_users)
+    clerks, registry = sessions_for(clerk_users), sessions_for(registry_users)
+    offices = sorted(set(people.values_list("office_id", flat=True)))
     print(
-        f"{connection.vendor}, {total} cases, {len(set(offices))} offices, {len(clerks)} clerks,"
-        f" {len(registry)} registry clerks; {load_average()}"
+        f"PostgreSQL, {total} cases, {len(offices)} offices; {len(clerks)} clerks and"
+        f" {len(registry)} registry clerks logged in (random, non-superusers);"
+        f" gunicorn {options.workers} sync workers; {os.cpu_count()} cores; {load_average()}"
     )
-    jobs = [
+    connections.close_all()
+
+    def get(path: str, session: str = "") -> bytes:
+        cookie = f"Cookie: sessionid={session}\r\n" if session else ""
+        return (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{cookie}\r\n").encode()
+
+    def worklist(key: str, sessions: list[str]):
+        path = reverse("documents:worklist", args=[key])
+        return lambda r: get(path, r.choice(sessions))
+
+    search_path = reverse("documents:search")
+
+    def search(r):
+        return get(
+            f"{search_path}?{urlencode({'q': r.choice(WORDS)})}", r.choice(clerks + registry)
+        )
+
+    def peer(r):
+        return get(f"/bench/peer/?office={r.choice(offices)}")
+
+    lines = [
         ("my cases (clerk)", worklist("mine", clerks)),
         ("department queue (clerk)", worklist("department", clerks)),
         ("unassigned (clerk)", worklist("unassigned", clerks)),
@@ -221,23 +280,53 @@ def main() -> None:
         ("incoming (registry)", worklist("incoming", registry)),
         ("overdue (registry)", worklist("overdue", registry)),
         ("search", search),
-        ("peer: 50 rows by office alone", peer),
+        ("peer: 50 rows by office, JSON", peer),
     ]
-    for name, job in jobs:
-        cold, _ = run(1, 5, job)
-        print(f"{name:30} cold: first {len(cold)} p50 {statistics.median(cold) * 1000:6.1f} ms")
-        for load in (1, 10):
-            cpu = time.process_time()
-            samples, db_cpu = run(load, options.requests, job)
-            app_each = (time.process_time() - cpu) / len(samples) * 1000
-            db_each = db_cpu / len(samples) * 1000
-            print(
-                f"{name:30} {load:2} at once: {percentiles(samples)} (n={len(samples)})"
-                f"  cpu app {app_each:5.1f} ms + db {db_each:5.1f} ms /req"
-            )
-    print(load_average())
+    if options.profile:
+        profile(lines, options)
+        return
+    port = free_port()
+    server_env = os.environ | env | {"PYTHONPATH": str(ROOT)}
+    server = gunicorn(
+        port, server_env, workers=options.workers, app="bench_worklists_wsgi:application"
+    )
+    failed = False
+    try:
+        print("  cpu: ms per request of the gunicorn processes (app) and PostgreSQL (db)")
+        print(f"  {'line':<31} {'cold p50':>9} {'clients':>7} {'p50 ms':>7} {'p95 ms':>7}"
+              f" {'cpu app':>7} {'cpu db':>7}")  # fmt: skip
+        for name, make in lines:
+            r = random.Random(name)
+
+            def request(_n: int, make=make, r=r) -> bytes:
+                return make(r)
+
+            cold = load(port, request, clients=1, seconds=120, limit=COLD)
+            cold_text = f"{cold['p50_ms']:7.1f}"
+            for clients in (1, 10):
+                app_before, db_before = tree_cpu_seconds(server.pid), backends_cpu_seconds(url)
+                result = load(port, request, clients=clients, seconds=600, limit=options.requests)
+                app = (tree_cpu_seconds(server.pid) - app_before) * 1000 / result["requests"]
+                db = (
+                    backends_cpu_used(db_before, backends_cpu_seconds(url))
+                    * 1000
+                    / result["requests"]
+                )
+                errors = (
+                    f"  {result['errors']} errors {result['statuses']}" if result["errors"] else ""
+                )
+                failed |= bool(result["errors"])
+                print(f"  {name:<31} {cold_text if clients == 1 else '':>9} {clients:>7}"
+                      f" {result['p50_ms']:7.1f} {result['p95_ms']:7.1f} {app:7.1f} {db:7.1f}"
+                      f"{errors}")  # fmt: skip
+        print(f"  {load_average()}; goal: p95 <= 50 ms for the work lists, <= 150 ms for search")
+    finally:
+        stop(server)
+        shutil.rmtree(workdir, ignore_errors=True)
     if options.drop:
         call_command("generate_load_data", drop=True)
+    if failed:
+        sys.exit("some requests failed (see the statuses)")
 
 
 if __name__ == "__main__":

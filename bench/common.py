@@ -64,12 +64,15 @@ def wait_listening(port: int, *, seconds: float = 30) -> None:
     raise RuntimeError(f"nothing listens on port {port}")
 
 
-def gunicorn(port: int, env: dict, *, workers: int) -> subprocess.Popen:
+def gunicorn(
+    port: int, env: dict, *, workers: int, app: str = "bench_wsgi:application"
+) -> subprocess.Popen:
     """The real project on gunicorn (sync workers, the app loaded before the fork: see
-    ``bench_wsgi``), listening when this returns."""
+    ``bench_wsgi``; ``app`` another WSGI module of bench/ that wraps it), listening when this
+    returns."""
     env = env | {"PYTHONPATH": f"{env.get('PYTHONPATH', ROOT)}:{ROOT / 'bench'}"}
     process = subprocess.Popen(
-        [str(VENV_BIN / "gunicorn"), "bench_wsgi:application", "--preload",
+        [str(VENV_BIN / "gunicorn"), app, "--preload",
          "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
          "--backlog", "512", "--keep-alive", "5", "--timeout", "120"],
         cwd=ROOT, env=env,
@@ -196,3 +199,27 @@ def load(
 
 def load_average() -> str:
     return "load average " + ", ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def backends_cpu_seconds(db_url: str) -> dict[int, float]:
+    """CPU seconds of each local PostgreSQL backend connected to the database of ``db_url``
+    (by pid; sample before and after a phase: a backend new since counts from 0)."""
+    admin = _admin(db_url)
+    with admin.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [db_url.rsplit("/", 1)[1]]
+        )
+        pids = [row[0] for row in cursor.fetchall()]
+    admin.close()
+    seconds = {}
+    for pid in pids:
+        try:
+            fields = _stat(pid)
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / _TICKS
+    return seconds
+
+
+def backends_cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(spent - before.get(pid, 0.0) for pid, spent in after.items())

@@ -303,6 +303,15 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = 60 * 60 * 8
+# A production deployment (Redis shared by every web process) reads sessions from the cache and
+# writes them through to the database: a page no longer reads its session row; a logout and a
+# session ended by the national node delete both (Django's store). Elsewhere the database alone
+# (a per-process memory cache would keep a deleted session alive in the other processes).
+SESSION_ENGINE = env.str(
+    "SESSION_ENGINE",
+    default="django.contrib.sessions.backends."
+    + ("cached_db" if PRODUCTION and REDIS_URL else "db"),
+)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
 SECURE_REDIRECT_EXEMPT = [r"^healthz"]  # the container health check speaks plain HTTP
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)

@@ -39,7 +39,7 @@ from .delivery import (
     letter_released,
     receipt_owned,
 )
-from .visibility import CASE_ROLES, OFFICE_WIDE_Q, cases_visible_to
+from .visibility import OFFICE_WIDE_Q, case_scope, cases_visible_to
 
 
 def _authenticated(user) -> bool:
@@ -212,8 +212,9 @@ def case_submission(*, case: Case, public_id) -> Submission | None:
 
 
 def departments_for_filter(*, staff) -> QuerySet[Department]:
-    """The departments of the offices where ``staff`` handles cases (a work list's filter)."""
-    offices = memberships_active(user=staff).filter(role__in=CASE_ROLES).values("office_id")
+    """The departments of the offices where ``staff`` handles cases (a work list's filter),
+    from the person's scope already read for the request."""
+    offices = case_scope(staff=staff).offices if _authenticated(staff) else ()
     return Department.objects.filter(office_id__in=offices).order_by("office__name", "symbol")
 
 

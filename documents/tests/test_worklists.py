@@ -228,3 +228,25 @@ def test_menu_counts_are_capped(office, monkeypatch):
     monkeypatch.setattr("documents.selectors.worklists.COUNT_CAP", 4)
     page = client.get("/backoffice/sprawy/lista/department/").content.decode()
     assert '<span class="badge">3<span class="visually-hidden">' in page
+
+
+def test_list_rows_and_filters_are_escaped_and_keep_the_choice(office):
+    """The rows and the filters' options are built in Python (format_html): still escaped,
+    the chosen option still marked."""
+    setup, _applicant, (first, _second, _third) = office
+    clerk = clerk_of(setup)
+    Case.objects.filter(pk=first.pk).update(title='<script>alert("x")</script> & co')
+    page = staff_client(clerk).get(
+        "/backoffice/sprawy/lista/department/",
+        {"status": "open", "sort": "sign", "department": setup.department.pk},
+    )
+    html = page.content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co" in html
+    assert f'<a href="/backoffice/sprawy/{first.pk}/">{first.sign}</a>' in html
+    assert '<option value="open" selected>' in html
+    assert '<option value="sign" selected>' in html
+    assert f'<option value="{setup.department.pk}" selected>' in html
+    start = html.index('class="worklist-filters"')
+    filters = html[start : html.index("</form>", start)]
+    assert filters.count(" selected>") == 3
