@@ -27,10 +27,9 @@ from ..selectors import register as register_selectors
 from ..selectors.opinions import case_opinions
 from ..selectors.reading import submission_files, submission_html
 from ..selectors.visibility import OFFICE_WIDE_Q
-from ..selectors.worklists import BY_KEY, SORTS, worklist_page
+from ..selectors.worklists import BY_KEY, SORTS, status_name, worklist_page
 from ..services import deadlines
 from ..services.assignment import assignable_clerks, assigning_as
-from ..templatetags.case_status import case_status
 
 
 def _default_worklist(user) -> str:
@@ -83,7 +82,7 @@ def worklist_rows(*, cases, case_url: str) -> SafeString:
                 case.sign,
                 case.title,
                 _person(case.applicant),
-                case_status(case.status),
+                status_name(case.status),
                 polish_date(case.deadline) if case.deadline else undue,
                 _person(case.assignee) or "—",
             )
