@@ -3,10 +3,13 @@
 Full path validation (pyhanko-certvalidator, ``pkix.check_certificate``) costs ~12 ms, nearly
 all of it spent again on what every signer of one CA shares: the issuing CA's own path to the
 trust anchor with its revocation, and parsing the CA's CRL. Here those are validated once and
-cached (the CA's path for the verdict TTL, the parsed CRL as a set of serial numbers for the
-same TTL or until its nextUpdate), and for each new signer only the leaf is checked:
+cached (the CA's path under its certificate's hash, the anchors' and the other offered
+certificates' hashes, until the verdict TTL, its revocation data's nextUpdate or the CA's
+expiry; the parsed CRL as a set of serial numbers for ``crl_refresh`` or until its
+nextUpdate), and for each new signer only the leaf is checked:
 
-* it is directly issued by that CA (name chaining and signature, cryptography);
+* it is directly issued by that CA (name chaining, and its signature checked with the CA's
+  key object, built once);
 * it is valid at the moment, is not a CA, has no critical extension we do not know, and is
   signed with an accepted hash;
 * the CA's CRL (and its delta, when the CRL or the certificate names one) is signed by the

@@ -203,6 +203,8 @@ class CertCheck:
 
 
 _der_cache: OrderedDict[bytes, x509.Certificate] = OrderedDict()
+# What loading a certificate already knows of it: (DER, SHA-256 hex), for der() and fingerprint().
+_loaded: dict[x509.Certificate, tuple[bytes, str]] = {}
 _der_lock = threading.Lock()
 
 
@@ -223,8 +225,9 @@ def load_certificate(der: bytes) -> x509.Certificate:
         raise ValueError(f"unsupported key in certificate: {exc}") from None
     with _der_lock:
         _der_cache[key] = cert
+        _loaded[cert] = (bytes(der), key.hex())
         if len(_der_cache) > 4096:
-            _der_cache.popitem(last=False)
+            _loaded.pop(_der_cache.popitem(last=False)[1], None)
     return cert
 
 
@@ -262,7 +265,8 @@ def _issuer_name_dn(name: x509.Name) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def fingerprint(cert: x509.Certificate) -> str:
-    return cert.fingerprint(hashes.SHA256()).hex()
+    known = _loaded.get(cert)
+    return known[1] if known is not None else cert.fingerprint(hashes.SHA256()).hex()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -278,7 +282,8 @@ def cert_digest(cert: x509.Certificate, hash_name: str) -> bytes:
 
 @functools.lru_cache(maxsize=4096)
 def der(cert: x509.Certificate) -> bytes:
-    return cert.public_bytes(serialization.Encoding.DER)
+    known = _loaded.get(cert)
+    return known[0] if known is not None else cert.public_bytes(serialization.Encoding.DER)
 
 
 def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
