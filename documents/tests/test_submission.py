@@ -88,6 +88,31 @@ def test_same_key_returns_same_submission_and_other_bytes_conflict(setup, citize
     assert Submission.objects.count() == 1
 
 
+def test_a_repeat_gets_its_first_answer_even_when_it_would_be_refused_now(setup, citizen):
+    """The key is read only when the insert meets it or the document is refused: a repeat of
+    an accepted submission still returns it after its service was closed, and a malformed
+    document under a used key is a conflict (409), not a new refusal."""
+    signed = citizen.sign(document_for(setup, note="pierwszy"))
+
+    def accept(data: bytes):
+        return services.submission_accept(
+            submitter=citizen.user,
+            service=setup.service,
+            signed_xml=data,
+            idempotency_key="repeat",
+            channel="api",
+        )
+
+    first = accept(signed)
+    setup.service.is_active = False
+    setup.service.save(update_fields=["is_active"])
+    assert accept(signed).pk == first.pk
+    with pytest.raises(IdempotencyConflict):
+        accept(b"<a><b></a>")
+    assert Submission.objects.count() == 1 and Receipt.objects.count() == 1
+    assert AuditEntry.objects.filter(action="documents.submission_received").count() == 1
+
+
 def test_refusals_store_nothing(setup, citizen, settings):
     def accept(data: bytes, service=None):
         return services.submission_accept(
