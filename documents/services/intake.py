@@ -179,7 +179,7 @@ def signature_check(*, submission_id: int) -> SignatureOutcome | None:
 
 def _for_check():
     return Submission.objects.select_related("form_version").only(
-        "pk", "stage", "intake_attempts", "document", "form_version__description"
+        "pk", "office_id", "stage", "intake_attempts", "document", "form_version__description"
     )
 
 
@@ -349,11 +349,16 @@ def case_open(*, submission: Submission, entry: RegisterEntry) -> Case:
 # --- step 4: notify -------------------------------------------------------------------------
 
 
-def notify(*, submission: Submission) -> InboxMessage:
+def notify(*, submission: Submission, office_names: dict[int, str] | None = None) -> InboxMessage:
+    """Step 4 (``office_names``: the offices' official names known already, by key; a batch
+    reads each office's once)."""
+    names = {} if office_names is None else office_names
+    if submission.office_id not in names:
+        names[submission.office_id] = office_identity_current(submission.office).official_name
     case = submission.case
     notice = "needs_checking" if submission.needs_attention else "case_opened"
     params = {
-        "office": office_identity_current(submission.office).official_name,
+        "office": names[submission.office_id],
         "title": submission.title,
         "sign": case.sign,
         "deadline": case.deadline.isoformat() if case.deadline else None,
@@ -398,15 +403,18 @@ class BatchOutcome:
 
 def _claim(*, submission_id: int | None, limit: int, force: bool, now: dt.datetime) -> list[int]:
     """Lease ``submission_id`` (when not completed; unless ``force``, only when no other run
-    holds its lease) and up to ``limit`` other submissions never tried yet."""
+    holds its lease) and then up to ``limit`` other submissions never tried yet. A message
+    whose submission another batch took claims nothing: the others have messages of their
+    own, so a run of such messages costs one update each."""
     lease = {"intake_attempts": F("intake_attempts") + 1, "intake_due_at": now + LEASE}
     claimed = []
     if submission_id is not None:
         own = Submission.objects.filter(pk=submission_id, stage__lt=Stage.COMPLETED)
         if not force:
             own = own.filter(Q(intake_attempts=0) | Q(intake_due_at__lte=now))
-        if own.update(**lease):
-            claimed.append(submission_id)
+        if not own.update(**lease):
+            return []
+        claimed.append(submission_id)
         limit -= 1
     if limit <= 0:
         return claimed
@@ -426,7 +434,9 @@ def _claim(*, submission_id: int | None, limit: int, force: bool, now: dt.dateti
     return claimed + [pk for pk in pks if waiting.filter(pk=pk).update(**lease)]
 
 
-def _complete(*, submission: Submission, outcome: SignatureOutcome | None) -> InboxMessage:
+def _complete(
+    *, submission: Submission, outcome: SignatureOutcome | None, office_names: dict[int, str]
+) -> InboxMessage:
     """Steps 1 (storing the checked outcome) to 4 of a locked submission not completed."""
     with case_search_batch():
         if submission.stage < Stage.SIGNATURE_CHECKED:
@@ -435,7 +445,50 @@ def _complete(*, submission: Submission, outcome: SignatureOutcome | None) -> In
             signature_store(submission=submission, outcome=outcome)
         entry = register(submission=submission)
         case_open(submission=submission, entry=entry)
-        return notify(submission=submission)
+        return notify(submission=submission, office_names=office_names)
+
+
+def _complete_office(
+    *,
+    pks: list[int],
+    outcomes: dict[int, SignatureOutcome | None],
+    result: BatchOutcome,
+    office_names: dict[int, str],
+) -> None:
+    """Complete the batch's submissions of one office, inside the caller's transaction, each
+    in its own savepoint (a failure rolls back that item only, its numbers and audit entries
+    with it)."""
+    locked = (
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("service__department", "office", "submitter", "company")
+        .defer("document", "signature_report", "attachment_signatures")
+        .filter(pk__in=pks, stage__lt=Stage.COMPLETED)
+        .order_by("pk")
+    )
+    messages: list[int] = []
+    entries: list = []  # the audit entries of the items completed, written at the end
+    for submission in locked:
+        try:
+            with transaction.atomic(), audit.collected() as audited:
+                message = _complete(
+                    submission=submission,
+                    outcome=outcomes[submission.pk],
+                    office_names=office_names,
+                )
+        except Exception as exc:  # rolled back to its savepoint, its entries dropped
+            result.failed[submission.pk] = exc
+        else:
+            entries += audited
+            messages.append(message.pk)
+            result.completed.append(submission.pk)
+    # the chains' head locks last, once per chain (lock order: RPW counter first)
+    audit.record_many(actor=None, entries=entries)
+    if messages:
+        dispatch_on_commit(
+            task_name="documents.tasks.inbox_emails",
+            queue_setting="DOCUMENTS_INTAKE_QUEUE",
+            message_ids=messages,
+        )
 
 
 def intake_batch(
@@ -449,42 +502,32 @@ def intake_batch(
     if not ids:
         return result
     outcomes: dict[int, SignatureOutcome | None] = {}
+    offices: dict[int, list[int]] = {}
     for submission in _for_check().filter(pk__in=ids):  # outside any transaction: network
         try:
             outcomes[submission.pk] = _signature_outcome(submission)
         except Exception as exc:  # recorded on the item; the others go on
             result.failed[submission.pk] = exc
-    messages: list[int] = []
-    try:
-        with transaction.atomic():
-            # locked in one order everywhere (office, then key): an office's RPW counter is
-            # its first lock, so concurrent batches queue on it and never deadlock
-            locked = (
-                Submission.objects.select_for_update(of=("self",))
-                .select_related("service__department", "office", "submitter", "company")
-                .defer("document", "signature_report", "attachment_signatures")
-                .filter(pk__in=list(outcomes), stage__lt=Stage.COMPLETED)
-                .order_by("office_id", "pk")
-            )
-            for submission in locked:
-                try:
-                    with transaction.atomic():
-                        message = _complete(submission=submission, outcome=outcomes[submission.pk])
-                except Exception as exc:  # rolled back to its savepoint
-                    result.failed[submission.pk] = exc
-                else:
-                    messages.append(message.pk)
-                    result.completed.append(submission.pk)
-            if messages:
-                dispatch_on_commit(
-                    task_name="documents.tasks.inbox_emails",
-                    queue_setting="DOCUMENTS_INTAKE_QUEUE",
-                    message_ids=messages,
+        else:
+            offices.setdefault(submission.office_id, []).append(submission.pk)
+    office_names: dict[int, str] = {}
+    # one transaction per office, in office order: an office's RPW counter is the first lock
+    # taken in it and is held to the commit, so two batches queue on it (never deadlock) and
+    # one works in another office meanwhile
+    for office_id in sorted(offices):
+        try:
+            with transaction.atomic():
+                _complete_office(
+                    pks=offices[office_id],
+                    outcomes=outcomes,
+                    result=result,
+                    office_names=office_names,
                 )
-    except Exception as exc:  # the transaction failed (a lock, the connection)
-        for pk in outcomes:
-            result.failed.setdefault(pk, exc)
-        result.completed = []
+        except Exception as exc:  # the transaction failed (a lock, the connection)
+            for pk in offices[office_id]:
+                result.failed.setdefault(pk, exc)
+            done = set(offices[office_id])
+            result.completed = [pk for pk in result.completed if pk not in done]
     for pk, exc in result.failed.items():
         if not isinstance(exc, TemporaryFailure):
             logger.error("intake of submission %s failed", pk, exc_info=exc)

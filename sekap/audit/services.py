@@ -23,15 +23,20 @@ def _describe_target(target: Any) -> tuple[str, str, str]:
     return type(target).__name__, "", str(target)[:255]
 
 
+def office_of(target: Any) -> int | None:
+    """The office a target was done in: the office itself, or the target's ``office_id``."""
+    meta = getattr(target, "_meta", None)
+    if meta is not None and meta.label_lower == "offices.office":
+        return target.pk
+    office_id = getattr(target, "office_id", None)
+    return office_id if isinstance(office_id, int) else None
+
+
 def chain_of(*, target: Any, office_id: int | None = None) -> str:
     """The chain an entry belongs to: the office it was done in (given, the target itself, or
     the target's ``office_id``), else the platform's."""
     if office_id is None and target is not None:
-        meta = getattr(target, "_meta", None)
-        if meta is not None and meta.label_lower == "offices.office":
-            office_id = target.pk
-        else:
-            office_id = getattr(target, "office_id", None)
+        office_id = office_of(target)
     return office_chain(office_id) if isinstance(office_id, int) else PLATFORM_CHAIN
 
 
