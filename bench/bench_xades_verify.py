@@ -121,8 +121,12 @@ def profile_distinct(docs: list[bytes]) -> None:
     import pstats
 
     profiler = cProfile.Profile(time.process_time)  # CPU time: preemption is not ours
+    GC.reset()  # outside the profile
     profiler.enable()
-    rate = cpu_rate(lambda doc: passed(services.validate(doc)), docs)
+    start = time.process_time()
+    for doc in docs:
+        passed(services.validate(doc))
+    rate = len(docs) / (time.process_time() - start)
     profiler.disable()
     out = io.StringIO()
     out.write(f"{len(docs)} distinct signers, warm, profiled: {rate:,.0f}/s (CPU); "

@@ -237,11 +237,12 @@ _NIP = re.compile(r"(?:TINPL|NIP|VATPL)\D{0,3}(\d{10})")
 
 @functools.lru_cache(maxsize=1024)
 def signer_info(cert: x509.Certificate) -> SignerInfo:
-    subject = cert.subject
+    first: dict[x509.ObjectIdentifier, str] = {}
+    for attribute in cert.subject:  # one pass (get_attributes_for_oid walks it per OID)
+        first.setdefault(attribute.oid, str(attribute.value))
 
     def attr(oid: x509.ObjectIdentifier) -> str | None:
-        values = subject.get_attributes_for_oid(oid)
-        return str(values[0].value) if values else None
+        return first.get(oid)
 
     from cryptography.x509.oid import NameOID
 
