@@ -6,7 +6,17 @@ identity and power-of-attorney screens) append their entries with ``register`` f
 ``AppConfig.ready``. New documents screens append theirs in this module.
 
 Work-list counts come from one query (``selectors.worklists.worklist_counts``), each capped:
-a list with ``COUNT_CAP`` cases or more shows "99+".
+a list with ``COUNT_CAP`` cases or more shows "99+"; they are read on every page (a case
+assigned a moment ago is counted at once).
+
+Which entries a person sees depends on other apps' checks (the CA's policy, permissions of
+groups and users, guardian's office permissions): reading them was five queries and a tenth
+of a list page's CPU. ``_grants`` keeps the answer per person in the cache for
+``GRANTS_SECONDS``, keyed by the person's active roles (read fresh on every page, so a role
+granted or ended changes the key at once) and by a version that ``grants_changed`` moves on
+any change of memberships, permissions, groups or office permissions (connected in
+``DocumentsConfig.ready``). The menu only shows links: every page checks its own
+authorization in full on each request.
 """
 
 from __future__ import annotations
@@ -14,7 +24,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -202,13 +214,45 @@ register(
 )
 
 
+GRANTS_SECONDS = 300
+_GRANTS_VERSION = "documents:menu:grants-version"
+
+
+def grants_changed(**_kwargs) -> None:
+    """A membership, permission, group or office permission changed somewhere: every cached
+    menu grant is read again (a signal receiver)."""
+    cache.add(_GRANTS_VERSION, 0, timeout=None)
+    cache.incr(_GRANTS_VERSION)
+
+
+def _grants(viewer: Viewer) -> tuple[frozenset[str], list[tuple[str, str]]]:
+    """The keys of the entries ``viewer`` may see and the (TERC, name) of the offices whose
+    ESP tokens they manage, cached (see the module docstring)."""
+    user = viewer.user
+    version = cache.get(_GRANTS_VERSION, 0)
+    joined = user.date_joined.timestamp() if getattr(user, "date_joined", None) else 0
+    key = (
+        f"documents:menu:grants:{version}:{user.pk}:{joined}:{int(user.is_superuser)}:"
+        f"{timezone.localdate().isoformat()}:{','.join(sorted(viewer.roles))}"
+    )
+    cached = cache.get(key)
+    if cached is None:
+        cached = (
+            frozenset(e.key for e in _ENTRIES if e.allowed(viewer)),
+            list(offices_managed_by(user).order_by("name").values_list("terc", "name")),
+        )
+        cache.set(key, cached, GRANTS_SECONDS)
+    return cached
+
+
 def menu_for(*, user, path: str = "") -> list[Section]:
     """The sections and screens ``user`` may open, with work-list counts, marking the page at
     ``path`` as current."""
     if not getattr(user, "is_authenticated", False):
         return []
     viewer = Viewer(user=user, roles=case_scope(staff=user).roles)
-    entries = [e for e in _ENTRIES if e.allowed(viewer)]
+    allowed, managed = _grants(viewer)
+    entries = [e for e in _ENTRIES if e.key in allowed]
     counts = worklist_counts(staff=user) if any(e.count_key for e in entries) else {}
     sections = {key: Section(key=key, title=title) for key, title in SECTIONS}
     for entry in entries:
@@ -222,12 +266,12 @@ def menu_for(*, user, path: str = "") -> list[Section]:
                 current=bool(path) and path == url.split("?", 1)[0],
             )
         )
-    for office in offices_managed_by(user).order_by("name"):
+    for terc, name in managed:
         sections["other"].items.append(
             Item(
-                key=f"esp:{office.terc}",
-                title=_("ESP machine tokens: %(office)s") % {"office": office.name},
-                url=reverse("documents:backoffice_esp_tokens", args=[office.terc]),
+                key=f"esp:{terc}",
+                title=_("ESP machine tokens: %(office)s") % {"office": name},
+                url=reverse("documents:backoffice_esp_tokens", args=[terc]),
             )
         )
     keeps = sorted(case_scope(staff=user).registers)

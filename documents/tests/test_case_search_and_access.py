@@ -147,7 +147,7 @@ def test_search_page_has_a_pinned_query_count(offices, django_assert_num_queries
     for n in range(10, 14):
         make_case(a, case_a.applicant, n)
     # session, user, OTP; scope (memberships, deputies); results; the form's offices and
-    # departments; menu: 2 permission reads, work-list counts, ESP offices
-    with django_assert_num_queries(12):
+    # departments; menu: work-list counts (its permission reads and ESP offices cached)
+    with django_assert_num_queries(9):
         page = client.get("/backoffice/sprawy/szukaj/", {"q": "Wniosek"})
     assert page.content.decode().count('href="/backoffice/sprawy/') >= 5

@@ -125,9 +125,9 @@ def test_list_pages_have_a_pinned_query_count(office, django_assert_num_queries,
             deadline=today + dt.timedelta(days=2 if n % 3 else -2),
         )
     # session, user, OTP device; the person's scope (memberships with roles, deputies); the
-    # page's rows (keyset: no page count), departments filter; menu: two permission reads
-    # (form designer), work-list counts, offices whose ESP tokens one manages
-    with django_assert_num_queries(11):
+    # page's rows (keyset: no page count), departments filter; menu: work-list counts (the
+    # entries' permission reads and ESP offices are cached since the first page)
+    with django_assert_num_queries(8):
         assert client.get(f"/backoffice/sprawy/lista/{key}/").status_code == 200
 
 
@@ -250,3 +250,45 @@ def test_list_rows_and_filters_are_escaped_and_keep_the_choice(office):
     start = html.index('class="worklist-filters"')
     filters = html[start : html.index("</form>", start)]
     assert filters.count(" selected>") == 3
+
+
+def test_menu_grants_are_cached_and_read_again_after_any_change(office):
+    """The menu's entries from other apps' checks are cached per person, and a permission,
+    group, office permission or membership granted or taken away shows on the next page."""
+    from django.contrib.auth.models import Group, Permission
+    from django.urls import reverse
+    from guardian.shortcuts import assign_perm, remove_perm
+
+    setup, _applicant, _cases = office
+    clerk = clerk_of(setup)
+    client = staff_client(clerk)
+    designer = f'href="{reverse("forms_platform:designer")}"'
+    esp = f'href="{reverse("documents:backoffice_esp_tokens", args=[setup.office.terc])}"'
+    workflows = f'href="{reverse("documents:backoffice_workflows")}"'
+
+    def page() -> str:
+        return client.get("/backoffice/sprawy/lista/department/").content.decode()
+
+    assert designer not in page() and esp not in page() and workflows not in page()
+    manage = Permission.objects.get(
+        codename="manage_forms", content_type__app_label="forms_platform"
+    )
+    clerk.user_permissions.add(manage)
+    assert designer in page()
+    clerk.user_permissions.remove(manage)
+    assert designer not in page()
+    group = Group.objects.create(name="designers")
+    clerk.groups.add(group)
+    assert designer not in page()
+    group.permissions.add(manage)
+    assert designer in page()
+    clerk.groups.remove(group)
+    assert designer not in page()
+    assign_perm("offices.manage_office", clerk, setup.office)
+    assert esp in page()
+    remove_perm("offices.manage_office", clerk, setup.office)
+    assert esp not in page()
+    admin = StaffMembership.objects.create(user=clerk, office=setup.office, role="office_admin")
+    assert workflows in page()
+    admin.delete()
+    assert workflows not in page()
