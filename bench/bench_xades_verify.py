@@ -18,7 +18,8 @@ the test PKI's HTTP responder runs in a thread of this process, so its work is c
 Each timed phase starts with a full garbage collection (so that no phase pays for the objects
 the setup or an earlier phase left behind); the CPU time of the collections run inside a
 phase is printed beside its rate ("gc"): a new signer's certificate objects are kept by the
-caches and so, every thousand or so signers, bring on a full collection of the heap.
+caches and so, every thousand or so signers, bring on a full collection of the heap. A run of
+1,000 signers may end before the first; ``--signers 3000`` includes that steady state.
 
 Usage: .venv/bin/python bench/bench_xades_verify.py [--signers 1000] [--seconds 3]
 Goal (issue 14): distinct signers >= 1,000/s per core, the cold figure printed beside it.
