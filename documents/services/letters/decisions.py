@@ -9,35 +9,36 @@ after commit. The workflow's conditions ``decision_*`` are checked here (``requi
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import uuid
 from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
-from offices.models import StaffRole
-from offices.selectors import memberships_active
 from sekap import audit
 
-from ... import dispatch
-from ...errors import DecisionRefused, TransitionRoleRequired
+from ...errors import DecisionRefused
 from ...models import (
     Case,
     CaseParty,
     Decision,
     DecisionStatus,
-    Letter,
-    LetterKind,
     LetterTemplateVersion,
     SignatureKind,
 )
-from ..history import case_event
 from ..receipts import seal_document
-from ..workflow import ROLES, authority_for, case_transition, requirement_check
-from .output import decision_text, decision_xml
+from ..workflow import case_transition, requirement_check
+from .issuing import (
+    decision_event,
+    decision_issue,
+    decision_locked,
+    position_of,
+    role_require,
+    status_expect,
+    to_sign_clear,
+)
+from .output import decision_xml
 from .templates import case_values, fill, party_names
 
 EDITABLE = ("title", "legal_basis", "ruling", "reasons", "appeal_body")
@@ -68,35 +69,6 @@ def _signed(case: Case) -> bool:
 @requirement_check("decision_dispatched")
 def _dispatched(case: Case) -> bool:
     return Decision.objects.filter(case=case, status=DecisionStatus.DISPATCHED).exists()
-
-
-def _locked(decision: Decision) -> Decision:
-    return (
-        Decision.objects.select_for_update(of=("self",))
-        .select_related("case", "case__office", "case__applicant")
-        .get(pk=decision.pk)
-    )
-
-
-def _require(*, case: Case, actor, roles: tuple[str, ...], now: dt.datetime) -> None:
-    if authority_for(actor=actor, case=case, roles=roles, at=now) is None:
-        raise TransitionRoleRequired(roles=roles, names=", ".join(_(ROLES[role]) for role in roles))
-
-
-def _expect(decision: Decision, *statuses: str) -> None:
-    if decision.status not in statuses:
-        raise DecisionRefused()
-
-
-def _event(decision: Decision, action: str, actor, now: dt.datetime) -> None:
-    case_event(
-        case=decision.case,
-        action=action,
-        params={"title": decision.title},
-        actor=actor,
-        document_ref=str(decision.public_id),
-        at=now,
-    )
 
 
 @transaction.atomic
@@ -131,7 +103,7 @@ def decision_draft(
         drafted_by=actor,
         drafted_at=now,
     )
-    _event(decision, "decision_drafted", actor, now)
+    decision_event(decision, "decision_drafted", actor, now)
     audit.record(
         actor=actor,
         action="documents.decision_drafted",
@@ -144,9 +116,9 @@ def decision_draft(
 @transaction.atomic
 def decision_edit(*, decision: Decision, actor, content: dict[str, str]) -> Decision:
     """Change the draft's text (only while it is a draft, by the clerk handling the case)."""
-    decision = _locked(decision)
-    _expect(decision, DecisionStatus.DRAFT)
-    _require(case=decision.case, actor=actor, roles=("clerk",), now=timezone.now())
+    decision = decision_locked(decision)
+    status_expect(decision, DecisionStatus.DRAFT)
+    role_require(case=decision.case, actor=actor, roles=("clerk",), now=timezone.now())
     before = {name: getattr(decision, name) for name in EDITABLE if name in content}
     for name in before:
         setattr(decision, name, content[name].strip())
@@ -165,12 +137,12 @@ def decision_edit(*, decision: Decision, actor, content: dict[str, str]) -> Deci
 @transaction.atomic
 def decision_submit(*, decision: Decision, actor, now: dt.datetime | None = None) -> Decision:
     now = now or timezone.now()
-    decision = _locked(decision)
-    _expect(decision, DecisionStatus.DRAFT)
+    decision = decision_locked(decision)
+    status_expect(decision, DecisionStatus.DRAFT)
     case_transition(case=decision.case, transition="submit_for_approval", actor=actor, now=now)
     decision.status = DecisionStatus.APPROVAL
     decision.save(update_fields=["status"])
-    _event(decision, "decision_submitted", actor, now)
+    decision_event(decision, "decision_submitted", actor, now)
     audit.record(actor=actor, action="documents.decision_submitted", target=decision)
     return decision
 
@@ -179,14 +151,14 @@ def decision_submit(*, decision: Decision, actor, now: dt.datetime | None = None
 def decision_approve(*, decision: Decision, actor, now: dt.datetime | None = None) -> Decision:
     """The head of the department approves the draft (the workflow checks the role)."""
     now = now or timezone.now()
-    decision = _locked(decision)
-    _expect(decision, DecisionStatus.APPROVAL)
+    decision = decision_locked(decision)
+    status_expect(decision, DecisionStatus.APPROVAL)
     decision.status = DecisionStatus.APPROVED
     decision.approved_by = actor
     decision.approved_at = now
     decision.save(update_fields=["status", "approved_by", "approved_at"])
     case_transition(case=decision.case, transition="approve", actor=actor, now=now)
-    _event(decision, "decision_approved", actor, now)
+    decision_event(decision, "decision_approved", actor, now)
     audit.record(actor=actor, action="documents.decision_approved", target=decision)
     return decision
 
@@ -197,8 +169,8 @@ def decision_return(
 ) -> Decision:
     """The head (or the signer) sends the draft back for changes, saying why."""
     now = now or timezone.now()
-    decision = _locked(decision)
-    _expect(decision, DecisionStatus.APPROVAL, DecisionStatus.APPROVED)
+    decision = decision_locked(decision)
+    status_expect(decision, DecisionStatus.APPROVAL, DecisionStatus.APPROVED)
     if not reason.strip():
         raise DecisionRefused(_("Say what should be changed."))
     case_transition(
@@ -207,106 +179,13 @@ def decision_return(
     decision.status = DecisionStatus.DRAFT
     decision.approved_by = None
     decision.approved_at = None
-    decision.save(update_fields=["status", "approved_by", "approved_at", *_to_sign_clear(decision)])
+    decision.save(update_fields=["status", "approved_by", "approved_at", *to_sign_clear(decision)])
     audit.record(
         actor=actor,
         action="documents.decision_returned",
         target=decision,
         after={"reason": reason.strip()[:300]},
     )
-    return decision
-
-
-def position_of(*, user, case: Case, on: dt.date) -> str:
-    """The signer's position in the office, as their membership names it (else, in Polish, the
-    role under which they sign)."""
-    memberships = list(
-        memberships_active(user=user, on=on).filter(office_id=case.office_id, role="signer")
-    )
-    for membership in memberships:
-        position = getattr(membership, "position", "")
-        if position:
-            return position
-    with override("pl"):
-        return str(StaffRole.SIGNER.label) if memberships else ""
-
-
-def _clear_pending(decision: Decision) -> None:
-    decision.pending_signature = None
-    decision.pending_octets = None
-    decision.pending_certificate = None
-
-
-def _to_sign_clear(decision: Decision) -> list[str]:
-    """Forget the document prepared for a personal signature (the draft went back for
-    changes); the fields to save."""
-    decision.to_sign = None
-    decision.to_sign_sha256 = ""
-    decision.to_sign_for = None
-    decision.to_sign_letter = None
-    _clear_pending(decision)
-    return [
-        "to_sign",
-        "to_sign_sha256",
-        "to_sign_for",
-        "to_sign_letter",
-        "pending_signature",
-        "pending_octets",
-        "pending_certificate",
-    ]
-
-
-def _issue(
-    decision: Decision,
-    *,
-    actor,
-    xml: bytes,
-    letter_id,
-    kind: str,
-    now: dt.datetime,
-    audit_extra: dict | None = None,
-) -> Decision:
-    """Store the signed decision XML once with its SHA-256 as the case's letter, mark the
-    decision signed by ``actor`` and take the workflow's "sign" step (in the caller's
-    transaction, the decision locked); the PDF follows after commit."""
-    case = decision.case
-    letter = Letter(
-        public_id=letter_id,
-        case=case,
-        kind=LetterKind.DECISION,
-        title=decision.title,
-        body=decision_text(decision),
-        created_by=actor,
-        sent_at=now,
-        xml=xml,
-        sha256=hashlib.sha256(xml).hexdigest(),
-    )
-    letter.save(force_insert=True)
-    decision.letter = letter
-    decision.signed_by = actor
-    decision.signed_at = now
-    decision.signature_kind = kind
-    decision.status = DecisionStatus.SIGNED
-    decision.pdf_due_at = now
-    _to_sign_clear(decision)
-    decision.save()
-    case_transition(case=case, transition="sign", actor=actor, now=now)
-    _event(decision, "decision_signed", actor, now)
-    audit.record(
-        actor=actor,
-        action="documents.decision_signed",
-        target=decision,
-        after={
-            "letter": str(letter.public_id),
-            "sha256": letter.sha256,
-            "seal": kind == SignatureKind.SEAL,
-            "signed_with": kind,
-            "signer": decision.signer_name,
-            "position": decision.signer_position,
-            **(audit_extra or {}),
-        },
-    )
-    transaction.on_commit(lambda: _render_pdf(decision.pk))
     return decision
 
 
@@ -317,10 +196,10 @@ def decision_sign(*, decision: Decision, actor, now: dt.datetime | None = None) 
     sealed and stored once with its SHA-256 as the case's letter. Signing with the official's
     own certificate: ``signing.decision_sign_personal``."""
     now = now or timezone.now()
-    decision = _locked(decision)
-    _expect(decision, DecisionStatus.APPROVED)
+    decision = decision_locked(decision)
+    status_expect(decision, DecisionStatus.APPROVED)
     case = decision.case
-    _require(case=case, actor=actor, roles=("signer",), now=now)
+    role_require(case=case, actor=actor, roles=("signer",), now=now)
     if not (decision.seal_allowed and case.office.decision_seal_allowed):
         raise DecisionRefused(
             _(
@@ -337,13 +216,14 @@ def decision_sign(*, decision: Decision, actor, now: dt.datetime | None = None) 
     xml = seal_document(
         office=case.office, xml=decision_xml(decision=decision, letter_id=str(letter_id))
     )
-    return _issue(
-        decision, actor=actor, xml=xml, letter_id=letter_id, kind=SignatureKind.SEAL, now=now
+    return decision_issue(
+        decision=decision,
+        actor=actor,
+        xml=xml,
+        letter_id=letter_id,
+        kind=SignatureKind.SEAL,
+        now=now,
     )
-
-
-def _render_pdf(decision_id: int) -> None:
-    dispatch.dispatch_decision_pdf(decision_id)
 
 
 @transaction.atomic
@@ -359,9 +239,9 @@ def decision_dispatch(
     from .dispatch import letter_out
 
     now = now or timezone.now()
-    decision = _locked(decision)
-    _expect(decision, DecisionStatus.SIGNED)
-    _require(case=decision.case, actor=actor, roles=("clerk", "registry"), now=now)
+    decision = decision_locked(decision)
+    status_expect(decision, DecisionStatus.SIGNED)
+    role_require(case=decision.case, actor=actor, roles=("clerk", "registry"), now=now)
     if parties is not None and not parties:
         raise DecisionRefused(_("Choose at least one party to send the decision to."))
     letter_out(letter=decision.letter, actor=actor, now=now, parties=parties)
@@ -369,7 +249,7 @@ def decision_dispatch(
     decision.dispatched_at = now
     decision.save(update_fields=["status", "dispatched_at"])
     case_transition(case=decision.case, transition="dispatch", actor=actor, now=now)
-    _event(decision, "decision_dispatched", actor, now)
+    decision_event(decision, "decision_dispatched", actor, now)
     audit.record(actor=actor, action="documents.decision_dispatched", target=decision)
     return decision
 

@@ -36,7 +36,14 @@ from signatures.presentation import reason_for
 
 from ...errors import SignatureRefused
 from ...models import Decision, DecisionStatus, SignatureKind
-from .decisions import _clear_pending, _expect, _issue, _locked, _require, position_of
+from .issuing import (
+    decision_issue,
+    decision_locked,
+    pending_clear,
+    position_of,
+    role_require,
+    status_expect,
+)
 from .output import decision_xml
 
 
@@ -110,7 +117,7 @@ def _prepare(decision: Decision, actor, now: dt.datetime) -> Decision:
     decision.to_sign_sha256 = hashlib.sha256(xml).hexdigest()
     decision.to_sign_for = actor
     decision.to_sign_letter = letter_id
-    _clear_pending(decision)
+    pending_clear(decision)
     decision.save(
         update_fields=[
             "signer_name",
@@ -140,9 +147,9 @@ def decision_to_sign(*, decision: Decision, actor, now: dt.datetime | None = Non
     """The approved decision as the document the official signs with their own certificate
     (``decision.to_sign``), naming them and their position."""
     now = now or timezone.now()
-    decision = _locked(decision)
-    _expect(decision, DecisionStatus.APPROVED)
-    _require(case=decision.case, actor=actor, roles=("signer",), now=now)
+    decision = decision_locked(decision)
+    status_expect(decision, DecisionStatus.APPROVED)
+    role_require(case=decision.case, actor=actor, roles=("signer",), now=now)
     return _prepare(decision, actor, now)
 
 
@@ -153,9 +160,9 @@ def decision_browser_start(
     """Build the XAdES signature around the official's certificate whose key this browser
     holds; answer the octets the browser signs."""
     now = now or timezone.now()
-    decision = _locked(decision)
-    _expect(decision, DecisionStatus.APPROVED)
-    _require(case=decision.case, actor=actor, roles=("signer",), now=now)
+    decision = decision_locked(decision)
+    status_expect(decision, DecisionStatus.APPROVED)
+    role_require(case=decision.case, actor=actor, roles=("signer",), now=now)
     certificate = browser_certificates(user=actor, office=decision.case.office).get(key_id)
     if certificate is None:
         raise SignatureRefused(
@@ -262,20 +269,20 @@ def decision_sign_personal(
     now = now or timezone.now()
     signed_xml = bytes(signed_xml)
     current = Decision.objects.select_related("case", "case__office").get(pk=decision.pk)
-    _expect(current, DecisionStatus.APPROVED)
-    _require(case=current.case, actor=actor, roles=("signer",), now=now)
+    status_expect(current, DecisionStatus.APPROVED)
+    role_require(case=current.case, actor=actor, roles=("signer",), now=now)
     _check_content(current, actor, signed_xml)
     report = signatures.validate(signed_xml)  # may ask for revocation data: no transaction
     with transaction.atomic():
-        decision = _locked(decision)
-        _expect(decision, DecisionStatus.APPROVED)
-        _require(case=decision.case, actor=actor, roles=("signer",), now=now)
+        decision = decision_locked(decision)
+        status_expect(decision, DecisionStatus.APPROVED)
+        role_require(case=decision.case, actor=actor, roles=("signer",), now=now)
         _check_content(decision, actor, signed_xml)
         certificate = _certificate_of(report, decision=decision, actor=actor)
         decision.signer_certificate = certificate
-        _clear_pending(decision)
-        return _issue(
-            decision,
+        pending_clear(decision)
+        return decision_issue(
+            decision=decision,
             actor=actor,
             xml=signed_xml,
             letter_id=decision.to_sign_letter,
