@@ -190,6 +190,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 24 * 3600,
     },
     "portal-drafts-retention": {"task": "portal.tasks.drafts_retention", "schedule": 6 * 3600},
+    "accounts-sessions-clear-expired": {
+        "task": "sekap.accounts.tasks.sessions_clear_expired",
+        "schedule": 6 * 3600,
+    },
     "accounts-inactive-retention": {
         "task": "sekap.accounts.tasks.inactive_accounts_retention",
         "schedule": 24 * 3600,
@@ -307,10 +311,11 @@ SESSION_COOKIE_AGE = 60 * 60 * 8
 # writes them through to the database: a page no longer reads its session row; a logout and a
 # session ended by the national node delete both (Django's store). Elsewhere the database alone
 # (a per-process memory cache would keep a deleted session alive in the other processes).
+# Both keep the id of the session's user beside it (accounts.UserSession), so that a leaver's
+# sessions end by one query; another engine fails the system check accounts.E001.
 SESSION_ENGINE = env.str(
     "SESSION_ENGINE",
-    default="django.contrib.sessions.backends."
-    + ("cached_db" if PRODUCTION and REDIS_URL else "db"),
+    default="sekap.accounts.session_" + ("cached_db" if PRODUCTION and REDIS_URL else "db"),
 )
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
 SECURE_REDIRECT_EXEMPT = [r"^healthz"]  # the container health check speaks plain HTTP

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.sessions.models import Session
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from lxml import etree
@@ -23,6 +22,7 @@ from forms_platform.tests.factories import ADDRESSEE, make_published
 from forms_platform.tests.test_rendering import DATA as RENDER_DATA
 from forms_platform.tests.test_rendering import SENDER as RENDER_SENDER
 from offices.services import offices_load_csv
+from sekap.accounts.models import UserSession
 from sekap.accounts.tests.factories import (
     DEFAULT_PASSWORD,
     UserFactory,
@@ -107,14 +107,14 @@ def test_login_issues_a_new_session_key_with_httponly_lax_cookies(client):
 
     after = client.cookies["sessionid"]
     assert after.value != before and len(after.value) == 32
-    assert not Session.objects.filter(session_key=before).exists()
+    assert not UserSession.objects.filter(session_key=before).exists()
     assert after["httponly"] is True and after["samesite"] == "Lax"
     assert client.cookies["csrftoken"]["samesite"] == "Lax"
     assert "sessionid" not in client.get("/").content.decode()
 
 
 def test_logout_ends_the_session_on_the_server(client, settings):
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    assert settings.SESSION_ENGINE == "sekap.accounts.session_db"
     assert settings.SESSION_COOKIE_AGE <= 12 * 60 * 60
     _login(client, UserFactory())
     stolen = client.cookies["sessionid"].value
@@ -124,7 +124,7 @@ def test_logout_ends_the_session_on_the_server(client, settings):
     replay = Client()
     replay.cookies["sessionid"] = stolen
     assert replay.get("/konto/profil/").status_code == 302
-    assert not Session.objects.filter(session_key=stolen).exists()
+    assert not UserSession.objects.filter(session_key=stolen).exists()
 
 
 def test_csrf_refused_on_pages_and_on_session_authenticated_api_calls():

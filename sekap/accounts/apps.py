@@ -14,7 +14,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from sekap import site  # noqa: F401  (registers the SITE_URL system check)
 
-        from . import signals  # noqa: F401
+        from . import session_db, signals  # noqa: F401  (session_db: the engine's check)
 
 
 # Third-party apps without a translatable name: the admin's index would show "Axes" and

@@ -28,15 +28,12 @@ class PurgeResult:
 
 def _ended(keys: list[str], *, now: dt.datetime) -> set[str]:
     """The session keys among ``keys`` whose platform session no longer runs."""
-    if settings.SESSION_ENGINE in (
-        "django.contrib.sessions.backends.db",
-        "django.contrib.sessions.backends.cached_db",
-    ):
-        from django.contrib.sessions.models import Session
-
-        alive = Session.objects.filter(session_key__in=keys, expire_date__gt=now)
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    if hasattr(store_class, "get_model_class"):  # a database-backed engine (cached or not)
+        model = store_class.get_model_class()
+        alive = model.objects.filter(session_key__in=keys, expire_date__gt=now)
         return set(keys) - set(alive.values_list("session_key", flat=True))
-    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store = store_class()
     return {key for key in keys if not store.exists(key)}
 
 

@@ -8,8 +8,8 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.sessions.models import Session
 
+from sekap.accounts.models import UserSession
 from sekap.audit.models import AuditEntry
 from sekap.nodelogin import saml
 from sekap.nodelogin.fake import node
@@ -104,7 +104,7 @@ def test_the_nodes_logout_through_the_browser_ends_the_platform_session(client):
     to_node, answer = form(
         client.post(SP_FRONT, {start.field: start.message, "RelayState": start.relay_state})
     )
-    assert not Session.objects.filter(session_key=session_key).exists()
+    assert not UserSession.objects.filter(session_key=session_key).exists()
     assert "_auth_user_id" not in client.session
     assert AuditEntry.objects.filter(action="nodelogin.logged_out_by_node").count() == 1
     assert to_node == NODE_FRONT and answer["RelayState"] == start.relay_state
@@ -133,5 +133,5 @@ def test_a_logout_request_the_node_did_not_send_ends_nothing(client, damage):
         message = base64.b64encode(xml.encode()).decode()
     answer = client.post(SP_FRONT, {"SAMLRequest": message, "RelayState": "r"})
     assert answer.status_code == 400
-    assert Session.objects.filter(session_key=session_key).exists()
+    assert UserSession.objects.filter(session_key=session_key).exists()
     assert NodeSession.objects.filter(session_index=data["session_index"]).exists()

@@ -4,10 +4,10 @@ refreshed; the platform's metadata served."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.sessions.models import Session
 from lxml import etree
 from saml2.saml import NAMEID_FORMAT_UNSPECIFIED, NameID
 
+from sekap.accounts.models import UserSession
 from sekap.audit.models import AuditEntry
 from sekap.nodelogin import metadata, saml
 from sekap.nodelogin.fake import node
@@ -44,7 +44,7 @@ def test_logging_out_ends_the_session_at_the_node_too(client):
 def test_the_nodes_logout_request_ends_the_platform_session(client):
     data = logged_in(client)
     session_key = client.session.session_key
-    assert Session.objects.filter(session_key=session_key).exists()
+    assert UserSession.objects.filter(session_key=session_key).exists()
     idp = node.server()
     _id, request = idp.create_logout_request(
         "http://testserver/konto/login-gov-pl/wylogowanie/",
@@ -62,7 +62,7 @@ def test_the_nodes_logout_request_ends_the_platform_session(client):
     reply = parse_untrusted(answer.content).root
     status = reply.find(".//{urn:oasis:names:tc:SAML:2.0:protocol}StatusCode")
     assert status.get("Value") == "urn:oasis:names:tc:SAML:2.0:status:Success"
-    assert not Session.objects.filter(session_key=session_key).exists()
+    assert not UserSession.objects.filter(session_key=session_key).exists()
     assert client.get("/konto/profil/").status_code == 302  # logged out
 
 
@@ -83,7 +83,7 @@ def test_a_logout_request_not_signed_by_the_node_ends_nothing(client):
         "/konto/login-gov-pl/wylogowanie/", envelope(request), content_type="text/xml"
     )
     assert answer.status_code == 400
-    assert Session.objects.filter(session_key=session_key).exists()
+    assert UserSession.objects.filter(session_key=session_key).exists()
 
 
 def test_the_platform_serves_its_signed_metadata(client):

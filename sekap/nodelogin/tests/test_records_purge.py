@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from importlib import import_module
 
 import pytest
 from django.conf import settings
-from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 
 from sekap.nodelogin import tasks
@@ -24,13 +24,11 @@ def _used(kind: str, digest: str, *, expires_in: dt.timedelta) -> None:
 
 
 def _session(*, expires_in: dt.timedelta | None) -> str:
-    store = SessionStore()
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
     store["x"] = 1
     store.create()
     if expires_in is not None:
-        from django.contrib.sessions.models import Session
-
-        Session.objects.filter(session_key=store.session_key).update(
+        store.get_model_class().objects.filter(session_key=store.session_key).update(
             expire_date=timezone.now() + expires_in
         )
     return store.session_key
