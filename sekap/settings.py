@@ -377,6 +377,10 @@ BACKUP_VERIFIERS = [
 # bucket (MinIO in docker-compose) when OBJECT_STORAGE_URL is set. Every document read is
 # checked against the SHA-256 its key names.
 OBJECT_STORAGE_URL = env.str("OBJECT_STORAGE_URL", default="")
+# Object storage is a network call: a document written inside a database transaction is
+# refused ("refuse") or logged as an error with the writer's stack ("log"). "log" until the
+# receipts (UPO/UPD) are stored before their transactions too; then "refuse" everywhere.
+DOCUMENT_STORE_IN_TRANSACTION = env.str("DOCUMENT_STORE_IN_TRANSACTION", default="log")
 OBJECT_STORAGE_BUCKET = env.str("OBJECT_STORAGE_BUCKET", default="sekap")
 if OBJECT_STORAGE_URL:
     _default_storage = {

@@ -10,11 +10,15 @@ checks the bytes against the hash in their name. A mismatch is logged and raised
 ``StoredDocumentCorrupt``: such bytes are never handed on.
 
 A model declares ``StoredBytesField(kind="submissions")`` where it had a ``BinaryField``: the
-attribute still reads and takes ``bytes``, the column holds the key. Assigning bytes writes the
-object when the row is saved (object first, row second: a row never points at a missing object;
-a rolled-back transaction leaves at worst an unreferenced object). A service that must not call
-object storage inside its transaction stores the bytes first with ``field.store(data)`` and
-assigns the result.
+attribute still reads and takes ``bytes``, the column holds the key. Object storage is a network
+call, so no object is written inside a database transaction: ``document_put`` refuses to
+(``StoreInsideTransaction``; ``DOCUMENT_STORE_IN_TRANSACTION = "log"`` logs instead), on every
+engine, so that the tests catch what S3 would suffer. A
+service stores its bytes first, with ``field.store(data)`` or ``document_put``, before its
+transaction, and assigns the result (``StoredBytes``: the row records the key only). Assigning
+plain bytes still works outside a transaction (the object is written when the row is saved, object
+first, row second: a row never points at a missing object). A rolled-back transaction leaves at
+worst an unreferenced object.
 """
 
 from __future__ import annotations
@@ -25,9 +29,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
-from django.db import models
+from django.db import connections, models
 from django.db.models.query_utils import DeferredAttribute
 
 logger = logging.getLogger(__name__)
@@ -48,6 +53,31 @@ class StoredDocumentCorrupt(StoredDocumentError):
 
 class StoredDocumentMissing(StoredDocumentError):
     """No object is stored under the key a row names."""
+
+
+class StoreInsideTransaction(RuntimeError):
+    """An object was to be written inside a database transaction: store it before."""
+
+
+def _outside_transaction() -> None:
+    """``DOCUMENT_STORE_IN_TRANSACTION``: "refuse" raises ``StoreInsideTransaction``, "log"
+    (until every writer stores first) logs an error naming the writer and writes."""
+    # the test runner's own per-test transaction does not count; any other atomic block does
+    inside = any(
+        not getattr(block, "_from_testcase", False)
+        for connection in connections.all(initialized_only=True)
+        for block in connection.atomic_blocks
+    )
+    if not inside:
+        return
+    if getattr(settings, "DOCUMENT_STORE_IN_TRANSACTION", "refuse") == "refuse":
+        raise StoreInsideTransaction(
+            "a document is written to object storage inside a database transaction: store it "
+            "before the transaction (field.store(data)) and assign the result"
+        )
+    logger.error(
+        "a document is written to object storage inside a database transaction", stack_info=True
+    )
 
 
 def document_storage() -> Storage:
@@ -87,8 +117,11 @@ class StoredRef(str):
         return document_read(key=str(self))
 
 
-def document_put(*, data: bytes, kind: str) -> StoredBytes:
-    """Store ``data`` (if not stored already) and return it with its key."""
+def document_put(*, data: bytes, kind: str, in_transaction: bool = False) -> StoredBytes:
+    """Store ``data`` (if not stored already) and return it with its key. Refused inside a
+    transaction unless ``in_transaction`` says the caller knowingly holds one (a migration)."""
+    if not in_transaction:
+        _outside_transaction()
     data = bytes(data)
     key = key_for(kind=kind, sha256=hashlib.sha256(data).hexdigest())
     storage = document_storage()

@@ -36,7 +36,7 @@ def to_storage(apps, schema_editor):
         for pk, data in rows:
             data = bytes(data)
             key = sekap.storage.key_for(kind=kind, sha256=hashlib.sha256(data).hexdigest())
-            sekap.storage.document_put(data=data, kind=kind)
+            sekap.storage.document_put(data=data, kind=kind, in_transaction=True)
             model.objects.filter(pk=pk).update(**{field: key})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from django.db import transaction
@@ -116,8 +117,15 @@ def letter_xml(
     ).encode()
 
 
-@transaction.atomic
-def letter_send(
+@dataclass(frozen=True)
+class LetterPrepared:
+    """A letter sealed and stored, not yet saved (``letter_prepare``; ``letter_issue``)."""
+
+    letter: Letter
+    addressees: list
+
+
+def letter_prepare(
     *,
     case: Case,
     clerk,
@@ -127,12 +135,14 @@ def letter_send(
     supplement_due: dt.date | None = None,
     supplement_days: int | None = None,
     parties: Sequence[CaseParty] | None = None,
-) -> Letter:
-    """Seal a letter with the office seal and dispatch it to its addressees: every party of the
-    case, or the ``parties`` given (of this case), whether or not they have a SEKAP account. One
-    delivery per addressee, each on its legal channel (e-Doręczenia, platform, paper post) and
-    with its own delivery date; each addressee with an account gets its own inbox copy."""
-    case = _visible_case(case=case, clerk=clerk)
+) -> LetterPrepared:
+    """What ``letter_send`` does before its transaction: the checks, the letter sealed with the
+    office seal and stored in object storage (a network call: never inside a transaction).
+    A service that sends a letter inside its own transaction prepares it first and issues it
+    there with ``letter_issue``."""
+    if not cases_visible_to(staff=clerk).filter(pk=case.pk).exists():
+        raise NotAllowed()
+    case = Case.objects.select_related("office").get(pk=case.pk)
     if case.status in CLOSED_STATES:
         raise CaseActionRefused()
     if kind not in LetterKind.values or not title.strip() or not body.strip():
@@ -169,12 +179,26 @@ def letter_send(
         delivery_notes=delivery_notes(letter=letter, addressees=addressees),
         addressees=tuple(a.name for a in addressees),
     )
-    letter.xml = seal_document(office=case.office, xml=xml)
-    letter.sha256 = hashlib.sha256(bytes(letter.xml)).hexdigest()
+    letter.xml = Letter._meta.get_field("xml").store(seal_document(office=case.office, xml=xml))
+    letter.sha256 = hashlib.sha256(letter.xml).hexdigest()
+    return LetterPrepared(letter=letter, addressees=addressees)
+
+
+def letter_issue(*, prepared: LetterPrepared, clerk) -> Letter:
+    """Save the prepared letter and dispatch it to its addressees (in the caller's transaction:
+    the case is locked and checked again)."""
+    letter = prepared.letter
+    case = _visible_case(case=letter.case, clerk=clerk)
+    if case.status in CLOSED_STATES:  # closed since it was prepared
+        raise CaseActionRefused()
+    letter.case = case
     letter.save(force_insert=True)
     before = {"status": case.status}
+    kind = letter.kind
     if kind == LetterKind.CALL_TO_SUPPLEMENT:
-        case = case_transition(case=case, transition="call_supplement", actor=clerk, now=now)
+        case = case_transition(
+            case=case, transition="call_supplement", actor=clerk, now=letter.sent_at
+        )
     case_event(
         case=case,
         action=f"sent_{kind}",
@@ -189,8 +213,38 @@ def letter_send(
         before=before,
         after={"case": case.sign, "kind": kind, "sha256": letter.sha256, "status": case.status},
     )
-    letter_dispatch(letter=letter, actor=clerk, addressees=addressees)
+    letter_dispatch(letter=letter, actor=clerk, addressees=prepared.addressees)
     return letter
+
+
+def letter_send(
+    *,
+    case: Case,
+    clerk,
+    kind: str,
+    title: str,
+    body: str,
+    supplement_due: dt.date | None = None,
+    supplement_days: int | None = None,
+    parties: Sequence[CaseParty] | None = None,
+) -> Letter:
+    """Seal a letter with the office seal and dispatch it to its addressees: every party of the
+    case, or the ``parties`` given (of this case), whether or not they have a SEKAP account. One
+    delivery per addressee, each on its legal channel (e-Doręczenia, platform, paper post) and
+    with its own delivery date; each addressee with an account gets its own inbox copy. The
+    sealed letter is stored before the transaction (``letter_prepare``)."""
+    prepared = letter_prepare(
+        case=case,
+        clerk=clerk,
+        kind=kind,
+        title=title,
+        body=body,
+        supplement_due=supplement_due,
+        supplement_days=supplement_days,
+        parties=parties,
+    )
+    with transaction.atomic():
+        return letter_issue(prepared=prepared, clerk=clerk)
 
 
 @transaction.atomic

@@ -52,7 +52,7 @@ from ..models import (
 )
 from ..selectors import cases_for, cases_visible_to
 from ..selectors.delivery import delivery_date
-from .cases import letter_send
+from .cases import letter_issue, letter_prepare
 from .history import case_event
 
 # --- the derived deadline -------------------------------------------------------------------
@@ -102,8 +102,10 @@ def case_deadline_recompute(*, case: Case) -> dt.date | None:
     return deadline
 
 
-def _clerk_case(*, case: Case, clerk) -> Case:
-    locked = Case.objects.select_for_update().get(pk=case.pk)
+def _clerk_case(*, case: Case, clerk, lock: bool = True) -> Case:
+    """The case, locked (``lock``: in a transaction), if the clerk may act on it and it is open."""
+    found = Case.objects.select_for_update() if lock else Case.objects
+    locked = found.get(pk=case.pk)
     if not cases_visible_to(staff=clerk).filter(pk=case.pk).exists():
         raise NotAllowed()
     if locked.is_closed:
@@ -193,7 +195,6 @@ def suspension_end(*, suspension: CaseSuspension, clerk, ended_on: dt.date) -> C
 # --- the call to supplement (art. 64 § 2) ---------------------------------------------------
 
 
-@transaction.atomic
 def supplement_call_send(
     *,
     case: Case,
@@ -205,18 +206,17 @@ def supplement_call_send(
 ) -> SupplementCall:
     """Send a call to supplement giving ``days`` (at least 7) from delivery to every party or
     to the ``parties`` chosen; the clock stops until the supplement or until the application
-    is left unexamined."""
+    is left unexamined. The sealed letter is stored before the transaction."""
     if days < SUPPLEMENT_MIN_DAYS:
         raise CaseActionRefused(_("Give at least 7 days from delivery."))
-    case = _clerk_case(case=case, clerk=clerk)
-    if case.supplement_calls.filter(outcome=SupplementOutcome.PENDING).exists():
-        raise CaseActionRefused(_("A call to supplement is already waiting for the party."))
+    case = _clerk_case(case=case, clerk=clerk, lock=False)
+    _supplement_call_check(case=case)
     with override("pl"):
         term = _(
             "Please supplement within %(days)s days from the delivery of this letter, or the "
             "application will be left unexamined (KPA art. 64 § 2)."
         ) % {"days": days}
-    letter = letter_send(
+    prepared = letter_prepare(
         case=case,
         clerk=clerk,
         kind=LetterKind.CALL_TO_SUPPLEMENT,
@@ -225,6 +225,19 @@ def supplement_call_send(
         supplement_days=days,
         parties=parties,
     )
+    with transaction.atomic():
+        case = _clerk_case(case=case, clerk=clerk)
+        _supplement_call_check(case=case)
+        return _supplement_call_record(case=case, clerk=clerk, prepared=prepared, days=days)
+
+
+def _supplement_call_check(*, case: Case) -> None:
+    if case.supplement_calls.filter(outcome=SupplementOutcome.PENDING).exists():
+        raise CaseActionRefused(_("A call to supplement is already waiting for the party."))
+
+
+def _supplement_call_record(*, case: Case, clerk, prepared, days: int) -> SupplementCall:
+    letter = letter_issue(prepared=prepared, clerk=clerk)
     today = timezone.localdate()
     suspension = CaseSuspension.objects.create(
         case=case,
@@ -305,18 +318,30 @@ def supplement_received(
     return call
 
 
-@transaction.atomic
 def supplement_left_unexamined(*, call: SupplementCall, clerk, body: str) -> SupplementCall:
     """After the term passed without a supplement, leave the application unexamined: a letter
-    to the party and the case closes with that result."""
-    from .archive import case_close
-
-    case = _clerk_case(case=call.case, clerk=clerk)
-    call = (
-        SupplementCall.objects.select_for_update(of=("self",))
-        .select_related("suspension")
-        .get(pk=call.pk)
+    to the party and the case closes with that result. The sealed letter is stored before the
+    transaction, which checks the call again."""
+    _clerk_case(case=call.case, clerk=clerk, lock=False)
+    _left_unexamined_check(SupplementCall.objects.get(pk=call.pk))
+    with override("pl"):
+        title = _("Notice: the application is left unexamined")
+    prepared = letter_prepare(
+        case=call.case, clerk=clerk, kind=LetterKind.LEFT_UNEXAMINED, title=title, body=body
     )
+    with transaction.atomic():
+        case = _clerk_case(case=call.case, clerk=clerk)
+        call = (
+            SupplementCall.objects.select_for_update(of=("self",))
+            .select_related("suspension")
+            .get(pk=call.pk)
+        )
+        today = _left_unexamined_check(call)
+        letter_issue(prepared=prepared, clerk=clerk)
+        return _left_unexamined_record(call=call, case=case, clerk=clerk, today=today)
+
+
+def _left_unexamined_check(call: SupplementCall) -> dt.date:
     today = timezone.localdate()
     if call.outcome != SupplementOutcome.PENDING:
         raise CaseActionRefused(_("This call has already ended."))
@@ -324,9 +349,12 @@ def supplement_left_unexamined(*, call: SupplementCall, clerk, body: str) -> Sup
         raise CaseActionRefused(
             _("The application can be left unexamined only after the term to supplement.")
         )
-    with override("pl"):
-        title = _("Notice: the application is left unexamined")
-    letter_send(case=case, clerk=clerk, kind=LetterKind.LEFT_UNEXAMINED, title=title, body=body)
+    return today
+
+
+def _left_unexamined_record(*, call: SupplementCall, case: Case, clerk, today) -> SupplementCall:
+    from .archive import case_close
+
     call.outcome = SupplementOutcome.LEFT_UNEXAMINED
     call.ended_on = today
     call.save(update_fields=["outcome", "ended_on"])
@@ -344,16 +372,14 @@ def delay_prompt_days() -> int:
     return int(getattr(settings, "DOCUMENTS_DELAY_PROMPT_DAYS", 7))
 
 
-@transaction.atomic
 def delay_notice_send(*, case: Case, clerk, new_deadline: dt.date, reasons: str) -> DelayNotice:
     """Tell the party the case will not be dealt with in time: the reasons, the new date and
-    the right to a complaint about delay (art. 36 § 1, art. 37)."""
-    case = _clerk_case(case=case, clerk=clerk)
-    today = timezone.localdate()
+    the right to a complaint about delay (art. 36 § 1, art. 37). The sealed letter is stored
+    before the transaction."""
+    case = _clerk_case(case=case, clerk=clerk, lock=False)
     if not reasons.strip():
         raise CaseActionRefused(_("Give the reasons for the delay."))
-    if new_deadline <= today or (case.deadline and new_deadline <= case.deadline):
-        raise CaseActionRefused(_("The new date must be later than today and the deadline."))
+    _delay_check(case=case, new_deadline=new_deadline)
     values = {"date": polish_date(new_deadline), "reasons": reasons.strip()}
     with override("pl"):
         title = _("Notice of delay in dealing with the case")
@@ -365,9 +391,27 @@ def delay_notice_send(*, case: Case, clerk, new_deadline: dt.date, reasons: str)
             )
             % values
         )
-    letter = letter_send(
+    prepared = letter_prepare(
         case=case, clerk=clerk, kind=LetterKind.DELAY_NOTICE, title=title, body=body
     )
+    with transaction.atomic():
+        case = _clerk_case(case=case, clerk=clerk)
+        _delay_check(case=case, new_deadline=new_deadline)
+        letter = letter_issue(prepared=prepared, clerk=clerk)
+        return _delay_notice_record(
+            case=case, clerk=clerk, letter=letter, new_deadline=new_deadline, reasons=reasons
+        )
+
+
+def _delay_check(*, case: Case, new_deadline: dt.date) -> None:
+    today = timezone.localdate()
+    if new_deadline <= today or (case.deadline and new_deadline <= case.deadline):
+        raise CaseActionRefused(_("The new date must be later than today and the deadline."))
+
+
+def _delay_notice_record(
+    *, case: Case, clerk, letter, new_deadline: dt.date, reasons: str
+) -> DelayNotice:
     notice = DelayNotice.objects.create(
         case=case,
         letter=letter,

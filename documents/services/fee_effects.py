@@ -71,9 +71,11 @@ def _applicant_parties(case: Case) -> list[CaseParty]:
     return list(case.parties.filter(role=PartyRole.APPLICANT).order_by("pk")[:1])
 
 
-def _call_letter(*, case: Case, order: PaymentOrder, params: dict) -> Letter:
+def _call_letter(*, case: Case, order: PaymentOrder, params: dict) -> tuple[Letter, list]:
     """The call to pay as an official letter under the office seal, to the applicant (or its
-    representative), dispatched on its legal channel: its delivery date starts the 7 days."""
+    representative), stored before the transaction (object storage is a network call) and
+    dispatched in it on its legal channel: its delivery date starts the 7 days. The letter
+    (unsaved) and its addressees."""
     title = f"Wezwanie do uiszczenia opłaty – {params['title']}"[:300]
     body = (
         f"W sprawie {params['sign']} nie uiszczono opłaty w wysokości {params['amount']}. "
@@ -99,14 +101,11 @@ def _call_letter(*, case: Case, order: PaymentOrder, params: dict) -> Letter:
         delivery_notes=delivery_notes(letter=letter, addressees=addressees),
         addressees=tuple(a.name for a in addressees),
     )
-    letter.xml = seal_document(office=case.office, xml=xml)
+    letter.xml = Letter._meta.get_field("xml").store(seal_document(office=case.office, xml=xml))
     letter.sha256 = hashlib.sha256(bytes(letter.xml)).hexdigest()
-    letter.save(force_insert=True)
-    letter_dispatch(letter=letter, actor=None, addressees=addressees)
-    return letter
+    return letter, addressees
 
 
-@transaction.atomic
 def fee_call_to_pay(*, order_id: int, subject_ref: str, due_on=None) -> None:
     """``payment_overdue``: call the applicant to pay within 7 days from the delivery of the
     call (art. 261 § 1). The call is a sealed letter to the applicant delivered with legal
@@ -125,8 +124,19 @@ def fee_call_to_pay(*, order_id: int, subject_ref: str, due_on=None) -> None:
         "title": submission.title,
     }
     case = submission.case if submission.case_id else None
-    if case is not None and not case.is_closed and (case.applicant_id or _applicant_parties(case)):
-        letter = _call_letter(case=case, order=order, params=params)
+    by_letter = (
+        case is not None and not case.is_closed and (case.applicant_id or _applicant_parties(case))
+    )
+    call = _call_letter(case=case, order=order, params=params) if by_letter else None
+    with transaction.atomic():
+        _call_to_pay_record(submission=submission, case=case, order=order, params=params, call=call)
+
+
+def _call_to_pay_record(*, submission, case, order, params: dict, call) -> None:
+    if call is not None:
+        letter, addressees = call
+        letter.save(force_insert=True)
+        letter_dispatch(letter=letter, actor=None, addressees=addressees)
         payments.order_call_record(order_id=order.pk, call_ref=f"letter:{letter.public_id}")
         case_event(
             case=case, action="call_to_pay", params=params, document_ref=str(letter.public_id)

@@ -21,6 +21,7 @@ from offices.models import Department
 from offices.selectors import memberships_active
 from sekap import antivirus, audit
 from sekap.errors import NotAllowed
+from sekap.storage import StoredBytes
 
 from ..errors import OpinionRefused
 from ..models import Case, CaseStatus, Opinion, OpinionAttachment, OpinionStatus
@@ -138,7 +139,6 @@ def _locked(opinion: Opinion) -> Opinion:
     )
 
 
-@transaction.atomic
 def opinion_answer(
     *,
     opinion: Opinion,
@@ -147,28 +147,55 @@ def opinion_answer(
     files: list[AttachedFile] = (),  # type: ignore[assignment]
     now: dt.datetime | None = None,
 ) -> Opinion:
-    """The person asked, or a clerk or head of the department asked, gives the opinion."""
+    """The person asked, or a clerk or head of the department asked, gives the opinion. The
+    files are checked for malware and stored before the transaction (both are network calls),
+    which checks the opinion again under its lock."""
     now = now or timezone.now()
-    opinion = _locked(opinion)
+    answer = answer.strip()
+    current = Opinion.objects.select_related("case", "department", "clerk").get(pk=opinion.pk)
+    _answer_check(current, actor=actor, answer=answer, files=files, now=now)
+    for f in files:
+        antivirus.scan(content=f.content, name=f.name)
+    field = OpinionAttachment._meta.get_field("content")
+    stored = [field.store(f.content) for f in files]
+    with transaction.atomic():
+        opinion = _locked(opinion)
+        _answer_check(opinion, actor=actor, answer=answer, files=files, now=now)
+        return _answer_record(
+            opinion, actor=actor, answer=answer, files=files, stored=stored, now=now
+        )
+
+
+def _answer_check(
+    opinion: Opinion, *, actor, answer: str, files: list[AttachedFile], now: dt.datetime
+) -> None:
     if not may_answer(user=actor, opinion=opinion, on=timezone.localdate(now)):
         raise NotAllowed()
     if opinion.status != OpinionStatus.REQUESTED:
         raise OpinionRefused(_("This opinion is not waiting for an answer."))
-    answer = answer.strip()
     if not answer or len(answer) > MAX_ANSWER:
         raise OpinionRefused(_("Write the opinion (at most 20,000 characters)."))
     if len(files) > MAX_FILES or any(len(f.content) > MAX_FILE for f in files):
         raise OpinionRefused(_("Attach at most 10 files of at most 10 MB each."))
-    for f in files:
-        antivirus.scan(content=f.content, name=f.name)
-    for f in files:
+
+
+def _answer_record(
+    opinion: Opinion,
+    *,
+    actor,
+    answer: str,
+    files: list[AttachedFile],
+    stored: list[StoredBytes],
+    now: dt.datetime,
+) -> Opinion:
+    for f, content in zip(files, stored, strict=True):
         OpinionAttachment.objects.create(
             opinion=opinion,
             filename=f.name[:200],
             content_type=(f.content_type or "application/octet-stream")[:100],
-            content=f.content,
-            sha256=hashlib.sha256(f.content).hexdigest(),
-            size=len(f.content),
+            content=content,
+            sha256=hashlib.sha256(content).hexdigest(),
+            size=len(content),
         )
     opinion.answer = answer
     opinion.answered_by = actor

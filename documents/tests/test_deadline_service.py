@@ -37,7 +37,7 @@ from sekap.accounts.tests.factories import UserFactory
 from sekap.audit.models import AuditEntry
 from sekap.errors import NotAllowed
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("store_outside_transactions")]
 D = dt.date
 
 

@@ -44,7 +44,11 @@ from sekap.audit.models import AuditEntry
 from signatures import browser, signer
 from signatures import services as signatures
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("english"),
+    pytest.mark.usefixtures("store_outside_transactions"),
+]
 
 CONTENT = {
     "title": "Decyzja w sprawie {{ case.sign }}",

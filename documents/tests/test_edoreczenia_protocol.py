@@ -38,7 +38,7 @@ from documents.tests.test_backoffice import clerk_of, make_case
 from documents.tests.test_delivery import ADE, sealed_letter
 from signatures import services as signatures
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("store_outside_transactions")]
 
 
 def _pem(certificate: x509.Certificate) -> bytes:

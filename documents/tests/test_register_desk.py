@@ -26,7 +26,7 @@ from sekap.accounts.tests.factories import UserFactory, login_with_second_factor
 from sekap.audit.models import AuditEntry
 from tests.support import EICAR
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("store_outside_transactions")]
 
 LETTER = {
     "kind": "person",

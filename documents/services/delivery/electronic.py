@@ -13,6 +13,8 @@ import hashlib
 from django.conf import settings
 from django.utils import timezone
 
+from sekap.storage import StoredBytes
+
 from ...errors import DeliveryRefused, DeliveryUnavailable
 from ...models import Delivery, DeliveryChannel, DeliveryRule, DeliveryStatus
 from . import edoreczenia
@@ -61,6 +63,11 @@ def _submit(delivery: Delivery) -> str:
     )
 
 
+def _stored(evidence: edoreczenia.Evidence) -> StoredBytes:
+    """The evidence in object storage, before the transaction that records it."""
+    return Delivery._meta.get_field("receipt_proof").store(evidence.xml)
+
+
 def _apply(delivery: Delivery, evidence: edoreczenia.Evidence, status: str) -> Delivery:
     """Record one evidence; ``status`` is the message's ``messageControlData.status``, which
     tells a dowód otrzymania after collection from one after the 14 days (art. 41-42 UDE)."""
@@ -71,7 +78,7 @@ def _apply(delivery: Delivery, evidence: edoreczenia.Evidence, status: str) -> D
             delivery=delivery,
             to=DeliveryStatus.SENT,
             dispatched_at=at,
-            sending_proof=evidence.xml,
+            sending_proof=_stored(evidence),
             sending_proof_sha256=sha,
         )
     if code == edoreczenia.CONTENT_CONSIGNMENT and delivery.status == DeliveryStatus.SENT:
@@ -79,7 +86,7 @@ def _apply(delivery: Delivery, evidence: edoreczenia.Evidence, status: str) -> D
     if delivery.status not in OPEN or delivery.arrived_at is None:
         return delivery
     if code == edoreczenia.CONTENT_HANDOVER and status == edoreczenia.STATUS_DELIVERED:
-        return delivery_record_collection(delivery=delivery, at=at, proof=evidence.xml)
+        return delivery_record_collection(delivery=delivery, at=at, proof=_stored(evidence))
     if code == edoreczenia.CONTENT_HANDOVER and status == edoreczenia.STATUS_DEEMED:
         return delivery_transition(
             delivery=delivery,
@@ -87,7 +94,7 @@ def _apply(delivery: Delivery, evidence: edoreczenia.Evidence, status: str) -> D
             deemed_at=at,
             delivered_on=ude_deemed_on(arrived_on=timezone.localdate(delivery.arrived_at)),
             rule=DeliveryRule.UDE_DEEMED,
-            receipt_proof=evidence.xml,
+            receipt_proof=_stored(evidence),
             receipt_proof_sha256=sha,
         )
     return delivery

@@ -24,6 +24,7 @@ from ...models import (
     CaseParty,
     Decision,
     DecisionStatus,
+    Letter,
     LetterTemplateVersion,
     SignatureKind,
 )
@@ -189,14 +190,37 @@ def decision_return(
     return decision
 
 
-@transaction.atomic
 def decision_sign(*, decision: Decision, actor, now: dt.datetime | None = None) -> Decision:
     """The authorised official signs with the office seal, which the office and the template
     must allow: the decision XML (KPA art. 107 § 1, naming the signer and their position) is
-    sealed and stored once with its SHA-256 as the case's letter. Signing with the official's
-    own certificate: ``signing.decision_sign_personal``."""
+    sealed and stored once with its SHA-256 as the case's letter. The sealed XML is stored
+    before the transaction (object storage is a network call), which checks again that the
+    decision is still the one sealed. Signing with the official's own certificate:
+    ``signing.decision_sign_personal``."""
     now = now or timezone.now()
-    decision = decision_locked(decision)
+    letter_id = uuid.uuid4()
+    current = Decision.objects.select_related("case", "case__office").get(pk=decision.pk)
+    unsealed = _seal_ready(current, actor=actor, now=now, letter_id=letter_id)
+    sealed = Letter._meta.get_field("xml").store(
+        seal_document(office=current.case.office, xml=unsealed)
+    )
+    with transaction.atomic():
+        decision = decision_locked(decision)
+        if _seal_ready(decision, actor=actor, now=now, letter_id=letter_id) != unsealed:
+            raise DecisionRefused()  # changed while it was sealed: sign again
+        return decision_issue(
+            decision=decision,
+            actor=actor,
+            xml=sealed,
+            letter_id=letter_id,
+            kind=SignatureKind.SEAL,
+            now=now,
+        )
+
+
+def _seal_ready(decision: Decision, *, actor, now: dt.datetime, letter_id: uuid.UUID) -> bytes:
+    """Check that ``actor`` may seal the decision now, name them on it (unsaved) and return
+    the decision XML to seal."""
     status_expect(decision, DecisionStatus.APPROVED)
     case = decision.case
     role_require(case=case, actor=actor, roles=("signer",), now=now)
@@ -212,18 +236,7 @@ def decision_sign(*, decision: Decision, actor, now: dt.datetime | None = None) 
     decision.signer_position = position_of(user=actor, case=case, on=timezone.localdate(now))[:200]
     decision.issued_on = timezone.localdate(now)
     decision.signature_kind = SignatureKind.SEAL
-    letter_id = uuid.uuid4()
-    xml = seal_document(
-        office=case.office, xml=decision_xml(decision=decision, letter_id=str(letter_id))
-    )
-    return decision_issue(
-        decision=decision,
-        actor=actor,
-        xml=xml,
-        letter_id=letter_id,
-        kind=SignatureKind.SEAL,
-        now=now,
-    )
+    return decision_xml(decision=decision, letter_id=str(letter_id))
 
 
 @transaction.atomic

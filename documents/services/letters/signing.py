@@ -35,7 +35,7 @@ from signatures import services as signatures
 from signatures.presentation import reason_for
 
 from ...errors import SignatureRefused
-from ...models import Decision, DecisionStatus, SignatureKind
+from ...models import Decision, DecisionStatus, Letter, SignatureKind
 from .issuing import (
     decision_issue,
     decision_locked,
@@ -273,6 +273,7 @@ def decision_sign_personal(
     role_require(case=current.case, actor=actor, roles=("signer",), now=now)
     _check_content(current, actor, signed_xml)
     report = signatures.validate(signed_xml)  # may ask for revocation data: no transaction
+    signed_xml = Letter._meta.get_field("xml").store(signed_xml)  # object storage: likewise
     with transaction.atomic():
         decision = decision_locked(decision)
         status_expect(decision, DecisionStatus.APPROVED)

@@ -195,11 +195,12 @@ def scan_upload(*, office: Office, clerk, filename: str, content: bytes) -> Regi
     kind = scan_kind(content)  # nothing parses the file before clamd has seen it
     if kind is None:
         raise RegisterRefused(_("Upload a scan as PDF, PNG, JPEG or TIFF."))
+    stored = RegisterScan._meta.get_field("content").store(content)  # before the transaction
     return _scan_store(
         office=office,
         clerk=clerk,
         filename=filename,
-        content=content,
+        content=stored,
         kind=kind,
         checked_at=checked_at,
     )
