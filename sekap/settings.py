@@ -166,6 +166,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "sekap.operations.tasks.nightly_backup",
         "schedule": 24 * 3600,
     },
+    "operations-documents-collect": {
+        "task": "sekap.operations.tasks.documents_collect",
+        "schedule": 24 * 3600,
+    },
     "operations-storage-usage": {
         "task": "sekap.operations.tasks.storage_usage_measure",
         "schedule": 15 * 60,

@@ -23,6 +23,7 @@ worst an unreferenced object.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import re
@@ -385,3 +386,81 @@ class StoredBytesField(models.CharField):
 
     def value_from_object(self, obj):
         return obj.__dict__.get(self.attname)
+
+
+# --- garbage collection ---------------------------------------------------------------------
+
+# An object younger than this is never collected: it may have been stored just before the
+# transaction that records its key (a service stores first, then commits), or by a transaction
+# still open. Longer than any transaction or retried task runs.
+COLLECT_GRACE = dt.timedelta(hours=24)
+COLLECT_BATCH = 500
+
+
+def _documents_with_age(storage: Storage) -> Iterator[tuple[str, dt.datetime]]:
+    """Every document object (``documents/…``) with its last-modified time: on S3 from the one
+    paginated listing, otherwise from the file system."""
+    bucket = getattr(storage, "bucket", None)
+    if bucket is None:
+        for name in _walk(storage, f"{ROOT}/"):
+            yield name, storage.get_modified_time(name)
+        return
+    prefix = _s3_prefix(storage)
+    for summary in bucket.objects.filter(Prefix=f"{prefix}{ROOT}/"):
+        yield summary.key.removeprefix(prefix), summary.last_modified
+
+
+def _stored_fields_by_kind() -> dict[str, list[tuple[type[models.Model], str]]]:
+    from django.apps import apps
+
+    fields: dict[str, list[tuple[type[models.Model], str]]] = {}
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, StoredBytesField):
+                fields.setdefault(field.kind, []).append((model, field.attname))
+    return fields
+
+
+def unreferenced_documents_collect(
+    *, grace: dt.timedelta = COLLECT_GRACE, now: dt.datetime | None = None
+) -> int:
+    """Delete the document objects no row names (rows deleted by retention, transactions rolled
+    back after their bytes were stored) and older than ``grace``; how many. Mark and sweep in
+    batches: one listing of the storage; for each batch of old objects, one query per
+    ``StoredBytesField`` of their kind says which are still named. Idempotent; beat runs it
+    daily (``operations-documents-collect``), ``manage.py documents_collect`` on demand."""
+    from django.utils import timezone
+
+    cutoff = (now or timezone.now()) - grace
+    storage = document_storage()
+    fields = _stored_fields_by_kind()
+    deleted = 0
+    batch: list[str] = []
+    for name, modified in _documents_with_age(storage):
+        if KEY.match(name) is None or modified >= cutoff:
+            continue
+        batch.append(name)
+        if len(batch) == COLLECT_BATCH:
+            deleted += _collect_batch(storage, batch, fields)
+            batch = []
+    if batch:
+        deleted += _collect_batch(storage, batch, fields)
+    return deleted
+
+
+def _collect_batch(storage: Storage, names: list[str], fields) -> int:
+    by_kind: dict[str, list[str]] = {}
+    for name in names:
+        by_kind.setdefault(name.split("/")[1], []).append(name)
+    deleted = 0
+    for kind, keys in by_kind.items():
+        named: set[str] = set()
+        for model, attname in fields.get(kind, ()):
+            rows = model._base_manager.filter(**{f"{attname}__in": keys})
+            named.update(str(key) for key in rows.values_list(attname, flat=True))
+        for key in keys:
+            if key not in named:
+                storage.delete(key)
+                logger.info("unreferenced document %s deleted", key)
+                deleted += 1
+    return deleted

@@ -1,0 +1,96 @@
+"""Unreferenced stored documents are collected (sekap.storage.unreferenced_documents_collect):
+an object no row names and older than the grace period is deleted; an object a row names, or
+one stored within the grace period (its row's transaction may not have committed yet), stays.
+On the file system (both database modes) and on the S3 server (CI's object-storage pass)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.core.management import call_command
+from django.utils import timezone
+
+from documents.models import RegisterScan
+from offices.tests.factories import OfficeFactory
+from sekap.accounts.tests.factories import UserFactory
+from sekap.storage import (
+    StoredDocumentMissing,
+    document_put,
+    document_read,
+    unreferenced_documents_collect,
+)
+
+pytestmark = pytest.mark.django_db
+
+LATER = timezone.now() + dt.timedelta(hours=25)  # past the 24 hours' grace of all three
+
+
+def _scan(content: bytes) -> RegisterScan:
+    return RegisterScan.objects.create(
+        office=OfficeFactory(),
+        filename="skan.pdf",
+        content_type="application/pdf",
+        content=document_put(data=content, kind="scans"),
+        sha256="",
+        size=len(content),
+        uploaded_at=timezone.now(),
+        uploaded_by=UserFactory(),
+    )
+
+
+def _three() -> tuple[str, str, str]:
+    named = _scan(b"%PDF-1.7 named").content.key
+    orphan = document_put(data=b"%PDF-1.7 orphan", kind="scans").key
+    orphan_letter = document_put(data=b"<Pismo>orphan</Pismo>", kind="letters").key
+    return named, orphan, orphan_letter
+
+
+def _exists(key: str) -> bool:
+    try:
+        document_read(key=key)
+    except StoredDocumentMissing:
+        return False
+    return True
+
+
+def test_only_old_unreferenced_documents_are_deleted():
+    named, orphan, orphan_letter = _three()
+    assert unreferenced_documents_collect() == 0  # all within the grace period
+    assert unreferenced_documents_collect(now=LATER) == 2
+    assert _exists(named)
+    assert not _exists(orphan) and not _exists(orphan_letter)
+    assert unreferenced_documents_collect(now=LATER) == 0  # idempotent
+
+
+def test_a_document_whose_row_is_deleted_is_collected_and_others_kept():
+    scan = _scan(b"%PDF-1.7 retention")
+    key = scan.content.key
+    other = _scan(b"%PDF-1.7 kept").content.key
+    scan.delete()  # retention deletes the row, not the object
+    assert _exists(key)
+    assert unreferenced_documents_collect(now=LATER) == 1
+    assert not _exists(key) and _exists(other)
+
+
+def test_files_outside_the_documents_are_never_touched():
+    storage = storages["default"]
+    upload = storage.save("uploads/old.pdf", ContentFile(b"%PDF upload"))
+    unreferenced_documents_collect(now=LATER)
+    assert storage.exists(upload)
+
+
+def test_the_command_keeps_young_objects(capsys):
+    orphan = document_put(data=b"%PDF-1.7 young", kind="scans").key
+    call_command("documents_collect")
+    assert _exists(orphan)
+    assert "0 unreferenced documents deleted" in capsys.readouterr().out
+
+
+def test_collection_on_the_s3_server(object_storage):
+    named, orphan, orphan_letter = _three()
+    assert unreferenced_documents_collect() == 0
+    assert unreferenced_documents_collect(now=LATER) == 2
+    assert _exists(named) and not _exists(orphan) and not _exists(orphan_letter)
