@@ -117,7 +117,6 @@ def _to_signature(flow):
     return decision_approve(decision=decision, actor=flow.head)
 
 
-@pytest.mark.usefixtures("store_outside_transactions")
 def test_only_the_head_approves_and_only_the_signer_signs(flow):
     decision = decision_draft(case=flow.case, template=flow.version, actor=flow.clerk)
     decision = decision_submit(decision=decision, actor=flow.clerk)
@@ -149,7 +148,6 @@ def test_the_head_returns_the_draft_with_a_reason(flow):
     )
 
 
-@pytest.mark.usefixtures("store_outside_transactions")
 def test_sign_needs_the_office_to_allow_its_seal(flow):
     decision = _to_signature(flow)
     Decision.objects.filter(pk=decision.pk).update(seal_allowed=False)
