@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -130,7 +131,30 @@ def document_put(*, data: bytes, kind: str, in_transaction: bool = False) -> Sto
         saved = storage.save(key, ContentFile(data))
         if saved != key:  # a concurrent writer stored the same bytes first: keep theirs
             storage.delete(saved)
+    else:
+        _keep_young(storage, key)
     return StoredBytes(data, key)
+
+
+def _keep_young(storage: Storage, key: str) -> None:
+    """The same bytes stored again (content addressing) will be named by a row about to be
+    committed: an object older than half the collection's grace period is given a fresh
+    modified time, so that the collection cannot take it before that row commits."""
+    from django.utils import timezone
+
+    if timezone.now() - storage.get_modified_time(key) < COLLECT_GRACE / 2:
+        return
+    bucket = getattr(storage, "bucket", None)
+    if bucket is None:
+        os.utime(storage.path(key))
+        return
+    found = bucket.Object(_s3_prefix(storage) + key)  # copied onto itself: a new LastModified
+    found.copy_from(
+        CopySource={"Bucket": bucket.name, "Key": found.key},
+        MetadataDirective="REPLACE",
+        ContentType=found.content_type or "application/octet-stream",
+        Metadata=found.metadata,
+    )
 
 
 def document_read(*, key: str) -> bytes:
@@ -441,14 +465,14 @@ def unreferenced_documents_collect(
             continue
         batch.append(name)
         if len(batch) == COLLECT_BATCH:
-            deleted += _collect_batch(storage, batch, fields)
+            deleted += _collect_batch(storage, batch, fields, cutoff)
             batch = []
     if batch:
-        deleted += _collect_batch(storage, batch, fields)
+        deleted += _collect_batch(storage, batch, fields, cutoff)
     return deleted
 
 
-def _collect_batch(storage: Storage, names: list[str], fields) -> int:
+def _collect_batch(storage: Storage, names: list[str], fields, cutoff: dt.datetime) -> int:
     by_kind: dict[str, list[str]] = {}
     for name in names:
         by_kind.setdefault(name.split("/")[1], []).append(name)
@@ -459,7 +483,8 @@ def _collect_batch(storage: Storage, names: list[str], fields) -> int:
             rows = model._base_manager.filter(**{f"{attname}__in": keys})
             named.update(str(key) for key in rows.values_list(attname, flat=True))
         for key in keys:
-            if key not in named:
+            # stored again since the listing (``_keep_young``): its row may not be committed
+            if key not in named and storage.get_modified_time(key) < cutoff:
                 storage.delete(key)
                 logger.info("unreferenced document %s deleted", key)
                 deleted += 1
