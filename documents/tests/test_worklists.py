@@ -9,6 +9,7 @@ import re
 import pytest
 from django.utils import timezone
 
+from documents.backoffice.cases import worklist_rows
 from documents.models import Case
 from documents.selectors.worklists import worklist_cases, worklist_counts, worklist_page
 from documents.tests.fixtures import make_service
@@ -292,3 +293,22 @@ def test_menu_grants_are_cached_and_read_again_after_any_change(office):
     assert workflows in page()
     admin.delete()
     assert workflows not in page()
+
+
+def test_a_list_page_reads_only_its_columns_and_no_row_more(office):
+    """The rows read only what they show or order by (no query per row afterwards)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    setup, _applicant, cases = office
+    clerk = clerk_of(setup)
+    Case.objects.filter(pk=cases[0].pk).update(assignee=clerk)
+    for sort in ("", "deadline", "-deadline", "opened", "-opened", "sign", "status"):
+        page = worklist_page(staff=clerk, key="department", sort=sort, size=2)
+        with CaptureQueriesContext(connection) as queries:
+            html = worklist_rows(cases=page.cases, case_url="/x/")
+            assert page.next_cursor
+        assert not queries.captured_queries, sort
+        assert html.count("<tr>") == 2
+    sql = str(worklist_cases(staff=clerk, key="department").query)
+    assert "search_text" not in sql and "pesel" not in sql
