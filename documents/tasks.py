@@ -41,6 +41,13 @@ def receipt_pdf(self, *, receipt_id: int) -> None:
     receipts.receipt_render_pdf(receipt_id=receipt_id)
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def receipt_pdfs(*, receipt_ids: list[int]) -> None:
+    """The UPP PDFs of an intake batch, in one message (idempotent: a receipt rendered already
+    is skipped; one that fails stays due, for the sweeper)."""
+    receipts.receipt_render_pdfs(receipt_ids=receipt_ids)
+
+
 @shared_task(bind=True, acks_late=True, max_retries=5, ignore_result=True)
 def inbox_email(self, *, message_id: int) -> None:
     """E-mail a waiting message (idempotent: a message already e-mailed is skipped). After the

@@ -466,6 +466,7 @@ def _complete_office(
         .order_by("pk")
     )
     messages: list[int] = []
+    done: list[int] = []
     entries: list = []  # the audit entries of the items completed, written at the end
     for submission in locked:
         try:
@@ -480,7 +481,8 @@ def _complete_office(
         else:
             entries += audited
             messages.append(message.pk)
-            result.completed.append(submission.pk)
+            done.append(submission.pk)
+    result.completed += done
     # the chains' head locks last, once per chain (lock order: RPW counter first)
     audit.record_many(actor=None, entries=entries)
     if messages:
@@ -488,6 +490,14 @@ def _complete_office(
             task_name="documents.tasks.inbox_emails",
             queue_setting="DOCUMENTS_INTAKE_QUEUE",
             message_ids=messages,
+        )
+    # the UPP PDFs of the batch in one message (the sweeper renders any left overdue)
+    pdfs = Receipt.objects.filter(submission_id__in=done, pdf_rendered_at__isnull=True)
+    if receipt_ids := list(pdfs.values_list("pk", flat=True)):
+        dispatch_on_commit(
+            task_name="documents.tasks.receipt_pdfs",
+            queue_setting="DOCUMENTS_PDF_QUEUE",
+            receipt_ids=receipt_ids,
         )
 
 

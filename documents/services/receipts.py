@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -28,6 +29,8 @@ from ..models import Delivery, Receipt, ReceiptKind, Submission
 
 UPO_NS = "http://crd.gov.pl/xml/schematy/UPO/2008/05/09/"
 _P = f"{{{UPO_NS}}}"
+
+logger = logging.getLogger(__name__)
 
 # What the UPP tells the sender about how letters in the case will reach them: the rules in
 # force since the e-Doręczenia act (art. 39 KPA with art. 4 and art. 42 UDE; REFERENCE §2),
@@ -274,11 +277,29 @@ def render_pdf(receipt: Receipt) -> bytes:
 def receipt_render_pdf(*, receipt_id: int) -> bool:
     """Render and store the PDF once; True when this call stored it."""
     receipt = Receipt.objects.select_related("office").get(pk=receipt_id)
-    if receipt.pdf_rendered_at is not None:
-        return False
+    return receipt.pdf_rendered_at is None and _pdf_store(receipt)
+
+
+def receipt_render_pdfs(*, receipt_ids: list[int]) -> int:
+    """Render and store the PDFs of these receipts not rendered yet (an intake batch's, in one
+    task); returns how many this call stored. One that fails is logged and left due: the
+    sweeper dispatches it again once its ``pdf_due_at`` has passed."""
+    stored = 0
+    waiting = Receipt.objects.select_related("office").filter(
+        pk__in=receipt_ids, pdf_rendered_at__isnull=True
+    )
+    for receipt in waiting.order_by("pk"):
+        try:
+            stored += _pdf_store(receipt)
+        except Exception:
+            logger.exception("PDF of receipt %s failed", receipt.pk)
+    return stored
+
+
+def _pdf_store(receipt: Receipt) -> bool:
     pdf = render_pdf(receipt)
     return bool(
-        Receipt.objects.filter(pk=receipt_id, pdf_rendered_at__isnull=True).update(
+        Receipt.objects.filter(pk=receipt.pk, pdf_rendered_at__isnull=True).update(
             pdf=pdf, pdf_rendered_at=timezone.now(), pdf_due_at=None
         )
     )

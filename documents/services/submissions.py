@@ -156,7 +156,7 @@ def submission_accept(
     submission; with other bytes it is refused. The key is looked up only when the insert
     meets it or the document is refused (a repeat is rare; every first submit saves the
     query), so a repeat gets the first answer even when the document would be refused now.
-    The intake pipeline and the PDF of the UPP are dispatched after commit.
+    The intake pipeline is dispatched after commit (its batch queues the PDFs of the UPPs).
     """
     signed_xml = bytes(signed_xml)
     sha256 = hashlib.sha256(signed_xml).hexdigest()
@@ -245,7 +245,7 @@ def _record(*, submission: Submission, receipt: Receipt) -> None:
         created_at=submission.received_at,
         read_at=None,
     )
-    transaction.on_commit(lambda: dispatch_after_accept(submission.pk, receipt.pk))
+    transaction.on_commit(lambda: dispatch_after_accept(submission.pk))
 
 
 def _audit(*, submission: Submission, receipt: Receipt) -> None:
@@ -267,8 +267,8 @@ def _audit(*, submission: Submission, receipt: Receipt) -> None:
     )
 
 
-def dispatch_after_accept(submission_id: int, receipt_id: int) -> None:
-    """Queue the intake and the PDF of the UPP; a broker outage only delays them (the sweeper
-    dispatches overdue intakes and unrendered PDFs)."""
+def dispatch_after_accept(submission_id: int) -> None:
+    """Queue the intake; a broker outage only delays it (the sweeper dispatches overdue
+    intakes). The PDF of the UPP is not queued here: the intake batch queues its receipts'
+    PDFs in one message, and the sweeper those still unrendered after ``PDF_GRACE``."""
     dispatch.dispatch_intake(submission_id)
-    dispatch.dispatch_receipt_pdf(receipt_id)

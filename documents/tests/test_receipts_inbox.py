@@ -144,3 +144,40 @@ def test_reply_from_case_page_is_receipted_and_attached(filed, citizen, setup, c
         )
     assert selectors.case_for(user=other.user, pk_or_sign=filed.case.pk) is None
     assert selectors.case_for(user=citizen.user, pk_or_sign=filed.case.pk) == filed.case
+
+
+def test_a_batch_queues_its_pdfs_in_one_message_rendered_once(
+    setup, citizen, monkeypatch, django_capture_on_commit_callbacks
+):
+    from documents import tasks
+    from documents.services import receipts
+
+    sent: list[dict] = []
+    monkeypatch.setattr("sekap.dispatch.dispatch_task", lambda **kw: sent.append(kw) or True)
+    filed = [
+        services.submission_accept(
+            submitter=citizen.user,
+            service=setup.service,
+            signed_xml=citizen.sign(document_for(setup, note=key)),
+            idempotency_key=key,
+            channel="portal",
+        )
+        for key in ("a", "b", "c")
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        done = intake.intake_batch(submission_id=filed[0].pk).completed
+    assert sorted(done) == [s.pk for s in filed]
+    messages = [kw for kw in sent if kw["task_name"] == "documents.tasks.receipt_pdfs"]
+    assert len(messages) == 1 and messages[0]["queue_setting"] == "DOCUMENTS_PDF_QUEUE"
+    ids = messages[0]["receipt_ids"]
+    assert sorted(ids) == sorted(
+        Receipt.objects.filter(submission__in=filed).values_list("pk", flat=True)
+    )
+    rendered: list[int] = []
+    render = receipts.render_pdf
+    monkeypatch.setattr(receipts, "render_pdf", lambda r: rendered.append(r.pk) or render(r))
+    tasks.receipt_pdfs(receipt_ids=ids)
+    tasks.receipt_pdfs(receipt_ids=ids)  # the message delivered again
+    assert receipts.receipt_render_pdfs(receipt_ids=ids) == 0
+    assert sorted(rendered) == sorted(ids)
+    assert all(r.has_pdf for r in Receipt.objects.filter(pk__in=ids))
