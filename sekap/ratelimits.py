@@ -6,7 +6,10 @@ counted in the configured cache (Redis in production, local memory in the embedd
 * views: :func:`limit` (django-ratelimit's counter, ``get_usage``) answers 429 with a translated
   page and ``Retry-After`` instead of calling the view;
 * the API: :class:`ScopedThrottle` (a DRF throttle) answers 429 problem details with
-  ``Retry-After``; anonymous callers are counted per IP address, token callers per token.
+  ``Retry-After``; anonymous callers are counted per IP address, token callers per token, in
+  fixed windows of the rate's period (one counter per window: a caller gets at most the rate in
+  any window, so at most twice the rate across a boundary; ``Retry-After`` is the rest of the
+  window). Counting costs one round trip to Redis (INCR and EXPIRE together).
 
 The client IP is ``REMOTE_ADDR``: ``sekap.audit.middleware.RequestContextMiddleware`` puts the
 real client there only for requests that come through a configured proxy, so a forged
@@ -23,10 +26,12 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import weakref
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
@@ -106,11 +111,36 @@ def limit(group: str, *, methods: tuple[str, ...] = ("POST",)) -> Callable:
     return decorator
 
 
+# One redis.Redis per cache client (Django's RedisCache builds one for every operation).
+_redis_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _count(key: str, timeout: int) -> int:
+    """Add one to the counter ``key`` in the default cache and return it; the counter expires
+    ``timeout`` seconds after its last count. On Redis one round trip (INCR and EXPIRE in one
+    MULTI/EXEC)."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        pooled = backend._cache
+        client = _redis_clients.get(pooled)
+        if client is None:
+            client = _redis_clients[pooled] = pooled.get_client(write=True)
+        stored_key = backend.make_and_validate_key(key)
+        with client.pipeline() as pipe:
+            count, _ = pipe.incr(stored_key).expire(stored_key, timeout).execute()
+        return count
+    backend.add(key, 0, timeout)
+    try:
+        return backend.incr(key)
+    except ValueError:  # expired in between
+        backend.set(key, 1, timeout)
+        return 1
+
+
 class ScopedThrottle(SimpleRateThrottle):
     """DRF throttle for a view's ``throttle_scope``; the rate comes from ``SEKAP_RATE_LIMITS``
-    at request time (DRF's own ``THROTTLE_RATES`` is read once at import)."""
-
-    cache = cache
+    at request time (DRF's own ``THROTTLE_RATES`` is read once at import). Fixed windows (see
+    the module's notes): one counter per caller and window, no history list to read and write."""
 
     def __init__(self) -> None:  # the rate depends on the view: see allow_request
         self.rate = None
@@ -123,11 +153,18 @@ class ScopedThrottle(SimpleRateThrottle):
         if not self.rate:
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
+        self.now = self.timer()
+        window = int(self.now // self.duration)
+        self.window_ends = (window + 1) * self.duration
         try:
-            return super().allow_request(request, view)
+            count = _count(f"{self.get_cache_key(request, view)}:{window}", self.duration)
         except COUNTERS_DOWN as exc:
             _counters_down(self.scope, exc)
             return True
+        return count <= self.num_requests
+
+    def wait(self) -> float:
+        return max(1, math.ceil(self.window_ends - self.now))
 
     def get_cache_key(self, request, view) -> str:
         token = getattr(request, "auth", None)

@@ -186,3 +186,40 @@ def test_limited_views_answer_while_the_counters_are_down(client, limits, counte
     for _ in range(2):
         assert client.post("/weryfikacja/", {}).status_code != 500
     assert "rate-limit counters unavailable" in caplog.text
+
+
+def test_a_count_is_one_round_trip_on_one_redis_client(settings, monkeypatch):
+    """The API throttle counts with one request to Redis (INCR and EXPIRE together) through a
+    client kept for the cache, not the two round trips and the client per operation of
+    Django's cache API."""
+    import redis
+    from redis.connection import AbstractConnection
+
+    from sekap.ratelimits import _count
+    from tests.support import REQUIRE_SERVICES, unavailable
+
+    if not settings.REDIS_URL:
+        unavailable("REDIS_URL is not set", required=REQUIRE_SERVICES)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": "ratelimit-test",
+        }
+    }
+    key = f"count-{id(object())}"
+    assert _count(key, 60) == 1  # connects (and says hello) the first time
+    clients, sent = [], []
+    init, send = redis.Redis.__init__, AbstractConnection.send_packed_command
+    monkeypatch.setattr(
+        redis.Redis, "__init__", lambda self, *a, **kw: clients.append(1) or init(self, *a, **kw)
+    )
+    monkeypatch.setattr(
+        AbstractConnection,
+        "send_packed_command",
+        lambda self, *a, **kw: sent.append(1) or send(self, *a, **kw),
+    )
+    assert [_count(key, 60) for _ in range(3)] == [2, 3, 4]
+    assert (len(clients), len(sent)) == (0, 3)
+    ttl = redis.Redis.from_url(settings.REDIS_URL).ttl(f"ratelimit-test:1:{key}")
+    assert 0 < ttl <= 60
