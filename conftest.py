@@ -88,6 +88,9 @@ def _test_settings(settings, tmp_path, request) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Rate-limit counters live in the shared cache: give each test its own namespace.
     settings.RATELIMIT_CACHE_PREFIX = f"rl-{uuid.uuid4().hex}:"
+    # Every test fails when a service writes a document to object storage inside a transaction
+    # (a network call there); the live setting logs it (sekap.storage).
+    settings.DOCUMENT_STORE_IN_TRANSACTION = "refuse"
 
 
 @pytest.fixture(autouse=True)

@@ -247,20 +247,21 @@ def letter_send(
         return letter_issue(prepared=prepared, clerk=clerk)
 
 
-@transaction.atomic
 def inbox_open(*, user, message: InboxMessage) -> InboxMessage:
     """Mark a message read; opening an official letter records its receipt first (the UPD
-    under the platform rule, ``documents.services.delivery.letter_release``)."""
+    under the platform rule, ``documents.services.delivery.letter_release``, sealed and stored
+    before its own transaction). Idempotent: the first opening's time is kept."""
     from ..selectors import inbox_for
 
-    message = inbox_for(user).select_for_update(of=("self",)).filter(pk=message.pk).first()
+    message = inbox_for(user).filter(pk=message.pk).first()
     if message is None:
         raise NotAllowed()
     if message.letter_id:
         letter_release(user=user, message=message)
     if message.read_at is None:
-        message.read_at = timezone.now()
-        message.save(update_fields=["read_at"])
+        now = timezone.now()
+        InboxMessage.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=now)
+        message.read_at = InboxMessage.objects.values_list("read_at", flat=True).get(pk=message.pk)
     return message
 
 

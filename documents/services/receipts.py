@@ -8,6 +8,7 @@ public verification page ``/upo/<public id>/``.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import logging
@@ -210,19 +211,23 @@ def upp_issue(*, submission: Submission) -> Receipt:
     return receipt
 
 
-def receipt_for_delivery(*, delivery: Delivery) -> Receipt:
-    """Build, seal and store the UPD of a platform delivery (inside the caller's transaction)."""
+def upd_issue(*, delivery: Delivery, at: dt.datetime, by) -> Receipt:
+    """The UPD of a platform delivery collected ``at`` by ``by``, not yet saved: sealed and its
+    XML stored here, before the caller's transaction (storing may be a network call)."""
+    collected = copy.copy(delivery)
+    collected.collected_at, collected.collected_by = at, by
     office = delivery.letter.case.office
     receipt = Receipt(kind=ReceiptKind.UPD, office=office, letter_id=delivery.letter_id)
     receipt.created_at = timezone.now()
     xml = seal_document(
         office=office,
-        xml=upd_xml(delivery=delivery, receipt_id=receipt.public_id, created_at=receipt.created_at),
+        xml=upd_xml(
+            delivery=collected, receipt_id=receipt.public_id, created_at=receipt.created_at
+        ),
     )
-    receipt.xml = xml
+    receipt.xml = Receipt._meta.get_field("xml").store(xml)
     receipt.sha256 = hashlib.sha256(xml).hexdigest()
     receipt.pdf_due_at = receipt.created_at + PDF_GRACE
-    receipt.save(force_insert=True)
     return receipt
 
 

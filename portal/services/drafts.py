@@ -435,12 +435,16 @@ def browser_signing_finish(*, draft: Draft, user: User, signature_value: bytes) 
 # --- submitting -----------------------------------------------------------------------------
 
 
-@transaction.atomic
 def draft_submit(*, draft: Draft, user: User, idempotency_key: str, channel: str = "portal"):
-    """Hand the signed document to the office's mailbox; a repeated click returns the same."""
+    """Hand the signed document to the office's mailbox; a repeated click returns the same.
+
+    The accept runs outside any transaction and row lock (it stores the document and its
+    receipt first: object storage is a network call); the draft's idempotency key makes a
+    double click, even a concurrent one, one submission. The draft is then marked under its
+    lock, if it is still the one that was sent."""
     from documents import services as documents
 
-    draft = Draft.objects.select_for_update().select_related("service").get(pk=draft.pk)
+    draft = Draft.objects.select_related("service").get(pk=draft.pk)
     _check_owner(draft, user)
     try:
         key = uuid.UUID(str(idempotency_key))
@@ -470,17 +474,28 @@ def draft_submit(*, draft: Draft, user: User, idempotency_key: str, channel: str
             channel=channel,
             scanned=True,  # its files were scanned as they were uploaded
         )
-    if draft.status != DraftStatus.SUBMITTED:
-        draft.status = DraftStatus.SUBMITTED
-        draft.submission_public_id = submission.public_id
-        draft.save()
-        audit.record(
-            actor=user,
-            action="portal.draft.submitted",
-            target=draft,
-            after={"submission": str(submission.public_id)},
-        )
+    draft_mark_submitted(draft=draft, user=user, key=key, submission=submission)
     return submission
+
+
+@transaction.atomic
+def draft_mark_submitted(
+    *, draft: Draft, user: User, key: uuid.UUID, submission, signed: bool = True
+) -> None:
+    """Mark the draft sent with ``key`` as submitted (audited), under its lock; nothing when
+    a concurrent click marked it, or when it is no longer the draft that was sent."""
+    draft = Draft.objects.select_for_update().get(pk=draft.pk)
+    if draft.status == DraftStatus.SUBMITTED or draft.idempotency_key != key:
+        return  # marked by a concurrent click, or no longer the draft that was sent
+    draft.status = DraftStatus.SUBMITTED
+    draft.submission_public_id = submission.public_id
+    draft.save()
+    audit.record(
+        actor=user,
+        action="portal.draft.submitted",
+        target=draft,
+        after={"submission": str(submission.public_id), **({} if signed else {"signed": False})},
+    )
 
 
 def _case_of(draft: Draft, user: User):

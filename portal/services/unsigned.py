@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from documents import services as documents
 from documents.models import Submission
 from forms_platform.selectors import signature_required
-from sekap import audit
 from sekap.accounts.models import User
 from sekap.errors import DomainError, NotAllowed
 
 from ..models import Draft, DraftKind, DraftStatus
+from .drafts import draft_mark_submitted
 
 
 class UnsignedRefused(DomainError):
@@ -44,17 +43,13 @@ def may_send_unsigned(draft: Draft) -> bool:
     return draft.kind == DraftKind.APPLICATION and not signature_required(draft.version)
 
 
-@transaction.atomic
 def draft_submit_unsigned(
     *, draft: Draft, user: User, idempotency_key: str, channel: str = "portal"
 ) -> Submission:
     """Hand the prepared, unsigned document to the office's mailbox; a repeated click returns
-    the same submission."""
-    draft = (
-        Draft.objects.select_for_update(of=("self",))
-        .select_related("service", "version", "company")
-        .get(pk=draft.pk)
-    )
+    the same submission. As with a signed one, the accept runs outside any transaction (it
+    stores first) and the draft is marked after, under its lock."""
+    draft = Draft.objects.select_related("service", "version", "company").get(pk=draft.pk)
     if draft.owner_id != user.pk:
         raise NotAllowed()
     try:
@@ -76,14 +71,5 @@ def draft_submit_unsigned(
         channel=channel,
         scanned=True,  # built here from the draft, whose files were scanned as uploaded
     )
-    if draft.status != DraftStatus.SUBMITTED:
-        draft.status = DraftStatus.SUBMITTED
-        draft.submission_public_id = submission.public_id
-        draft.save(update_fields=["status", "submission_public_id", "updated_at"])
-        audit.record(
-            actor=user,
-            action="portal.draft.submitted",
-            target=draft,
-            after={"submission": str(submission.public_id), "signed": False},
-        )
+    draft_mark_submitted(draft=draft, user=user, key=key, submission=submission, signed=False)
     return submission

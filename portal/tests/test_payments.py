@@ -126,10 +126,8 @@ def test_unpaid_fee_calls_to_pay_then_returns_the_application(
     filed.refresh_from_db()
     order = PaymentOrder.objects.get()
     day = order.due_on + dt.timedelta(days=1)
-    settings.DOCUMENT_STORE_IN_TRANSACTION = "refuse"  # the call is stored before its transaction
     with django_capture_on_commit_callbacks(execute=True):
         orders_overdue_sweep(today=day)
-    settings.DOCUMENT_STORE_IN_TRANSACTION = "log"  # the UPD of inbox_open is not yet
     letter = Letter.objects.get(case=filed.case, title__startswith="Wezwanie do uiszczenia")
     assert "7 dni od dnia doręczenia" in letter.body and "17,00 zł" in letter.body
     assert "art. 261 § 1" in letter.body and letter.created_by is None

@@ -20,9 +20,17 @@ from sekap import audit
 from sekap.errors import NotAllowed
 
 from ...errors import DeliveryRefused
-from ...models import Delivery, DeliveryChannel, DeliveryRule, DeliveryStatus, InboxMessage, Letter
+from ...models import (
+    Delivery,
+    DeliveryChannel,
+    DeliveryRule,
+    DeliveryStatus,
+    InboxMessage,
+    Letter,
+    Receipt,
+)
 from ..history import case_event
-from ..receipts import receipt_for_delivery
+from ..receipts import upd_issue
 from .rules import kpa_deemed_on
 from .states import delivery_transition
 
@@ -33,13 +41,23 @@ def _sha(data: bytes | None) -> str:
     return hashlib.sha256(data).hexdigest() if data else ""
 
 
-@transaction.atomic
 def delivery_record_collection(
     *, delivery: Delivery, at: dt.datetime, by=None, proof: bytes | None = None
 ) -> Delivery:
     """The addressee collected the letter at ``at``: from the e-Doręczenia box (``proof`` = the
     operator's signed dowód otrzymania, stored as given) or by opening it in the SEKAP inbox
-    under the platform rule (``by`` = the person who opened it; the office issues a UPD)."""
+    under the platform rule (``by`` = the person who opened it; the office issues a UPD, sealed
+    and stored before the transaction)."""
+    upd = None
+    if delivery.channel == DeliveryChannel.PLATFORM and delivery.status in OPEN:
+        upd = upd_issue(delivery=delivery, at=at, by=by)
+    return _collection_record(delivery=delivery, at=at, by=by, proof=proof, upd=upd)
+
+
+@transaction.atomic
+def _collection_record(
+    *, delivery: Delivery, at: dt.datetime, by, proof: bytes | None, upd: Receipt | None
+) -> Delivery:
     delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
     if delivery.status not in OPEN:
         raise DeliveryRefused()
@@ -47,7 +65,7 @@ def delivery_record_collection(
         if not proof:
             raise DeliveryRefused()
         rule = DeliveryRule.UDE_COLLECTED
-    elif delivery.channel == DeliveryChannel.PLATFORM:
+    elif delivery.channel == DeliveryChannel.PLATFORM and upd is not None:
         rule = DeliveryRule.PLATFORM_OPENED
     else:
         raise DeliveryRefused()
@@ -68,7 +86,8 @@ def delivery_record_collection(
         if letter.opened_at is None:
             letter.opened_at = at
             letter.save(update_fields=["opened_at"])
-        receipt = receipt_for_delivery(delivery=delivery)
+        upd.save(force_insert=True)
+        receipt = upd
         Delivery.objects.filter(pk=delivery.pk).update(receipt=receipt)
         delivery.receipt = receipt
         transaction.on_commit(lambda: _pdf(receipt.pk))
@@ -127,19 +146,30 @@ def _noon(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
 
 
-@transaction.atomic
 def letter_release(*, user, message: InboxMessage) -> Delivery:
     """Record the reader's receipt of the letter in ``message`` (a message of their inbox,
     ``documents.selectors.inbox_for``, so theirs or their company's) before its content is shown
     or downloaded. The copy belongs to one delivery: the reader collects that one only, never
-    another party's. Idempotent."""
+    another party's. Idempotent. A first opening under the platform rule gets its UPD sealed
+    and stored before the transaction; a concurrent opening that wins leaves it unused."""
     if not message.letter_id or not message.delivery_id:
         raise NotAllowed()
+    now = timezone.now()
+    delivery = Delivery.objects.select_related("letter__case__office").get(pk=message.delivery_id)
+    upd = None
+    if delivery.channel == DeliveryChannel.PLATFORM and delivery.status in OPEN:
+        upd = upd_issue(delivery=delivery, at=now, by=user)
+    return _release(user=user, message=message, now=now, upd=upd)
+
+
+@transaction.atomic
+def _release(*, user, message: InboxMessage, now: dt.datetime, upd: Receipt | None) -> Delivery:
     letter = Letter.objects.select_for_update().get(pk=message.letter_id)
     delivery = Delivery.objects.select_for_update().get(pk=message.delivery_id)
-    now = timezone.now()
     if delivery.channel == DeliveryChannel.PLATFORM and delivery.status in OPEN:
-        return delivery_record_collection(delivery=delivery, at=now, by=user)
+        if upd is None:  # it was not open a moment ago: the reader opens it again
+            raise DeliveryRefused()
+        return _collection_record(delivery=delivery, at=now, by=user, proof=None, upd=upd)
     if delivery.status == DeliveryStatus.DELIVERED and delivery.channel == DeliveryChannel.PLATFORM:
         return delivery  # the UPD records it
     if delivery.copy_opened_at is None:
