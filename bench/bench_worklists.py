@@ -88,7 +88,7 @@ def environment(workdir: Path) -> dict:
         "SEKAP_VAR_DIR": str(workdir),
         "DJANGO_SETTINGS_MODULE": "sekap.settings",
         # as in production (PRODUCTION with Redis): sessions read from Redis
-        "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
+        "SESSION_ENGINE": "sekap.accounts.session_cached_db",
         "AXES_ENABLED": "0",
         "PYTHONPATH": str(ROOT),
     }
