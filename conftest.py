@@ -109,7 +109,13 @@ def _default_language():
 def _tasks_in_process(request):
     """Unit tests run Celery tasks in-process; only ``worker`` tests use the real worker."""
     if request.node.get_closest_marker("worker"):
-        yield
+        # Celery's "inside a task" flag is process-wide: two eager tasks run at once in two
+        # threads (a live server's and the test's) can leave it set, and then result.get()
+        # refuses ("Never call result.get() within a task!"). This process is never a worker.
+        from celery.result import allow_join_result
+
+        with allow_join_result():
+            yield
         return
     from sekap.celery import app
 
