@@ -78,6 +78,18 @@ def pending_clear(decision: Decision) -> None:
     decision.pending_certificate = None
 
 
+# the fields of the document prepared for a personal signature and of the signature under way
+TO_SIGN_FIELDS = [
+    "to_sign",
+    "to_sign_sha256",
+    "to_sign_for",
+    "to_sign_letter",
+    "pending_signature",
+    "pending_octets",
+    "pending_certificate",
+]
+
+
 def to_sign_clear(decision: Decision) -> list[str]:
     """Forget the document prepared for a personal signature (the draft went back for
     changes); the fields to save."""
@@ -86,15 +98,7 @@ def to_sign_clear(decision: Decision) -> list[str]:
     decision.to_sign_for = None
     decision.to_sign_letter = None
     pending_clear(decision)
-    return [
-        "to_sign",
-        "to_sign_sha256",
-        "to_sign_for",
-        "to_sign_letter",
-        "pending_signature",
-        "pending_octets",
-        "pending_certificate",
-    ]
+    return list(TO_SIGN_FIELDS)
 
 
 def decision_issue(

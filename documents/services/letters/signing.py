@@ -37,6 +37,7 @@ from signatures.presentation import reason_for
 from ...errors import SignatureRefused
 from ...models import Decision, DecisionStatus, Letter, SignatureKind
 from .issuing import (
+    TO_SIGN_FIELDS,
     decision_issue,
     decision_locked,
     pending_clear,
@@ -118,21 +119,8 @@ def _prepare(decision: Decision, actor, now: dt.datetime) -> Decision:
     decision.to_sign_for = actor
     decision.to_sign_letter = letter_id
     pending_clear(decision)
-    decision.save(
-        update_fields=[
-            "signer_name",
-            "signer_position",
-            "issued_on",
-            "signature_kind",
-            "to_sign",
-            "to_sign_sha256",
-            "to_sign_for",
-            "to_sign_letter",
-            "pending_signature",
-            "pending_octets",
-            "pending_certificate",
-        ]
-    )
+    signer = ["signer_name", "signer_position", "issued_on", "signature_kind"]
+    decision.save(update_fields=[*signer, *TO_SIGN_FIELDS])
     audit.record(
         actor=actor,
         action="documents.decision_prepared_for_signature",
