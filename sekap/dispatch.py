@@ -10,15 +10,37 @@ name, so services need not import the ``tasks`` module that sits above them.
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
+from functools import cached_property
 
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from kombu import pools
+from kombu.transport import redis as kombu_redis
 
 logger = logging.getLogger(__name__)
 
 _pools: dict[str, object] = {}
+REPR_MAX = 1024  # Celery's own limit for argsrepr and kwargsrepr
+
+
+class _PublishChannel(kombu_redis.Channel):
+    """kombu's Redis channel, publishing through one ``redis.Redis`` client kept per channel
+    (over the channel's connection pool) instead of building one per message: its
+    constructor copies ~170 response callbacks, ~0.5 ms of a submit request's CPU."""
+
+    @cached_property
+    def _publish_client(self):
+        return self._create_client()
+
+    @contextmanager
+    def conn_or_acquire(self, client=None):
+        yield client or self._publish_client
+
+
+class _PublishTransport(kombu_redis.Transport):
+    Channel = _PublishChannel
 
 
 def _publish_pool(app):
@@ -27,7 +49,12 @@ def _publish_pool(app):
     pool = _pools.get(url)
     if pool is None:
         options = {**(app.conf.broker_transport_options or {}), "max_retries": 0}
-        pool = pools.connections[app.connection_for_write(transport_options=options)]
+        # a plain redis:// broker publishes through the channel above (these connections
+        # only publish); any other broker through its own transport
+        scheme = url.partition("://")[0]
+        transport = _PublishTransport if scheme in ("redis", "rediss") else None
+        connection = app.connection_for_write(transport=transport, transport_options=options)
+        pool = pools.connections[connection]
         _pools[url] = pool
     return pool
 
@@ -47,7 +74,14 @@ def task_named(name: str):
 def dispatch_task(*, task_name: str, queue_setting: str = "", **kwargs) -> bool:
     """Send the registered task ``task_name`` with ``kwargs``; ``False`` when it could not be
     sent (the caller's sweeper retries). ``queue_setting`` names a setting holding the queue."""
-    options: dict = {"retry": False, "ignore_result": True}
+    # the reprs the worker logs, made here: Celery's saferepr of the same walks them in Python
+    # (~0.1 ms a message); our kwargs are ids and short lists of ids
+    options: dict = {
+        "retry": False,
+        "ignore_result": True,
+        "argsrepr": "()",
+        "kwargsrepr": repr(kwargs)[:REPR_MAX],
+    }
     queue = getattr(settings, queue_setting, "") if queue_setting else ""
     if queue:
         options["queue"] = queue

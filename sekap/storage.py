@@ -33,9 +33,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import connections, models
 from django.db.models.query_utils import DeferredAttribute
+from django.utils._os import safe_makedirs
 
 logger = logging.getLogger(__name__)
 
@@ -127,13 +128,47 @@ def document_put(*, data: bytes, kind: str, in_transaction: bool = False) -> Sto
     data = bytes(data)
     key = key_for(kind=kind, sha256=hashlib.sha256(data).hexdigest())
     storage = document_storage()
-    if not storage.exists(key):
+    if type(storage) is FileSystemStorage:
+        if not _file_create(storage, key, data):
+            _keep_young(storage, key)
+    elif not storage.exists(key):
         saved = storage.save(key, ContentFile(data))
         if saved != key:  # a concurrent writer stored the same bytes first: keep theirs
             storage.delete(saved)
     else:
         _keep_young(storage, key)
     return StoredBytes(data, key)
+
+
+def _file_create(storage: FileSystemStorage, key: str, data: bytes) -> bool:
+    """``FileSystemStorage.save`` of a content-addressed key, without what a key that names
+    its bytes does not need (the name checks, ``exists`` and ``get_available_name``, the
+    chunked copy through a ``File``: ~0.4 ms of CPU per document against ~0.1 ms for this):
+    created exclusively as Django creates it, with the storage's permissions. False when
+    the object exists already (stored before, or by a concurrent writer of the same bytes)."""
+    path = storage.path(key)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    try:
+        try:
+            fd = os.open(path, flags, 0o666)
+        except FileNotFoundError:  # the first object of its directory
+            directory = os.path.dirname(path)
+            if storage.directory_permissions_mode is not None:
+                safe_makedirs(directory, storage.directory_permissions_mode, exist_ok=True)
+            else:
+                os.makedirs(directory, exist_ok=True)
+            fd = os.open(path, flags, 0o666)
+    except FileExistsError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            if storage.file_permissions_mode is not None:
+                os.fchmod(handle.fileno(), storage.file_permissions_mode)
+    except BaseException:
+        os.unlink(path)  # never leave a partial object under its hash
+        raise
+    return True
 
 
 def _keep_young(storage: Storage, key: str) -> None:

@@ -166,3 +166,59 @@ def test_a_changed_power_of_attorney_is_not_served_to_the_office(client):
     assert [line.split(": ")[:2] for line in stored_document_problems()] == [
         [f"accounts.Representation {representation.pk}", "power_of_attorney"]
     ]
+
+
+@pytest.fixture
+def file_store(settings, tmp_path):
+    """The embedded default's store (a directory), whatever the run configured."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path), "file_permissions_mode": 0o640},
+        },
+    }
+    return tmp_path
+
+
+def test_a_document_is_written_once_under_its_hash_with_the_store_permissions(file_store):
+    stored = document_put(data=PDF, kind="submissions")
+    path = file_store / stored.key
+    assert path.read_bytes() == PDF and path.stat().st_mode & 0o777 == 0o640
+    assert document_put(data=PDF, kind="submissions").key == stored.key  # stored before
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no second copy
+    assert document_read(key=stored.key) == PDF
+
+
+def test_a_failed_write_leaves_no_object_under_the_hash(file_store, monkeypatch):
+    """A full disk mid-write: the partial object is removed, so that the next store of the
+    same bytes writes them instead of taking the damaged object for stored."""
+    import errno
+    import io
+    import os
+
+    class DiskFull(io.RawIOBase):
+        def __init__(self, fd: int) -> None:
+            self.fd = fd
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, data) -> int:
+            os.write(self.fd, bytes(data)[:10])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def close(self) -> None:
+            if not self.closed:
+                os.close(self.fd)
+            super().close()
+
+    fdopen = os.fdopen
+    monkeypatch.setattr(os, "fdopen", lambda fd, *args, **kwargs: DiskFull(fd))
+    with pytest.raises(OSError, match="No space left"):
+        document_put(data=PDF, kind="submissions")
+    key = f"documents/submissions/{hashlib.sha256(PDF).hexdigest()[:2]}/"
+    assert not any((file_store / key).iterdir())
+    monkeypatch.setattr(os, "fdopen", fdopen)
+    stored = document_put(data=PDF, kind="submissions")
+    assert document_read(key=stored.key) == PDF

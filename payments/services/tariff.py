@@ -165,6 +165,8 @@ def fee_assessment(
 
 def _exemptions_by_code(codes: set[str]) -> dict[str, list[tuple[str, dict]]]:
     found: dict[str, list[tuple[str, dict]]] = {}
+    if not codes:  # nothing charged (most applications): no query to compile
+        return found
     for exemption in Exemption.objects.filter(tariff_code__in=codes):
         found.setdefault(exemption.tariff_code, []).append(
             (exemption.label, compile_rule(exemption.applies_if))

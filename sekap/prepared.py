@@ -1,0 +1,109 @@
+"""Reads of one row by a key on the hottest paths, their SQL compiled once.
+
+Django compiles a queryset's SQL on every evaluation; for a ``select_related`` read over
+dozens of columns that compiling (``get_select``, the joins, the converters) costs several
+times the query itself: ~1.3 ms of CPU against ~0.2 ms for the service a submission is filed
+with, ~0.9 ms against ~0.15 ms for the API token and its user. :class:`PreparedGet` compiles the
+queryset once per database connection, then runs the same SQL with each new key and turns the
+row into instances (with their ``select_related`` objects) with Django's own code, as
+``QuerySet.get`` would. Nothing is cached but the SQL: every call reads the row as it is now.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
+
+M = TypeVar("M", bound=Model)
+_NO_ROW = object()  # a key no row can have (an integer out of the column's range)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    compiler: Any
+    converters: dict
+    start: int
+    end: int
+    init_list: list[str]
+    populators: list
+    prep: Callable[[Any], Any]
+
+
+class PreparedGet(Generic[M]):
+    """``queryset().get(<field>=key)`` or None, compiled once per connection.
+
+    ``queryset`` returns the base queryset (a function: models are not ready at import); the
+    filter on ``field`` (a unique column) must be the query's only parameter."""
+
+    def __init__(self, queryset: Callable[[], QuerySet[M]], *, field: str) -> None:
+        self._queryset = queryset
+        self._field = field
+        # per connection object: one per database alias and thread, as Django's own
+        self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def get(self, key: Any) -> M | None:
+        queryset = self._queryset()
+        db = queryset.db
+        connection = connections[db]
+        compiled = self._compiled.get(connection)
+        if compiled is None:
+            try:
+                compiled = self._compiled[connection] = self._compile(queryset, key, db)
+            except EmptyResultSet:  # the first key is one no row can have
+                return None
+        param = compiled.prep(key)
+        if param is _NO_ROW:
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, [param])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        if compiled.converters:
+            row = next(iter(compiled.compiler.apply_converters([row], compiled.converters)))
+        values = row[compiled.start : compiled.end]
+        instance = queryset.model.from_db(db, compiled.init_list, values)
+        for populator in compiled.populators:
+            populator.populate(row, instance)
+        return instance
+
+    def _compile(self, queryset: QuerySet[M], key: Any, db: str) -> _Compiled:
+        compiler = queryset.filter(**{self._field: key}).query.get_compiler(using=db)
+        sql, params = compiler.as_sql()
+        if len(params) != 1:
+            raise ValueError(f"{self._field} must be the only parameter of the query")
+        meta = queryset.model._meta
+        field = meta.pk if self._field == "pk" else meta.get_field(self._field)
+        connection = connections[db]
+        ranges = connection.ops.integer_field_ranges
+        low, high = ranges.get(field.get_internal_type(), (None, None))
+
+        def prep(value: Any) -> Any:
+            value = field.get_db_prep_value(value, connection, prepared=False)
+            if isinstance(value, int) and not (
+                (low is None or value >= low) and (high is None or value <= high)
+            ):
+                return _NO_ROW  # what the ORM's lookup makes of it too (no query)
+            return value
+
+        select, klass_info = compiler.select, compiler.klass_info
+        fields = klass_info["select_fields"]
+        start, end = fields[0], fields[-1] + 1
+        return _Compiled(
+            sql=sql,
+            compiler=compiler,
+            converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
+            start=start,
+            end=end,
+            init_list=[column[0].target.attname for column in select[start:end]],
+            populators=get_related_populators(klass_info, select, db),
+            prep=prep,
+        )

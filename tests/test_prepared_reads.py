@@ -1,0 +1,92 @@
+"""The hot path's reads by key with SQL compiled once (sekap.prepared): the service a
+submission is filed with and the API token with its user. They must give what the ORM's
+``get`` gives, read the row as it is now on every call, and compile nothing after the first."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models.sql.compiler import SQLCompiler
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.test import APIClient
+
+from documents.tests.fixtures import make_service
+from offices.models import Service
+from sekap.accounts.authentication import TokenAuthentication
+from sekap.accounts.tests.factories import UserFactory
+from sekap.prepared import PreparedGet
+
+pytestmark = pytest.mark.django_db
+
+SERVICE = PreparedGet(lambda: Service.objects.select_related("office__identity"), field="pk")
+
+
+def _fields(instance) -> dict:
+    return {k: v for k, v in instance.__dict__.items() if not k.startswith("_")}
+
+
+@pytest.fixture
+def compiled(monkeypatch) -> list:
+    """Each SQL compilation of a SELECT (Django's compiler, counted)."""
+    calls: list = []
+    as_sql = SQLCompiler.as_sql
+    monkeypatch.setattr(
+        SQLCompiler, "as_sql", lambda self, *a, **kw: calls.append(1) or as_sql(self, *a, **kw)
+    )
+    return calls
+
+
+def test_a_prepared_read_gives_what_the_orm_gives(django_assert_num_queries):
+    service = make_service().service
+    expected = Service.objects.select_related("office__identity").get(pk=service.pk)
+    with django_assert_num_queries(1):  # the office and its identity come with it
+        found = SERVICE.get(service.pk)
+        assert found.office.terc == expected.office.terc
+        assert found.office.identity == expected.office.identity
+    assert _fields(found) == _fields(expected)
+    assert _fields(found.office) == _fields(expected.office)
+    assert found._state.adding is False and found._state.db == "default"
+
+
+def test_a_prepared_read_compiles_once_and_reads_the_row_as_it_is_now(compiled):
+    service = make_service().service
+    assert SERVICE.get(service.pk).title == "Wniosek testowy"
+    compiled.clear()
+    Service.objects.filter(pk=service.pk).update(title="Nowy tytuł")
+    compiled.clear()
+    assert SERVICE.get(service.pk).title == "Nowy tytuł"
+    assert SERVICE.get(service.pk + 1000) is None
+    assert compiled == []
+
+
+def test_a_key_no_row_can_have_is_none_without_a_query(django_assert_num_queries):
+    make_service()
+    with django_assert_num_queries(0):
+        assert SERVICE.get(10**30) is None
+
+
+def test_token_authentication_reads_the_token_every_time_and_compiles_once(compiled):
+    user = UserFactory()
+    token = Token.objects.create(user=user)
+    auth = TokenAuthentication()
+    assert auth.authenticate_credentials(token.key) == (user, token)
+    compiled.clear()
+    assert auth.authenticate_credentials(token.key)[0].email == user.email
+    assert compiled == []
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    with pytest.raises(AuthenticationFailed, match="nieaktywny"):  # DRF's Polish message
+        auth.authenticate_credentials(token.key)
+    token.delete()
+    with pytest.raises(AuthenticationFailed, match="token"):
+        auth.authenticate_credentials(token.key)
+
+
+def test_the_api_refuses_a_deleted_token_at_once():
+    user = UserFactory()
+    token = Token.objects.create(user=user)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert api.get("/api/v1/submissions/").status_code == 200
+    token.delete()
+    assert api.get("/api/v1/submissions/").status_code == 403  # the session scheme comes first
