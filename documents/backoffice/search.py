@@ -5,15 +5,20 @@ from __future__ import annotations
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from offices.models import Department, Office
 from sekap.accounts.decorators import staff_required
+from sekap.datetimes import polish_datetime
 
 from .. import selectors
 from ..models import CaseStatus
 from ..selectors.search import cases_search
-from .cases import case_url_prefix
+from ..selectors.worklists import status_name
+from .cases import case_url_prefix, options
 
 RESULTS = 50
 
@@ -44,6 +49,51 @@ class SearchForm(forms.Form):
         ).order_by("name")
 
 
+_ROW = '<tr><td><a href="{}{}/">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>'
+
+
+def result_rows(*, cases, case_url: str) -> SafeString:
+    """The results' rows (sign with its link, title, office, status, opening), escaped by
+    ``format_html`` as a work list's: a template tag or filter per cell of 50 rows cost more
+    CPU than the search's query."""
+    return format_html_join(
+        "\n",
+        _ROW,
+        (
+            (
+                case_url,
+                case.pk,
+                case.sign,
+                case.title,
+                case.office.name,
+                status_name(case.status),
+                polish_datetime(case.opened_at),
+            )
+            for case in cases
+        ),
+    )
+
+
+def _filter_options(form: SearchForm) -> dict[str, SafeString]:
+    """The selects' options, the submitted value marked (``options``, as on a work list: the
+    form's widgets render a template per option)."""
+    any_ = gettext("Any")
+
+    def choices(name: str, labels) -> SafeString:
+        selected = form[name].value()
+        selected = "" if selected is None else str(selected)
+        return options([("", any_), *labels], selected)
+
+    return {
+        "office": choices("office", ((str(o.pk), o.name) for o in form.fields["office"].queryset)),
+        "department": choices(
+            "department",
+            ((str(d.pk), f"{d.symbol} – {d.name}") for d in form.fields["department"].queryset),
+        ),
+        "status": choices("status", CaseStatus.choices),
+    }
+
+
 @staff_required
 def search(request: HttpRequest) -> HttpResponse:
     departments = selectors.departments_for_filter(staff=request.user)
@@ -62,9 +112,18 @@ def search(request: HttpRequest) -> HttpResponse:
                 opened_to=data["opened_to"],
             )[:RESULTS]
         )
+    invalid = bool(request.GET) and not form.is_valid()
     return render(
         request,
         "documents/staff/search.html",
-        {"form": form, "cases": cases, "limit": RESULTS, "case_url": case_url_prefix()},
-        status=400 if request.GET and not form.is_valid() else 200,
+        {
+            "form": form,
+            # a form with errors is shown by the shared form templates (summary, messages
+            # beside the fields); a valid or empty one by the page's own markup
+            "filters": None if invalid else _filter_options(form),
+            "cases": cases,
+            "rows": result_rows(cases=cases, case_url=case_url_prefix()) if cases else "",
+            "limit": RESULTS,
+        },
+        status=400 if invalid else 200,
     )

@@ -23,6 +23,8 @@ from .visibility import cases_visible_to
 
 _WORD = re.compile(r"[\w./-]+", re.UNICODE)
 MAX_WORDS = 8
+# What a result row shows: the case's sign (with its link), title, office, status, opening.
+RESULT_COLUMNS = ("id", "sign", "title", "status", "opened_at", "office__name")
 
 
 def _words(q: str) -> list[str]:
@@ -93,5 +95,5 @@ def cases_search(
     else:
         for word in words:
             cases = cases.filter(search_text__icontains=word)
-    cases = cases.select_related(None).select_related("office").defer("search_text")
+    cases = cases.select_related(None).select_related("office").only(*RESULT_COLUMNS)
     return cases.order_by("-opened_at", "-pk")

@@ -151,3 +151,40 @@ def test_search_page_has_a_pinned_query_count(offices, django_assert_num_queries
     with django_assert_num_queries(9):
         page = client.get("/backoffice/sprawy/szukaj/", {"q": "Wniosek"})
     assert page.content.decode().count('href="/backoffice/sprawy/') >= 5
+
+
+def test_search_page_rows_and_filters_are_escaped_and_keep_what_was_asked(offices):
+    """The rows and the selects are built in Python (format_html): every value escaped, the
+    asked office, department and status selected again, the other fields filled again."""
+    _a, b, _case_a, case_b = offices
+    Case.objects.filter(pk=case_b.pk).update(title="Wycinka <b>drzew</b> & krzewów")
+    case_b.refresh_from_db()
+    from documents.services.search import case_search_index
+
+    case_search_index(case=case_b)
+    clerk = clerk_of(b)
+    client = staff_client(clerk)
+    asked = {
+        "q": "wycinka",
+        "office": case_b.office_id,
+        "department": case_b.department_id,
+        "status": case_b.status,
+        "opened_from": "2000-01-01",
+    }
+    html = client.get("/backoffice/sprawy/szukaj/", asked).content.decode()
+    assert "Wycinka &lt;b&gt;drzew&lt;/b&gt; &amp; krzewów" in html
+    assert f'href="/backoffice/sprawy/{case_b.pk}/">{case_b.sign}</a>' in html
+    assert f"<td>{case_b.office.name}</td>" in html
+    for name in ("office", "department"):
+        assert f'<option value="{asked[name]}" selected>' in html, name
+    assert f'<option value="{case_b.status}" selected>' in html
+    assert 'name="q" id="id_q" maxlength="200" required value="wycinka"' in html
+    assert 'id="id_opened_from" value="2000-01-01"' in html
+    form = html.split('role="search"')[1].split("</form>")[0]
+    assert form.count(" selected>") == 3
+    # an invalid form: 400, the error summary linking to the field, the field's message
+    page = client.get("/backoffice/sprawy/szukaj/", {"q": "", "status": "nonsense"})
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert 'class="error-summary"' in html and 'href="#id_q"' in html
+    assert 'id="id_status_error"' in html
