@@ -26,7 +26,6 @@ from __future__ import annotations
 import functools
 import logging
 import math
-import weakref
 from collections.abc import Callable
 
 from django.conf import settings
@@ -111,20 +110,13 @@ def limit(group: str, *, methods: tuple[str, ...] = ("POST",)) -> Callable:
     return decorator
 
 
-# One redis.Redis per cache client (Django's RedisCache builds one for every operation).
-_redis_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def _count(key: str, timeout: int) -> int:
     """Add one to the counter ``key`` in the default cache and return it; the counter expires
     ``timeout`` seconds after its last count. On Redis one round trip (INCR and EXPIRE in one
     MULTI/EXEC)."""
     backend = caches["default"]
     if isinstance(backend, RedisCache):
-        pooled = backend._cache
-        client = _redis_clients.get(pooled)
-        if client is None:
-            client = _redis_clients[pooled] = pooled.get_client(write=True)
+        client = backend._cache.get_client(write=True)  # one per pool: sekap.cache
         stored_key = backend.make_and_validate_key(key)
         with client.pipeline() as pipe:
             count, _ = pipe.incr(stored_key).expire(stored_key, timeout).execute()

@@ -139,7 +139,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "sekap.cache.RedisCache",  # one redis.Redis per pool (sekap/cache.py)
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "sekap",
         }

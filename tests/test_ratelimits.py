@@ -7,6 +7,7 @@ import hashlib
 
 import pytest
 from asn1crypto import tsp as asn1_tsp
+from django.core.cache import caches
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -189,9 +190,9 @@ def test_limited_views_answer_while_the_counters_are_down(client, limits, counte
 
 
 def test_a_count_is_one_round_trip_on_one_redis_client(settings, monkeypatch):
-    """The API throttle counts with one request to Redis (INCR and EXPIRE together) through a
-    client kept for the cache, not the two round trips and the client per operation of
-    Django's cache API."""
+    """The API throttle counts with one request to Redis (INCR and EXPIRE together), not the
+    two round trips of Django's cache API; it and every cache read reuse the cache's one
+    redis.Redis (``sekap.cache``), where Django's backend builds one per operation."""
     import redis
     from redis.connection import AbstractConnection
 
@@ -202,7 +203,7 @@ def test_a_count_is_one_round_trip_on_one_redis_client(settings, monkeypatch):
         unavailable("REDIS_URL is not set", required=REQUIRE_SERVICES)
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "sekap.cache.RedisCache",
             "LOCATION": settings.REDIS_URL,
             "KEY_PREFIX": "ratelimit-test",
         }
@@ -221,5 +222,7 @@ def test_a_count_is_one_round_trip_on_one_redis_client(settings, monkeypatch):
     )
     assert [_count(key, 60) for _ in range(3)] == [2, 3, 4]
     assert (len(clients), len(sent)) == (0, 3)
+    assert caches["default"].get(key) == 4 and caches["default"].get("absent") is None
+    assert (len(clients), len(sent)) == (0, 5)
     ttl = redis.Redis.from_url(settings.REDIS_URL).ttl(f"ratelimit-test:1:{key}")
     assert 0 < ttl <= 60
