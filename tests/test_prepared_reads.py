@@ -90,3 +90,64 @@ def test_the_api_refuses_a_deleted_token_at_once():
     assert api.get("/api/v1/submissions/").status_code == 200
     token.delete()
     assert api.get("/api/v1/submissions/").status_code == 403  # the session scheme comes first
+
+
+def test_a_prepared_insert_writes_what_save_writes_and_compiles_once(compiled, monkeypatch):
+    from django.db.models.sql.compiler import SQLInsertCompiler
+
+    from documents.models import InboxMessage, MessageKind
+    from sekap.prepared import insert
+
+    inserts: list = []
+    as_sql = SQLInsertCompiler.as_sql
+    monkeypatch.setattr(
+        SQLInsertCompiler, "as_sql", lambda self, *a, **kw: inserts.append(1) or as_sql(self)
+    )
+    from django.utils import timezone
+
+    from offices.tests.factories import OfficeFactory
+
+    user, office, now = UserFactory(), OfficeFactory(), timezone.now()
+
+    def message(title: str) -> InboxMessage:
+        return InboxMessage(
+            recipient=user,
+            office=office,
+            kind=MessageKind.RECEIPT,
+            title=title,
+            body="b",
+            params={"a": [1, "ż"]},
+            created_at=now,
+        )
+
+    saved = message("saved")
+    saved.save(force_insert=True)
+    first, second = message("first"), message("second")
+    insert(first)
+    inserts.clear()
+    insert(second)
+    assert inserts == []  # the statement was compiled for the first row only
+    assert second.pk > first.pk > saved.pk and second._state.adding is False
+    rows = InboxMessage.objects.filter(pk__in=[saved.pk, second.pk]).order_by("pk")
+    as_saved, as_inserted = (_fields(row) for row in rows)
+    differ = {k for k in as_saved if as_saved[k] != as_inserted[k]}
+    assert differ == {"id", "title"}
+
+
+def test_a_prepared_insert_refuses_an_unsaved_related_object_as_save_does():
+    from django.utils import timezone
+
+    from documents.models import InboxMessage, MessageKind
+    from offices.tests.factories import OfficeFactory
+    from sekap.prepared import insert
+
+    message = InboxMessage(
+        recipient=UserFactory.build(),
+        office=OfficeFactory(),
+        kind=MessageKind.RECEIPT,
+        title="t",
+        created_at=timezone.now(),
+    )
+    with pytest.raises(ValueError, match="unsaved related object"):
+        insert(message)
+    assert not InboxMessage.objects.exists()

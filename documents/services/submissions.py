@@ -17,7 +17,7 @@ from forms_platform.models import FormVersion
 from forms_platform.selectors import read_document, signature_required, version_by_namespace
 from forms_platform.xmldoc import STR
 from offices.models import Service
-from sekap import antivirus, audit
+from sekap import antivirus, audit, prepared
 from sekap.accounts.selectors import may_represent
 from sekap.errors import DomainError
 from sekap.xmlsafe import ParseLimits, XmlRejected, parse_untrusted
@@ -222,9 +222,9 @@ def _accept(
     )
     receipt = upp_issue(submission=submission)  # sealed and stored, not saved yet
     with transaction.atomic():
-        submission.save(force_insert=True)
+        prepared.insert(submission)
         receipt.submission = submission
-        receipt.save(force_insert=True)
+        prepared.insert(receipt)
         _record(submission=submission, receipt=receipt)
         submission_fees_issue(submission=submission, service=service, data=document.data)
         _audit(submission=submission, receipt=receipt)  # last: the office chain's head lock
@@ -232,7 +232,7 @@ def _accept(
 
 
 def _record(*, submission: Submission, receipt: Receipt) -> None:
-    InboxMessage.objects.create(
+    message = InboxMessage(
         recipient=submission.submitter,
         company=submission.company,
         kind=MessageKind.RECEIPT,
@@ -245,6 +245,7 @@ def _record(*, submission: Submission, receipt: Receipt) -> None:
         created_at=submission.received_at,
         read_at=None,
     )
+    prepared.insert(message)
     transaction.on_commit(lambda: dispatch_after_accept(submission.pk))
 
 
