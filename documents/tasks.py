@@ -30,10 +30,9 @@ def intake_run(self, *, submission_id: int, force: bool = False) -> None:
 
 @shared_task(ignore_result=True)
 def inbox_emails(*, message_ids: list[int]) -> None:
-    """E-mail the notices of a completed batch (each on its own: a failed one goes to the
-    retrying ``inbox_email`` task, then to the sweep)."""
-    for message_id in message_ids:
-        mail.inbox_email_now(message_id)
+    """E-mail the notices of a completed batch (a failed one goes to the retrying
+    ``inbox_email`` task, then to the sweep)."""
+    mail.inbox_emails_now(message_ids)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=3, ignore_result=True)

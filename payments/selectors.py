@@ -39,6 +39,12 @@ def orders_for_subject(*, subject_ref: str) -> QuerySet[PaymentOrder]:
     return PaymentOrder.objects.filter(subject_ref=subject_ref).select_related("account")
 
 
+def subjects_with_orders(*, subject_refs: Iterable[str]) -> set[str]:
+    """Which of ``subject_refs`` have orders (one query for a batch of applications)."""
+    orders = PaymentOrder.objects.filter(subject_ref__in=list(subject_refs))
+    return set(orders.order_by().values_list("subject_ref", flat=True).distinct())
+
+
 def orders_call_undelivered() -> QuerySet[PaymentOrder]:
     """Open orders whose call to pay was sent but is not known to be delivered yet."""
     return PaymentOrder.objects.filter(

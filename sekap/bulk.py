@@ -158,3 +158,36 @@ def reserve_ids(model: type[models.Model], *, count: int) -> list[int]:
             found = cursor.fetchone()
             highest = max(highest, found[0] if found else 0)
     return list(range(highest + 1, highest + 1 + count))
+
+
+def update_rows(rows: Sequence[models.Model], *, fields: Sequence[str]) -> int:
+    """``QuerySet.bulk_update(rows, fields)`` of saved instances of one model, as one
+    ``UPDATE … FROM (VALUES …)`` on PostgreSQL with each value prepared once by its field
+    (``bulk_update`` resolves a ``CASE WHEN`` expression per row and field: ~140 ms of CPU for
+    50 rows of 11 fields, profiled); ``bulk_update`` itself elsewhere. Returns the rows
+    updated."""
+    if not rows:
+        return 0
+    model = type(rows[0])
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        return model._base_manager.bulk_update(rows, fields)
+    meta = model._meta
+    changed = [meta.get_field(name) for name in fields]
+    columns = [meta.pk, *changed]
+    quote = connection.ops.quote_name
+    marks = "(" + ", ".join(f"%s::{f.cast_db_type(connection)}" for f in columns) + ")"
+    params: list[Any] = []
+    for row in rows:
+        params += [f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns]
+    key = quote(meta.pk.column)
+    sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in changed)
+    # Identifiers come from the model's meta, quoted; every value is a parameter.
+    sql = (
+        f"UPDATE {quote(meta.db_table)} AS t SET {sets} "  # noqa: S608
+        f"FROM (VALUES {', '.join([marks] * len(rows))}) "
+        f"AS v({', '.join(quote(f.column) for f in columns)}) WHERE t.{key} = v.{key}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount

@@ -88,6 +88,17 @@ def case_fees_attach(*, case: Case, submission: Submission) -> None:
             _fee_paid_event(case=case, order=order)
 
 
+def cases_fees_attach(*, opened: list[tuple[Case, Submission]]) -> None:
+    """:func:`case_fees_attach` of each case just opened from its submission; the
+    applications without orders (most) cost one query together."""
+    subjects = payment_selectors.subjects_with_orders(
+        subject_refs=[subject_of(submission) for _case, submission in opened]
+    )
+    for case, submission in opened:
+        if subject_of(submission) in subjects:
+            case_fees_attach(case=case, submission=submission)
+
+
 def _fee_paid_event(*, case: Case, order: PaymentOrder) -> None:
     already = CaseEvent.objects.filter(
         case=case, action="fee_paid", params__order=str(order.public_id)

@@ -19,6 +19,7 @@ A sweeper re-dispatches submissions whose ``intake_due_at`` has passed.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 from dataclasses import dataclass
 
@@ -26,9 +27,11 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from forms_platform.models import FormVersion
 from forms_platform.selectors import signature_required
 from offices.identity import office_identity_current
 from sekap import audit
+from sekap.bulk import update_rows
 from sekap.dispatch import dispatch_on_commit
 from sekap.xmlsafe import ParseLimits, parse_untrusted
 from signatures import services as signatures
@@ -40,6 +43,7 @@ from ..models import (
     Case,
     CaseStatus,
     Channel,
+    Correspondent,
     InboxMessage,
     MessageKind,
     PartyRole,
@@ -57,14 +61,14 @@ from .attachment_signatures import (
     stored_checks,
 )
 from .deadlines import supplement_received
-from .fees import case_fees_attach
-from .history import case_event
+from .fees import case_fees_attach, cases_fees_attach
+from .history import case_event, case_events_add
 from .mail import inbox_email_sweep
-from .opening import case_create
-from .register.correspondents import correspondent_for_account
-from .register.numbers import rpw_allocate
-from .register.parties import party_create
-from .search import case_search_batch
+from .opening import Opening, case_create, case_openable, cases_open
+from .register.correspondents import correspondent_for_account, correspondents_for_accounts
+from .register.numbers import rpw_allocate, rpw_allocate_many
+from .register.parties import applicants_create, party_create
+from .search import case_search_batch, document_text
 from .submissions import is_signed, max_bytes
 from .workflow import case_transition
 
@@ -178,12 +182,18 @@ def signature_check(*, submission_id: int) -> SignatureOutcome | None:
 
 
 def _for_check():
-    return Submission.objects.select_related("form_version").only(
-        "pk", "office_id", "stage", "intake_attempts", "document", "form_version__description"
+    return Submission.objects.only(
+        "pk", "office_id", "stage", "intake_attempts", "document", "form_version_id"
     )
 
 
-def _signature_outcome(submission: Submission) -> SignatureOutcome | None:
+def _parsed(document: bytes):
+    """The tree of an accepted document (it was parsed and accepted before)."""
+    return parse_untrusted(document, limits=ParseLimits(max_bytes=max_bytes())).root
+
+
+def _signature_outcome(submission: Submission, *, root=None) -> SignatureOutcome | None:
+    """``root``: the tree of the submission's document when parsed already."""
     if submission.stage >= Stage.SIGNATURE_CHECKED:
         return None
     document = bytes(submission.document)
@@ -191,7 +201,7 @@ def _signature_outcome(submission: Submission) -> SignatureOutcome | None:
     retry = submission.intake_attempts <= MAX_SIGNATURE_RETRIES
     if retry and any(a.sub_indication == "TRY_LATER" for a in attachments):
         raise TemporaryFailure("revocation information is not available yet")
-    if not _signed(document):
+    if not is_signed(_parsed(document) if root is None else root):
         return SignatureOutcome(
             form=Unsigned(required=signature_required(submission.form_version)),
             attachments=attachments,
@@ -200,12 +210,6 @@ def _signature_outcome(submission: Submission) -> SignatureOutcome | None:
     if report.indication == "INDETERMINATE" and report.sub_indication == "TRY_LATER" and retry:
         raise TemporaryFailure("revocation information is not available yet")
     return SignatureOutcome(form=report, attachments=attachments)
-
-
-def _signed(document: bytes) -> bool:
-    """Whether the stored document carries a signature (it was parsed and accepted before)."""
-    parsed = parse_untrusted(document, limits=ParseLimits(max_bytes=max_bytes()))
-    return is_signed(parsed.root)
 
 
 def signature_store(*, submission: Submission, outcome: SignatureOutcome) -> None:
@@ -256,27 +260,27 @@ def _sender_label(submission: Submission) -> str:
     return user.get_full_name() or user.email
 
 
-def register(*, submission: Submission) -> RegisterEntry:
-    """Step 2 (inside the caller's transaction, with ``submission`` locked and its stage below
-    REGISTERED, so no entry exists yet; the one-to-one constraint backs this)."""
-    year = _local_date(submission.received_at).year
+def _entry_new(
+    *, submission: Submission, year: int, number: int, correspondent: Correspondent
+) -> RegisterEntry:
     department = submission.reply_to.department if submission.reply_to_id else None
     channel = RegisterChannel.API if submission.channel == Channel.API else RegisterChannel.ESP
-    entry = RegisterEntry.objects.create(
+    return RegisterEntry(
         office_id=submission.office_id,
         year=year,
-        number=rpw_allocate(office_id=submission.office_id, year=year),
+        number=number,
         submission=submission,
         received_at=submission.received_at,
         registered_at=timezone.now(),
         sender=_sender_label(submission)[:300],
-        correspondent=correspondent_for_account(
-            office=submission.office, user=submission.submitter, company=submission.company
-        ),
+        correspondent=correspondent,
         channel=channel,
         title=submission.title,
         department=department or submission.service.department,
     )
+
+
+def _registered(*, submission: Submission, entry: RegisterEntry) -> None:
     submission.stage = Stage.REGISTERED
     audit.record(
         actor=None,
@@ -284,7 +288,46 @@ def register(*, submission: Submission) -> RegisterEntry:
         target=entry,
         after={"rpw": entry.rpw, "office": entry.office_id, "submission": submission.pk},
     )
+
+
+def register(*, submission: Submission) -> RegisterEntry:
+    """Step 2 (inside the caller's transaction, with ``submission`` locked and its stage below
+    REGISTERED, so no entry exists yet; the one-to-one constraint backs this)."""
+    year = _local_date(submission.received_at).year
+    entry = _entry_new(
+        submission=submission,
+        year=year,
+        number=rpw_allocate(office_id=submission.office_id, year=year),  # the first lock
+        correspondent=correspondent_for_account(
+            office=submission.office, user=submission.submitter, company=submission.company
+        ),
+    )
+    entry.save(force_insert=True)
+    _registered(submission=submission, entry=entry)
     return entry
+
+
+def _register_many(*, submissions: list[Submission]) -> list[RegisterEntry]:
+    """Step 2 of new applications of one office, in their order, as :func:`register` of each:
+    the RPW numbers in one statement per year (the first lock), the correspondents known read
+    together, the entries in one insert."""
+    office = submissions[0].office
+    years = [_local_date(s.received_at).year for s in submissions]
+    numbers = {
+        year: iter(rpw_allocate_many(office_id=office.pk, year=year, count=years.count(year)))
+        for year in sorted(set(years))
+    }
+    correspondents = correspondents_for_accounts(
+        office=office, senders=[(s.submitter, s.company) for s in submissions]
+    )
+    entries = [
+        _entry_new(submission=s, year=year, number=next(numbers[year]), correspondent=c)
+        for s, year, c in zip(submissions, years, correspondents, strict=True)
+    ]
+    RegisterEntry.objects.bulk_create(entries)
+    for submission, entry in zip(submissions, entries, strict=True):
+        _registered(submission=submission, entry=entry)
+    return entries
 
 
 # --- step 3: the case -----------------------------------------------------------------------
@@ -346,13 +389,51 @@ def case_open(*, submission: Submission, entry: RegisterEntry) -> Case:
     return case
 
 
+def _open_many(
+    *, submissions: list[Submission], entries: list[RegisterEntry], texts: dict[int, str]
+) -> list[Case]:
+    """Step 3 of new applications (no reply among them), as :func:`case_open` of each: the
+    cases, their applicants, history lines and search texts in one insert each."""
+    openings = [
+        Opening(
+            office=s.office,
+            service=s.service,
+            title=s.title,
+            started=_local_date(s.received_at),
+            rpw=entry.rpw,
+            document_ref=str(s.public_id),
+            applicant=s.submitter,
+            company=s.company,
+            party=entry.correspondent,
+            text=texts[s.pk],
+            origin={"submission": s.pk},
+        )
+        for s, entry in zip(submissions, entries, strict=True)
+    ]
+    cases = cases_open(openings=openings)
+    applicants_create(applicants=[(case, o.party) for case, o in zip(cases, openings, strict=True)])
+    cases_fees_attach(opened=list(zip(cases, submissions, strict=True)))
+    for entry, case in zip(entries, cases, strict=True):
+        entry.case = case
+    update_rows(entries, fields=["case"])
+    case_events_add(
+        events=[
+            (case, "attention", _attention_of(s), str(s.public_id))
+            for s, case in zip(submissions, cases, strict=True)
+            if s.needs_attention
+        ]
+    )
+    for submission, case in zip(submissions, cases, strict=True):
+        submission.case = case
+        submission.stage = Stage.CASE_OPENED
+    return cases
+
+
 # --- step 4: notify -------------------------------------------------------------------------
 
 
-def notify(*, submission: Submission, office_names: dict[int, str] | None = None) -> InboxMessage:
-    """Step 4 (``office_names``: the offices' official names known already, by key; a batch
-    reads each office's once)."""
-    names = {} if office_names is None else office_names
+def _notice_new(*, submission: Submission, office_names: dict[int, str]) -> InboxMessage:
+    names = office_names
     if submission.office_id not in names:
         names[submission.office_id] = office_identity_current(submission.office).official_name
     case = submission.case
@@ -366,7 +447,7 @@ def notify(*, submission: Submission, office_names: dict[int, str] | None = None
     if submission.needs_attention:
         params["attention"] = _attention_of(submission)
     title, body = notice_text_of_record(notice=notice, params=params)
-    message = InboxMessage.objects.create(
+    return InboxMessage(
         recipient=submission.submitter,
         company=submission.company,
         kind=MessageKind.NOTICE,
@@ -380,13 +461,45 @@ def notify(*, submission: Submission, office_names: dict[int, str] | None = None
         created_at=timezone.now(),
         email_due_at=timezone.now() if submission.submitter.email else None,
     )
+
+
+COMPLETED_FIELDS = ["case", "stage", "completed_at", "intake_error", *SIGNATURE_FIELDS]
+
+
+def _completed(submission: Submission) -> None:
     submission.stage = Stage.COMPLETED
     submission.completed_at = timezone.now()
     submission.intake_error = ""
-    submission.save(
-        update_fields=["case", "stage", "completed_at", "intake_error", *SIGNATURE_FIELDS]
+
+
+def notify(*, submission: Submission, office_names: dict[int, str] | None = None) -> InboxMessage:
+    """Step 4 (``office_names``: the offices' official names known already, by key; a batch
+    reads each office's once)."""
+    message = _notice_new(
+        submission=submission, office_names={} if office_names is None else office_names
     )
+    message.save(force_insert=True)
+    _completed(submission)
+    submission.save(update_fields=COMPLETED_FIELDS)
     return message
+
+
+def _notify_many(
+    *, submissions: list[Submission], office_names: dict[int, str]
+) -> list[InboxMessage]:
+    """Step 4 of many submissions (as :func:`notify` of each): one insert, one update."""
+    messages = InboxMessage.objects.bulk_create(
+        _notice_new(submission=s, office_names=office_names) for s in submissions
+    )
+    # a submission whose signature was stored before keeps it (not loaded: not written)
+    unloaded: dict[frozenset, list[Submission]] = {}
+    for submission in submissions:
+        _completed(submission)
+        unloaded.setdefault(frozenset(submission.get_deferred_fields()), []).append(submission)
+    for deferred, group in unloaded.items():
+        fields = [f for f in COMPLETED_FIELDS if f not in deferred]
+        update_rows(group, fields=fields)
+    return messages
 
 
 # --- the whole intake -----------------------------------------------------------------------
@@ -448,40 +561,93 @@ def _complete(
         return notify(submission=submission, office_names=office_names)
 
 
+def _complete_many(
+    *,
+    submissions: list[Submission],
+    outcomes: dict[int, SignatureOutcome | None],
+    texts: dict[int, str],
+    office_names: dict[int, str],
+) -> list[InboxMessage]:
+    """Steps 1 to 4 of new applications of one office (:func:`_bulk_ready`), set-based: what
+    :func:`_complete` does for each, in a few statements for all."""
+    with case_search_batch():  # a fee paid before writes a line: its case is indexed again
+        for submission in submissions:
+            if submission.stage < Stage.SIGNATURE_CHECKED:
+                signature_store(submission=submission, outcome=outcomes[submission.pk])
+        entries = _register_many(submissions=submissions)
+        _open_many(submissions=submissions, entries=entries, texts=texts)
+        return _notify_many(submissions=submissions, office_names=office_names)
+
+
+def _bulk_ready(
+    submission: Submission, outcomes: dict[int, SignatureOutcome | None], texts: dict[int, str]
+) -> bool:
+    """Whether the set-based path takes the submission: a new application (a reply attaches
+    to its case one by one) with its outcome at hand and a case class to open."""
+    return (
+        not submission.reply_to_id
+        and submission.stage < Stage.REGISTERED
+        and (submission.stage >= Stage.SIGNATURE_CHECKED or outcomes[submission.pk] is not None)
+        and submission.pk in texts
+        and case_openable(office=submission.office, service=submission.service)
+    )
+
+
 def _complete_office(
     *,
     pks: list[int],
     outcomes: dict[int, SignatureOutcome | None],
+    texts: dict[int, str],
     result: BatchOutcome,
     office_names: dict[int, str],
 ) -> None:
-    """Complete the batch's submissions of one office, inside the caller's transaction, each
-    in its own savepoint (a failure rolls back that item only, its numbers and audit entries
-    with it)."""
+    """Complete the batch's submissions of one office, inside the caller's transaction, in
+    their order: each run of new applications set-based in one savepoint, the others (and a
+    run whose savepoint failed) each in its own savepoint (a failure rolls back that item
+    only, its numbers and audit entries with it)."""
     locked = (
         Submission.objects.select_for_update(of=("self",))
         .select_related("service__department", "office", "submitter", "company")
         .defer("document", "signature_report", "attachment_signatures")
-        .filter(pk__in=pks, stage__lt=Stage.COMPLETED)
+        .filter(stage__lt=Stage.COMPLETED)
         .order_by("pk")
     )
     messages: list[int] = []
     done: list[int] = []
     entries: list = []  # the audit entries of the items completed, written at the end
-    for submission in locked:
-        try:
-            with transaction.atomic(), audit.collected() as audited:
-                message = _complete(
-                    submission=submission,
-                    outcome=outcomes[submission.pk],
-                    office_names=office_names,
-                )
-        except Exception as exc:  # rolled back to its savepoint, its entries dropped
-            result.failed[submission.pk] = exc
-        else:
-            entries += audited
-            messages.append(message.pk)
-            done.append(submission.pk)
+    runs = itertools.groupby(
+        locked.filter(pk__in=pks), key=lambda s: _bulk_ready(s, outcomes, texts)
+    )
+    for bulk, items in runs:
+        run = list(items)
+        if bulk and len(run) > 1:
+            try:
+                with transaction.atomic(), audit.collected() as audited:
+                    sent = _complete_many(
+                        submissions=run, outcomes=outcomes, texts=texts, office_names=office_names
+                    )
+            except Exception:  # rolled back: each on its own, so the failure is the item's
+                logger.warning("intake: a run of %s goes one by one", len(run), exc_info=True)
+                run = list(locked.filter(pk__in=[s.pk for s in run]))
+            else:
+                entries += audited
+                messages += [message.pk for message in sent]
+                done += [submission.pk for submission in run]
+                continue
+        for submission in run:
+            try:
+                with transaction.atomic(), audit.collected() as audited:
+                    message = _complete(
+                        submission=submission,
+                        outcome=outcomes[submission.pk],
+                        office_names=office_names,
+                    )
+            except Exception as exc:  # rolled back to its savepoint, its entries dropped
+                result.failed[submission.pk] = exc
+            else:
+                entries += audited
+                messages.append(message.pk)
+                done.append(submission.pk)
     result.completed += done
     # the chains' head locks last, once per chain (lock order: RPW counter first)
     audit.record_many(actor=None, entries=entries)
@@ -512,10 +678,19 @@ def intake_batch(
     if not ids:
         return result
     outcomes: dict[int, SignatureOutcome | None] = {}
+    texts: dict[int, str] = {}  # the documents' text, for the search text of their cases
     offices: dict[int, list[int]] = {}
-    for submission in _for_check().filter(pk__in=ids):  # outside any transaction: network
+    checks = list(_for_check().filter(pk__in=ids))
+    versions = FormVersion.objects.in_bulk({s.form_version_id for s in checks})
+    for submission in checks:  # outside any transaction: network
+        submission.form_version = versions[submission.form_version_id]
         try:
-            outcomes[submission.pk] = _signature_outcome(submission)
+            document = bytes(submission.document)
+            root = _parsed(document) if submission.stage < Stage.SIGNATURE_CHECKED else None
+            outcomes[submission.pk] = _signature_outcome(submission, root=root)
+            texts[submission.pk] = document_text(
+                document=document, form_version=submission.form_version, root=root
+            )
         except Exception as exc:  # recorded on the item; the others go on
             result.failed[submission.pk] = exc
         else:
@@ -530,6 +705,7 @@ def intake_batch(
                 _complete_office(
                     pks=offices[office_id],
                     outcomes=outcomes,
+                    texts=texts,
                     result=result,
                     office_names=office_names,
                 )

@@ -34,13 +34,22 @@ def inbox_email_send(*, message_id: int, now: dt.datetime | None = None) -> bool
 
     Raises OSError (after recording the next attempt) when the mail server fails."""
     now = now or timezone.now()
-    message = (
-        InboxMessage.objects.select_related("recipient")
-        .filter(pk=message_id, emailed_at__isnull=True, email_due_at__isnull=False)
-        .first()
-    )
+    message = _due().filter(pk=message_id).first()
     if message is None or not message.recipient.email:
         return False
+    _send(message, now=now)
+    InboxMessage.objects.filter(pk=message_id).update(emailed_at=timezone.now(), email_due_at=None)
+    return True
+
+
+def _due():
+    return InboxMessage.objects.select_related("recipient").filter(
+        emailed_at__isnull=True, email_due_at__isnull=False
+    )
+
+
+def _send(message: InboxMessage, *, now: dt.datetime) -> None:
+    """E-mail one message; on a mail failure record the next attempt and raise OSError."""
     try:
         send_mail(
             subject=f"SEKAP: {message.title}",
@@ -49,13 +58,37 @@ def inbox_email_send(*, message_id: int, now: dt.datetime | None = None) -> bool
             recipient_list=[message.recipient.email],
         )
     except OSError:
-        InboxMessage.objects.filter(pk=message_id, emailed_at__isnull=True).update(
+        InboxMessage.objects.filter(pk=message.pk, emailed_at__isnull=True).update(
             email_attempts=F("email_attempts") + 1,
             email_due_at=now + email_backoff(message.email_attempts + 1),
         )
         raise
-    InboxMessage.objects.filter(pk=message_id).update(emailed_at=timezone.now(), email_due_at=None)
-    return True
+
+
+def inbox_emails_now(message_ids: list[int]) -> int:
+    """After commit, the notices of an intake batch: :func:`inbox_email_now` of each, the
+    messages read in one query and those sent marked in one update (a message sent and not
+    yet marked when the worker dies is sent again by the sweep: at least once). Returns how
+    many were sent."""
+    now = timezone.now()
+    sent: list[int] = []
+    try:
+        for message in _due().filter(pk__in=message_ids).order_by("pk"):
+            if not message.recipient.email:
+                continue
+            try:
+                _send(message, now=now)
+            except OSError as exc:
+                logger.warning("mail notice %s failed (%r); it will be retried", message.pk, exc)
+                dispatch.dispatch_email(message.pk)
+            else:
+                sent.append(message.pk)
+    finally:
+        if sent:
+            InboxMessage.objects.filter(pk__in=sent).update(
+                emailed_at=timezone.now(), email_due_at=None
+            )
+    return len(sent)
 
 
 def inbox_email_now(message_id: int) -> None:

@@ -18,7 +18,7 @@ from django.db.models import Q
 from forms_platform.errors import DocumentInvalid
 from forms_platform.selectors import read_document
 
-from ..models import Case, CaseParty, Letter, Submission
+from ..models import Case, CaseParty, Correspondent, Letter, Submission
 
 MAX_CHARS = 100_000
 
@@ -34,35 +34,55 @@ def _words(value) -> list[str]:
     return [str(value)]
 
 
-def document_text(*, document: bytes, form_version=None) -> str:
-    """The filled-in values of a submitted form (empty when it cannot be read)."""
+def document_text(*, document: bytes, form_version=None, root=None) -> str:
+    """The filled-in values of a submitted form (empty when it cannot be read); ``root``: its
+    tree, parsed already by ``sekap.xmlsafe``."""
     try:
-        parsed = read_document(bytes(document), version=form_version)
+        parsed = read_document(bytes(document), version=form_version, root=root)
     except (DocumentInvalid, ValueError):
         return ""
     return " ".join(_words(parsed.data))
 
 
-def case_search_text(*, case: Case) -> str:
+def _text(
+    *, case: Case, parties: list[Correspondent], submissions: list[tuple[str, str]], letters
+) -> str:
     parts = [case.sign, case.title]
     applicant = case.applicant
     if applicant is not None:  # none for a case opened from a paper letter
         parts += [applicant.get_full_name(), applicant.email]
-    for party in CaseParty.objects.filter(case=case).select_related("correspondent"):
-        parts += [party.correspondent.display_name, party.correspondent.nip]
+    for correspondent in parties:
+        parts += [correspondent.display_name, correspondent.nip]
     if case.company_id:
         parts.append(str(case.company))
+    for title, text in submissions:
+        parts += [title, text]
+    for title, body in letters:
+        parts += [title, body]
+    return " ".join(p for p in parts if p)[:MAX_CHARS]
+
+
+def case_search_text(*, case: Case) -> str:
+    parties = CaseParty.objects.filter(case=case).select_related("correspondent")
     submissions = Submission.objects.filter(Q(case=case) | Q(reply_to=case)).select_related(
         "form_version"
     )
-    for submission in submissions.order_by("received_at", "pk"):
-        parts.append(submission.title)
-        parts.append(
-            document_text(document=submission.document, form_version=submission.form_version)
-        )
-    for title, body in Letter.objects.filter(case=case).values_list("title", "body"):
-        parts += [title, body]
-    return " ".join(p for p in parts if p)[:MAX_CHARS]
+    return _text(
+        case=case,
+        parties=[party.correspondent for party in parties],
+        submissions=[
+            (s.title, document_text(document=s.document, form_version=s.form_version))
+            for s in submissions.order_by("received_at", "pk")
+        ],
+        letters=Letter.objects.filter(case=case).values_list("title", "body"),
+    )
+
+
+def new_case_search_text(*, case: Case, party: Correspondent, title: str, text: str) -> str:
+    """The search text of a case being opened from one filed document (its ``title`` and
+    ``text``, :func:`document_text`) with one party: what :func:`case_search_text` reads once
+    it is saved, known without reading it."""
+    return _text(case=case, parties=[party], submissions=[(title, text)], letters=())
 
 
 _batch: ContextVar[dict[int, Case] | None] = ContextVar("case_search_batch", default=None)

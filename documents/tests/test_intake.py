@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
+from functools import reduce
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from documents import selectors, services
-from documents.models import Case, CaseEvent, InboxMessage, RegisterEntry, Stage, Submission
-from documents.services import intake
-from documents.tests.fixtures import document_for, make_citizen, pesel
+from documents.models import (
+    Case,
+    CaseEvent,
+    Correspondent,
+    InboxMessage,
+    RegisterEntry,
+    Stage,
+    Submission,
+)
+from documents.services import intake, search
+from documents.tests.fixtures import document_for, make_citizen, make_service, pesel
+from sekap.audit.models import AuditEntry
+from sekap.audit.services import verify_chain
 
 pytestmark = pytest.mark.django_db
 
@@ -143,3 +158,81 @@ def test_an_unsigned_document_that_needed_a_signature_is_flagged_at_intake(setup
         "Dokument nie jest podpisany, choć ten rodzaj pisma wymaga podpisu."
     )
     assert submission.case.events.filter(action="attention").count() == 1
+
+
+def _made_of(submission: Submission) -> dict:
+    """What the intake made of a submission, as it reads in its office (the document's key
+    and the office's own numbers of rows left out)."""
+    submission.refresh_from_db()
+    entry, case = submission.register_entry, submission.case
+    notice = InboxMessage.objects.get(submission=submission, kind="notice")
+    targets = [
+        ("documents.registerentry", str(entry.pk)),
+        ("documents.case", str(case.pk)),
+        ("documents.correspondent", str(entry.correspondent_id)),
+    ]
+    return {
+        "signature": (submission.signature_indication, submission.attention_reason),
+        "entry": (entry.number, entry.sender, entry.channel, entry.title, entry.case_id == case.pk),
+        "correspondent": (entry.correspondent.display_name, entry.correspondent.pesel),
+        "case": (case.sign, case.title, case.deadline, case.status, case.workflow_version_id),
+        "search": (case.search_text, case.search_text == search.case_search_text(case=case)),
+        "events": [(e.action, e.description, e.params) for e in case.events.all()],
+        "parties": [
+            (p.role, p.served_via_platform, p.correspondent.pesel) for p in case.parties.all()
+        ],
+        "notice": (notice.title, notice.notice, {**notice.params, "office": ""}),
+        "audit": [
+            (
+                e.action,
+                e.target_type,
+                {**e.after, "office": 0, "submission": 0, "account": 0, "department": 0},
+            )
+            for e in AuditEntry.objects.filter(
+                reduce(operator.or_, [Q(target_type=t, target_id=i) for t, i in targets])
+            ).order_by("chain", "seq")
+        ],
+    }
+
+
+def test_a_batch_makes_what_one_by_one_makes(ca, sekap_trust, django_capture_on_commit_callbacks):
+    """The set-based batch (runs of new applications of an office) against the one-by-one
+    path, item for item: a new correspondent, one known by PESEL from a paper letter, the
+    same citizen twice, a signature that fails."""
+    first, second = make_citizen(ca, pesel=pesel(21)), make_citizen(ca, pesel=pesel(22))
+    offices = []
+    for _ in range(2):
+        setup = make_service()
+        Correspondent.objects.create(  # a paper letter's sender, found again by PESEL
+            office=setup.office, last_name=second.user.last_name, pesel=second.user.pesel,
+            created_at=timezone.now(),
+        )  # fmt: skip
+        signed = [
+            first.sign(document_for(setup, note="a")),
+            second.sign(document_for(setup, note="b")),
+            first.sign(document_for(setup, note="c")),
+            first.sign(document_for(setup, note="d")).replace(b"123.45", b"923.45", 1),
+        ]
+        offices.append(
+            [
+                _accept(setup, who, key=f"{setup.office.pk}-{n}", xml=xml)
+                for n, (who, xml) in enumerate(
+                    zip([first, second, first, first], signed, strict=True)
+                )
+            ]
+        )
+    one_by_one, batched = offices
+    for submission in one_by_one:
+        intake.intake_process(submission_id=submission.pk)
+    with CaptureQueriesContext(connection) as queries:
+        result = intake.intake_batch(submission_id=batched[0].pk)
+    assert sorted(result.completed) == [s.pk for s in batched] and not result.failed
+    # one insert of the batch's cases (one by one: one each)
+    inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "documents_case" ')]
+    assert len(inserts) == 1
+    made = [_made_of(s) for s in batched]
+    assert made == [_made_of(s) for s in one_by_one]
+    assert [m["entry"][0] for m in made] == [1, 2, 3, 4]
+    assert made[3]["signature"][0] == "TOTAL_FAILED" and made[3]["events"][-1][0] == "attention"
+    assert all(m["search"][1] for m in made)
+    assert verify_chain() is None

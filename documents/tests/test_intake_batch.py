@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -13,8 +14,9 @@ from django.utils import timezone
 from documents import tasks
 from documents.models import Case, InboxMessage, RegisterEntry, Stage, Submission
 from documents.services import intake
-from documents.tests.fixtures import make_service
+from documents.tests.fixtures import make_service, pesel
 from documents.tests.test_numbering import run_threads
+from sekap.accounts.models import IdentityLevel, VerificationMethod
 from sekap.accounts.tests.factories import UserFactory
 from sekap.audit.models import AuditEntry
 from sekap.audit.services import verify_chain
@@ -56,17 +58,20 @@ def _rows() -> tuple[int, int, int, int]:
 
 
 @pytest.mark.django_db
-def test_one_failing_item_does_not_fail_the_others(monkeypatch):
+def test_one_failing_item_does_not_fail_the_others():
     setup = make_service()
-    first, broken, third = _waiting(setup, UserFactory(), 3)
-    case_open = intake.case_open
-
-    def failing(*, submission, entry):
-        if submission.pk == broken:
-            raise RuntimeError("a bug in one item")
-        return case_open(submission=submission, entry=entry)
-
-    monkeypatch.setattr(intake, "case_open", failing)
+    applicant = UserFactory()
+    # the register refuses the sender of the second: a verified account whose PESEL fails
+    # its checksum (correspondents are checked with python-stdnum)
+    sender = UserFactory(
+        identity_level=IdentityLevel.VERIFIED,
+        verified_method=VerificationMethod.COUNTER,
+        verified_at=timezone.now(),
+        pesel="90010100001",
+    )
+    first = _waiting(setup, applicant, 1)[0]
+    broken = _waiting(setup, sender, 1, start=1)[0]
+    third = _waiting(setup, applicant, 1, start=2)[0]
     before = timezone.now()
     result = intake.intake_batch(submission_id=first)
     assert sorted(result.completed) == [first, third]
@@ -75,7 +80,7 @@ def test_one_failing_item_does_not_fail_the_others(monkeypatch):
     numbers = dict(RegisterEntry.objects.values_list("submission_id", "number"))
     assert numbers == {first: 1, third: 2}
     failed = Submission.objects.get(pk=broken)
-    assert failed.stage == Stage.SIGNATURE_CHECKED and "a bug in one item" in failed.intake_error
+    assert failed.stage == Stage.SIGNATURE_CHECKED and "PESEL" in failed.intake_error
     assert failed.intake_due_at >= before + intake.backoff(1)  # the sweeper's, after backoff
     # its audit entries went with its savepoint; the others' are chained at the batch's end
     registered = AuditEntry.objects.filter(action="documents.registered")
@@ -84,7 +89,8 @@ def test_one_failing_item_does_not_fail_the_others(monkeypatch):
     # not claimed by another batch while its backoff lasts
     assert intake.intake_batch().completed == []
 
-    monkeypatch.setattr(intake, "case_open", case_open)
+    sender.pesel = pesel(7)  # corrected
+    sender.save(update_fields=["pesel"])
     later = failed.intake_due_at + dt.timedelta(seconds=1)
     assert intake.intake_sweep(now=later)["intake"] == 1  # dispatched (eagerly) and completed
     failed.refresh_from_db()
@@ -144,10 +150,12 @@ def test_queries_per_batch_do_not_grow_with_its_size():
     assert (fixed, per_item) == QUERIES[connection.vendor]
 
 
-# (per batch, per item): the claim, the documents' load, the lock, the audit entries and the
-# receipts whose PDFs the batch queues are per batch; the item's registration, case, party,
-# fees and search text are per item still
-QUERIES = {"postgresql": (14, 28), "sqlite": (14, 29)}
+# (per batch, per item): everything is per batch now: the claim, the documents' load, the
+# lock, the RPW and case numbers, the correspondents, versions and fees read together, one
+# insert each of entries, cases, parties, history lines and notices, one update of the
+# submissions, the audit entries and the receipts whose PDFs the batch queues (SQLite claims
+# each item by its own update, having no row locks)
+QUERIES = {"postgresql": (30, 0), "sqlite": (30, 1)}
 
 
 @pytest.mark.postgres
@@ -171,3 +179,22 @@ def test_concurrent_batches_claim_each_item_once_and_number_without_gaps():
         assert sorted(cases) == list(range(1, 31))
     # each claimed by one batch only (SKIP LOCKED), each completed once
     assert set(Submission.objects.values_list("stage", "intake_attempts")) == {(Stage.COMPLETED, 1)}
+
+
+@pytest.mark.django_db
+def test_a_batch_emails_its_notices_in_the_same_queries_whatever_its_size(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    setup = make_service()
+    _waiting(setup, UserFactory(), 8)
+    intake.intake_batch(limit=8)  # its e-mails wait for the commit (never, in this test)
+    notices = list(InboxMessage.objects.order_by("pk").values_list("pk", flat=True))
+
+    def queries(ids: list[int]) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            tasks.inbox_emails.apply(kwargs={"message_ids": ids}, throw=True)
+        return len(captured)
+
+    assert queries(notices[:2]) == queries(notices[2:]) == 2  # read together, marked together
+    assert len(mail.outbox) == 8
+    assert not InboxMessage.objects.filter(emailed_at__isnull=True).exists()
+    assert queries(notices) == 1 and len(mail.outbox) == 8  # a duplicate message sends none

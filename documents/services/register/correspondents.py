@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, fields, replace
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.exceptions import ValidationError as StdnumError
@@ -157,30 +158,117 @@ def correspondent_find_or_create(
     return row
 
 
-def correspondent_for_account(*, office: Office, user, company=None, actor=None) -> Correspondent:
-    """The correspondent who is this SEKAP account (or the company it acts for) in an office."""
+def _account_details(*, user, company) -> CorrespondentDetails:
+    """What the register knows of a SEKAP account (or the company it acts for)."""
     if company is not None:
-        existing = Correspondent.objects.filter(office=office, company=company).first()
-        if existing is not None:
-            return existing
-        details = CorrespondentDetails(
+        return CorrespondentDetails(
             kind=CorrespondentKind.ORGANISATION,
             name=company.name[:300],
             nip=company.nip,
             regon=company.regon,
             street=company.address[:200],
         )
+    verified = getattr(user, "is_identity_verified", False)
+    return CorrespondentDetails(
+        first_name=user.first_name,
+        last_name=user.last_name or user.email,
+        pesel=user.pesel if verified else "",
+        email=user.email,
+    )
+
+
+def correspondent_for_account(*, office: Office, user, company=None, actor=None) -> Correspondent:
+    """The correspondent who is this SEKAP account (or the company it acts for) in an office."""
+    details = _account_details(user=user, company=company)
+    if company is not None:
+        existing = Correspondent.objects.filter(office=office, company=company).first()
+        if existing is not None:
+            return existing
         return correspondent_find_or_create(
             office=office, details=details, actor=actor, company=company
         )
     existing = Correspondent.objects.filter(office=office, account=user).first()
     if existing is not None:
         return existing
-    verified = getattr(user, "is_identity_verified", False)
-    details = CorrespondentDetails(
-        first_name=user.first_name,
-        last_name=user.last_name or user.email,
-        pesel=user.pesel if verified else "",
-        email=user.email,
-    )
     return correspondent_find_or_create(office=office, details=details, actor=actor, account=user)
+
+
+def _sender_key(user, company) -> tuple[str, int]:
+    return ("company", company.pk) if company is not None else ("account", user.pk)
+
+
+def correspondents_for_accounts(*, office: Office, senders: list[tuple]) -> list[Correspondent]:
+    """:func:`correspondent_for_account` of each ``(user, company or None)`` in an office, in
+    their order, by no actor: the known ones read in one query, the new ones created in one
+    insert (one by one when one was created by someone else a moment ago)."""
+    users = {user.pk for user, company in senders if company is None}
+    companies = {company.pk for _user, company in senders if company is not None}
+    known: dict[tuple[str, int], Correspondent] = {}
+    rows = Correspondent.objects.filter(office=office).filter(
+        Q(account_id__in=users) | Q(company_id__in=companies)
+    )
+    for row in rows:  # the model's order: the first of a company's, as .first() finds it
+        if row.account_id in users:
+            known.setdefault(("account", row.account_id), row)
+        if row.company_id in companies:
+            known.setdefault(("company", row.company_id), row)
+    missing = {}
+    for user, company in senders:
+        if _sender_key(user, company) not in known:
+            missing.setdefault(_sender_key(user, company), (user, company))
+    if missing:
+        known |= _created_for_accounts(office=office, senders=missing)
+    return [known[_sender_key(user, company)] for user, company in senders]
+
+
+def _created_for_accounts(*, office: Office, senders: dict) -> dict:
+    """The correspondents of accounts the register has no row for (``senders``: by key): those
+    whose PESEL or NIP it knows found and completed one by one, the others inserted together."""
+    details = {
+        key: _checked(_account_details(user=user, company=company))
+        for key, (user, company) in senders.items()
+    }
+    pesels = {d.pesel for d in details.values() if d.pesel}
+    nips = {d.nip for d in details.values() if d.nip}
+    taken = set()
+    if pesels or nips:
+        rows = Correspondent.objects.filter(office=office)
+        for pesel, nip in (
+            rows.filter(Q(pesel__in=pesels) | Q(nip__in=nips))
+            .order_by()
+            .values_list("pesel", "nip")
+        ):
+            taken |= {("pesel", pesel), ("nip", nip)} - {("pesel", ""), ("nip", "")}
+    found, new = {}, {}
+    now = timezone.now()
+    for key, known in details.items():
+        user, company = senders[key]
+        if ("pesel", known.pesel) in taken or ("nip", known.nip) in taken:
+            found[key] = correspondent_for_account(office=office, user=user, company=company)
+            continue
+        values = {f.name: getattr(known, f.name) for f in fields(known)}
+        row = Correspondent(
+            office=office,
+            account=user if company is None else None,
+            company=company,
+            created_at=now,
+            **values,
+        )
+        row.search_text = _search_text(row)
+        new[key] = row
+    try:
+        with transaction.atomic():
+            Correspondent.objects.bulk_create(new.values())
+    except IntegrityError:  # someone else created one a moment ago: one by one
+        for key in new:
+            user, company = senders[key]
+            found[key] = correspondent_for_account(office=office, user=user, company=company)
+        return found
+    for row in new.values():
+        audit.record(
+            actor=None,
+            action="documents.correspondent_created",
+            target=row,
+            after={"office": office.pk, "kind": row.kind, "account": row.account_id},
+        )
+    return found | new

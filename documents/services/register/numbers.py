@@ -12,8 +12,8 @@ from django.db import connection
 
 from ...models import RegisterCounter, RegisterEntry
 
-_NEXT = (  # RegisterCounter's table
-    "UPDATE documents_registercounter SET last_number = last_number + 1 "
+_NEXT = (  # RegisterCounter's table; parameters: how many numbers, office, year
+    "UPDATE documents_registercounter SET last_number = last_number + %s "
     "WHERE office_id = %s AND year = %s RETURNING last_number"
 )
 
@@ -29,12 +29,18 @@ def rpw_allocate(*, office_id: int, year: int) -> int:
     stays locked until it commits, so a rolled-back registration gives its number back).
 
     One statement takes the row lock and the number (UPDATE … RETURNING)."""
+    return rpw_allocate_many(office_id=office_id, year=year, count=1)[0]
+
+
+def rpw_allocate_many(*, office_id: int, year: int, count: int) -> range:
+    """The next ``count`` RPW numbers of an office in a year, consecutive, in one statement
+    (as :func:`rpw_allocate`; a batch of registrations numbers its items in its order)."""
     for _attempt in range(2):
         with connection.cursor() as cursor:
-            cursor.execute(_NEXT, [office_id, year])
+            cursor.execute(_NEXT, [count, office_id, year])
             row = cursor.fetchone()
         if row is not None:
-            return int(row[0])
+            return range(int(row[0]) - count + 1, int(row[0]) + 1)
         _counter_create(office_id=office_id, year=year)
     raise RuntimeError("the RPW counter could not be created")
 
@@ -69,7 +75,7 @@ def rpw_insert(*, entry: RegisterEntry) -> RegisterEntry:
         entry.save(force_insert=True)
         return entry
     sql, fields = _insert_sql()
-    params = [entry.office_id, entry.year]
+    params = [1, entry.office_id, entry.year]
     params += [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
     for _attempt in range(2):
         with connection.cursor() as cursor:
