@@ -31,6 +31,7 @@ from offices.selectors import memberships_active
 from ..models import Case, CaseUserObjectPermission, Opinion
 from .opinions import asked_q
 from .register import keeps_register
+from .statements import compiled, statement_for, statement_rows
 
 # (a signer sees the cases of the department, or of the office, they sign for)
 CASE_ROLES = (
@@ -84,6 +85,28 @@ def _authenticated(user) -> bool:
     return bool(getattr(user, "is_authenticated", False))
 
 
+def _memberships(values: dict[str, tuple]) -> QuerySet:
+    (user_id,), (moment,) = values["user_id"], values["at"]
+    return memberships_active(user=user_id, on=timezone.localdate(moment)).values_list(
+        "office_id", "department_id", "role", "office__terc"
+    )
+
+
+def _principals(values: dict[str, tuple]) -> QuerySet:
+    (user_id,), (moment,) = values["user_id"], values["at"]
+    return Deputy.objects.filter(
+        deputy=user_id, valid_from__lte=moment, valid_to__gt=moment
+    ).values_list("principal_id")
+
+
+def _rows(key: tuple, build, values: dict[str, tuple]) -> list[tuple]:
+    """The rows of a scope query, compiled once per process (``statements``)."""
+    statement = statement_for(key, lambda marked: compiled(build(marked)), values)
+    if statement is None:
+        return list(build(values))
+    return statement_rows(statement, values) if statement.sql else []
+
+
 def case_scope(*, staff, at: dt.datetime | None = None) -> CaseScope:
     """The person's scope now (kept on the user object for the request) or at ``at``."""
     if at is None:
@@ -91,15 +114,10 @@ def case_scope(*, staff, at: dt.datetime | None = None) -> CaseScope:
         if cached is not None:
             return cached
     moment = at or timezone.now()
-    every = list(
-        memberships_active(user=staff, on=timezone.localdate(moment)).values_list(
-            "office_id", "department_id", "role", "office__terc"
-        )
-    )
+    values = {"user_id": (staff.pk,), "at": (moment,)}
+    every = _rows(("memberships",), _memberships, values)
     rows = [(o, d, r) for o, d, r, _terc in every if r in CASE_ROLES]
-    principals = Deputy.objects.filter(
-        deputy=staff, valid_from__lte=moment, valid_to__gt=moment
-    ).values_list("principal_id", flat=True)
+    principals = [p for (p,) in _rows(("principals",), _principals, values)] if rows else []
     scope = CaseScope(
         user_id=staff.pk,
         at=moment,
@@ -108,7 +126,7 @@ def case_scope(*, staff, at: dt.datetime | None = None) -> CaseScope:
         headed=frozenset(d for _o, d, r in rows if d and r == StaffRole.HEAD),
         whole_offices=frozenset(o for o, d, r in rows if office_wide(r, d)),
         head_offices=frozenset(o for o, d, r in rows if d and r == StaffRole.HEAD),
-        principals=frozenset(principals) if rows else frozenset(),
+        principals=frozenset(principals),
         roles=frozenset(r for _o, _d, r, _t in every),
         registers=frozenset(t for _o, d, r, t in every if keeps_register(r, d)),
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -24,13 +25,15 @@ from dataclasses import dataclass
 from django.core.exceptions import EmptyResultSet, FullResultSet, ValidationError
 from django.db import connection
 from django.db.models import F, OrderBy, Q, QuerySet
+from django.db.models.query import get_related_populators
 from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ..models import CLOSED_STATUSES, OPEN_CASE, Case, CaseStatus
 from .opinions import opinions_open_cases
-from .visibility import CaseScope, case_scope, cases_visible_to, shared_with, visibility_q
+from .statements import compiled, statement_for, statement_rows
+from .visibility import CaseScope, case_scope, shared_with, visibility_q
 
 __all__ = ["CLOSED_STATUSES", "WORKLISTS", "worklist_cases", "worklist_counts", "worklist_page"]
 
@@ -41,6 +44,8 @@ SIGNATURE_STATUSES = ("signature",)
 DISPATCH_STATUSES = ("dispatch",)
 INCOMING_DAYS = 7
 DUE_SOON_DAYS = 7
+INCOMING = dt.timedelta(days=INCOMING_DAYS)
+DUE_SOON = dt.timedelta(days=DUE_SOON_DAYS)
 PAGE_SIZE = 50
 # The menu counts at most this many cases per list ("99+" beyond).
 COUNT_CAP = 100
@@ -79,10 +84,7 @@ WORKLISTS: tuple[Worklist, ...] = (
         "incoming",
         _("Incoming"),
         _("Cases registered in the last 7 days in the offices whose registry you keep."),
-        lambda s: (
-            Q(office_id__in=s.whole_offices)
-            & Q(opened_at__gte=s.at - dt.timedelta(days=INCOMING_DAYS))
-        ),
+        lambda s: Q(office_id__in=s.whole_offices) & Q(opened_at__gte=s.at - INCOMING),
         ("-opened_at",),
     ),
     Worklist(
@@ -120,9 +122,7 @@ WORKLISTS: tuple[Worklist, ...] = (
         "due_soon",
         _("Due within 7 days"),
         _("Open cases whose legal deadline is within the next 7 days."),
-        lambda s: (
-            Q(deadline__gte=s.today, deadline__lte=s.today + dt.timedelta(DUE_SOON_DAYS)) & _open()
-        ),
+        lambda s: Q(deadline__gte=s.today, deadline__lte=s.today + DUE_SOON) & _open(),
     ),
     Worklist(
         "overdue",
@@ -242,6 +242,31 @@ def _decode(cursor: str, columns: list[tuple[str, bool]]) -> list | None:
         return None
 
 
+def _list_cases(
+    scope: CaseScope,
+    key: str,
+    *,
+    q: str = "",
+    status: str = "",
+    department_id: int | None = None,
+    sort: str = "",
+) -> QuerySet[Case]:
+    worklist = BY_KEY[key]
+    cases = Case.objects.filter(visibility_q(scope)).filter(worklist.filter(scope))
+    if status:
+        cases = cases.filter(status=status)
+    if department_id:
+        cases = cases.filter(department_id=department_id)
+    q = q.strip()
+    if q:
+        cases = cases.filter(Q(sign__istartswith=q) | Q(title__icontains=q))
+    # a list shows the applicant and the handler; nothing else is joined, and only the columns
+    # a row shows or orders by are read (each deferred column costs nothing; search_text alone
+    # is up to 100,000 characters a row)
+    cases = cases.select_related("applicant", "assignee").only(*LIST_COLUMNS)
+    return cases.order_by(*_order_by(_ordering(sort, worklist)))
+
+
 def worklist_cases(
     *,
     staff,
@@ -253,22 +278,49 @@ def worklist_cases(
     now: dt.datetime | None = None,
 ) -> QuerySet[Case]:
     """One work list with the page's filters: status, department, a sign or title fragment."""
-    worklist = BY_KEY[key]
+    if not getattr(staff, "is_authenticated", False):
+        return Case.objects.none()
     scope = case_scope(staff=staff, at=now)
-    cases = cases_visible_to(staff=staff, at=now).filter(worklist.filter(scope))
-    if status:
-        cases = cases.filter(status=status)
-    if department_id:
-        cases = cases.filter(department_id=department_id)
-    q = q.strip()
-    if q:
-        cases = cases.filter(Q(sign__istartswith=q) | Q(title__icontains=q))
-    # a list shows the applicant and the handler; nothing else is joined, and only the columns
-    # a row shows or orders by are read (each deferred column costs nothing; search_text alone
-    # is up to 100,000 characters a row)
-    cases = cases.select_related(None).select_related("applicant", "assignee")
-    cases = cases.only(*LIST_COLUMNS)
-    return cases.order_by(*_order_by(_ordering(sort, worklist)))
+    return _list_cases(scope, key, q=q, status=status, department_id=department_id, sort=sort)
+
+
+# --- The lists' statements: compiled once per process and shape (``statements``) ---------
+
+_SCOPE_SETS = ("offices", "departments", "headed", "whole_offices", "head_offices", "principals")
+
+
+def _scope_values(scope: CaseScope) -> dict[str, tuple]:
+    return {
+        "user_id": (scope.user_id,),
+        "at": (scope.at,),
+        **{name: tuple(sorted(getattr(scope, name))) for name in _SCOPE_SETS},
+    }
+
+
+def _marked_scope(scope: CaseScope, values: dict[str, tuple]) -> CaseScope:
+    """``scope`` with the person's values replaced by ``values`` (markers)."""
+    return dataclasses.replace(
+        scope,
+        user_id=values["user_id"][0],
+        at=values["at"][0],
+        **{name: frozenset(values[name]) for name in _SCOPE_SETS},
+    )
+
+
+def _cases(compiler, rows: list[tuple]) -> list[Case]:
+    """The rows of a list page's statement as cases with applicant and handler, as the
+    queryset it was compiled from gives them."""
+    select, klass_info = compiler.select, compiler.klass_info
+    first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    names = [column[0].target.attname for column in select[first:last]]
+    related = get_related_populators(klass_info, select, connection.alias)
+    cases = []
+    for row in compiler.results_iter([rows]):
+        case = Case.from_db(connection.alias, names, row[first:last])
+        for populator in related:
+            populator.populate(row, case)
+        cases.append(case)
+    return cases
 
 
 @dataclass(frozen=True)
@@ -288,6 +340,59 @@ class WorklistPage:
         return self.start + len(self.cases)
 
 
+def _page_rows(
+    *,
+    staff,
+    key: str,
+    columns: list[tuple[str, bool]],
+    position: list | None,
+    size: int,
+    q: str = "",
+    status: str = "",
+    department_id: int | None = None,
+    sort: str = "",
+    now: dt.datetime | None = None,
+) -> list[Case]:
+    statement = None
+    if q.strip() == "" and getattr(staff, "is_authenticated", False):
+        scope = case_scope(staff=staff, at=now)
+        values = {
+            **_scope_values(scope),
+            "department_id": (department_id,) if department_id else (),
+            "after": tuple(position) if position is not None else (),
+        }
+
+        def build(marked: dict[str, tuple]):
+            cases = _list_cases(
+                _marked_scope(scope, marked),
+                key,
+                status=status,
+                department_id=marked["department_id"][0] if department_id else None,
+                sort=sort,
+            )
+            if position is not None:
+                cases = cases.filter(_after(columns, list(marked["after"])))
+            return compiled(cases[: size + 1])
+
+        statement = statement_for(("page", key, sort, status, size), build, values)
+    if statement is None:  # a search within the list: built by the ORM
+        cases = worklist_cases(
+            staff=staff,
+            key=key,
+            q=q,
+            status=status,
+            department_id=department_id,
+            sort=sort,
+            now=now,
+        )
+        if position is not None:
+            cases = cases.filter(_after(columns, position))
+        return list(cases[: size + 1])
+    if not statement.sql:
+        return []
+    return _cases(statement.compiler, statement_rows(statement, values, prepare=False))
+
+
 def worklist_page(
     *,
     staff,
@@ -301,13 +406,12 @@ def worklist_page(
     invalid: the first page), one query."""
     size = size or PAGE_SIZE
     columns = _ordering(filters.get("sort", ""), BY_KEY[key])
-    cases = worklist_cases(staff=staff, key=key, **filters)
     position = _decode(after, columns) if after else None
     if position is None:
         start = 0
-    else:
-        cases = cases.filter(_after(columns, position))
-    rows = list(cases[: size + 1])
+    rows = _page_rows(
+        staff=staff, key=key, columns=columns, position=position, size=size, **filters
+    )
     more = len(rows) > size
     rows = rows[:size]
     cursor = ""
@@ -330,28 +434,45 @@ def _where(cases: QuerySet) -> tuple[str, tuple]:
     return sql or "1 = 1", tuple(params)
 
 
-def worklist_counts(
-    *, staff, now: dt.datetime | None = None, cap: int | None = None
-) -> dict[str, int]:
-    """How many cases each work list holds for the person, counting at most ``cap`` per list
-    (``cap`` means "at least ``cap``"): one query of one capped subquery per list. The
-    visibility rule is compiled once and joined to each list's own condition."""
-    cap = cap or COUNT_CAP
-    scope = case_scope(staff=staff, at=now)
-    if not scope.handles_cases:
-        return {w.key: 0 for w in WORKLISTS}
+def _counts_sql(scope: CaseScope, cap: int) -> tuple[str, list, None]:
+    """One query of one capped subquery per list, the visibility rule joined to each list's
+    own condition (a list that can hold nothing for the person is a plain 0)."""
     visible_sql, params = _where(Case.objects.filter(visibility_q(scope)))
     table = connection.ops.quote_name(Case._meta.db_table)
     parts, all_params = [], []
     for worklist in WORKLISTS:
         list_sql, list_params = _where(Case.objects.filter(worklist.filter(scope)))
+        if list_sql == "0 = 1":
+            parts.append("0")
+            continue
         # both conditions are Django's own compilation; the values stay parameters
         parts.append(
             f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE ({visible_sql}) AND "  # noqa: S608
             f"({list_sql}) LIMIT {int(cap)}) capped)"
         )
         all_params += [*params, *list_params]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), all_params)
-        row = cursor.fetchone()
+    return "SELECT " + ", ".join(parts), all_params, None
+
+
+def worklist_counts(
+    *, staff, now: dt.datetime | None = None, cap: int | None = None
+) -> dict[str, int]:
+    """How many cases each work list holds for the person, counting at most ``cap`` per list
+    (``cap`` means "at least ``cap``"): one query of one capped subquery per list, compiled
+    once per shape of the person's scope (see above)."""
+    cap = cap or COUNT_CAP
+    scope = case_scope(staff=staff, at=now)
+    if not scope.handles_cases:
+        return {w.key: 0 for w in WORKLISTS}
+    values = _scope_values(scope)
+    statement = statement_for(
+        ("counts", cap), lambda marked: _counts_sql(_marked_scope(scope, marked), cap), values
+    )
+    if statement is None:
+        sql, params, _none = _counts_sql(scope, cap)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    else:
+        (row,) = statement_rows(statement, values)
     return {w.key: int(n) for w, n in zip(WORKLISTS, row, strict=True)}

@@ -1,0 +1,196 @@
+"""The work lists' statements, compiled once per shape of a person's scope: each person still
+gets exactly what the visibility rule and the list give them (the ORM's own queryset is the
+reference), and a condition whose values are not all bound per person is never reused."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+
+from documents.models import Case, Opinion
+from documents.selectors import statements
+from documents.selectors.worklists import (
+    BY_KEY,
+    SORTS,
+    worklist_cases,
+    worklist_counts,
+    worklist_page,
+)
+from documents.tests.fixtures import make_service
+from documents.tests.test_backoffice import clerk_of, make_case
+from offices.models import Deputy, StaffMembership
+from sekap.accounts.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(db, pki_dir):
+    """Two departments of one office, a second office, cases in all three, and people whose
+    scopes have every part of the rule: department, office-wide, head, deputy, share,
+    opinion."""
+    a = make_service(symbol="OR")
+    b = make_service(office=a.office, symbol="GK", slug="drugi")
+    elsewhere = make_service(symbol="OR")
+    applicant = UserFactory()
+    cases = [
+        make_case(setup, applicant, 10 * i + n)
+        for i, setup in enumerate((a, b, elsewhere))
+        for n in range(4)
+    ]
+    clerk_a, clerk_b, clerk_elsewhere = clerk_of(a), clerk_of(b), clerk_of(elsewhere)
+    registry = clerk_of(a, role="registry_clerk", department=False)
+    head_b = clerk_of(b, role="head")
+    today = timezone.localdate()
+    statuses = ["open", "waiting", "approval", "closed"]
+    for n, case in enumerate(cases):
+        Case.objects.filter(pk=case.pk).update(
+            status=statuses[n % 4],
+            deadline=None if n % 5 == 0 else today + dt.timedelta(days=n - 6),
+            assignee=(clerk_a, clerk_b, None)[n % 3] if case.office_id == a.office.pk else None,
+        )
+    assign_perm("documents.view_case", clerk_b, cases[1])
+    Opinion.objects.create(
+        case=cases[2],
+        department=b.department,
+        question="?",
+        due_on=today,
+        requested_by=clerk_a,
+        requested_at=timezone.now(),
+    )
+    now = timezone.now()
+    Deputy.objects.create(
+        office=a.office,
+        principal=clerk_a,
+        deputy=head_b,
+        valid_from=now + dt.timedelta(days=1),
+        valid_to=now + dt.timedelta(days=3),
+    )
+    return [clerk_a, clerk_b, clerk_elsewhere, registry, head_b], now
+
+
+def _fresh(user):
+    user.__dict__.pop("_documents_case_scope", None)
+    return user
+
+
+def _orm_page(user, key, sort, size, now=None):
+    return [c.pk for c in worklist_cases(staff=_fresh(user), key=key, sort=sort, now=now)[:size]]
+
+
+def test_every_list_page_and_count_is_the_orms_for_every_person(people):
+    persons, now = people
+    statements._LOCAL.__dict__.pop("statements", None)
+    for at in (None, now + dt.timedelta(days=2)):  # the deputy's window: a principal's cases
+        for user in persons:
+            for key in BY_KEY:
+                for sort in ("", *SORTS):
+                    whole = _orm_page(user, key, sort, 100, now=at)
+                    seen, after = [], ""
+                    for _ in range(20):
+                        page = worklist_page(
+                            staff=_fresh(user), key=key, sort=sort, after=after, size=2, now=at
+                        )
+                        seen += [c.pk for c in page.cases]
+                        if not page.next_cursor:
+                            break
+                        after = page.next_cursor
+                    assert seen == whole, (user, key, sort, at)
+            counts = worklist_counts(staff=_fresh(user), now=at, cap=3)
+            expected = {key: min(3, len(_orm_page(user, key, "", 100, now=at))) for key in BY_KEY}
+            assert counts == expected, (user, at)
+    compiled = statements._LOCAL.statements
+    assert compiled and None not in compiled.values()  # every shape was compiled once
+
+
+def test_a_page_binds_its_rows_and_people_like_the_orm(people):
+    """The rows come with their applicant and handler (no query per row), the columns the
+    queryset reads and the others deferred."""
+    persons, _now = people
+    clerk_a = persons[0]
+    page = worklist_page(staff=_fresh(clerk_a), key="department", sort="sign")
+    reference = list(worklist_cases(staff=_fresh(clerk_a), key="department", sort="sign"))
+    with CaptureQueriesContext(connection) as queries:
+        rows = [
+            (c.pk, c.sign, c.title, c.status, c.deadline, c.opened_at, c.applicant, c.assignee)
+            for c in page.cases
+        ]
+    assert not queries.captured_queries
+    assert rows == [
+        (c.pk, c.sign, c.title, c.status, c.deadline, c.opened_at, c.applicant, c.assignee)
+        for c in reference
+    ]
+    assert all(c.get_deferred_fields() >= {"search_text"} for c in page.cases)
+    assert any(c.assignee for c in page.cases) and all(c.applicant for c in page.cases)
+
+
+def test_people_of_one_shape_share_a_statement_and_get_their_own_cases(people):
+    persons, _now = people
+    clerk_a, clerk_b, clerk_elsewhere = persons[:3]
+    StaffMembership.objects.filter(user=clerk_b).exclude(role="clerk").delete()
+    statements._LOCAL.__dict__.pop("statements", None)
+    first = worklist_page(staff=_fresh(clerk_elsewhere), key="department")
+    compiled = len(statements._LOCAL.statements)
+    for user in (clerk_a, clerk_elsewhere):
+        page = worklist_page(staff=_fresh(user), key="department")
+        assert [c.pk for c in page.cases] == _orm_page(user, "department", "", 50)
+    assert len(statements._LOCAL.statements) == compiled  # the same shape, no new statement
+    offices = {c.office_id for c in first.cases}
+    assert offices == {StaffMembership.objects.get(user=clerk_elsewhere).office_id}
+
+
+def test_a_value_not_bound_per_person_is_never_reused(people, monkeypatch):
+    """A condition that reads a moment the statements do not know (here three days before the
+    person's ``at``) is built for every request instead: compiled once, its date would be the
+    first request's (or a marker's) for everybody."""
+    persons, now = people
+    registry = persons[3]
+    incoming = BY_KEY["incoming"]
+    monkeypatch.setitem(
+        BY_KEY,
+        "incoming",
+        dataclasses.replace(
+            incoming,
+            filter=lambda s: (
+                Q(office_id__in=s.whole_offices) & Q(opened_at__gte=s.at - dt.timedelta(days=3))
+            ),
+        ),
+    )
+    statements._LOCAL.__dict__.pop("statements", None)
+    opened = Case.objects.filter(
+        office_id__in=StaffMembership.objects.filter(user=registry).values("office_id")
+    )
+    assert opened.exists()
+    for at, expected in ((now, opened.count()), (now + dt.timedelta(days=10), 0)):
+        page = worklist_page(staff=_fresh(registry), key="incoming", now=at)
+        assert len(page.cases) == expected, at
+    pages = [v for k, v in statements._LOCAL.statements.items() if k[1][0] == "page"]
+    assert pages == [None]
+
+
+def test_counts_and_scope_are_prepared_once_per_connection(people):
+    """On PostgreSQL the menu's counts and the scope's two queries are prepared on their first
+    use on a connection and executed after; a list page's own query is planned for its
+    values. Query counts stay as they were (one statement each)."""
+    persons, _now = people
+    clerk_a = persons[0]
+    with CaptureQueriesContext(connection) as first:
+        worklist_counts(staff=_fresh(clerk_a), cap=7)  # a statement no other test uses
+    with CaptureQueriesContext(connection) as then:
+        worklist_counts(staff=_fresh(clerk_a), cap=7)
+        worklist_page(staff=clerk_a, key="mine")
+    first_sql = [q["sql"] for q in first.captured_queries]
+    then_sql = [q["sql"] for q in then.captured_queries]
+    assert len(first_sql) == 3 and len(then_sql) == 4  # memberships, deputies, counts, page
+    if connection.vendor == "postgresql":
+        assert first_sql[2].startswith("PREPARE ") and "; EXECUTE " in first_sql[2]
+        assert "'closed'" in first_sql[2]  # the partial indexes' condition written as is
+        assert all(sql.startswith("EXECUTE ") for sql in then_sql[:3])
+        assert then_sql[3].startswith("SELECT ")
