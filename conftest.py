@@ -125,6 +125,16 @@ def _tasks_in_process(request):
     app.conf.task_always_eager, app.conf.task_eager_propagates = eager, propagates
 
 
+@pytest.fixture(autouse=True)
+def _no_intake_run_queued():
+    """No test starts with an intake run marked queued by an earlier one (the mark would keep
+    this test's acceptances from queueing their runs until it expires)."""
+    from documents.dispatch import intake_wake_taken
+
+    intake_wake_taken()
+    yield
+
+
 @pytest.fixture
 def english():
     """Run the test with English messages (the msgids) instead of the Polish default."""

@@ -13,7 +13,7 @@ from .services import deadlines, intake, mail, receipts
 
 
 @shared_task(bind=True, acks_late=True, max_retries=6, ignore_result=True)
-def intake_run(self, *, submission_id: int, force: bool = False) -> None:
+def intake_run(self, *, submission_id: int | None = None, force: bool = False) -> None:
     """Complete the submission and a batch of others waiting (each failure is recorded on its
     item; the sweeper re-dispatches those when their backoff ends). Retried when its own
     submission failed for now; a retry takes its submission over (``force``)."""

@@ -6,7 +6,9 @@ their signatures outside any transaction (OCSP/CRL fetches), then completes them
 transaction, each item in its own savepoint: one item's failure is recorded on it (and retried
 by the sweeper after its backoff) and never fails the others. The e-mails of the batch's
 notices go to one task after the commit. A duplicate message finds its submission claimed or
-completed and does nothing twice.
+completed and does nothing twice. An acceptance sends no message while a run is queued and not
+started (``documents.dispatch.dispatch_intake_wake``): that run claims it with the others
+waiting, and a run that leaves more waiting than its batch holds queues another for the rest.
 
 Steps, each idempotent (the submission's ``stage`` says what is done, checked under a row
 lock): validate the signature and store the report; register in the office's incoming register
@@ -514,37 +516,42 @@ class BatchOutcome:
     failed: dict[int, Exception]
 
 
-def _claim(*, submission_id: int | None, limit: int, force: bool, now: dt.datetime) -> list[int]:
+def _claim(
+    *, submission_id: int | None, limit: int, force: bool, now: dt.datetime
+) -> tuple[list[int], bool]:
     """Lease ``submission_id`` (when not completed; unless ``force``, only when no other run
-    holds its lease) and then up to ``limit`` other submissions never tried yet. A message
-    whose submission another batch took claims nothing: the others have messages of their
-    own, so a run of such messages costs one update each."""
+    holds its lease) and up to ``limit`` submissions in all with others never tried yet; and
+    whether more wait beyond. A message that finds its own submission held by another run
+    still claims the waiting ones: acceptances send no message while a run is queued
+    (:func:`documents.dispatch.dispatch_intake_wake`), so theirs may be the only one."""
     lease = {"intake_attempts": F("intake_attempts") + 1, "intake_due_at": now + LEASE}
     claimed = []
     if submission_id is not None:
         own = Submission.objects.filter(pk=submission_id, stage__lt=Stage.COMPLETED)
         if not force:
             own = own.filter(Q(intake_attempts=0) | Q(intake_due_at__lte=now))
-        if not own.update(**lease):
-            return []
-        claimed.append(submission_id)
-        limit -= 1
+        if own.update(**lease):
+            claimed.append(submission_id)
+            limit -= 1
     if limit <= 0:
-        return claimed
+        return claimed, False
+    # from here on, an acceptance queues a run of its own: those before are claimed below
+    dispatch.intake_wake_taken()
     waiting = Submission.objects.filter(stage__lt=Stage.COMPLETED, intake_attempts=0)
     with transaction.atomic():
         pks = list(
             waiting.select_for_update(skip_locked=True)
             .exclude(pk=submission_id)
             .order_by("pk")
-            .values_list("pk", flat=True)[:limit]
+            .values_list("pk", flat=True)[: limit + 1]
         )
+        more, pks = len(pks) > limit, pks[:limit]
         if connection.features.has_select_for_update_skip_locked:  # the rows are ours now
             if pks:
                 waiting.filter(pk__in=pks).update(**lease)
-            return claimed + pks
+            return claimed + pks, more
     # without row locks (SQLite): claim one at a time, by the conditional update
-    return claimed + [pk for pk in pks if waiting.filter(pk=pk).update(**lease)]
+    return claimed + [pk for pk in pks if waiting.filter(pk=pk).update(**lease)], more
 
 
 def _complete(
@@ -674,7 +681,9 @@ def intake_batch(
     call any number of times, concurrently too. Each failure is recorded on its submission
     (:func:`intake_failed`) and returned; the others complete regardless."""
     result = BatchOutcome(completed=[], failed={})
-    ids = _claim(submission_id=submission_id, limit=limit, force=force, now=timezone.now())
+    ids, more = _claim(submission_id=submission_id, limit=limit, force=force, now=timezone.now())
+    if more:  # a run for the rest, in another worker process while this one works
+        dispatch.dispatch_intake_wake(None)
     if not ids:
         return result
     outcomes: dict[int, SignatureOutcome | None] = {}

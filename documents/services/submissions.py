@@ -269,7 +269,8 @@ def _audit(*, submission: Submission, receipt: Receipt) -> None:
 
 
 def dispatch_after_accept(submission_id: int) -> None:
-    """Queue the intake; a broker outage only delays it (the sweeper dispatches overdue
-    intakes). The PDF of the UPP is not queued here: the intake batch queues its receipts'
-    PDFs in one message, and the sweeper those still unrendered after ``PDF_GRACE``."""
-    dispatch.dispatch_intake(submission_id)
+    """Queue the intake (no message when a run is queued and not started yet: it claims this
+    one too); a broker outage only delays it (the sweeper dispatches overdue intakes). The
+    PDF of the UPP is not queued here: the intake batch queues its receipts' PDFs in one
+    message, and the sweeper those still unrendered after ``PDF_GRACE``."""
+    dispatch.dispatch_intake_wake(submission_id)

@@ -7,13 +7,14 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from documents import tasks
+from documents import dispatch, tasks
 from documents.models import Case, InboxMessage, RegisterEntry, Stage, Submission
-from documents.services import intake
+from documents.services import intake, submissions
 from documents.tests.fixtures import make_service, pesel
 from documents.tests.test_numbering import run_threads
 from sekap.accounts.models import IdentityLevel, VerificationMethod
@@ -117,17 +118,42 @@ def test_a_rerun_or_a_duplicate_message_does_nothing_twice(django_capture_on_com
 
 
 @pytest.mark.django_db
-def test_a_message_leaves_a_submission_another_batch_holds():
+def test_a_message_leaves_a_submission_another_batch_holds_and_takes_the_waiting():
     setup = make_service()
     held, waiting = _waiting(setup, UserFactory(), 2)
     Submission.objects.filter(pk=held).update(
         intake_attempts=1, intake_due_at=timezone.now() + intake.LEASE
     )
-    # the waiting one has a message of its own: a message that finds its submission held
-    # claims nothing (a run of such messages costs one update each)
-    assert intake.intake_batch(submission_id=held).completed == []
-    assert intake.intake_batch(submission_id=waiting).completed == [waiting]
+    # the waiting one may have no message of its own (accepted while a run was queued): a
+    # message that finds its submission held takes the waiting ones instead
+    assert intake.intake_batch(submission_id=held).completed == [waiting]
     assert Submission.objects.get(pk=held).stage == Stage.SIGNATURE_CHECKED
+
+
+@pytest.mark.django_db
+def test_acceptances_while_a_run_is_queued_send_no_message_and_that_run_takes_them():
+    setup = make_service()
+    first = _waiting(setup, UserFactory(), 1)[0]
+    dispatch.dispatch_intake_wake(first)  # queued (and run at once, tasks being in-process)
+    assert Submission.objects.get(pk=first).stage == Stage.COMPLETED
+    cache.add(dispatch.INTAKE_WAKE_KEY, 1, 60)  # as when a run is queued and not started yet
+    second = _waiting(setup, UserFactory(), 1, start=5)[0]
+    assert submissions.dispatch_after_accept(second) is None
+    assert Submission.objects.get(pk=second).stage < Stage.COMPLETED  # no message of its own
+    assert intake.intake_batch(submission_id=first).completed == [second]  # the queued run
+    third = _waiting(setup, UserFactory(), 1, start=10)[0]
+    submissions.dispatch_after_accept(third)  # that run took the mark: this queues its own
+    assert Submission.objects.get(pk=third).stage == Stage.COMPLETED
+
+
+@pytest.mark.django_db
+def test_a_full_batch_queues_a_run_for_the_rest():
+    setup = make_service()
+    ids = _waiting(setup, UserFactory(), 5)
+    result = intake.intake_batch(limit=2)  # the run for the rest runs at once, in-process
+    assert result.completed == ids[:2]
+    assert set(Submission.objects.values_list("stage", flat=True)) == {Stage.COMPLETED}
+    assert intake.intake_batch(limit=5).completed == []
 
 
 @pytest.mark.django_db
