@@ -27,8 +27,8 @@ from ..models import Case, CaseStatus, LetterKind
 from ..selectors import register as register_selectors
 from ..selectors.opinions import case_opinions
 from ..selectors.reading import submission_files, submission_html
-from ..selectors.visibility import OFFICE_WIDE_Q
-from ..selectors.worklists import BY_KEY, SORTS, status_name, worklist_page
+from ..selectors.visibility import OFFICE_WIDE_Q, scope_departments
+from ..selectors.worklists import BY_KEY, SORTS, WorklistRow, status_name, worklist_page
 from ..services import deadlines
 from ..services.assignment import assignable_clerks, assigning_as
 
@@ -58,11 +58,7 @@ def _int(value) -> int | None:
         return None
 
 
-def _person(user) -> str:
-    return (user.get_full_name() or user.email) if user is not None else ""
-
-
-def worklist_rows(*, cases, case_url: str) -> SafeString:
+def worklist_rows(*, cases: list[WorklistRow], case_url: str) -> SafeString:
     """A list page's table rows (sign with its link, title, applicant, status, deadline,
     handler). Every value is escaped by ``html.escape`` (what Django's ``escape`` calls; the
     case's number is an int): ``format_html_join`` spent most of its time in the lazy-string
@@ -79,9 +75,9 @@ def worklist_rows(*, cases, case_url: str) -> SafeString:
         deadline = polish_date(case.deadline) if case.deadline else undue
         rows.append(
             f'<tr><td><a href="{url}{int(case.pk)}/">{escape(case.sign)}</a></td>'
-            f"<td>{escape(case.title)}</td><td>{escape(_person(case.applicant))}</td>"
+            f"<td>{escape(case.title)}</td><td>{escape(case.applicant)}</td>"
             f"<td>{status}</td><td>{deadline}</td>"
-            f"<td>{escape(_person(case.assignee) or '—')}</td></tr>"
+            f"<td>{escape(case.assignee or '—')}</td></tr>"
         )
     return SafeString("\n".join(rows))
 
@@ -159,9 +155,7 @@ def worklist(request: HttpRequest, key: str) -> HttpResponse:
                     ("", _("Any")),
                     *(
                         (pk, f"{symbol} – {name}")
-                        for pk, symbol, name in selectors.departments_for_filter(
-                            staff=request.user
-                        ).values_list("pk", "symbol", "name")
+                        for pk, symbol, name in scope_departments(staff=request.user)
                     ),
                 ],
                 department_id or "",

@@ -39,7 +39,7 @@ from .delivery import (
     letter_released,
     receipt_owned,
 )
-from .visibility import OFFICE_WIDE_Q, case_scope, cases_visible_to
+from .visibility import OFFICE_WIDE_Q, case_scope, cases_visible_to, departments_of
 
 
 def _authenticated(user) -> bool:
@@ -214,8 +214,7 @@ def case_submission(*, case: Case, public_id) -> Submission | None:
 def departments_for_filter(*, staff) -> QuerySet[Department]:
     """The departments of the offices where ``staff`` handles cases (a work list's filter),
     from the person's scope already read for the request."""
-    offices = case_scope(staff=staff).offices if _authenticated(staff) else ()
-    return Department.objects.filter(office_id__in=offices).order_by("office__name", "symbol")
+    return departments_of(case_scope(staff=staff).offices if _authenticated(staff) else ())
 
 
 def office_wide(*, staff, office_id: int) -> bool:

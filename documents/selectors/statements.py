@@ -73,7 +73,7 @@ class _Constant:
 class Statement:
     sql: str  # "" when the condition can match nothing (no query is run)
     slots: tuple[_Slot | _Constant, ...]
-    compiler: object = None  # a list page's: how its rows become cases
+    compiler: object = None  # a list page's: how its values are converted (dates on SQLite)
 
     @functools.cached_property
     def prepared(self) -> tuple[str, str, list[_Slot]]:

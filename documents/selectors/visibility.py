@@ -135,6 +135,26 @@ def case_scope(*, staff, at: dt.datetime | None = None) -> CaseScope:
     return scope
 
 
+def departments_of(offices) -> QuerySet[Department]:
+    """The departments of ``offices``, by office name and symbol (a list's department filter)."""
+    return Department.objects.filter(office_id__in=offices).order_by("office__name", "symbol")
+
+
+def _departments(values: dict[str, tuple]) -> QuerySet:
+    return departments_of(values["offices"]).values_list("pk", "symbol", "name")
+
+
+def scope_departments(*, staff) -> list[tuple[int, str, str]]:
+    """(id, symbol, name) of the departments of the offices where ``staff`` handles cases, as
+    ``departments_of`` orders them, from the person's scope already read for the request: a
+    statement compiled once per number of offices (compiling the queryset cost three times
+    the query)."""
+    if not _authenticated(staff):
+        return []
+    offices = tuple(sorted(case_scope(staff=staff).offices))
+    return _rows(("departments",), _departments, {"offices": offices})
+
+
 def departments_without_staff(*, on: dt.date | None = None) -> QuerySet[Department]:
     """Departments where no clerk or head works on the day (their cases need someone)."""
     on = on or timezone.localdate()
