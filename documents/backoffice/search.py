@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from offices.models import Department, Office
@@ -49,35 +50,47 @@ class SearchForm(forms.Form):
         ).order_by("name")
 
 
-_ROW = '<tr><td><a href="{}{}/">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>'
+# What a result row shows: the case's sign (with its link), title, office, status, opening.
+ROW_COLUMNS = ("pk", "sign", "title", "office__name", "status", "opened_at")
 
 
-def result_rows(*, cases, case_url: str) -> SafeString:
-    """The results' rows (sign with its link, title, office, status, opening), escaped by
-    ``format_html`` as a work list's: a template tag or filter per cell of 50 rows cost more
-    CPU than the search's query."""
-    return format_html_join(
-        "\n",
-        _ROW,
-        (
-            (
-                case_url,
-                case.pk,
-                case.sign,
-                case.title,
-                case.office.name,
-                status_name(case.status),
-                polish_datetime(case.opened_at),
-            )
-            for case in cases
-        ),
-    )
+def result_rows(*, rows, case_url: str) -> SafeString:
+    """The results' rows (``ROW_COLUMNS`` tuples), every value escaped by ``html.escape``
+    (what Django's ``escape`` calls; the case's number is an int), as a work list's rows:
+    ``format_html_join`` spent most of its time in the lazy-string checks of
+    ``conditional_escape`` (350 calls a page)."""
+    url = escape(case_url)
+    statuses: dict[str, str] = {}
+    html = []
+    for pk, sign, title, office, status, opened_at in rows:
+        name = statuses.get(status)
+        if name is None:
+            name = statuses[status] = escape(status_name(status))
+        html.append(
+            f'<tr><td><a href="{url}{int(pk)}/">{escape(sign)}</a></td><td>{escape(title)}</td>'
+            f"<td>{escape(office)}</td><td>{name}</td><td>{polish_datetime(opened_at)}</td></tr>"
+        )
+    return SafeString("\n".join(html))
+
+
+_STATUSES: dict[str, tuple[tuple[str, str], ...]] = {}
 
 
 def _filter_options(form: SearchForm) -> dict[str, SafeString]:
     """The selects' options, the submitted value marked (``options``, as on a work list: the
-    form's widgets render a template per option)."""
+    form's widgets render a template per option). The offices and the departments come from
+    one query of the departments with their office's name (in the order of the office's name)."""
     any_ = gettext("Any")
+    language = get_language() or ""
+    statuses = _STATUSES.get(language)
+    if statuses is None:
+        statuses = _STATUSES[language] = tuple((v, str(label)) for v, label in CaseStatus.choices)
+    departments = list(
+        form.fields["department"].queryset.values_list(
+            "pk", "symbol", "name", "office_id", "office__name"
+        )
+    )
+    offices = {str(office): name for _pk, _symbol, _name, office, name in departments}
 
     def choices(name: str, labels) -> SafeString:
         selected = form[name].value()
@@ -85,12 +98,12 @@ def _filter_options(form: SearchForm) -> dict[str, SafeString]:
         return options([("", any_), *labels], selected)
 
     return {
-        "office": choices("office", ((str(o.pk), o.name) for o in form.fields["office"].queryset)),
+        "office": choices("office", offices.items()),
         "department": choices(
             "department",
-            ((str(d.pk), f"{d.symbol} – {d.name}") for d in form.fields["department"].queryset),
+            ((str(pk), f"{symbol} – {name}") for pk, symbol, name, _o, _n in departments),
         ),
-        "status": choices("status", CaseStatus.choices),
+        "status": choices("status", statuses),
     }
 
 
@@ -110,7 +123,7 @@ def search(request: HttpRequest) -> HttpResponse:
                 status=data["status"],
                 opened_from=data["opened_from"],
                 opened_to=data["opened_to"],
-            )[:RESULTS]
+            ).values_list(*ROW_COLUMNS)[:RESULTS]
         )
     invalid = bool(request.GET) and not form.is_valid()
     return render(
@@ -122,7 +135,7 @@ def search(request: HttpRequest) -> HttpResponse:
             # beside the fields); a valid or empty one by the page's own markup
             "filters": None if invalid else _filter_options(form),
             "cases": cases,
-            "rows": result_rows(cases=cases, case_url=case_url_prefix()) if cases else "",
+            "rows": result_rows(rows=cases, case_url=case_url_prefix()) if cases else "",
             "limit": RESULTS,
         },
         status=400 if invalid else 200,
