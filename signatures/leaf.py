@@ -100,7 +100,7 @@ def check_leaf(cert: x509.Certificate, *, pool, anchors, moment: datetime, env, 
         return None
     serial = cert.serial_number
     listed = serial in state.revoked and serial not in state.released
-    deltas = list(dict.fromkeys(pkix._freshest_urls(cert.extensions) + list(state.freshest)))
+    deltas = list(dict.fromkeys(pkix.cert_freshest_urls(cert) + list(state.freshest)))
     for url in deltas:
         delta, _origin = _crl_state(url, issuer, env, now)
         if delta is None or not _current(delta, moment, env):
@@ -152,11 +152,9 @@ def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     hash_algorithm = cert.signature_hash_algorithm
     try:
         if isinstance(key, ec.EllipticCurvePublicKey) and cert.signature_algorithm_oid in _ECDSA:
-            key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(hash_algorithm))
+            key.verify(cert.signature, pkix.tbs_bytes(cert), ec.ECDSA(hash_algorithm))
         elif isinstance(key, rsa.RSAPublicKey) and cert.signature_algorithm_oid in _RSA_PKCS1:
-            key.verify(
-                cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), hash_algorithm
-            )
+            key.verify(cert.signature, pkix.tbs_bytes(cert), padding.PKCS1v15(), hash_algorithm)
         else:
             cert.verify_directly_issued_by(issuer)
     except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):

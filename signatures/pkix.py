@@ -203,9 +203,51 @@ class CertCheck:
 
 
 _der_cache: OrderedDict[bytes, x509.Certificate] = OrderedDict()
-# What loading a certificate already knows of it: (DER, SHA-256 hex), for der() and fingerprint().
-_loaded: dict[x509.Certificate, tuple[bytes, str]] = {}
 _der_lock = threading.Lock()
+MAX_KNOWN = 4096
+
+
+class _Known:
+    """What validation derives from one certificate object, worked out once and kept with it.
+
+    Keyed by the object's ``id`` (the entry holds the object, so the id stays its own while
+    the entry lives), not by the certificate: its ``hash()`` walks the whole parsed certificate
+    (~4 us), and a new signer's validation looked up caches keyed so some 25 times."""
+
+    __slots__ = ("cert", "der", "memo", "public_key", "sha256")
+
+    def __init__(self, cert: x509.Certificate, der_bytes: bytes, sha256: str) -> None:
+        self.cert = cert
+        self.der = der_bytes
+        self.sha256 = sha256
+        self.public_key: object | None = None
+        self.memo: dict = {}
+
+
+_known: OrderedDict[int, _Known] = OrderedDict()
+
+
+def _remember(cert: x509.Certificate, der_bytes: bytes, sha256: str) -> _Known:
+    entry = _Known(cert, der_bytes, sha256)
+    with _der_lock:
+        _known[id(cert)] = entry
+        while len(_known) > MAX_KNOWN:
+            _known.popitem(last=False)
+    return entry
+
+
+def _known_for(cert: x509.Certificate) -> _Known:
+    entry = _known.get(id(cert))
+    if entry is not None and entry.cert is cert:
+        return entry
+    der_bytes = cert.public_bytes(serialization.Encoding.DER)
+    return _remember(cert, der_bytes, hashlib.sha256(der_bytes).hexdigest())
+
+
+def cert_memo(cert: x509.Certificate) -> dict:
+    """A dict kept with ``cert`` for what callers derive from it (report entries, key
+    profile, signer data): a cache keyed by the certificate would hash it on every look-up."""
+    return _known_for(cert).memo
 
 
 def load_certificate(der: bytes) -> x509.Certificate:
@@ -220,14 +262,14 @@ def load_certificate(der: bytes) -> x509.Certificate:
     # is garbage would otherwise load here and fail later, deep in path building. Parse what
     # validation reads now, so a broken certificate is refused (ValueError) where it enters.
     try:
-        cert.issuer, cert.subject, public_key(cert), cert.extensions
+        key_object = (cert.issuer, cert.subject, cert.extensions, cert.public_key())[-1]
     except UnsupportedAlgorithm as exc:
         raise ValueError(f"unsupported key in certificate: {exc}") from None
+    _remember(cert, bytes(der), key.hex()).public_key = key_object
     with _der_lock:
         _der_cache[key] = cert
-        _loaded[cert] = (bytes(der), key.hex())
-        if len(_der_cache) > 4096:
-            _loaded.pop(_der_cache.popitem(last=False)[1], None)
+        if len(_der_cache) > MAX_KNOWN:
+            _der_cache.popitem(last=False)
     return cert
 
 
@@ -246,44 +288,84 @@ def dn(name: x509.Name) -> str:
     return name.rfc4514_string(_DN_NAMES)
 
 
-@functools.lru_cache(maxsize=4096)
 def subject_dn(cert: x509.Certificate) -> str:
-    return dn(cert.subject)
+    memo = cert_memo(cert)
+    value = memo.get("subject_dn")
+    if value is None:
+        value = memo["subject_dn"] = dn(cert.subject)
+    return value
 
 
-@functools.lru_cache(maxsize=4096)
 def issuer_dn(cert: x509.Certificate) -> str:
-    return _issuer_name_dn(cert.issuer)
+    memo = cert_memo(cert)
+    value = memo.get("issuer_dn")
+    if value is None:
+        value = memo["issuer_dn"] = _issuer_name_dn(cert.issuer)
+    return value
 
 
 @functools.lru_cache(maxsize=256)
 def _issuer_name_dn(name: x509.Name) -> str:
-    """Keyed by the name: every signer of a CA names the same issuer. (Subjects are cached by
-    certificate: a cache keyed by one-off names would keep each name's objects alive.)"""
+    """Keyed by the name: every signer of a CA names the same issuer. (Subjects are kept with
+    their certificate: a cache keyed by one-off names would keep each name's objects alive.)"""
     return dn(name)
 
 
-@functools.lru_cache(maxsize=4096)
 def fingerprint(cert: x509.Certificate) -> str:
-    known = _loaded.get(cert)
-    return known[1] if known is not None else cert.fingerprint(hashes.SHA256()).hex()
+    return _known_for(cert).sha256
 
 
-@functools.lru_cache(maxsize=4096)
 def public_key(cert: x509.Certificate) -> object:
     """The certificate's public key object (building it is a measurable cost per validation)."""
-    return cert.public_key()
+    known = _known_for(cert)
+    if known.public_key is None:
+        known.public_key = cert.public_key()
+    return known.public_key
 
 
-@functools.lru_cache(maxsize=4096)
 def cert_digest(cert: x509.Certificate, hash_name: str) -> bytes:
-    return hashlib.new(hash_name, der(cert)).digest()
+    known = _known_for(cert)
+    value = known.memo.get(("digest", hash_name))
+    if value is None:
+        value = known.memo[("digest", hash_name)] = hashlib.new(hash_name, known.der).digest()
+    return value
 
 
-@functools.lru_cache(maxsize=4096)
 def der(cert: x509.Certificate) -> bytes:
-    known = _loaded.get(cert)
-    return known[0] if known is not None else cert.public_bytes(serialization.Encoding.DER)
+    return _known_for(cert).der
+
+
+def extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> x509.Extension | None:
+    """``cert``'s extension ``oid`` or None: a look-up in a map made once per certificate
+    (``get_extension_for_oid`` walks the list on every call)."""
+    memo = cert_memo(cert)
+    found = memo.get("extensions")
+    if found is None:
+        found = memo["extensions"] = {ext.oid: ext for ext in cert.extensions}
+    return found.get(oid)
+
+
+def tbs_bytes(cert: x509.Certificate) -> bytes:
+    """The to-be-signed part of ``cert``, cut from its DER (``tbs_certificate_bytes`` encodes
+    it again on every call). ``Certificate ::= SEQUENCE { tbsCertificate SEQUENCE, ... }``,
+    in DER as the certificate parsed."""
+    data = _known_for(cert).der
+    start = _content_start(data, 0)
+    end = _content_start(data, start) + _length(data, start)
+    return data[start:end]
+
+
+def _length(data: bytes, start: int) -> int:
+    first = data[start + 1]
+    if first < 0x80:
+        return first
+    size = first & 0x7F
+    return int.from_bytes(data[start + 2 : start + 2 + size], "big")
+
+
+def _content_start(data: bytes, start: int) -> int:
+    first = data[start + 1]
+    return start + 2 + (first & 0x7F if first >= 0x80 else 0)
 
 
 def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
@@ -321,24 +403,19 @@ def simple_chain(
 def _urls(cert: x509.Certificate) -> tuple[list[str], list[str]]:
     ocsp_urls: list[str] = []
     crl_urls: list[str] = []
-    try:
-        aia = cert.extensions.get_extension_for_oid(ExtensionOID.AUTHORITY_INFORMATION_ACCESS).value
+    aia = extension(cert, ExtensionOID.AUTHORITY_INFORMATION_ACCESS)
+    if aia is not None:
         ocsp_urls = [
             d.access_location.value
-            for d in aia
+            for d in aia.value
             if d.access_method == AuthorityInformationAccessOID.OCSP
             and isinstance(d.access_location, x509.UniformResourceIdentifier)
         ]
-    except x509.ExtensionNotFound:
-        pass
-    try:
-        cdp = cert.extensions.get_extension_for_oid(ExtensionOID.CRL_DISTRIBUTION_POINTS).value
-        for point in cdp:
-            for name in point.full_name or []:
-                if isinstance(name, x509.UniformResourceIdentifier):
-                    crl_urls.append(name.value)
-    except x509.ExtensionNotFound:
-        pass
+    cdp = extension(cert, ExtensionOID.CRL_DISTRIBUTION_POINTS)
+    for point in cdp.value if cdp is not None else ():
+        for name in point.full_name or []:
+            if isinstance(name, x509.UniformResourceIdentifier):
+                crl_urls.append(name.value)
     return ocsp_urls, crl_urls
 
 
@@ -437,6 +514,16 @@ def _freshest_urls(extensions: x509.Extensions) -> list[str]:
         points = extensions.get_extension_for_oid(ExtensionOID.FRESHEST_CRL).value
     except x509.ExtensionNotFound:
         return []
+    return _point_urls(points)
+
+
+def cert_freshest_urls(cert: x509.Certificate) -> list[str]:
+    """The delta CRLs ``cert`` names (its Freshest CRL extension)."""
+    found = extension(cert, ExtensionOID.FRESHEST_CRL)
+    return _point_urls(found.value) if found is not None else []
+
+
+def _point_urls(points) -> list[str]:
     return [
         name.value
         for point in points
@@ -464,7 +551,7 @@ def _fetch_delta_crls(
     RFC 5280 §5.2.6: when a certificate or its CRL points at a delta CRL, the delta must be
     consulted too (a certificate put on hold after the base CRL appears only there).
     """
-    urls = list(dict.fromkeys(_freshest_urls(cert.extensions) + _freshest_urls(base.extensions)))
+    urls = list(dict.fromkeys(cert_freshest_urls(cert) + _freshest_urls(base.extensions)))
     found = (_crl_bytes(url, env, now)[0] for url in urls)
     return [data for data in found if data is not None]  # a missing delta: indeterminate
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtensionOID
 from lxml import etree
 
 from sekap.xmlsafe import ParsedDocument, ParseLimits, XmlRejected, parse_untrusted
@@ -85,9 +86,16 @@ class _Verdict(Exception):
     sub_indication: str | None
 
 
-@functools.lru_cache(maxsize=2048)
 def _key_profile(cert: x509.Certificate) -> tuple[str, int, bool]:
-    """(key kind, key size, KeyUsage allows signing) of a certificate (cached)."""
+    """(key kind, key size, KeyUsage allows signing) of a certificate (kept with it)."""
+    memo = pkix.cert_memo(cert)
+    profile = memo.get("key_profile")
+    if profile is None:
+        profile = memo["key_profile"] = _new_key_profile(cert)
+    return profile
+
+
+def _new_key_profile(cert: x509.Certificate) -> tuple[str, int, bool]:
     key = pkix.public_key(cert)
     if isinstance(key, rsa.RSAPublicKey):
         kind, bits = "rsa", key.key_size
@@ -96,10 +104,10 @@ def _key_profile(cert: x509.Certificate) -> tuple[str, int, bool]:
     else:
         kind, bits = "other", 0
     try:
-        ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-        ku_ok = bool(ku.content_commitment or ku.digital_signature)
-    except (x509.ExtensionNotFound, ValueError):
-        ku_ok = False
+        ku = pkix.extension(cert, ExtensionOID.KEY_USAGE)
+    except ValueError:  # extensions that do not parse
+        ku = None
+    ku_ok = ku is not None and bool(ku.value.content_commitment or ku.value.digital_signature)
     return kind, bits, ku_ok
 
 
@@ -108,8 +116,16 @@ def _anchor_certificates(anchors: tuple[bytes, ...]) -> list[x509.Certificate]:
     return [pkix.load_certificate(a) for a in anchors]
 
 
-@functools.lru_cache(maxsize=2048)
 def _cert_info(cert: x509.Certificate, role: str) -> CertificateInfo:
+    """The report entry of ``cert`` in ``role`` (kept with the certificate; never mutated)."""
+    memo = pkix.cert_memo(cert)
+    info = memo.get(("info", role))
+    if info is None:
+        info = memo[("info", role)] = _new_cert_info(cert, role)
+    return info
+
+
+def _new_cert_info(cert: x509.Certificate, role: str) -> CertificateInfo:
     return CertificateInfo(
         subject=pkix.subject_dn(cert),
         issuer=pkix.issuer_dn(cert),

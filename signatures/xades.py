@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from datetime import UTC, datetime
 from asn1crypto import core
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.x509.oid import ExtensionOID
 from lxml import etree
 
 from signatures import pkix
@@ -148,8 +148,15 @@ def _der(tag: int, content: bytes) -> bytes:
     return bytes((tag, 0x80 | len(length))) + length + content
 
 
-@functools.lru_cache(maxsize=1024)
 def _issuer_serial_der(cert: x509.Certificate) -> bytes:
+    memo = pkix.cert_memo(cert)
+    value = memo.get("issuer_serial")
+    if value is None:
+        value = memo["issuer_serial"] = _new_issuer_serial_der(cert)
+    return value
+
+
+def _new_issuer_serial_der(cert: x509.Certificate) -> bytes:
     """DER of IssuerSerial { issuer: [directoryName: the issuer's Name], serial } (RFC 5035),
     as a signing tool writes it into IssuerSerialV2: built directly (asn1crypto took a
     noticeable share of a new signer's validation)."""
@@ -235,8 +242,16 @@ _PESEL = re.compile(r"(?:PNOPL|PESEL)\D{0,3}(\d{11})")
 _NIP = re.compile(r"(?:TINPL|NIP|VATPL)\D{0,3}(\d{10})")
 
 
-@functools.lru_cache(maxsize=1024)
 def signer_info(cert: x509.Certificate) -> SignerInfo:
+    """The signer's data for the report (kept with the certificate; never mutated)."""
+    memo = pkix.cert_memo(cert)
+    info = memo.get("signer_info")
+    if info is None:
+        info = memo["signer_info"] = _new_signer_info(cert)
+    return info
+
+
+def _new_signer_info(cert: x509.Certificate) -> SignerInfo:
     first: dict[x509.ObjectIdentifier, str] = {}
     for attribute in cert.subject:  # one pass (get_attributes_for_oid walks it per OID)
         first.setdefault(attribute.oid, str(attribute.value))
@@ -251,8 +266,9 @@ def signer_info(cert: x509.Certificate) -> SignerInfo:
     pesel = _PESEL.search(serial_attr)
     nip = _NIP.search(serial_attr) or _NIP.search(org_id)
     usages = []
-    try:
-        ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    found = pkix.extension(cert, ExtensionOID.KEY_USAGE)
+    if found is not None:
+        ku = found.value
         for name in (
             "digital_signature",
             "content_commitment",
@@ -262,8 +278,6 @@ def signer_info(cert: x509.Certificate) -> SignerInfo:
         ):
             if getattr(ku, name):
                 usages.append("non_repudiation" if name == "content_commitment" else name)
-    except x509.ExtensionNotFound:
-        pass
     qualified, qc_type = qc_statements(cert)
     return SignerInfo(
         subject=pkix.subject_dn(cert),
@@ -306,8 +320,10 @@ def qc_statements(cert: x509.Certificate) -> tuple[bool, str | None]:
     """(QcCompliance stated, QcType) from the certificate's QCStatements extension; a
     malformed extension states nothing."""
     try:
-        raw = cert.extensions.get_extension_for_oid(QC_STATEMENTS).value.value
-        statements = _QcStatements.load(raw)
+        found = pkix.extension(cert, QC_STATEMENTS)
+        if found is None:
+            return False, None
+        statements = _QcStatements.load(found.value.value)
         compliance, qc_type = False, None
         for statement in statements:
             oid = statement["statement_id"].dotted

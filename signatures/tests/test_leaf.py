@@ -158,3 +158,35 @@ def test_an_expired_issuer_is_not_accepted_from_the_cache(pki):
     assert check is not None and check.expires_at <= ending.cert.not_valid_after_utc
     after = ending.cert.not_valid_after_utc + timedelta(seconds=1)
     assert _leaf(pki, second, env, pool=[second, ending.cert], moment=after) is None
+
+
+def test_the_to_be_signed_part_is_cut_from_the_der_as_cryptography_gives_it(pki):
+    for cert in (pki.issue("EC").cert, pki.issue("RSA", rsa_bits=2048).cert, pki.root.cert):
+        assert pkix.tbs_bytes(cert) == cert.tbs_certificate_bytes
+
+
+class _Unhashable:
+    """A certificate that refuses ``hash()`` (a certificate's hash walks all of it)."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, cert) -> None:
+        self._cert = cert
+
+    def __getattr__(self, name: str):
+        return getattr(self._cert, name)
+
+
+def test_what_validation_derives_from_a_certificate_is_kept_with_it_not_hashed(pki):
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    from signatures import validator, xades
+
+    cert = _Unhashable(pki.issue("Kept", subject={"serial": "PNOPL-90010112345"}).cert)
+    assert pkix.fingerprint(cert) == cert.fingerprint(hashes.SHA256()).hex()
+    assert pkix.der(cert) == cert.public_bytes(serialization.Encoding.DER)
+    assert pkix.public_key(cert) is pkix.public_key(cert)
+    assert xades.signer_info(cert) is xades.signer_info(cert)
+    assert xades.signer_info(cert).pesel == "90010112345"
+    assert validator._key_profile(cert) == ("ec", 256, True)
+    assert pkix.cert_memo(cert) is not pkix.cert_memo(_Unhashable(cert._cert))
