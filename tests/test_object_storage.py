@@ -222,3 +222,84 @@ def test_a_failed_write_leaves_no_object_under_the_hash(file_store, monkeypatch)
     monkeypatch.setattr(os, "fdopen", fdopen)
     stored = document_put(data=PDF, kind="submissions")
     assert document_read(key=stored.key) == PDF
+
+
+def test_a_stored_document_is_fsynced_and_named_durably_before_the_store_returns(
+    file_store, monkeypatch
+):
+    """A row committed after ``document_put`` must not outlive the object after a power loss:
+    the bytes are fsynced (all written) under a temporary name, linked under their hash, then
+    the directory naming the object is fsynced, and the parent of each directory made for it;
+    no temporary file is left."""
+    import os
+
+    synced: list[tuple[str, int]] = []
+    fsync = os.fsync
+    path = file_store / f"documents/submissions/{hashlib.sha256(PDF).hexdigest()[:2]}"
+    path = path / hashlib.sha256(PDF).hexdigest()
+    named_before_durable = []
+
+    def recorded(fd: int) -> None:
+        synced.append((os.readlink(f"/proc/self/fd/{fd}"), os.fstat(fd).st_size))
+        if len(synced) == 1:  # a crash now must leave nothing under the hash
+            named_before_durable.append(path.exists())
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recorded)
+    stored = document_put(data=PDF, kind="submissions")
+    assert file_store / stored.key == path and named_before_durable == [False]
+    assert synced[0][0].startswith(f"{path}.") and synced[0][0].endswith(".part")
+    assert [name for name, _size in synced[1:]] == [
+        str(path.parent),
+        str(path.parent.parent),
+        str(path.parent.parent.parent),
+        str(file_store),
+    ]
+    assert synced[0][1] == len(PDF)
+    synced.clear()
+    prefix = hashlib.sha256(PDF).hexdigest()[:2]
+    other = next(  # the second object of a directory made already (most often)
+        data
+        for n in range(100_000)
+        if hashlib.sha256(data := PDF + str(n).encode()).hexdigest()[:2] == prefix
+    )
+    second = document_put(data=other, kind="submissions")
+    assert synced[0][0].startswith(f"{file_store / second.key}.")
+    assert [name for name, _size in synced[1:]] == [str(path.parent)]
+    assert synced[0][1] == len(other)
+    assert sorted(p.name for p in path.parent.iterdir()) == sorted([path.name, second.key[-64:]])
+    synced.clear()
+    document_put(data=PDF, kind="submissions")  # stored before: nothing written
+    assert synced == []
+
+
+def test_a_concurrent_writer_of_the_same_bytes_keeps_its_object(file_store, monkeypatch):
+    import os
+
+    link, raced_at = os.link, []
+
+    def raced(source, target) -> None:
+        raced_at.append(target)
+        link(source, target)  # the other writer's complete object, linked first
+        link(source, target)
+
+    monkeypatch.setattr(os, "link", raced)
+    stored = document_put(data=PDF, kind="submissions")
+    path = file_store / stored.key
+    assert raced_at == [str(path)]
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary left
+    assert document_read(key=stored.key) == PDF
+
+
+def test_a_failed_fsync_leaves_no_object_under_the_hash(file_store, monkeypatch):
+    import errno
+    import os
+
+    def failing(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", failing)
+    with pytest.raises(OSError, match="Input/output"):
+        document_put(data=PDF, kind="submissions")
+    folder = file_store / f"documents/submissions/{hashlib.sha256(PDF).hexdigest()[:2]}"
+    assert not any(folder.iterdir())

@@ -48,7 +48,6 @@ from ..models import (
     Correspondent,
     InboxMessage,
     MessageKind,
-    PartyRole,
     Receipt,
     RegisterChannel,
     RegisterEntry,
@@ -63,13 +62,13 @@ from .attachment_signatures import (
     stored_checks,
 )
 from .deadlines import supplement_received
-from .fees import case_fees_attach, cases_fees_attach
+from .fees import cases_fees_attach
 from .history import case_event, case_events_add
 from .mail import inbox_email_sweep
-from .opening import Opening, case_create, case_openable, cases_open
+from .opening import Opening, case_openable, cases_open
 from .register.correspondents import correspondent_for_account, correspondents_for_accounts
 from .register.numbers import rpw_allocate, rpw_allocate_many
-from .register.parties import applicants_create, party_create
+from .register.parties import applicants_create
 from .search import case_search_batch, document_text
 from .submissions import is_signed, max_bytes
 from .workflow import case_transition
@@ -335,48 +334,28 @@ def _register_many(*, submissions: list[Submission]) -> list[RegisterEntry]:
 # --- step 3: the case -----------------------------------------------------------------------
 
 
-def case_open(*, submission: Submission, entry: RegisterEntry) -> Case:
-    """Step 3: open the case (or attach a reply to its case), with deadline and routing."""
-    if submission.reply_to_id:
-        case = Case.objects.select_for_update().get(pk=submission.reply_to_id)
-        case_event(
-            case=case,
-            action="reply_received",
-            params={"rpw": entry.rpw},
-            document_ref=str(submission.public_id),
-        )
-        if case.status == CaseStatus.WAITING:
-            try:
-                case = case_transition(case=case, transition="supplement_received", actor=None)
-            except TransitionRefused:  # the case's workflow leaves it to the clerk
-                logger.info("case %s: reply received, status left to the clerk", case.pk)
-        supplement_received(
-            case=case,
-            on=_local_date(submission.received_at),
-            document_ref=str(submission.public_id),
-        )
-        if submission.service.form_template.slug == APPEAL_FORM:  # a signed appeal
-            submission_id = submission.pk
-            transaction.on_commit(lambda: dispatch.dispatch_appeal(submission_id))
-    else:
-        case = case_create(
-            office=submission.office,
-            service=submission.service,
-            title=submission.title,
-            started=_local_date(submission.received_at),
-            rpw=entry.rpw,
-            document_ref=str(submission.public_id),
-            applicant=submission.submitter,
-            company=submission.company,
-            origin={"submission": submission.pk},
-        )
-        party_create(
-            case=case,
-            correspondent=entry.correspondent,
-            role=PartyRole.APPLICANT,
-            served_via_platform=True,
-        )
-        case_fees_attach(case=case, submission=submission)
+def _reply_attach(*, submission: Submission, entry: RegisterEntry) -> Case:
+    """Step 3 of a reply: attach it to its case (history, status, deadline)."""
+    case = Case.objects.select_for_update().get(pk=submission.reply_to_id)
+    case_event(
+        case=case,
+        action="reply_received",
+        params={"rpw": entry.rpw},
+        document_ref=str(submission.public_id),
+    )
+    if case.status == CaseStatus.WAITING:
+        try:
+            case = case_transition(case=case, transition="supplement_received", actor=None)
+        except TransitionRefused:  # the case's workflow leaves it to the clerk
+            logger.info("case %s: reply received, status left to the clerk", case.pk)
+    supplement_received(
+        case=case,
+        on=_local_date(submission.received_at),
+        document_ref=str(submission.public_id),
+    )
+    if submission.service.form_template.slug == APPEAL_FORM:  # a signed appeal
+        submission_id = submission.pk
+        transaction.on_commit(lambda: dispatch.dispatch_appeal(submission_id))
     entry.case = case
     entry.save(update_fields=["case"])
     if submission.needs_attention:
@@ -391,11 +370,12 @@ def case_open(*, submission: Submission, entry: RegisterEntry) -> Case:
     return case
 
 
-def _open_many(
+def _cases_open(
     *, submissions: list[Submission], entries: list[RegisterEntry], texts: dict[int, str]
 ) -> list[Case]:
-    """Step 3 of new applications (no reply among them), as :func:`case_open` of each: the
-    cases, their applicants, history lines and search texts in one insert each."""
+    """Step 3 of new applications (no reply among them), the one path that opens cases from
+    submissions (a batch's run, or one item on its own): the cases with deadline and routing,
+    their applicants, history lines and search texts in one insert each."""
     openings = [
         Opening(
             office=s.office,
@@ -555,7 +535,11 @@ def _claim(
 
 
 def _complete(
-    *, submission: Submission, outcome: SignatureOutcome | None, office_names: dict[int, str]
+    *,
+    submission: Submission,
+    outcome: SignatureOutcome | None,
+    texts: dict[int, str],
+    office_names: dict[int, str],
 ) -> InboxMessage:
     """Steps 1 (storing the checked outcome) to 4 of a locked submission not completed."""
     with case_search_batch():
@@ -564,7 +548,10 @@ def _complete(
                 raise TemporaryFailure("signature report missing")
             signature_store(submission=submission, outcome=outcome)
         entry = register(submission=submission)
-        case_open(submission=submission, entry=entry)
+        if submission.reply_to_id:
+            _reply_attach(submission=submission, entry=entry)
+        else:  # a batch of one
+            _cases_open(submissions=[submission], entries=[entry], texts=texts)
         return notify(submission=submission, office_names=office_names)
 
 
@@ -582,7 +569,7 @@ def _complete_many(
             if submission.stage < Stage.SIGNATURE_CHECKED:
                 signature_store(submission=submission, outcome=outcomes[submission.pk])
         entries = _register_many(submissions=submissions)
-        _open_many(submissions=submissions, entries=entries, texts=texts)
+        _cases_open(submissions=submissions, entries=entries, texts=texts)
         return _notify_many(submissions=submissions, office_names=office_names)
 
 
@@ -647,6 +634,7 @@ def _complete_office(
                     message = _complete(
                         submission=submission,
                         outcome=outcomes[submission.pk],
+                        texts=texts,
                         office_names=office_names,
                     )
             except Exception as exc:  # rolled back to its savepoint, its entries dropped

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from documents import dispatch, tasks
 from documents.models import Case, InboxMessage, RegisterEntry, Stage, Submission
-from documents.services import intake, submissions
+from documents.services import intake, search, submissions
 from documents.tests.fixtures import make_service, pesel
 from documents.tests.test_numbering import run_threads
 from sekap.accounts.models import IdentityLevel, VerificationMethod
@@ -182,6 +182,34 @@ def test_queries_per_batch_do_not_grow_with_its_size():
 # submissions, the audit entries and the receipts whose PDFs the batch queues (SQLite claims
 # each item by its own update, having no row locks)
 QUERIES = {"postgresql": (30, 0), "sqlite": (30, 1)}
+
+
+@pytest.mark.django_db
+def test_a_submission_on_its_own_opens_its_case_as_a_batch_of_one():
+    """One path opens cases from submissions: an item completed on its own (a run of one, a
+    failed run's items) goes through the batch's, one insert each of its case, history lines
+    and applicant. Pinned: the statements of the whole intake of one submission."""
+    setup = make_service()
+    applicant = UserFactory()
+    _waiting(setup, applicant, 1)
+    intake.intake_batch()  # the counters and the correspondent exist from here on
+    [pk] = _waiting(setup, applicant, 1, start=100)
+    with CaptureQueriesContext(connection) as captured:
+        intake.intake_process(submission_id=pk)
+    inserts = [q["sql"].split(" (")[0] for q in captured if q["sql"].startswith("INSERT")]
+    assert inserts.count('INSERT INTO "documents_case"') == 1
+    assert inserts.count('INSERT INTO "documents_caseevent"') == 1  # received, opened
+    assert inserts.count('INSERT INTO "documents_caseparty"') == 1
+    assert not any(q["sql"].startswith('UPDATE "documents_case" ') for q in captured)
+    assert len(captured) == ONE_ON_ITS_OWN[connection.vendor]
+    case = Submission.objects.get(pk=pk).case
+    assert [e.action for e in case.events.order_by("pk")] == ["received", "opened"]
+    assert case.search_text == search.case_search_text(case=case)
+
+
+# the whole intake of one submission (claim, load, lock, register, open, notify, audit); was
+# 42 on SQLite when an item on its own opened its case by a path of its own
+ONE_ON_ITS_OWN = {"postgresql": 30, "sqlite": 31}
 
 
 @pytest.mark.postgres
