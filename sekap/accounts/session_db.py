@@ -1,16 +1,19 @@
 """The session engine (``SESSION_ENGINE = "sekap.accounts.session_db"``): Django's database
 sessions in ``accounts.UserSession``, whose ``user_id`` column names the user each session is
 logged in as, so that a leaver's sessions end by one query. ``session_cached_db`` is the same
-with the cache in front."""
+with the cache in front. A session naming Django's ``ModelBackend`` is read as naming ours
+(``sekap.accounts.backends``: the same checks, the user's read prepared)."""
 
 from __future__ import annotations
 
 from importlib import import_module
 
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends import db
 from django.core import checks
+
+from .backends import DJANGO_MODEL_BACKEND, MODEL_BACKEND
 
 
 def user_id_of(data: dict) -> int | None:
@@ -27,6 +30,12 @@ class UserSessionMixin:
         from .models import UserSession
 
         return UserSession
+
+    def load(self):
+        data = super().load()
+        if data.get(BACKEND_SESSION_KEY) == DJANGO_MODEL_BACKEND:
+            data[BACKEND_SESSION_KEY] = MODEL_BACKEND
+        return data
 
     def create_model_instance(self, data):
         row = super().create_model_instance(data)

@@ -132,3 +132,52 @@ def test_citizen_is_refused_the_back_office_start_page(client):
     citizen = UserFactory()
     client.post("/konto/logowanie/", {"username": citizen.email, "password": DEFAULT_PASSWORD})
     assert client.get("/backoffice/").status_code == 403
+
+
+def test_the_sessions_device_is_read_as_it_is_now_with_its_sql_compiled_once(client, monkeypatch):
+    """The device the session was verified with is read on every request (a deleted or
+    unconfirmed device, or one moved to another user, is refused at once), its query compiled
+    once (sekap.accounts.middleware.device_by_persistent_id)."""
+    from django.db.models.sql.compiler import SQLCompiler
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    clerk = StaffFactory(is_staff=True, is_superuser=True)
+    login_with_second_factor(client, clerk)
+    device = TOTPDevice.objects.get(user=clerk)
+    assert client.get("/admin/").status_code == 200
+    compiled: list[str] = []
+    as_sql = SQLCompiler.as_sql
+
+    def counted(self, *args, **kwargs):
+        sql, params = as_sql(self, *args, **kwargs)
+        compiled.append(sql)
+        return sql, params
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
+    assert client.get("/admin/").status_code == 200
+    assert not [sql for sql in compiled if "otp_totp_totpdevice" in sql]
+
+    TOTPDevice.objects.filter(pk=device.pk).update(confirmed=False)
+    assert client.get("/admin/").status_code == 302
+    login_with_second_factor(client, clerk)  # a new device
+    assert client.get("/admin/").status_code == 200
+    TOTPDevice.objects.filter(user=clerk).update(user=StaffFactory())
+    assert client.get("/admin/").status_code == 302
+    login_with_second_factor(client, clerk)
+    TOTPDevice.objects.filter(user=clerk).delete()
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/konto/2fa/konfiguracja/" in response["Location"]
+
+
+def test_a_persistent_id_naming_no_device_finds_none():
+    from sekap.accounts.middleware import device_by_persistent_id
+
+    for persistent_id in (
+        "",
+        "otp_totp.totpdevice/x",
+        "nope.model/1",
+        "accounts.user/1",
+        "otp_totp.totpdevice/99999999999999999999",
+        "otp_totp.totpdevice/7",
+    ):
+        assert device_by_persistent_id(persistent_id) is None, persistent_id
