@@ -247,7 +247,7 @@ def _crl_state(
     try:
         crl = x509.load_der_x509_crl(der)
         if crl.issuer != issuer.subject or not crl.is_signature_valid(pkix.public_key(issuer)):
-            return None
+            return None, "FETCHED"  # not the CA's: the full validation reports it
         for ext in crl.extensions:
             if ext.oid == ExtensionOID.ISSUING_DISTRIBUTION_POINT:
                 return None, "FETCHED"  # partitioned or indirect: the full validation reads it

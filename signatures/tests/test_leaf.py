@@ -190,3 +190,17 @@ def test_what_validation_derives_from_a_certificate_is_kept_with_it_not_hashed(p
     assert xades.signer_info(cert).pesel == "90010112345"
     assert validator._key_profile(cert) == ("ec", 256, True)
     assert pkix.cert_memo(cert) is not pkix.cert_memo(_Unhashable(cert._cert))
+
+
+def test_a_crl_from_another_issuer_leaves_the_signer_to_the_full_validation(pki):
+    """A CRL at the signer's distribution point that its CA did not sign: the short path
+    steps aside (it raised on unpacking before, an internal error for a valid signer) and
+    the full validation decides, here on the CA's OCSP answer."""
+    pki.make_issuing_ca("stranger-crl")
+    env = _env(crl_refresh=timedelta(0))
+    assert _check(pki, pki.issue("Warm 4").cert, env).status == "ok"  # the CA's path: cached
+    signer = pki.issue("CRL of a stranger", crl_path="/crl/stranger-crl.crl").cert
+    assert _leaf(pki, signer, env) is None
+    check = _check(pki, signer, env)  # the CRL is not the CA's; its OCSP responder answers
+    assert check.status == "ok"
+    assert [(r.source, r.status) for r in check.revocation[:1]] == [("OCSP", "GOOD")]
