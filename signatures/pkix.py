@@ -20,10 +20,10 @@ import time
 import urllib.parse
 import urllib.request
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -42,6 +42,8 @@ from pyhanko_certvalidator.policy_decl import (
 
 from sekap.monitoring import events
 from signatures.report import RevocationInfo, iso
+
+T = TypeVar("T")
 
 MAX_RESPONSE_BYTES = 20 * 1024 * 1024
 
@@ -250,6 +252,16 @@ def cert_memo(cert: x509.Certificate) -> dict:
     return _known_for(cert).memo
 
 
+def derived(cert: x509.Certificate, key: Hashable, build: Callable[[x509.Certificate], T]) -> T:
+    """``build(cert)``, made once and kept with ``cert`` under ``key`` (see ``cert_memo``)."""
+    memo = _known_for(cert).memo
+    try:
+        return memo[key]
+    except KeyError:
+        value = memo[key] = build(cert)
+        return value
+
+
 def load_certificate(der: bytes) -> x509.Certificate:
     """Parse a DER certificate (cached: parsing is a noticeable share of a warm validation)."""
     key = hashlib.sha256(der).digest()
@@ -289,19 +301,11 @@ def dn(name: x509.Name) -> str:
 
 
 def subject_dn(cert: x509.Certificate) -> str:
-    memo = cert_memo(cert)
-    value = memo.get("subject_dn")
-    if value is None:
-        value = memo["subject_dn"] = dn(cert.subject)
-    return value
+    return derived(cert, "subject_dn", lambda c: dn(c.subject))
 
 
 def issuer_dn(cert: x509.Certificate) -> str:
-    memo = cert_memo(cert)
-    value = memo.get("issuer_dn")
-    if value is None:
-        value = memo["issuer_dn"] = _issuer_name_dn(cert.issuer)
-    return value
+    return derived(cert, "issuer_dn", lambda c: _issuer_name_dn(c.issuer))
 
 
 @functools.lru_cache(maxsize=256)
@@ -324,11 +328,7 @@ def public_key(cert: x509.Certificate) -> object:
 
 
 def cert_digest(cert: x509.Certificate, hash_name: str) -> bytes:
-    known = _known_for(cert)
-    value = known.memo.get(("digest", hash_name))
-    if value is None:
-        value = known.memo[("digest", hash_name)] = hashlib.new(hash_name, known.der).digest()
-    return value
+    return derived(cert, ("digest", hash_name), lambda c: hashlib.new(hash_name, der(c)).digest())
 
 
 def der(cert: x509.Certificate) -> bytes:
@@ -338,10 +338,7 @@ def der(cert: x509.Certificate) -> bytes:
 def extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> x509.Extension | None:
     """``cert``'s extension ``oid`` or None: a look-up in a map made once per certificate
     (``get_extension_for_oid`` walks the list on every call)."""
-    memo = cert_memo(cert)
-    found = memo.get("extensions")
-    if found is None:
-        found = memo["extensions"] = {ext.oid: ext for ext in cert.extensions}
+    found = derived(cert, "extensions", lambda c: {ext.oid: ext for ext in c.extensions})
     return found.get(oid)
 
 

@@ -88,11 +88,7 @@ class _Verdict(Exception):
 
 def _key_profile(cert: x509.Certificate) -> tuple[str, int, bool]:
     """(key kind, key size, KeyUsage allows signing) of a certificate (kept with it)."""
-    memo = pkix.cert_memo(cert)
-    profile = memo.get("key_profile")
-    if profile is None:
-        profile = memo["key_profile"] = _new_key_profile(cert)
-    return profile
+    return pkix.derived(cert, "key_profile", _new_key_profile)
 
 
 def _new_key_profile(cert: x509.Certificate) -> tuple[str, int, bool]:
@@ -118,11 +114,7 @@ def _anchor_certificates(anchors: tuple[bytes, ...]) -> list[x509.Certificate]:
 
 def _cert_info(cert: x509.Certificate, role: str) -> CertificateInfo:
     """The report entry of ``cert`` in ``role`` (kept with the certificate; never mutated)."""
-    memo = pkix.cert_memo(cert)
-    info = memo.get(("info", role))
-    if info is None:
-        info = memo[("info", role)] = _new_cert_info(cert, role)
-    return info
+    return pkix.derived(cert, ("info", role), lambda c: _new_cert_info(c, role))
 
 
 def _new_cert_info(cert: x509.Certificate, role: str) -> CertificateInfo:

@@ -149,11 +149,7 @@ def _der(tag: int, content: bytes) -> bytes:
 
 
 def _issuer_serial_der(cert: x509.Certificate) -> bytes:
-    memo = pkix.cert_memo(cert)
-    value = memo.get("issuer_serial")
-    if value is None:
-        value = memo["issuer_serial"] = _new_issuer_serial_der(cert)
-    return value
+    return pkix.derived(cert, "issuer_serial", _new_issuer_serial_der)
 
 
 def _new_issuer_serial_der(cert: x509.Certificate) -> bytes:
@@ -244,11 +240,7 @@ _NIP = re.compile(r"(?:TINPL|NIP|VATPL)\D{0,3}(\d{10})")
 
 def signer_info(cert: x509.Certificate) -> SignerInfo:
     """The signer's data for the report (kept with the certificate; never mutated)."""
-    memo = pkix.cert_memo(cert)
-    info = memo.get("signer_info")
-    if info is None:
-        info = memo["signer_info"] = _new_signer_info(cert)
-    return info
+    return pkix.derived(cert, "signer_info", _new_signer_info)
 
 
 def _new_signer_info(cert: x509.Certificate) -> SignerInfo:
