@@ -14,6 +14,7 @@ import pytest
 
 from tests.support import (  # noqa: F401  (fixtures registered for every test module)
     REQUIRE_SERVICES,
+    SharedRows,
     clamd_running,
     database_url,
     object_storage,
@@ -48,6 +49,13 @@ def pytest_collection_modifyitems(config, items) -> None:
         return 0
 
     items.sort(key=weight)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    # after the test's own fixtures: rows shared by a module's tests end with the last of them
+    yield
+    SharedRows.end_unless_wanted(item, nextitem)
 
 
 @pytest.fixture(scope="session", autouse=True)

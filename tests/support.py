@@ -127,3 +127,89 @@ def object_storage(settings):
     except Exception as exc:  # any failure means the server is not usable
         unavailable(f"the S3 server does not answer: {exc}", required=REQUIRE_SERVICES)
     return storage
+
+
+def transactional(item) -> bool:
+    """Whether a test commits (``transaction=True``, ``transactional_db``, a live server)."""
+    marker = item.get_closest_marker("django_db")
+    names = getattr(item, "fixturenames", ())
+    return bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(names)
+    )
+
+
+class SharedRows:
+    """Rows made once for the tests of one module that ask for them (Django's
+    ``setUpTestData``): made in a transaction that each of those tests runs inside (the test's
+    own transaction a savepoint of it, rolled back after the test). The transaction is rolled
+    back when the module ends or when the next test does not ask for the rows (see the root
+    conftest), so no other test sees them; a later test of the module asking for them then gets
+    them made again in its own transaction. Only for tests that do not commit."""
+
+    open: list[SharedRows] = []
+
+    def __init__(self, fixture: str, make) -> None:
+        self.fixture = fixture
+        self.value = None
+        self._atomic = None
+        self._make = make
+        self._blocker = None
+
+    def begin(self, django_db_blocker) -> None:
+        from django.db import transaction
+
+        self._blocker = django_db_blocker
+        with django_db_blocker.unblock():
+            self._atomic = transaction.atomic()
+            # what a test's code does inside runs as in a test's own transaction (sekap.storage)
+            self._atomic._from_testcase = True
+            self._atomic.__enter__()
+            SharedRows.open.append(self)
+            try:
+                self.value = self._make()
+            except BaseException:
+                self.end()
+                raise
+
+    @classmethod
+    def made(cls, fixture: str, make, django_db_blocker):
+        """The body of a module-scoped fixture: ``yield from SharedRows.made(...)``."""
+        shared = cls(fixture, make)
+        shared.begin(django_db_blocker)
+        try:
+            yield shared
+        finally:
+            shared.end()
+
+    @property
+    def active(self) -> bool:
+        return self._atomic is not None
+
+    def get(self, request):
+        """What ``make`` returned, for this test; None when the rows were rolled back after a
+        test of the module that did not ask for them (the test then makes its own)."""
+        assert not transactional(request.node), f"a test that commits cannot share {self.fixture}"
+        return self.value if self.active else None
+
+    def end(self) -> None:
+        from django.db import transaction
+
+        if self._atomic is None:
+            return
+        atomic, self._atomic, self.value = self._atomic, None, None
+        SharedRows.open.remove(self)
+        with self._blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+    @classmethod
+    def end_unless_wanted(cls, item, nextitem) -> None:
+        """After a test: roll back the shared rows the next test does not ask for."""
+        for shared in list(cls.open):
+            if (
+                nextitem is None
+                or nextitem.module is not item.module
+                or shared.fixture not in nextitem.fixturenames
+                or transactional(nextitem)
+            ):
+                shared.end()

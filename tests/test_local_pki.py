@@ -14,7 +14,7 @@ from certauth.services import crl as crl_services
 from certauth.services.revocation import certificate_revoke
 from documents.models import Stage, Submission
 from documents.tests.fixtures import NoNetwork, make_citizen
-from portal.tests.fixtures import ca, catalogue, pki_dir, sekap_trust  # noqa: F401
+from portal.tests.fixtures import _catalogue_rows, ca, catalogue, pki_dir, sekap_trust  # noqa: F401
 from signatures import pkix
 from signatures import services as signatures
 

@@ -74,7 +74,7 @@ def test_swagger_init_script_is_served_separately(client):
 
 def _settings_under(env: dict[str, str]) -> dict:
     code = (
-        "import json, django; from django.conf import settings; django.setup(); "
+        "import json; from django.conf import settings; "
         "print(json.dumps({k: getattr(settings, k, None) for k in ("
         "'SECURE_SSL_REDIRECT', 'SECURE_HSTS_SECONDS', 'SESSION_COOKIE_SECURE', "
         "'CSRF_COOKIE_SECURE', 'SECURE_PROXY_SSL_HEADER', 'TRUSTED_PROXIES')}))"

@@ -4,7 +4,14 @@ import pytest
 from django.core.management import call_command
 
 from offices.models import StaffMembership, StaffRole
-from portal.tests.fixtures import ca, catalogue, pki_dir, platform_trust, sekap_trust  # noqa: F401
+from portal.tests.fixtures import (  # noqa: F401
+    _catalogue_rows,
+    ca,
+    catalogue,
+    pki_dir,
+    platform_trust,
+    sekap_trust,
+)
 from sekap.accounts.models import User
 
 pytestmark = pytest.mark.django_db

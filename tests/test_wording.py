@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from portal.tests.fixtures import ca, catalogue, pki_dir, verified  # noqa: F401
+from portal.tests.fixtures import _catalogue_rows, ca, catalogue, pki_dir, verified  # noqa: F401
 
 ROOT = Path(settings.BASE_DIR)
 SKIP_DIRS = {".venv", "node_modules", "var", ".git", "tests", "migrations", "__pycache__"}

@@ -10,16 +10,30 @@ from offices.jrwa import case_class
 from offices.models import Office, Service
 from offices.services import departments_seed_defaults, offices_load_csv
 from sekap.audit.models import AuditEntry
+from tests.support import SharedRows
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def seeded_catalogue():
+def seeded_catalogue_load() -> bool:
     offices_load_csv()
     departments_seed_defaults()
     call_command("seed_forms", verbosity=0)
     catalogue_seed()
+    return True
+
+
+@pytest.fixture(scope="module")
+def _seeded_catalogue_rows(django_db_setup, django_db_blocker):
+    """Every seed form at every office, made once and shared by this module's tests (each
+    rolled back to it: tests.support.SharedRows)."""
+    yield from SharedRows.made("seeded_catalogue", seeded_catalogue_load, django_db_blocker)
+
+
+@pytest.fixture
+def seeded_catalogue(request, _seeded_catalogue_rows, db):
+    if _seeded_catalogue_rows.get(request) is None:
+        seeded_catalogue_load()
 
 
 def forms_at(terc: str) -> set[str]:

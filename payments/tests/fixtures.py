@@ -14,6 +14,7 @@ from offices.models import Service
 from offices.services import departments_seed_defaults, offices_load_csv
 from payments.services.seed import payments_seed
 from sekap.accounts.tests.factories import VerifiedCitizenFactory
+from tests.support import SharedRows
 
 FORMS = {"wniosek-o-zaswiadczenie", "odpis-aktu-stanu-cywilnego", "zezwolenie-alkohol"}
 
@@ -48,9 +49,24 @@ def load() -> Seeded:
     )
 
 
+@pytest.fixture(scope="module")
+def _seeded_rows(django_db_setup, django_db_blocker):
+    """The offices, forms, catalogue and tariffs made once per module and shared by its tests
+    that do not commit, each rolled back to them (tests.support.SharedRows)."""
+
+    def make() -> dict[str, int | None]:
+        return {name: service and service.pk for name, service in vars(load()).items()}
+
+    yield from SharedRows.made("seeded", make, django_db_blocker)
+
+
 @pytest.fixture
-def seeded(db) -> Seeded:
-    return load()
+def seeded(request, _seeded_rows, db) -> Seeded:
+    shared = _seeded_rows.get(request)
+    if shared is None:
+        return load()
+    found = Service.objects.select_related("office").in_bulk(pk for pk in shared.values() if pk)
+    return Seeded(**{name: found.get(pk) for name, pk in shared.items()})
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 import pytest
 
 from portal.tests.fixtures import (  # noqa: F401
+    _catalogue_rows,
     ca,
     catalogue,
     cert_profiles,

@@ -27,6 +27,7 @@ from offices.catalogue import catalogue_seed
 from offices.models import Service
 from offices.services import departments_seed_defaults, offices_load_csv
 from sekap.accounts.tests.factories import VerifiedCitizenFactory
+from tests.support import SharedRows
 
 FORMS = {"wniosek-o-zaswiadczenie", "pismo-ogolne"}
 SLUG = "wniosek-o-zaswiadczenie"
@@ -78,9 +79,31 @@ def certificate_holder(ca_row, *, user, pesel: str | None = None) -> Citizen:
     return Citizen(user=user, key=key, chain=chain)
 
 
+@pytest.fixture(scope="module")
+def _catalogue_rows(django_db_setup, django_db_blocker):
+    """The catalogue made once per module (seconds of work: 54 offices with their departments,
+    the seed forms, the catalogue, each with its audit entries), shared by the module's tests
+    that do not commit, each rolled back to it (tests.support.SharedRows)."""
+
+    def make() -> tuple[int, int]:
+        made = load_catalogue()
+        return made.service.pk, made.other.pk
+
+    yield from SharedRows.made("catalogue", make, django_db_blocker)
+
+
 @pytest.fixture
-def catalogue(db) -> Catalogue:
-    return load_catalogue()
+def catalogue(request, _catalogue_rows, db) -> Catalogue:
+    """The catalogue of the seed forms at the 54 offices; a test that commits loads its own
+    (``load_catalogue()``)."""
+    shared = _catalogue_rows.get(request)
+    if shared is None:
+        return load_catalogue()
+    from documents.services import submissions
+
+    getattr(submissions, "_versions", {}).clear()
+    services = Service.objects.select_related("office").in_bulk(shared)
+    return Catalogue(service=services[shared[0]], other=services[shared[1]])
 
 
 @pytest.fixture

@@ -7,7 +7,12 @@ import pytest
 from documents.models import Submission
 from portal.models import Draft
 from portal.tests.fixtures import STEP1, intake, step_post
-from portal.tests.test_unsigned import PUBLIC_INFO, prepared, services  # noqa: F401
+from portal.tests.test_unsigned import (  # noqa: F401
+    PUBLIC_INFO,
+    _services_rows,
+    prepared,
+    services,
+)
 from sekap.accounts.models import Company, Representation
 from sekap.accounts.tests.factories import UserFactory
 

@@ -18,9 +18,15 @@ from payments.qr import transfer_qr_text
 from payments.services import order_create
 from payments.services.seed import payments_seed
 from portal.services import drafts as services
-from portal.tests.fixtures import intake
+from portal.tests.fixtures import intake, load_catalogue
 from portal.tests.test_signing import answered
 from sekap.accounts.tests.factories import VerifiedCitizenFactory
+
+
+@pytest.fixture
+def catalogue(transactional_db):
+    """This module's tests commit: each loads its own catalogue (not the shared one)."""
+    return load_catalogue()
 
 
 @pytest.fixture

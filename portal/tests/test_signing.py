@@ -14,7 +14,7 @@ from django.test import Client
 
 from documents.models import Receipt, Submission
 from portal.services import drafts as services
-from portal.tests.fixtures import PDF, STEP1, STEP2, STEP3, certificate_holder
+from portal.tests.fixtures import PDF, STEP1, STEP2, STEP3, certificate_holder, load_catalogue
 from sekap.accounts.tests.factories import UserFactory
 from signatures import services as signatures
 from tests.support import require_postgresql
@@ -79,9 +79,10 @@ def test_browser_signature_is_checked_before_it_is_accepted(catalogue, ca, sekap
 
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_clicks_on_send_make_one_submission(
-    cert_profiles, catalogue, verified, platform_trust
+    cert_profiles, verified, platform_trust
 ):
     require_postgresql(connection.vendor, "concurrent requests need PostgreSQL")
+    catalogue = load_catalogue()  # committed, not the module's shared catalogue
     draft = answered(verified, catalogue.service)
     draft = services.draft_sign_trusted_profile(draft=draft, user=verified)
     barrier = threading.Barrier(2)

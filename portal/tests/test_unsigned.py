@@ -19,27 +19,43 @@ from portal.models import Draft, DraftStatus
 from portal.tests.fixtures import intake, step_post
 from sekap.accounts.tests.factories import UserFactory
 from signatures import services as signatures
+from tests.support import SharedRows
 
 pytestmark = pytest.mark.django_db
 
 PUBLIC_INFO = "informacja-publiczna"
 
 
+SLUGS = (PUBLIC_INFO, "petycja", "skarga-wniosek", "pismo-ogolne")
+
+
+def services_load() -> dict[str, int]:
+    offices_load_csv()
+    departments_seed_defaults()
+    seed_forms(only=set(SLUGS))
+    catalogue_seed()
+    return dict(
+        Service.objects.filter(office__terc="2466011", form_template__slug__in=SLUGS).values_list(
+            "form_template__slug", "pk"
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def _services_rows(django_db_setup, django_db_blocker):
+    """The four services at Gliwice, made once per module and shared by its tests (each rolled
+    back to them: tests.support.SharedRows)."""
+    yield from SharedRows.made("services", services_load, django_db_blocker)
+
+
 @pytest.fixture
-def services(db) -> dict[str, Service]:
+def services(request, _services_rows, db) -> dict[str, Service]:
     from documents.services import submissions
 
     submissions.forget_form_versions()
-    offices_load_csv()
-    departments_seed_defaults()
-    seed_forms(only={PUBLIC_INFO, "petycja", "skarga-wniosek", "pismo-ogolne"})
-    catalogue_seed()
-    return {
-        slug: Service.objects.select_related("office").get(
-            office__terc="2466011", form_template__slug=slug
-        )
-        for slug in (PUBLIC_INFO, "petycja", "skarga-wniosek", "pismo-ogolne")
-    }
+    pks = _services_rows.get(request) or services_load()
+    found = Service.objects.select_related("office").in_bulk(pks.values())
+    return {slug: found[pks[slug]] for slug in SLUGS}
 
 
 def test_the_form_version_says_whether_a_signature_is_required(client, services):
