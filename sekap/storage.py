@@ -44,6 +44,11 @@ logger = logging.getLogger(__name__)
 ROOT = "documents"
 KIND = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 KEY = re.compile(r"^documents/[a-z][a-z0-9_-]{0,39}/[0-9a-f]{2}/(?P<sha256>[0-9a-f]{64})$")
+# A file system object's bytes before they are linked under their key (``_file_create``); one
+# is left only by a crash between writing and unlinking it, and no row ever names it.
+PARTIAL = re.compile(
+    r"^documents/[a-z][a-z0-9_-]{0,39}/[0-9a-f]{2}/[0-9a-f]{64}\.[0-9a-f]{16}\.part$"
+)
 CHUNK = 1024 * 1024
 
 
@@ -510,10 +515,11 @@ def unreferenced_documents_collect(
     *, grace: dt.timedelta = COLLECT_GRACE, now: dt.datetime | None = None
 ) -> int:
     """Delete the document objects no row names (rows deleted by retention, transactions rolled
-    back after their bytes were stored) and older than ``grace``; how many. Mark and sweep in
-    batches: one listing of the storage; for each batch of old objects, one query per
-    ``StoredBytesField`` of their kind says which are still named. Idempotent; beat runs it
-    daily (``operations-documents-collect``), ``manage.py documents_collect`` on demand."""
+    back after their bytes were stored) and older than ``grace``, and the temporary files a
+    crash left while storing (``PARTIAL``); how many. Mark and sweep in batches: one listing of
+    the storage; for each batch of old objects, one query per ``StoredBytesField`` of their
+    kind says which are still named. Idempotent; beat runs it daily
+    (``operations-documents-collect``), ``manage.py documents_collect`` on demand."""
     from django.utils import timezone
 
     cutoff = (now or timezone.now()) - grace
@@ -522,7 +528,14 @@ def unreferenced_documents_collect(
     deleted = 0
     batch: list[str] = []
     for name, modified in _documents_with_age(storage):
-        if KEY.match(name) is None or modified >= cutoff:
+        if modified >= cutoff:
+            continue
+        if PARTIAL.match(name) is not None:  # no row names it; older than any store in flight
+            storage.delete(name)
+            logger.info("partial document %s left by an interrupted store deleted", name)
+            deleted += 1
+            continue
+        if KEY.match(name) is None:
             continue
         batch.append(name)
         if len(batch) == COLLECT_BATCH:

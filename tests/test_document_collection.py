@@ -124,3 +124,28 @@ def test_an_old_object_stored_again_is_kept_until_its_new_row_commits():
     assert _exists(key)
     os.utime(storage.path(key), (three_days_ago, three_days_ago))  # not stored again: collected
     assert unreferenced_documents_collect() == 1
+
+
+def test_a_partial_file_left_by_an_interrupted_store_is_swept_after_the_grace(settings, tmp_path):
+    """A crash between writing an object's temporary file and unlinking it leaves
+    ``<key>.<random>.part`` on the file system: no row names it, so the collection deletes it
+    once it is older than the grace period; a younger one may be a store in flight and stays."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    key = document_put(data=b"%PDF-1.7 stored", kind="scans").key
+    left = tmp_path / f"{key}.0123456789abcdef.part"
+    young = tmp_path / f"{key}.fedcba9876543210.part"
+    left.write_bytes(b"%PDF-1.7 sto")  # the bytes a crash cut short
+    young.write_bytes(b"%PDF")
+    old = time.time() - COLLECT_GRACE.total_seconds() - 60
+    os.utime(left, (old, old))
+    os.utime(tmp_path / key, (old, old))  # the stored object itself: old, and no row names it
+    assert unreferenced_documents_collect() == 2
+    assert not left.exists() and young.exists()
+    assert not _exists(key)
+    assert unreferenced_documents_collect() == 0  # idempotent
