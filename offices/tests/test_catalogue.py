@@ -2,38 +2,14 @@
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.db.models import F
 
 from offices.catalogue import catalogue_entries, catalogue_seed
 from offices.jrwa import case_class
 from offices.models import Office, Service
-from offices.services import departments_seed_defaults, offices_load_csv
 from sekap.audit.models import AuditEntry
-from tests.support import SharedRows
 
 pytestmark = pytest.mark.django_db
-
-
-def seeded_catalogue_load() -> bool:
-    offices_load_csv()
-    departments_seed_defaults()
-    call_command("seed_forms", verbosity=0)
-    catalogue_seed()
-    return True
-
-
-@pytest.fixture(scope="module")
-def _seeded_catalogue_rows(django_db_setup, django_db_blocker):
-    """Every seed form at every office, made once and shared by this module's tests (each
-    rolled back to it: tests.support.SharedRows)."""
-    yield from SharedRows.made("seeded_catalogue", seeded_catalogue_load, django_db_blocker)
-
-
-@pytest.fixture
-def seeded_catalogue(request, _seeded_catalogue_rows, db):
-    if _seeded_catalogue_rows.get(request) is None:
-        seeded_catalogue_load()
 
 
 def forms_at(terc: str) -> set[str]:
@@ -42,14 +18,14 @@ def forms_at(terc: str) -> set[str]:
     )
 
 
-def test_at_least_twenty_real_services_are_seeded(seeded_catalogue):
+def test_at_least_twenty_real_services_are_seeded(full_catalogue):
     slugs = set(Service.objects.values_list("form_template__slug", flat=True))
     assert len(slugs) >= 20
     assert len(catalogue_entries()) == len(slugs)
     assert catalogue_seed() == 0  # idempotent
 
 
-def test_services_follow_the_kinds_of_office(seeded_catalogue):
+def test_services_follow_the_kinds_of_office(full_catalogue):
     gmina, county, city, region = "2403122", "2403", "2466011", "24"
     assert {"deklaracja-odpady", "in-1", "zezwolenie-alkohol", "licencja-taxi"} <= forms_at(gmina)
     assert "rejestracja-pojazdu" not in forms_at(gmina)
@@ -59,7 +35,7 @@ def test_services_follow_the_kinds_of_office(seeded_catalogue):
     assert "zezwolenie-hurt-alkohol" not in forms_at(city)
 
 
-def test_each_service_is_routed_to_a_department_of_its_own_office(seeded_catalogue):
+def test_each_service_is_routed_to_a_department_of_its_own_office(full_catalogue):
     stray = Service.objects.exclude(department__office=F("office"))
     assert not stray.exists()
     taxi = Service.objects.get(office__terc="2466011", form_template__slug="licencja-taxi")
@@ -79,7 +55,7 @@ def test_each_service_is_routed_to_a_department_of_its_own_office(seeded_catalog
     assert wz.editor_note.startswith("Zwolnienie: od 24.07.2020")
 
 
-def test_every_offered_service_has_a_leaf_class_of_its_office_kind(seeded_catalogue):
+def test_every_offered_service_has_a_leaf_class_of_its_office_kind(full_catalogue):
     services = list(Service.objects.select_related("office"))
     assert len(services) > 500
     for service in services:
@@ -87,7 +63,7 @@ def test_every_offered_service_has_a_leaf_class_of_its_office_kind(seeded_catalo
         assert found is not None, (service.office.terc, service.title, service.jrwa_symbol)
 
 
-def test_refresh_brings_services_seeded_earlier_up_to_the_corrected_seed(seeded_catalogue):
+def test_refresh_brings_services_seeded_earlier_up_to_the_corrected_seed(full_catalogue):
     wz = Service.objects.get(office__terc="2466011", form_template__slug="warunki-zabudowy")
     Service.objects.filter(pk=wz.pk).update(
         deadline_rule="2m", fee_items=[{"label": "x", "amount_grosze": 10700}], fee_note="[R]"
@@ -103,7 +79,7 @@ def test_refresh_brings_services_seeded_earlier_up_to_the_corrected_seed(seeded_
     assert catalogue_seed(refresh=True) == 0
 
 
-def test_api_searches_the_catalogue_without_diacritics(client, seeded_catalogue):
+def test_api_searches_the_catalogue_without_diacritics(client, full_catalogue):
     by_office = client.get("/api/v1/services/", {"office": "2403122", "q": "zezwolenie alkohol"})
     titles = [s["title"] for s in by_office.json()["results"]]
     assert "Wniosek o zezwolenie na sprzedaż napojów alkoholowych" in titles
@@ -138,7 +114,7 @@ def test_service_validation_explains_each_problem(english):
 
 
 def test_catalogue_api_query_count_does_not_grow_with_rows(
-    client, seeded_catalogue, django_assert_max_num_queries
+    client, full_catalogue, django_assert_max_num_queries
 ):
     with django_assert_max_num_queries(3):  # count, page, current form versions
         page = client.get("/api/v1/services/", {"office": "2466011"}).json()

@@ -1,5 +1,6 @@
 import pytest
 
+from offices.tests.catalogue_rows import _full_catalogue_rows, full_catalogue  # noqa: F401
 from portal.tests.fixtures import (  # noqa: F401
     _catalogue_rows,
     ca,

@@ -4,42 +4,18 @@ editor's notes on public pages."""
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from django.template import Context, Template
 from django.utils import translation
 from django.utils.html import escape
 
-from offices.catalogue import catalogue_entries, catalogue_seed, fee_fields
+from offices.catalogue import catalogue_entries, fee_fields
 from offices.fees import fee_due
 from offices.models import Office, Service
-from offices.services import departments_seed_defaults, offices_load_csv
 from offices.tests.factories import OfficeFactory
-from tests.support import SharedRows
 
 pytestmark = pytest.mark.django_db
 
 GLIWICE = "2466011"
-
-
-def full_catalogue_load() -> bool:
-    offices_load_csv()
-    departments_seed_defaults()
-    call_command("seed_forms", verbosity=0)
-    catalogue_seed()
-    return True
-
-
-@pytest.fixture(scope="module")
-def _full_catalogue_rows(django_db_setup, django_db_blocker):
-    """Every seed form at every office, made once and shared by this module's tests (each
-    rolled back to it: tests.support.SharedRows)."""
-    yield from SharedRows.made("full_catalogue", full_catalogue_load, django_db_blocker)
-
-
-@pytest.fixture
-def full_catalogue(request, _full_catalogue_rows, db):
-    if _full_catalogue_rows.get(request) is None:
-        full_catalogue_load()
 
 
 def found(client, q: str, **params) -> list[dict]:

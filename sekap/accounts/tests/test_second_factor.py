@@ -134,26 +134,17 @@ def test_citizen_is_refused_the_back_office_start_page(client):
     assert client.get("/backoffice/").status_code == 403
 
 
-def test_the_sessions_device_is_read_as_it_is_now_with_its_sql_compiled_once(client, monkeypatch):
+def test_the_sessions_device_is_read_as_it_is_now_with_its_sql_compiled_once(client, compiled):
     """The device the session was verified with is read on every request (a deleted or
     unconfirmed device, or one moved to another user, is refused at once), its query compiled
     once (sekap.accounts.middleware.device_by_persistent_id)."""
-    from django.db.models.sql.compiler import SQLCompiler
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     clerk = StaffFactory(is_staff=True, is_superuser=True)
     login_with_second_factor(client, clerk)
     device = TOTPDevice.objects.get(user=clerk)
     assert client.get("/admin/").status_code == 200
-    compiled: list[str] = []
-    as_sql = SQLCompiler.as_sql
-
-    def counted(self, *args, **kwargs):
-        sql, params = as_sql(self, *args, **kwargs)
-        compiled.append(sql)
-        return sql, params
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
+    compiled.clear()
     assert client.get("/admin/").status_code == 200
     assert not [sql for sql in compiled if "otp_totp_totpdevice" in sql]
 

@@ -6,27 +6,12 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import BACKEND_SESSION_KEY
-from django.db.models.sql.compiler import SQLCompiler
 
 from sekap.accounts.backends import DJANGO_MODEL_BACKEND, MODEL_BACKEND
 from sekap.accounts.models import User
 from sekap.accounts.tests.factories import StaffFactory, login_with_second_factor
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def compiled(monkeypatch) -> list[str]:
-    calls: list[str] = []
-    as_sql = SQLCompiler.as_sql
-
-    def counted(self, *args, **kwargs):
-        sql, params = as_sql(self, *args, **kwargs)
-        calls.append(sql)
-        return sql, params
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
-    return calls
 
 
 def _reads_of_users(calls: list[str]) -> list[str]:

@@ -1,0 +1,31 @@
+"""The whole catalogue (54 offices, their departments, every seed form at every office that
+handles it) as module-shared rows: import ``full_catalogue`` and ``_full_catalogue_rows`` into
+a test module; the rows are made once per module (tests.support.SharedRows)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from offices.catalogue import catalogue_seed
+from offices.services import departments_seed_defaults, offices_load_csv
+from tests.support import SharedRows
+
+
+def full_catalogue_load() -> bool:
+    offices_load_csv()
+    departments_seed_defaults()
+    call_command("seed_forms", verbosity=0)
+    catalogue_seed()
+    return True
+
+
+@pytest.fixture(scope="module")
+def _full_catalogue_rows(django_db_setup, django_db_blocker):
+    yield from SharedRows.made("full_catalogue", full_catalogue_load, django_db_blocker)
+
+
+@pytest.fixture
+def full_catalogue(request, _full_catalogue_rows, db):
+    if _full_catalogue_rows.get(request) is None:
+        full_catalogue_load()
