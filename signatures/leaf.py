@@ -137,9 +137,9 @@ def _named_issuer(cert: x509.Certificate, pool, anchors) -> x509.Certificate | N
     """The first certificate offered whose subject is ``cert``'s issuer name. Only a candidate:
     its key must still be shown to have signed ``cert`` (:func:`_signed_by`); a same-named
     certificate with another key makes the short path give up, not look further."""
-    name = cert.issuer
+    name = pkix.name_ders(cert)[0]  # as encoded: another encoding of it takes the full path
     for candidate in (*pool, *anchors):
-        if candidate is not cert and candidate.subject == name:
+        if candidate is not cert and pkix.name_ders(candidate)[1] == name:
             return candidate
     return None
 

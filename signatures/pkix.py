@@ -12,7 +12,6 @@ signer certificate once per freshness window.
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import itertools
 import threading
@@ -227,6 +226,8 @@ class _Known:
 
 
 _known: OrderedDict[int, _Known] = OrderedDict()
+# The DER of names that parsed (subjects of loaded certificates), see load_certificate.
+_parsed_names: set[bytes] = set()
 
 
 def _remember(cert: x509.Certificate, der_bytes: bytes, sha256: str) -> _Known:
@@ -273,11 +274,22 @@ def load_certificate(der: bytes) -> x509.Certificate:
     # cryptography parses the names, key and extensions lazily: a certificate whose issuer
     # is garbage would otherwise load here and fail later, deep in path building. Parse what
     # validation reads now, so a broken certificate is refused (ValueError) where it enters.
+    # An issuer whose encoding is that of a subject already parsed (a signer's CA) parses
+    # the same: its Python objects are built only when something reads them.
+    der = bytes(der)
+    names = _names_of(der)
     try:
-        key_object = (cert.issuer, cert.subject, cert.extensions, cert.public_key())[-1]
+        if names[0] not in _parsed_names:
+            cert.issuer  # noqa: B018 (parsed for its errors)
+        key_object = (cert.subject, cert.extensions, cert.public_key())[-1]
     except UnsupportedAlgorithm as exc:
         raise ValueError(f"unsupported key in certificate: {exc}") from None
-    _remember(cert, bytes(der), key.hex()).public_key = key_object
+    known = _remember(cert, der, key.hex())
+    known.public_key = key_object
+    known.memo["name_ders"] = names
+    if len(_parsed_names) >= MAX_KNOWN:
+        _parsed_names.clear()
+    _parsed_names.add(names[1])
     with _der_lock:
         _der_cache[key] = cert
         if len(_der_cache) > MAX_KNOWN:
@@ -305,14 +317,23 @@ def subject_dn(cert: x509.Certificate) -> str:
 
 
 def issuer_dn(cert: x509.Certificate) -> str:
-    return derived(cert, "issuer_dn", lambda c: _issuer_name_dn(c.issuer))
+    return derived(cert, "issuer_dn", _new_issuer_dn)
 
 
-@functools.lru_cache(maxsize=256)
-def _issuer_name_dn(name: x509.Name) -> str:
-    """Keyed by the name: every signer of a CA names the same issuer. (Subjects are kept with
-    their certificate: a cache keyed by one-off names would keep each name's objects alive.)"""
-    return dn(name)
+_issuer_dns: dict[bytes, str] = {}
+
+
+def _new_issuer_dn(cert: x509.Certificate) -> str:
+    """Keyed by the issuer's DER: every signer of a CA names the same issuer. (Subjects are
+    kept with their certificate: a cache keyed by one-off names would only grow.)"""
+    issuer_der = name_ders(cert)[0]
+    found = _issuer_dns.get(issuer_der)
+    if found is None:
+        found = dn(cert.issuer)
+        if len(_issuer_dns) >= 256:
+            _issuer_dns.clear()
+        _issuer_dns[issuer_der] = found
+    return found
 
 
 def fingerprint(cert: x509.Certificate) -> str:
@@ -350,6 +371,31 @@ def tbs_bytes(cert: x509.Certificate) -> bytes:
     start = _content_start(data, 0)
     end = _content_start(data, start) + _length(data, start)
     return data[start:end]
+
+
+def name_ders(cert: x509.Certificate) -> tuple[bytes, bytes]:
+    """(issuer, subject) of ``cert`` as encoded in it, cut from its DER: compared as bytes,
+    without building the names' Python objects. ``TBSCertificate ::= SEQUENCE { version [0]
+    OPTIONAL, serialNumber, signature, issuer, validity, subject, ... }``."""
+    return derived(cert, "name_ders", _new_name_ders)
+
+
+def _new_name_ders(cert: x509.Certificate) -> tuple[bytes, bytes]:
+    return _names_of(_known_for(cert).der)
+
+
+def _names_of(data: bytes) -> tuple[bytes, bytes]:
+    position = _content_start(data, _content_start(data, 0))  # first field of the TBS
+    if data[position] == 0xA0:  # version
+        position = _end(data, position)
+    position = _end(data, _end(data, position))  # serialNumber, signature
+    issuer_end = _end(data, position)
+    subject_start = _end(data, issuer_end)  # validity
+    return data[position:issuer_end], data[subject_start : _end(data, subject_start)]
+
+
+def _end(data: bytes, start: int) -> int:
+    return _content_start(data, start) + _length(data, start)
 
 
 def _length(data: bytes, start: int) -> int:

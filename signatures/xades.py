@@ -158,7 +158,7 @@ def _new_issuer_serial_der(cert: x509.Certificate) -> bytes:
     noticeable share of a new signer's validation)."""
     serial = cert.serial_number
     serial_bytes = serial.to_bytes(serial.bit_length() // 8 + 1, "big", signed=True)
-    general_names = _der(0x30, _der(0xA4, cert.issuer.public_bytes()))
+    general_names = _der(0x30, _der(0xA4, pkix.name_ders(cert)[0]))
     return _der(0x30, general_names + _der(0x02, serial_bytes))
 
 
