@@ -17,7 +17,7 @@ from certauth.services.revocation import (
 from certauth.services.seals import office_seal, platform_seal, seal_certificate
 from certauth.tests.fixtures import ca, make_csr, pki_dir  # noqa: F401
 from offices.models import Office, StaffRole
-from offices.services import departments_seed_defaults, membership_grant, offices_load_csv
+from offices.services import membership_grant
 from sekap.accounts.tests.factories import (
     StaffFactory,
     VerifiedCitizenFactory,
@@ -28,10 +28,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def pki(ca, settings):  # noqa: F811
+def pki(seeded_offices, ca, settings):  # noqa: F811
     settings.CERTAUTH_RA_POLICY = "offices.pki.OfficesRaPolicy"
-    offices_load_csv()
-    departments_seed_defaults()
     return ca
 
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from offices.identity import office_identities_seed, office_identity_change
 from offices.models import Office, OfficeIdentity, Service, StaffRole
-from offices.services import departments_seed_defaults, membership_grant, offices_load_csv
+from offices.services import membership_grant, offices_load_csv
 from offices.tests.factories import DepartmentFactory
 from sekap.accounts.tests.factories import StaffFactory, login_with_second_factor
 from sekap.audit.models import AuditEntry
@@ -19,12 +19,6 @@ from sekap.errors import NotAllowed
 pytestmark = pytest.mark.django_db
 
 DOUBLED = re.compile(r"\b(\w+) \1\b", re.IGNORECASE)
-
-
-@pytest.fixture
-def offices():
-    offices_load_csv()
-    departments_seed_defaults()
 
 
 def renamed(office: Office, **changes) -> OfficeIdentity:
@@ -50,13 +44,13 @@ def renamed(office: Office, **changes) -> OfficeIdentity:
         ("2415", "Starostwo Powiatowe w Wodzisławiu Śląskim", "Starosta Wodzisławski", False),
     ],
 )
-def test_seeded_names_of_offices_of_every_kind(offices, terc, official, organ, confirmed):
+def test_seeded_names_of_offices_of_every_kind(seeded_offices, terc, official, organ, confirmed):
     office = Office.objects.select_related("identity").get(terc=terc)
     assert (office.name, office.identity.official_name) == (official, official)
     assert (office.identity.organ_name, office.identity.name_verified) == (organ, confirmed)
 
 
-def test_every_office_has_a_name_and_organ_that_fit_its_kind(offices):
+def test_every_office_has_a_name_and_organ_that_fit_its_kind(seeded_offices):
     organ_by_kind = {
         "voivodeship": "Marszałek Województwa ",
         "city_county": "Prezydent Miasta ",
@@ -87,7 +81,7 @@ def test_every_office_has_a_name_and_organ_that_fit_its_kind(offices):
             assert identity.street and identity.postal_code and identity.source
 
 
-def test_the_seed_is_idempotent_and_keeps_what_an_admin_set(offices):
+def test_the_seed_is_idempotent_and_keeps_what_an_admin_set(seeded_offices):
     assert office_identities_seed() == 0
     gliwice = Office.objects.get(terc="2466011")
     admin = StaffFactory()
@@ -101,7 +95,7 @@ def test_the_seed_is_idempotent_and_keeps_what_an_admin_set(offices):
     assert gliwice.identities.count() == 2
 
 
-def test_a_change_is_a_new_version_and_the_old_one_stays(offices):
+def test_a_change_is_a_new_version_and_the_old_one_stays(seeded_offices):
     gliwice = Office.objects.get(terc="2466011")
     first = gliwice.identity
     admin = StaffFactory()
@@ -128,7 +122,7 @@ def test_a_change_is_a_new_version_and_the_old_one_stays(offices):
     assert gliwice.identities.count() == 2
 
 
-def test_an_admin_of_another_office_cannot_rename_it(offices):
+def test_an_admin_of_another_office_cannot_rename_it(seeded_offices):
     gliwice, rybnik = Office.objects.get(terc="2466011"), Office.objects.get(terc="2473011")
     admin_of_rybnik = StaffFactory()
     membership_grant(actor=None, user=admin_of_rybnik, office=rybnik, role=StaffRole.OFFICE_ADMIN)
@@ -145,7 +139,7 @@ def test_an_admin_of_another_office_cannot_rename_it(offices):
 
 
 @pytest.fixture
-def admin_client(offices, client):
+def admin_client(seeded_offices, client):
     gliwice = Office.objects.get(terc="2466011")
     admin = StaffFactory(email="admin.gliwice@example.test")
     membership_grant(actor=None, user=admin, office=gliwice, role=StaffRole.OFFICE_ADMIN)
@@ -195,7 +189,7 @@ def test_office_admin_cannot_add_a_version_for_another_office(admin_client):
     assert rybnik.identities.count() == 1
 
 
-def test_office_page_shows_contact_data_services_and_what_is_unconfirmed(offices, client):
+def test_office_page_shows_contact_data_services_and_what_is_unconfirmed(seeded_offices, client):
     godow = Office.objects.get(terc="2415052")
     service = Service.objects.create(
         office=godow,
@@ -236,7 +230,7 @@ def test_office_page_shows_contact_data_services_and_what_is_unconfirmed(offices
 
 
 def test_directory_lists_names_organs_and_addresses_in_few_queries(
-    offices, client, django_assert_max_num_queries
+    seeded_offices, client, django_assert_max_num_queries
 ):
     with django_assert_max_num_queries(8):
         page = client.get("/urzedy/").content.decode()
@@ -244,7 +238,7 @@ def test_directory_lists_names_organs_and_addresses_in_few_queries(
     assert "ul. Śląska 11/13, 42-217 Częstochowa" in page
 
 
-def test_api_returns_the_identity_in_force(offices, client):
+def test_api_returns_the_identity_in_force(seeded_offices, client):
     data = client.get("/api/v1/offices/2466011/").json()
     assert data["name"] == "Urząd Miejski w Gliwicach"
     assert data["identity"]["organ_name"] == "Prezydent Miasta Gliwice"

@@ -3,7 +3,7 @@
 import pytest
 
 from offices.models import Department, Office, StaffMembership, StaffRole
-from offices.services import departments_seed_defaults, membership_grant, offices_load_csv
+from offices.services import membership_grant
 from sekap.accounts.tests.factories import StaffFactory, login_with_second_factor
 from sekap.audit.models import AuditEntry
 from sekap.errors import NotAllowed
@@ -12,9 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def offices():
-    offices_load_csv()
-    departments_seed_defaults()
+def offices(seeded_offices):
     return Office.objects.get(terc="2466011"), Office.objects.get(terc="2473011")
 
 

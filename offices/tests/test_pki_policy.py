@@ -2,16 +2,14 @@ import pytest
 
 from offices.models import Office, StaffRole
 from offices.pki import OfficesRaPolicy
-from offices.services import departments_seed_defaults, membership_grant, offices_load_csv
+from offices.services import membership_grant
 from sekap.accounts.tests.factories import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def policy():
-    offices_load_csv()
-    departments_seed_defaults()
+def policy(seeded_offices):
     return OfficesRaPolicy()
 
 

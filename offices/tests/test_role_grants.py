@@ -6,9 +6,7 @@ from offices.errors import CpdRoleOutsideCpd, RoleNotAllowed
 from offices.models import Office, StaffMembership, StaffRole
 from offices.pki import OfficesRaPolicy
 from offices.services import (
-    departments_seed_defaults,
     membership_grant,
-    offices_load_csv,
     registry_delete,
     registry_save,
 )
@@ -18,9 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def office_a():
-    offices_load_csv()
-    departments_seed_defaults()
+def office_a(seeded_offices):
     return Office.objects.get(terc="2466011")
 
 
