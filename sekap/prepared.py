@@ -1,4 +1,4 @@
-"""Reads of one row by a key on the hottest paths, their SQL compiled once.
+"""Reads by a key on the hottest paths, their SQL compiled once.
 
 Django compiles a queryset's SQL on every evaluation; for a ``select_related`` read over
 dozens of columns that compiling (``get_select``, the joins, the converters) costs several
@@ -108,6 +108,38 @@ class PreparedGet(Generic[M]):
             populators=get_related_populators(klass_info, select, db),
             prep=prep,
         )
+
+
+class PreparedValues:
+    """The rows of ``queryset(key)``, a ``values_list`` queryset of ``model`` whose only
+    parameter is ``key``, its SQL compiled once per connection (the first key's queryset);
+    every call runs it with its own key. Nothing is cached but the SQL."""
+
+    def __init__(self, model: type[Model], queryset: Callable[[Any], QuerySet]) -> None:
+        self._model = model
+        self._queryset = queryset
+        self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def rows(self, key: Any) -> list[tuple]:
+        db = router.db_for_read(self._model)
+        connection = connections[db]
+        compiled = self._compiled.get(connection)
+        if compiled is None:
+            compiler = self._queryset(key).query.get_compiler(using=db)
+            sql, params = compiler.as_sql()
+            if list(params) != [key]:
+                raise ValueError("the key must be the query's only parameter")
+            converters = compiler.get_converters(
+                [s[0] for s in compiler.select[: compiler.col_count]]
+            )
+            compiled = self._compiled[connection] = (sql, compiler, converters)
+        sql, compiler, converters = compiled
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [key])
+            rows = cursor.fetchall()
+        if converters:
+            rows = list(compiler.apply_converters(rows, converters))
+        return [tuple(row) for row in rows]
 
 
 @dataclass(frozen=True)
