@@ -174,23 +174,38 @@ def shared_with(user_id: int) -> QuerySet:
     ).values("content_object_id")
 
 
-def visibility_q(scope: CaseScope) -> Q:
-    """The visibility rule as a filter on Case (see the module docstring)."""
+def visibility_branches(scope: CaseScope) -> list[Q]:
+    """The ways a case of the person's offices is visible to them, one filter each (the rule
+    is the office AND any of them; search looks each up on its own)."""
     if not scope.offices:
-        return Q(pk__in=[])
-    shared = shared_with(scope.user_id)
+        return []
     people = {scope.user_id, *scope.principals}
     asked = Opinion.objects.filter(asked_q(user_id=scope.user_id, departments=scope.departments))
-    allowed = Q(assignee_id__in=people) | Q(pk__in=shared) | Q(pk__in=asked.values("case_id"))
+    branches = [
+        Q(assignee_id__in=people),
+        Q(pk__in=shared_with(scope.user_id)),
+        Q(pk__in=asked.values("case_id")),
+    ]
     if scope.departments:
-        allowed |= Q(department_id__in=scope.departments)
+        branches.append(Q(department_id__in=scope.departments))
     if scope.whole_offices:
-        allowed |= Q(office_id__in=scope.whole_offices)
+        branches.append(Q(office_id__in=scope.whole_offices))
     if scope.head_offices:
         unstaffed = departments_without_staff(on=scope.today).filter(
             office_id__in=scope.head_offices
         )
-        allowed |= Q(department_id__in=unstaffed.values("pk"))
+        branches.append(Q(department_id__in=unstaffed.values("pk")))
+    return branches
+
+
+def visibility_q(scope: CaseScope) -> Q:
+    """The visibility rule as a filter on Case (see the module docstring)."""
+    branches = visibility_branches(scope)
+    if not branches:
+        return Q(pk__in=[])
+    allowed = Q()
+    for branch in branches:
+        allowed |= branch
     return Q(office_id__in=scope.offices) & allowed
 
 
