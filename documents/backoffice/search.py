@@ -123,7 +123,8 @@ def search(request: HttpRequest) -> HttpResponse:
                 status=data["status"],
                 opened_from=data["opened_from"],
                 opened_to=data["opened_to"],
-            ).values_list(*ROW_COLUMNS)[:RESULTS]
+                limit=RESULTS,
+            ).values_list(*ROW_COLUMNS)
         )
     invalid = bool(request.GET) and not form.is_valid()
     return render(
