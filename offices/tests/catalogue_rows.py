@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from offices.catalogue import catalogue_seed
 from offices.services import departments_seed_defaults, offices_load_csv
@@ -13,10 +14,11 @@ from tests.support import SharedRows
 
 
 def full_catalogue_load() -> bool:
-    offices_load_csv()
-    departments_seed_defaults()
-    call_command("seed_forms", verbosity=0)
-    catalogue_seed()
+    with transaction.atomic():  # one commit, not one per row, in a test that commits
+        offices_load_csv()
+        departments_seed_defaults()
+        call_command("seed_forms", verbosity=0)
+        catalogue_seed()
     return True
 
 

@@ -5,14 +5,16 @@ instead of once per test."""
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
 from offices.services import departments_seed_defaults, offices_load_csv
 from tests.support import SharedRows
 
 
 def offices_load() -> bool:
-    offices_load_csv()
-    departments_seed_defaults()
+    with transaction.atomic():  # one commit, not one per row, in a test that commits
+        offices_load_csv()
+        departments_seed_defaults()
     return True
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.db import transaction
 
 from documents.tests.fixtures import pesel
 from forms_platform.seeding import seed_forms
@@ -28,11 +29,12 @@ class Seeded:
 
 
 def load() -> Seeded:
-    offices_load_csv()
-    departments_seed_defaults()
-    seed_forms(only=FORMS)
-    catalogue_seed()
-    payments_seed()
+    with transaction.atomic():  # one commit, not one per row, in a test that commits
+        offices_load_csv()
+        departments_seed_defaults()
+        seed_forms(only=FORMS)
+        catalogue_seed()
+        payments_seed()
 
     def at(terc: str, slug: str) -> Service | None:
         return (

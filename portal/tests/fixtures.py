@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
+from django.db import transaction
 
 from certauth.models import Profile as CertProfile
 from certauth.services import seals
@@ -46,10 +47,11 @@ def load_catalogue() -> Catalogue:
     from documents.services import submissions
 
     getattr(submissions, "_versions", {}).clear()
-    offices_load_csv()
-    departments_seed_defaults()
-    seed_forms(only=FORMS)
-    catalogue_seed()
+    with transaction.atomic():  # one commit, not one per row, in a test that commits
+        offices_load_csv()
+        departments_seed_defaults()
+        seed_forms(only=FORMS)
+        catalogue_seed()
     return Catalogue(
         service=Service.objects.select_related("office").get(
             office__terc="2466011", form_template__slug=SLUG

@@ -2,18 +2,13 @@
 help on no results and a service page; every page checked by axe and for reflow at 320 px."""
 
 import pytest
-from django.core.management import call_command
 
-from offices.catalogue import catalogue_seed
-from offices.services import departments_seed_defaults, offices_load_csv
+from offices.tests.catalogue_rows import full_catalogue_load
 
 
 @pytest.fixture
 def full_catalogue(transactional_db):
-    offices_load_csv()
-    departments_seed_defaults()
-    call_command("seed_forms", verbosity=0)
-    catalogue_seed()
+    full_catalogue_load()
 
 
 def test_search_by_word_form_then_choose_an_office(a11y_page, full_catalogue):

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from django.db import transaction
+
 from documents.models import Submission
 from forms_platform.seeding import seed_forms
 from offices.catalogue import catalogue_seed
@@ -20,10 +22,11 @@ def public_information_service() -> Service:
     from documents.services import submissions
 
     submissions.forget_form_versions()
-    offices_load_csv()
-    departments_seed_defaults()
-    seed_forms(only={"informacja-publiczna"})
-    catalogue_seed()
+    with transaction.atomic():  # one commit, not one per row
+        offices_load_csv()
+        departments_seed_defaults()
+        seed_forms(only={"informacja-publiczna"})
+        catalogue_seed()
     return Service.objects.get(office__terc="2466011", form_template__slug="informacja-publiczna")
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from offices.services import departments_seed_defaults, offices_load_csv
+from offices.tests.office_rows import offices_load
 from sekap.accounts.tests.factories import (
     DEFAULT_PASSWORD,
     StaffFactory,
@@ -13,8 +13,7 @@ from sekap.accounts.tests.factories import (
 
 @pytest.fixture
 def offices(transactional_db):
-    offices_load_csv()
-    departments_seed_defaults()
+    offices_load()
 
 
 def test_home_directory_search_and_office_page(a11y_page, offices):
