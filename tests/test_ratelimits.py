@@ -4,7 +4,10 @@ client IP for anonymous endpoints and per token for the submission API."""
 from __future__ import annotations
 
 import hashlib
+import time
+from types import SimpleNamespace
 
+import django_ratelimit.core
 import pytest
 from asn1crypto import tsp as asn1_tsp
 from django.core.cache import caches
@@ -15,12 +18,20 @@ from certauth.models import TimestampRecord
 from certauth.tests.fixtures import ca, pki_dir  # noqa: F401
 from sekap.accounts.tests.factories import UserFactory
 from sekap.audit.models import AuditEntry
+from sekap.ratelimits import ScopedThrottle
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def limits(settings):
+def limits(settings, monkeypatch):
+    """Set a group's rate, with both counters' clocks held at one instant: the limits count
+    in fixed windows, and a test's requests must not straddle a window's edge (on a slow
+    machine the third request of a "2/m" test could fall into the next minute and pass)."""
+    now = time.time()
+    monkeypatch.setattr(ScopedThrottle, "timer", staticmethod(lambda: now))
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
+
     def set_limit(group: str, rate: str = "2/m") -> None:
         settings.SEKAP_RATE_LIMITS = {group: rate}
 
