@@ -9,14 +9,13 @@ from django.core.management import call_command
 from django.db import transaction
 
 from offices.catalogue import catalogue_seed
-from offices.services import departments_seed_defaults, offices_load_csv
+from offices.tests.office_rows import offices_load
 from tests.support import SharedRows
 
 
 def full_catalogue_load() -> bool:
     with transaction.atomic():  # one commit, not one per row, in a test that commits
-        offices_load_csv()
-        departments_seed_defaults()
+        offices_load()
         call_command("seed_forms", verbosity=0)
         catalogue_seed()
     return True
