@@ -110,36 +110,65 @@ class PreparedGet(Generic[M]):
         )
 
 
-class PreparedValues:
-    """The rows of ``queryset(key)``, a ``values_list`` queryset of ``model`` whose only
-    parameter is ``key``, its SQL compiled once per connection (the first key's queryset);
-    every call runs it with its own key. Nothing is cached but the SQL."""
+# Stand-ins for an integer key while a ``PreparedValues`` statement is compiled: ids no row
+# has (negative), inside every integer column's range.
+_KEY_MARKERS = (-2_147_480_001, -2_147_480_002)
+_KEY = object()  # a compiled statement's parameter that is the key
 
-    def __init__(self, model: type[Model], queryset: Callable[[Any], QuerySet]) -> None:
+
+class PreparedValues:
+    """The rows of ``queryset(key)``, a ``values_list`` queryset of ``model`` for an integer
+    ``key`` (a person's id), its SQL compiled once per connection; every call runs it with its
+    own key. Nothing is cached but the SQL.
+
+    The SQL is compiled for two stand-in keys: a parameter equal to the stand-in in both is
+    the key (it may appear several times), any other must be the same in both (a constant of
+    the query, e.g. a content type or a codename); a query whose other parameters follow the
+    key is refused."""
+
+    def __init__(self, model: type[Model], queryset: Callable[[int], QuerySet]) -> None:
         self._model = model
         self._queryset = queryset
         self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-    def rows(self, key: Any) -> list[tuple]:
+    def rows(self, key: int) -> list[tuple]:
         db = router.db_for_read(self._model)
         connection = connections[db]
         compiled = self._compiled.get(connection)
         if compiled is None:
-            compiler = self._queryset(key).query.get_compiler(using=db)
-            sql, params = compiler.as_sql()
-            if list(params) != [key]:
-                raise ValueError("the key must be the query's only parameter")
-            converters = compiler.get_converters(
-                [s[0] for s in compiler.select[: compiler.col_count]]
-            )
-            compiled = self._compiled[connection] = (sql, compiler, converters)
-        sql, compiler, converters = compiled
+            compiled = self._compiled[connection] = self._compile(db)
+        sql, compiler, converters, places = compiled
+        params = [key if place is _KEY else place for place in places]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [key])
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         if converters:
             rows = list(compiler.apply_converters(rows, converters))
         return [tuple(row) for row in rows]
+
+    def _compile(self, db: str) -> tuple:
+        (sql, params, compiler), (other_sql, other_params, _other) = (
+            self._sql(marker, db) for marker in _KEY_MARKERS
+        )
+        if sql != other_sql or len(params) != len(other_params):
+            raise ValueError("the query's SQL depends on the key")
+        places: list = []
+        for param, other in zip(params, other_params, strict=True):
+            if (param, other) == _KEY_MARKERS:
+                places.append(_KEY)
+            elif type(param) is type(other) and param == other:
+                places.append(param)
+            else:
+                raise ValueError("a parameter of the query other than the key follows the key")
+        if _KEY not in places:
+            raise ValueError("the key is no parameter of the query")
+        converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
+        return sql, compiler, converters, places
+
+    def _sql(self, marker: int, db: str) -> tuple[str, tuple, Any]:
+        compiler = self._queryset(marker).query.get_compiler(using=db)
+        sql, params = compiler.as_sql()
+        return sql, tuple(params), compiler
 
 
 @dataclass(frozen=True)

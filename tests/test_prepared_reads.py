@@ -5,16 +5,17 @@ submission is filed with and the API token with its user. They must give what th
 from __future__ import annotations
 
 import pytest
+from django.db.models import Q
 from django.db.models.sql.compiler import SQLCompiler
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.test import APIClient
 
 from documents.tests.fixtures import make_service
-from offices.models import Service
+from offices.models import Office, Service
 from sekap.accounts.authentication import TokenAuthentication
 from sekap.accounts.tests.factories import UserFactory
-from sekap.prepared import PreparedGet
+from sekap.prepared import PreparedGet, PreparedValues
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +152,25 @@ def test_a_prepared_insert_refuses_an_unsaved_related_object_as_save_does():
     with pytest.raises(ValueError, match="unsaved related object"):
         insert(message)
     assert not InboxMessage.objects.exists()
+
+
+def test_prepared_values_bind_the_key_wherever_it_stands_and_refuse_other_parameters():
+    offices = [make_service(symbol=s).service.office for s in ("OR", "GK")]
+    offices[0].departments.update(name="Wydział wspólny")
+
+    def shared(pk: int):  # the key twice, and a constant
+        return (
+            Office.objects.filter(Q(departments__office_id=pk) | Q(pk=pk))
+            .filter(departments__name="Wydział wspólny")
+            .order_by("pk")
+            .values_list("terc")
+        )
+
+    rows = PreparedValues(Office, shared)
+    for office in offices:
+        assert rows.rows(office.pk) == list(shared(office.pk))
+    assert rows.rows(offices[0].pk) == [(offices[0].terc,)]
+    assert rows.rows(offices[1].pk) == []  # its department has another name
+    following = PreparedValues(Office, lambda pk: Office.objects.filter(pk__in=[pk, pk + 1]))
+    with pytest.raises(ValueError, match="other than the key"):
+        following.rows(offices[0].pk)

@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from certauth.authority import ra_policy
 from forms_platform.permissions import can_manage_forms
 from offices.models import Office
-from offices.selectors import offices_managed_by
+from offices.selectors import offices_managed_names
 
 from ..selectors import worklists
 from ..selectors.archive import ARCHIVE_ROLES
@@ -253,7 +253,7 @@ def _grants(viewer: Viewer) -> tuple[frozenset[str], list[tuple[str, str]]]:
     if cached is None:
         cached = (
             frozenset(e.key for e in _ENTRIES if e.allowed(viewer)),
-            list(offices_managed_by(user).order_by("name").values_list("terc", "name")),
+            offices_managed_names(user=user),
         )
         cache.set(key, cached, GRANTS_SECONDS)
     return cached

@@ -1,0 +1,83 @@
+"""The staff menu's grants read on a cache miss (``menu._grants``): the screens other apps'
+checks open to each kind of person, and the offices whose ESP tokens they manage; nothing in
+another office, nothing from a revoked membership or an expired deputy window."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from documents.backoffice import menu
+from documents.selectors.visibility import case_scope
+from documents.tests.fixtures import clerk_of, make_service
+from offices.models import Deputy, StaffMembership, StaffRole
+from offices.services import office_admin_permission_sync
+from sekap.accounts.models import User
+from sekap.accounts.tests.factories import StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+# the entries decided by other apps' checks or by roles beyond case work
+CHECKED = {
+    "certauth:ra_queue",
+    "certauth:ca_console",
+    "forms_platform:designer",
+    "workflows",
+    "offices:staff_import",
+    "search",
+    "archive",
+}
+
+
+def _grants(person) -> tuple[set[str], list[tuple[str, str]]]:
+    user = User.objects.get(pk=person.pk)  # as a request reads the person
+    menu.grants_changed()  # a miss
+    allowed, managed = menu._grants(menu.Viewer(user=user, roles=case_scope(staff=user).roles))
+    return set(allowed) & CHECKED, managed
+
+
+def test_each_kind_of_person_gets_the_grants_of_their_own_roles_and_offices(settings):
+    setup = make_service(symbol="OR")
+    other = make_service(symbol="GK", slug="drugi")
+    settings.CPD_OFFICE_TERC = other.office.terc
+    a, b = setup.office, other.office
+    clerk = clerk_of(setup)
+    registry = clerk_of(setup, role=StaffRole.REGISTRY_CLERK, department=False)
+    head = clerk_of(setup, role=StaffRole.HEAD)
+    admin = clerk_of(setup, role=StaffRole.OFFICE_ADMIN, department=False)
+    office_admin_permission_sync(admin, a)
+    operator = clerk_of(setup, role=StaffRole.CA_OPERATOR, department=False)
+    cpd_admin = clerk_of(other, role=StaffRole.CPD_ADMIN, department=False)
+    cpd_elsewhere = clerk_of(setup, role=StaffRole.CPD_ADMIN, department=False)
+    revoked = clerk_of(setup, role=StaffRole.CA_OPERATOR, department=False)
+    StaffMembership.objects.filter(user=revoked).update(
+        valid_to=timezone.localdate() - dt.timedelta(days=1)
+    )
+    deputy = StaffFactory()
+    now = timezone.now()
+    Deputy.objects.create(
+        office=a,
+        principal=clerk,
+        deputy=deputy,
+        valid_from=now - dt.timedelta(days=10),
+        valid_to=now - dt.timedelta(seconds=1),
+    )
+
+    assert _grants(clerk) == ({"search", "archive"}, [])
+    assert _grants(registry) == ({"search", "archive"}, [])
+    assert _grants(head) == ({"search", "archive"}, [])
+    assert _grants(admin) == (
+        {"search", "workflows", "offices:staff_import"},
+        [(a.terc, a.name)],
+    )
+    assert _grants(operator) == ({"certauth:ra_queue"}, [])
+    assert _grants(cpd_admin) == ({"certauth:ca_console", "offices:staff_import"}, [])
+    assert _grants(cpd_elsewhere) == ({"offices:staff_import"}, [])  # no CA console outside CPD
+    assert _grants(revoked) == (set(), [])
+    assert _grants(deputy) == (set(), [])
+    # a clerk of office B gets nothing in A: B's ESP tokens are not A's
+    clerk_b = clerk_of(other)
+    office_admin_permission_sync(clerk_of(other, role=StaffRole.OFFICE_ADMIN, department=False), b)
+    assert _grants(clerk_b) == ({"search", "archive"}, [])
