@@ -23,8 +23,8 @@ from documents.selectors.visibility import case_scope
 from documents.tests.fixtures import clerk_of, make_service
 from offices import pki
 from offices.models import StaffMembership
+from offices.privileges import staff_privileges_sync
 from offices.selectors import cpd_office_terc, memberships_active, offices_managed_by
-from offices.services import office_admin_permission_sync
 from sekap.accounts.models import User
 
 REPEAT = int(os.environ.get("REPEAT", "300"))
@@ -68,7 +68,7 @@ def _miss(person) -> tuple[float, int, tuple]:
 def test_time_the_grants_miss(monkeypatch):
     setup = make_service()
     admin = clerk_of(setup, role="office_admin", department=False)
-    office_admin_permission_sync(admin, setup.office)
+    staff_privileges_sync(user=admin)
     StaffMembership.objects.create(user=admin, office=setup.office, role="ca_operator")
     people = {
         "department clerk": clerk_of(setup),

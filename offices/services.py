@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
-from guardian.shortcuts import assign_perm, remove_perm
 
 from sekap import audit
 from sekap.accounts.models import UserKind
@@ -19,7 +18,8 @@ from sekap.errors import NotAllowed
 from .errors import CpdRoleOutsideCpd, RoleNotAllowed
 from .identity import identity_seed_rows, office_identities_seed
 from .models import Department, Office, StaffMembership, StaffRole
-from .selectors import MANAGE_OFFICE, cpd_office_terc, is_cpd_admin, user_manages_office
+from .privileges import staff_privileges_sync
+from .selectors import cpd_office_terc, is_cpd_admin, user_manages_office
 from .validators import terc_errors
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -60,7 +60,7 @@ def registry_save(*, actor, obj, before: dict | None) -> None:
     obj.full_clean()
     obj.save()
     if isinstance(obj, StaffMembership):
-        office_admin_permission_sync(obj.user, obj.office)
+        staff_privileges_sync(user=obj.user, actor=actor)
     action = f"{obj._meta.label_lower}.{'created' if created else 'changed'}"
     audit.record(actor=actor, action=action, target=obj, before=before, after=snapshot(obj))
 
@@ -76,7 +76,9 @@ def registry_delete(*, actor, obj) -> None:
     audit.record(actor=actor, action=f"{obj._meta.label_lower}.deleted", target=obj, before=before)
     obj.delete()
     if isinstance(obj, StaffMembership):
-        office_admin_permission_sync(obj.user, obj.office)
+        staff_privileges_sync(
+            user=obj.user, actor=actor, cpd_withdrawn=obj.role == StaffRole.CPD_ADMIN
+        )
 
 
 def _check_membership_change(*, actor, membership: StaffMembership) -> None:
@@ -88,17 +90,6 @@ def _check_membership_change(*, actor, membership: StaffMembership) -> None:
         if actor is not None and not user_manages_office(actor, stored.office):
             raise NotAllowed
     check_role_change(actor=actor, office=membership.office, roles=roles)
-
-
-def office_admin_permission_sync(user, office: Office) -> None:
-    """Office administrators hold the object permission to manage their own office."""
-    is_admin = StaffMembership.objects.filter(
-        user=user, office=office, role=StaffRole.OFFICE_ADMIN
-    ).exists()
-    if is_admin:
-        assign_perm(MANAGE_OFFICE, user, office)
-    else:
-        remove_perm(MANAGE_OFFICE, user, office)
 
 
 @transaction.atomic
@@ -117,10 +108,7 @@ def membership_grant(
     if role in (StaffRole.OFFICE_ADMIN, StaffRole.CPD_ADMIN) and not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
-    if role == StaffRole.CPD_ADMIN and not user.is_superuser:
-        user.is_superuser = True
-        user.save(update_fields=["is_superuser"])
-    office_admin_permission_sync(user, office)
+    staff_privileges_sync(user=user, actor=actor)
     if created:
         audit.record(
             actor=actor,

@@ -47,8 +47,9 @@ from sekap.text import search_key
 from .errors import CpdRoleOutsideCpd, RoleNotAllowed
 from .leavers import staff_deactivate
 from .models import Department, Deputy, Office, StaffMembership, StaffRole
+from .privileges import staff_privileges_sync
 from .selectors import cpd_office_terc, is_cpd_admin, user_manages_office
-from .services import PRIVILEGED_ROLES, office_admin_permission_sync
+from .services import PRIVILEGED_ROLES
 from .validators import validate_department_symbol
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -679,15 +680,13 @@ def staff_import_apply(
         roles = {role for role, _symbol in change.roles}
         if roles & ADMIN_ROLES:
             user.is_staff = True
-        if StaffRole.CPD_ADMIN in roles:
-            user.is_superuser = True
         user.save()
         accounts.append((change, user, before))
     # ... then their roles, positions and absences, each person audited once
     for change, user, before in accounts:
         row = rows[change.line]
         office = offices[change.office]
-        _apply_roles(change, user, office, row, departments)
+        _apply_roles(change, user, office, row, departments, actor=actor)
         audit.record(
             actor=actor,
             action="offices.staff_import.created"
@@ -714,6 +713,8 @@ def _apply_roles(
     office: Office,
     row: dict[str, str],
     departments: dict[tuple[str, str], Department],
+    *,
+    actor: User | None,
 ) -> None:
     for role, symbol in change.roles:
         StaffMembership.objects.create(
@@ -734,7 +735,7 @@ def _apply_roles(
             if key in wanted and membership.position != row["position"]:
                 membership.position = row["position"]
                 membership.save(update_fields=["position"])
-    office_admin_permission_sync(user, office)
+    staff_privileges_sync(user=user, actor=actor)
     absence = _absence(row)
     if absence and not _absence_exists(user, office.terc, absence):
         start, end = _absence_window(absence[1], absence[2])

@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
@@ -216,6 +217,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "nodelogin-records-purge": {
         "task": "sekap.nodelogin.tasks.login_records_purge",
         "schedule": 3600,
+    },
+    # hourly: an administrator's membership that ended yesterday loses its privileges soon after
+    # midnight, one that starts today gains them (offices.privileges)
+    "offices-staff-privileges-refresh": {
+        "task": "offices.tasks.staff_privileges_refresh",
+        "schedule": crontab(minute=1),
     },
     "signatures-resume-stale-batches": {
         "task": "signatures.tasks.resume_stale_batches",

@@ -13,7 +13,7 @@ from documents.backoffice import menu
 from documents.selectors.visibility import case_scope
 from documents.tests.fixtures import clerk_of, make_service
 from offices.models import Deputy, StaffMembership, StaffRole
-from offices.services import office_admin_permission_sync
+from offices.privileges import staff_privileges_sync
 from sekap.accounts.models import User
 from sekap.accounts.tests.factories import StaffFactory
 
@@ -42,12 +42,12 @@ def test_each_kind_of_person_gets_the_grants_of_their_own_roles_and_offices(sett
     setup = make_service(symbol="OR")
     other = make_service(symbol="GK", slug="drugi")
     settings.CPD_OFFICE_TERC = other.office.terc
-    a, b = setup.office, other.office
+    a = setup.office
     clerk = clerk_of(setup)
     registry = clerk_of(setup, role=StaffRole.REGISTRY_CLERK, department=False)
     head = clerk_of(setup, role=StaffRole.HEAD)
     admin = clerk_of(setup, role=StaffRole.OFFICE_ADMIN, department=False)
-    office_admin_permission_sync(admin, a)
+    staff_privileges_sync(user=admin)
     operator = clerk_of(setup, role=StaffRole.CA_OPERATOR, department=False)
     cpd_admin = clerk_of(other, role=StaffRole.CPD_ADMIN, department=False)
     cpd_elsewhere = clerk_of(setup, role=StaffRole.CPD_ADMIN, department=False)
@@ -79,5 +79,5 @@ def test_each_kind_of_person_gets_the_grants_of_their_own_roles_and_offices(sett
     assert _grants(deputy) == (set(), [])
     # a clerk of office B gets nothing in A: B's ESP tokens are not A's
     clerk_b = clerk_of(other)
-    office_admin_permission_sync(clerk_of(other, role=StaffRole.OFFICE_ADMIN, department=False), b)
+    staff_privileges_sync(user=clerk_of(other, role=StaffRole.OFFICE_ADMIN, department=False))
     assert _grants(clerk_b) == ({"search", "archive"}, [])

@@ -13,6 +13,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from offices.models import Deputy, Office, StaffMembership, StaffRole
+from offices.privileges import staff_privileges_sync
 from offices.selectors import (
     MANAGE_OFFICE,
     cpd_office_terc,
@@ -22,7 +23,6 @@ from offices.selectors import (
     offices_managed_names,
     user_has_role,
 )
-from offices.services import office_admin_permission_sync
 from offices.tests.factories import DepartmentFactory, OfficeFactory
 from sekap.accounts.models import User
 from sekap.accounts.tests.factories import StaffFactory
@@ -81,13 +81,13 @@ def world(settings):
     _member(people["registry"], office_a, StaffRole.REGISTRY_CLERK)
     _member(people["head"], office_a, StaffRole.HEAD, department)
     _member(people["office_admin"], office_a, StaffRole.OFFICE_ADMIN)
-    office_admin_permission_sync(people["office_admin"], office_a)
+    staff_privileges_sync(user=people["office_admin"])
     _member(people["operator"], office_b, StaffRole.CA_OPERATOR)
     _member(people["cpd_admin"], cpd, StaffRole.CPD_ADMIN)
     _member(people["cpd_elsewhere"], office_a, StaffRole.CPD_ADMIN)  # confers nothing there
     _member(people["revoked"], office_a, StaffRole.CLERK, department, valid_to=today - day)
     _member(people["revoked_admin"], office_a, StaffRole.OFFICE_ADMIN, valid_to=today - day)
-    office_admin_permission_sync(people["revoked_admin"], office_a)  # the permission stays
+    staff_privileges_sync(user=people["revoked_admin"])  # expired: no permission
     _member(people["future"], office_a, StaffRole.CA_OPERATOR, valid_from=today + day)
     _member(people["ending_today"], office_b, StaffRole.CLERK, valid_from=today, valid_to=today)
     managers = Group.objects.create(name="managers of B")
