@@ -4,19 +4,28 @@ PostgreSQL: full text over ``Case.search_text`` with diacritics ignored (``unacc
 stored vector ``documents_case.search_vector`` (migration 0022); every word must match, the
 last one as a prefix. Each way the person sees cases (``visibility_branches``: their
 departments, their cases, their office, shared with them...) is searched on its own for the
-first page, newest first, and the pages are merged: "department 94 and these words" is one
-lookup in the GIN index over office, department, assignee and the vector (migration 0025), or,
-for a frequent word, a walk of the department's newest-first index until the page is full.
-The visibility OR as one condition (its subqueries no index can check) made PostgreSQL read
-every row with the words in the office. SQLite (the embedded mode): the visibility rule and
-every word as a case-insensitive substring. Either way a clerk never finds a case they may not
-see.
+first page, newest first, and the pages are merged. How each is read depends on the words
+(``_frequent``, from PostgreSQL's statistics of the vector's lexemes): words common enough
+that a page of 50 is found within the first few thousand cases are checked on the way's
+cases in date order (the department's, the person's or the office's newest-first index,
+``ts_match_vq``, which no index matches), the walk stopping when the page is full; rarer
+words are looked up in the GIN index over office, department, assignee and the vector
+(migration 0025) and the few rows found sorted. The GIN look-up of a word in a third of the
+cases (or of a short prefix) reads hundreds of thousands of postings; the walk of a rare
+word reads the whole department. The visibility OR as one condition (its subqueries no index
+can check) made PostgreSQL read every row with the words in the office. SQLite (the embedded
+mode): the visibility rule and every word as a case-insensitive substring. Either way a
+clerk never finds a case they may not see.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import math
 import re
+import time
+import unicodedata
 
 from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
@@ -44,17 +53,77 @@ def _tsquery(words: list[str], *, prefix: bool = True) -> str:
     return " & ".join(quoted)
 
 
+# --- How common the words are: PostgreSQL's statistics of the vector's lexemes --------------
+
+# A page is found by a walk in date order when the words match at least this share of the
+# cases: 50 rows within ~5,000 of a way's cases (a few milliseconds); below it, the GIN index.
+FREQUENT = 0.01
+_STATS_SECONDS = 600
+_STATS_SQL = """
+SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats
+WHERE schemaname = current_schema() AND tablename = 'documents_case'
+    AND attname = 'search_vector'
+"""
+_stats: tuple[float, list[str], list[float], float] | None = None
+_LATIN = str.maketrans("łŁđĐøØßæÆœŒ", "lLdDoOsaAoO")
+
+
+def _lexeme(word: str) -> str:
+    """The word as the vector holds it (``documents_unaccent`` and lower case), closely
+    enough to look up its frequency (the stroked letters unaccent maps, decomposed marks)."""
+    plain = unicodedata.normalize("NFKD", word.translate(_LATIN))
+    return "".join(c for c in plain if not unicodedata.combining(c)).lower()
+
+
+def _lexeme_stats() -> tuple[list[str], list[float], float]:
+    """The vector's most common lexemes (sorted), their frequencies, and the frequency a
+    lexeme not among them has at most (read once per process every 10 minutes; ANALYZE
+    moves them)."""
+    global _stats
+    now = time.monotonic()
+    if _stats is None or now - _stats[0] > _STATS_SECONDS:
+        with connection.cursor() as cursor:
+            cursor.execute(_STATS_SQL)
+            row = cursor.fetchone()
+        lexemes, frequencies = (row[0] or [], row[1] or []) if row else ([], [])
+        # the frequencies are followed by their minimum and maximum (ts_typanalyze)
+        below = frequencies[len(lexemes)] if len(frequencies) > len(lexemes) else 0.0
+        pairs = sorted(zip(lexemes, frequencies[: len(lexemes)], strict=True))
+        _stats = (now, [x for x, _f in pairs], [f for _x, f in pairs], below)
+    return _stats[1], _stats[2], _stats[3]
+
+
+def _frequency(word: str, *, prefix: bool) -> float:
+    lexemes, frequencies, below = _lexeme_stats()
+    word = _lexeme(word)
+    at = bisect.bisect_left(lexemes, word)
+    if not prefix:
+        return frequencies[at] if at < len(lexemes) and lexemes[at] == word else below / 2
+    total = 0.0  # the lexemes the prefix begins (an upper bound of the share with any)
+    while at < len(lexemes) and lexemes[at].startswith(word):
+        total, at = total + frequencies[at], at + 1
+    return min(1.0, max(total, below / 2))
+
+
+def _frequent(words: list[str]) -> bool:
+    """Whether the words together (as if independent) match ``FREQUENT`` of the cases."""
+    last = len(words) - 1
+    share = math.prod(_frequency(w, prefix=n == last) for n, w in enumerate(words))
+    return share >= FREQUENT
+
+
 _TSQUERY = "to_tsquery('simple'::regconfig, documents_unaccent(%s))"
-# The whole query on the stored vector, and only the words before the last as the index
-# lookup: a prefix (the last word) is a partial match the GIN index answers by reading the
-# posting lists of every word it begins, tens of thousands of rows for a common street or
-# name. With a whole word beside it, the index finds the rows of the whole words and
-# ``ts_match_vq`` (the function behind ``@@``, which no index matches) checks the rest on
-# those rows alone.
+# The GIN look-up: the query on the stored vector, and only the words before the last as the
+# index condition: a prefix (the last word) is a partial match the GIN index answers by
+# reading the posting lists of every word it begins, tens of thousands of rows for a common
+# street or name. With a whole word beside it, the index finds the rows of the whole words
+# and ``ts_match_vq`` (the function behind ``@@``, which no index matches) checks the rest on
+# those rows alone. The walk: ``ts_match_vq`` alone, checked on each case read in date order.
 _MATCH_ONE = f"{{case}}.search_vector @@ {_TSQUERY}"
 _MATCH_MANY = (
     f"{{case}}.search_vector @@ {_TSQUERY} AND ts_match_vq({{case}}.search_vector, {_TSQUERY})"
 )
+_MATCH_WALKED = f"ts_match_vq({{case}}.search_vector, {_TSQUERY})"
 
 
 class _CaseSQL(Expression):
@@ -72,27 +141,12 @@ class _CaseSQL(Expression):
         return f"({self.sql.format(case=case)})", self.params
 
 
-def _fts(words: list[str]) -> _CaseSQL:
+def _fts(words: list[str], *, walk: bool) -> _CaseSQL:
+    if walk:
+        return _CaseSQL(_MATCH_WALKED, [_tsquery(words)])
     if len(words) == 1:
         return _CaseSQL(_MATCH_ONE, [_tsquery(words)])
     return _CaseSQL(_MATCH_MANY, [_tsquery(words[:-1], prefix=False), _tsquery(words)])
-
-
-def _typed(branch: Q, offices) -> Q:
-    """The part of ``branch`` in ``offices``, its ids typed as ``bigint`` when it is a list of
-    ids of one column (the same condition): the GIN index's ``btree_gin`` columns match only
-    ``bigint = bigint``, and the ORM writes ``department_id IN (94)``, an ``integer``. No
-    column is named twice: PostgreSQL would count the condition twice and expect next to no
-    rows."""
-    column, ids = None, None
-    if len(branch.children) == 1 and not branch.negated:
-        lookup, ids = branch.children[0]
-        column = _ID_COLUMNS.get(lookup)
-    if column is None or not isinstance(ids, set | frozenset | list | tuple):
-        return Q(_ids_in("office_id", offices)) & branch
-    if column == "office_id":
-        return Q(_ids_in(column, set(ids) & set(offices)))
-    return Q(_ids_in("office_id", offices), _ids_in(column, ids))
 
 
 _ID_COLUMNS = {
@@ -100,6 +154,37 @@ _ID_COLUMNS = {
     "department_id__in": "department_id",
     "assignee_id__in": "assignee_id",
 }
+
+
+def _typed(branch: Q, offices, *, walk: bool) -> list[Q]:
+    """The part of ``branch`` in ``offices``, its ids typed as ``bigint`` when it is a list of
+    ids of one column (the same condition): the GIN index's ``btree_gin`` columns match only
+    ``bigint = bigint``, and the ORM writes ``department_id IN (94)``, an ``integer``. No
+    column is named twice: PostgreSQL would count the condition twice and expect next to no
+    rows. For a walk, one part per id: PostgreSQL 15 reads an index in date order for ``=``,
+    not for ``= ANY(...)``."""
+    column, ids = None, None
+    if len(branch.children) == 1 and not branch.negated:
+        lookup, ids = branch.children[0]
+        column = _ID_COLUMNS.get(lookup)
+    if column is None or not isinstance(ids, set | frozenset | list | tuple):
+        return [Q(_ids_in("office_id", offices)) & branch]
+    if column == "office_id":
+        ids = set(ids) & set(offices)
+        return [Q(_ids_in(column, [i])) for i in ids] if walk else [Q(_ids_in(column, ids))]
+    if not walk:
+        return [Q(_ids_in("office_id", offices), _ids_in(column, ids))]
+    # A person's cases are read from the assignee's index and the office checked on each:
+    # as an index condition, PostgreSQL (which expects a third of the cases a person has)
+    # would first build a bitmap of the office's tens of thousands of cases.
+    office = _office_checked(offices) if column == "assignee_id" else _ids_in("office_id", offices)
+    return [Q(office, _ids_in(column, [i])) for i in ids]
+
+
+def _office_checked(offices) -> _CaseSQL:
+    """The office is one of ``offices``, a check no index answers ("+ 0")."""
+    ids = sorted(int(i) for i in offices)
+    return _CaseSQL(f"{{case}}.office_id + 0 IN ({', '.join(['%s'] * len(ids))})", ids)
 
 
 def _ids_in(column: str, ids) -> _CaseSQL:
@@ -139,13 +224,15 @@ NEWEST_FIRST = ("-opened_at", "-pk")
 def _found_ids(*, scope, q: str, words: list[str], limit: int, **filters) -> QuerySet:
     """The ids of the first ``limit`` visible cases matching, newest first: the union of the
     first ``limit`` of each way the person sees cases (``visibility_branches``) with the
-    words, and of those whose sign begins with the query. Each part is one lookup in the GIN
-    index over office, department, assignee and the vector (``bigint`` ids, ``_typed``),
-    or a walk of a newest-first index when the words are frequent; the visibility OR, whose
+    words, and of those whose sign begins with the query. Each part is a walk of a
+    newest-first index or one lookup in the GIN index (see above); the visibility OR, whose
     subqueries no index can check, is never one condition."""
+    walk = _frequent(words)
+    fts = _fts(words, walk=walk)
     parts = [
-        _filtered(Case.objects.filter(_typed(branch, scope.offices), _fts(words)), **filters)
+        _filtered(Case.objects.filter(part, fts), **filters)
         for branch in visibility_branches(scope)
+        for part in _typed(branch, scope.offices, walk=walk)
     ]
     # Signs are words with dots ("OR.1431.5.2024"): the parser splits them, so a sign typed
     # in full also matches through the prefix of the sign column.

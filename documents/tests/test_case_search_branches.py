@@ -8,10 +8,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from documents.models import Case, Opinion
+from documents.selectors import search
 from documents.selectors.search import cases_search
 from documents.selectors.visibility import cases_visible_to
 from documents.services.search import case_search_index
@@ -90,7 +92,11 @@ def people(services, cases) -> dict[str, object]:
     }
 
 
-def test_search_finds_exactly_the_visible_cases_newest_first(office):
+@pytest.mark.parametrize("frequent", [0.0, 2.0], ids=["walk", "gin"])
+def test_search_finds_exactly_the_visible_cases_newest_first(office, frequent, monkeypatch):
+    """Both ways of reading a way's cases (PostgreSQL): a walk in date order (every word
+    taken as frequent) and the GIN index (every word taken as rare)."""
+    monkeypatch.setattr(search, "FREQUENT", frequent)
     services, cases = office
     for label, person in people(services, cases).items():
         visible = list(cases_visible_to(staff=person).order_by(*NEWEST_FIRST))
@@ -137,3 +143,22 @@ def test_filters_apply_to_every_way(office):
     found = list(cases_search(staff=registry, q="wniosek", department_id=gk.pk, limit=100))
     assert sorted(c.pk for c in found) == sorted(c.pk for c in cases["gk"])
     assert list(cases_search(staff=registry, q="wniosek", status="nope")) == []
+
+
+def test_a_words_frequency_comes_from_the_vectors_statistics(office, monkeypatch):
+    """The words' lexemes looked up as the vector holds them (no diacritics, lower case), a
+    prefix counting every lexeme it begins; no statistics: every word is rare."""
+    assert search._lexeme("Zaświadczenie ŁÓDŹ") == "zaswiadczenie lodz"
+    monkeypatch.setattr(search, "_stats", None)
+    if connection.vendor != "postgresql":
+        return
+    monkeypatch.setattr(search, "_stats", (0.0, [], [], 0.0))  # none read (never ANALYZEd)
+    monkeypatch.setattr(search, "_STATS_SECONDS", 10**9)
+    assert not search._frequent(["wniosek"])
+    monkeypatch.setattr(search, "_stats", None)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE documents_case")
+    assert search._frequency("Wniosek", prefix=False) == pytest.approx(1.0)  # every case
+    assert search._frequency("wnio", prefix=True) >= search._frequency("wniosek", prefix=False)
+    assert search._frequency("nieistniejące", prefix=False) < 1.0
+    assert search._frequent(["wniosek"])
