@@ -49,11 +49,11 @@ def main() -> None:
         ("clerk: due_soon", clerk, lambda u: worklist_page(staff=u, key="due_soon")),
         ("clerk: overdue", clerk, lambda u: worklist_page(staff=u, key="overdue")),
         ("clerk: menu counts", clerk, lambda u: worklist_counts(staff=u)),
-        ("clerk: search 'nowak'", clerk, lambda u: list(cases_search(staff=u, q="nowak")[:50])),
+        ("clerk: search 'nowak'", clerk, lambda u: cases_search(staff=u, q="nowak")),
         (
             "clerk: search 'zaswiadczenie kowalski'",
             clerk,
-            lambda u: list(cases_search(staff=u, q="zaswiadczenie kowalski")[:50]),
+            lambda u: cases_search(staff=u, q="zaswiadczenie kowalski"),
         ),
         ("registry: incoming", registry, lambda u: worklist_page(staff=u, key="incoming")),
         ("registry: overdue", registry, lambda u: worklist_page(staff=u, key="overdue")),
@@ -61,19 +61,19 @@ def main() -> None:
         (
             "registry: search 'drzew'",
             registry,
-            lambda u: list(cases_search(staff=u, q="drzew")[:50]),
+            lambda u: cases_search(staff=u, q="drzew"),
         ),
         (
             "registry: search 'budex'",
             registry,
-            lambda u: list(cases_search(staff=u, q="budex")[:50]),
+            lambda u: cases_search(staff=u, q="budex"),
         ),
         (
             "clerk: search 'budex lipowa'",
             clerk,
-            lambda u: list(cases_search(staff=u, q="budex lipowa")[:50]),
+            lambda u: cases_search(staff=u, q="budex lipowa"),
         ),
-        ("clerk: search a sign", clerk, lambda u: list(cases_search(staff=u, q=SIGN)[:50])),
+        ("clerk: search a sign", clerk, lambda u: cases_search(staff=u, q=SIGN)),
     ]
     global SIGN
     SIGN = Case.objects.filter(

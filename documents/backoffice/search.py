@@ -17,7 +17,7 @@ from sekap.datetimes import polish_datetime
 
 from .. import selectors
 from ..models import CaseStatus
-from ..selectors.search import cases_search
+from ..selectors.search import SearchRow, cases_search
 from ..selectors.worklists import status_name
 from .cases import case_url_prefix, options
 
@@ -50,25 +50,22 @@ class SearchForm(forms.Form):
         ).order_by("name")
 
 
-# What a result row shows: the case's sign (with its link), title, office, status, opening.
-ROW_COLUMNS = ("pk", "sign", "title", "office__name", "status", "opened_at")
-
-
-def result_rows(*, rows, case_url: str) -> SafeString:
-    """The results' rows (``ROW_COLUMNS`` tuples), every value escaped by ``html.escape``
+def result_rows(*, rows: list[SearchRow], case_url: str) -> SafeString:
+    """The results' rows, every value escaped by ``html.escape``
     (what Django's ``escape`` calls; the case's number is an int), as a work list's rows:
     ``format_html_join`` spent most of its time in the lazy-string checks of
     ``conditional_escape`` (350 calls a page)."""
     url = escape(case_url)
     statuses: dict[str, str] = {}
     html = []
-    for pk, sign, title, office, status, opened_at in rows:
-        name = statuses.get(status)
+    for row in rows:
+        name = statuses.get(row.status)
         if name is None:
-            name = statuses[status] = escape(status_name(status))
+            name = statuses[row.status] = escape(status_name(row.status))
         html.append(
-            f'<tr><td><a href="{url}{int(pk)}/">{escape(sign)}</a></td><td>{escape(title)}</td>'
-            f"<td>{escape(office)}</td><td>{name}</td><td>{polish_datetime(opened_at)}</td></tr>"
+            f'<tr><td><a href="{url}{int(row.pk)}/">{escape(row.sign)}</a></td>'
+            f"<td>{escape(row.title)}</td><td>{escape(row.office_name)}</td><td>{name}</td>"
+            f"<td>{polish_datetime(row.opened_at)}</td></tr>"
         )
     return SafeString("\n".join(html))
 
@@ -114,17 +111,15 @@ def search(request: HttpRequest) -> HttpResponse:
     cases = None
     if request.GET and form.is_valid():
         data = form.cleaned_data
-        cases = list(
-            cases_search(
-                staff=request.user,
-                q=data["q"],
-                office_id=data["office"].pk if data["office"] else None,
-                department_id=data["department"].pk if data["department"] else None,
-                status=data["status"],
-                opened_from=data["opened_from"],
-                opened_to=data["opened_to"],
-                limit=RESULTS,
-            ).values_list(*ROW_COLUMNS)
+        cases = cases_search(
+            staff=request.user,
+            q=data["q"],
+            office_id=data["office"].pk if data["office"] else None,
+            department_id=data["department"].pk if data["department"] else None,
+            status=data["status"],
+            opened_from=data["opened_from"],
+            opened_to=data["opened_to"],
+            limit=RESULTS,
         )
     invalid = bool(request.GET) and not form.is_valid()
     return render(

@@ -26,18 +26,25 @@ import math
 import re
 import time
 import unicodedata
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import Expression
 
 from ..models import Case
-from .visibility import case_scope, visibility_branches, visibility_q
+from .statements import compiled, statement_for, statement_rows
+from .visibility import (
+    CaseScope,
+    case_scope,
+    scope_marked,
+    scope_values,
+    visibility_branches,
+    visibility_q,
+)
 
 _WORD = re.compile(r"[\w./-]+", re.UNICODE)
 MAX_WORDS = 8
-# What a result row shows: the case's sign (with its link), title, office, status, opening.
-RESULT_COLUMNS = ("id", "sign", "title", "status", "opened_at", "office__name")
 
 
 def _words(q: str) -> list[str]:
@@ -141,12 +148,18 @@ class _CaseSQL(Expression):
         return f"({self.sql.format(case=case)})", self.params
 
 
-def _fts(words: list[str], *, walk: bool) -> _CaseSQL:
+def _queries(words: list[str], *, walk: bool) -> tuple[str, ...]:
+    """The text queries the condition binds: the whole query, and for a GIN look-up of
+    several words first the words before the last (see above)."""
+    if walk or len(words) == 1:
+        return (_tsquery(words),)
+    return (_tsquery(words[:-1], prefix=False), _tsquery(words))
+
+
+def _fts(queries: tuple[str, ...], *, walk: bool) -> _CaseSQL:
     if walk:
-        return _CaseSQL(_MATCH_WALKED, [_tsquery(words)])
-    if len(words) == 1:
-        return _CaseSQL(_MATCH_ONE, [_tsquery(words)])
-    return _CaseSQL(_MATCH_MANY, [_tsquery(words[:-1], prefix=False), _tsquery(words)])
+        return _CaseSQL(_MATCH_WALKED, list(queries))
+    return _CaseSQL(_MATCH_ONE if len(queries) == 1 else _MATCH_MANY, list(queries))
 
 
 _ID_COLUMNS = {
@@ -169,8 +182,7 @@ def _typed(branch: Q, offices, *, walk: bool) -> list[Q]:
         column = _ID_COLUMNS.get(lookup)
     if column is None or not isinstance(ids, set | frozenset | list | tuple):
         return [Q(_ids_in("office_id", offices)) & branch]
-    if column == "office_id":
-        ids = set(ids) & set(offices)
+    if column == "office_id":  # an office-wide role's offices, all among ``offices``
         return [Q(_ids_in(column, [i])) for i in ids] if walk else [Q(_ids_in(column, ids))]
     if not walk:
         return [Q(_ids_in("office_id", offices), _ids_in(column, ids))]
@@ -193,54 +205,66 @@ def _ids_in(column: str, ids) -> _CaseSQL:
     ids = sorted(int(i) for i in ids)
     if len(ids) == 1:
         return _CaseSQL(f"{{case}}.{column} = %s::bigint", ids)
-    return _CaseSQL(f"{{case}}.{column} = ANY(%s::bigint[])", [ids])
+    places = ", ".join(["%s"] * len(ids))
+    return _CaseSQL(f"{{case}}.{column} = ANY(ARRAY[{places}]::bigint[])", ids)
 
 
-def _filtered(
-    cases: QuerySet[Case],
-    *,
-    office_id: int | None,
-    department_id: int | None,
-    status: str,
-    opened_from: dt.date | None,
-    opened_to: dt.date | None,
-) -> QuerySet[Case]:
-    if office_id:
-        cases = cases.filter(office_id=office_id)
-    if department_id:
-        cases = cases.filter(department_id=department_id)
-    if status:
-        cases = cases.filter(status=status)
-    if opened_from:
-        cases = cases.filter(opened_at__date__gte=opened_from)
-    if opened_to:
-        cases = cases.filter(opened_at__date__lte=opened_to)
-    return cases
+def _filtered(values: dict[str, tuple]) -> list[Q]:
+    """The page's filters (each given or not: an empty tuple)."""
+    lookups = {
+        "office_id": "office_id",
+        "department_id": "department_id",
+        "status": "status",
+        "opened_from": "opened_at__date__gte",
+        "opened_to": "opened_at__date__lte",
+    }
+    return [Q(**{lookup: values[name][0]}) for name, lookup in lookups.items() if values[name]]
 
 
 NEWEST_FIRST = ("-opened_at", "-pk")
+ROW_COLUMNS = ("pk", "sign", "title", "office__name", "status", "opened_at")
 
 
-def _found_ids(*, scope, q: str, words: list[str], limit: int, **filters) -> QuerySet:
+@dataclass(frozen=True)
+class SearchRow:
+    """A result: the case's sign (with its link), title, office, status, opening."""
+
+    pk: int
+    sign: str
+    title: str
+    office_name: str
+    status: str
+    opened_at: dt.datetime
+
+
+def _found_ids(scope: CaseScope, values: dict[str, tuple], *, walk: bool, limit: int):
     """The ids of the first ``limit`` visible cases matching, newest first: the union of the
     first ``limit`` of each way the person sees cases (``visibility_branches``) with the
     words, and of those whose sign begins with the query. Each part is a walk of a
     newest-first index or one lookup in the GIN index (see above); the visibility OR, whose
     subqueries no index can check, is never one condition."""
-    walk = _frequent(words)
-    fts = _fts(words, walk=walk)
+    fts, filters = _fts(values["words"], walk=walk), _filtered(values)
     parts = [
-        _filtered(Case.objects.filter(part, fts), **filters)
+        Case.objects.filter(part, fts, *filters)
         for branch in visibility_branches(scope)
         for part in _typed(branch, scope.offices, walk=walk)
     ]
     # Signs are words with dots ("OR.1431.5.2024"): the parser splits them, so a sign typed
     # in full also matches through the prefix of the sign column.
-    parts.append(
-        _filtered(Case.objects.filter(visibility_q(scope), sign__startswith=q.strip()), **filters)
-    )
+    sign = _CaseSQL("{case}.sign LIKE %s", [values["sign"][0]])
+    parts.append(Case.objects.filter(visibility_q(scope), sign, *filters))
     first, *rest = (part.order_by(*NEWEST_FIRST).values("pk")[:limit] for part in parts)
     return first.union(*rest)
+
+
+def _rows(scope: CaseScope, values: dict[str, tuple], *, walk: bool, limit: int) -> QuerySet:
+    """The result rows' query for ``values`` (the person's or markers)."""
+    if connection.vendor == "postgresql":
+        cases = Case.objects.filter(pk__in=_found_ids(scope, values, walk=walk, limit=limit))
+    else:
+        words = [Q(search_text__icontains=word) for word in values["words"]]
+        cases = Case.objects.filter(visibility_q(scope), *_filtered(values), *words)
+    return cases.order_by(*NEWEST_FIRST).values_list(*ROW_COLUMNS)[:limit]
 
 
 def cases_search(
@@ -253,29 +277,41 @@ def cases_search(
     opened_from: dt.date | None = None,
     opened_to: dt.date | None = None,
     limit: int = 50,
-) -> QuerySet[Case]:
+) -> list[SearchRow]:
     """The first ``limit`` cases ``staff`` may see matching ``q`` and the filters, newest
-    first."""
-    filters = {
+    first: one query, compiled once per process and shape (``statements``: which filters,
+    how many words, ways and ids), each search binding its own values."""
+    words = _words(q)
+    if not words or not getattr(staff, "is_authenticated", False):
+        return []
+    scope = case_scope(staff=staff)
+    if not scope.offices:
+        return []
+    postgresql = connection.vendor == "postgresql"
+    walk = postgresql and _frequent(words)
+    given = {
         "office_id": office_id,
         "department_id": department_id,
         "status": status,
         "opened_from": opened_from,
         "opened_to": opened_to,
     }
-    words = _words(q)
-    if not words or not getattr(staff, "is_authenticated", False):
-        return Case.objects.none()
-    scope = case_scope(staff=staff)
-    if not scope.offices:
-        return Case.objects.none()
-    if connection.vendor == "postgresql":
-        cases = Case.objects.filter(
-            pk__in=_found_ids(scope=scope, q=q, words=words, limit=limit, **filters)
-        )
+    values = {
+        **scope_values(scope),
+        "words": _queries(words, walk=walk) if postgresql else tuple(words),
+        "sign": (connection.ops.prep_for_like_query(q.strip()) + "%",),
+        **{name: (value,) if value else () for name, value in given.items()},
+    }
+
+    def build(marked: dict[str, tuple]):
+        return compiled(_rows(scope_marked(scope, marked), marked, walk=walk, limit=limit))
+
+    statement = statement_for(("search", walk, limit), build, values)
+    if statement is None:  # SQLite: the words' substrings are patterns made of them
+        rows = list(_rows(scope, values, walk=walk, limit=limit))
+    elif not statement.sql:
+        return []
     else:
-        cases = _filtered(Case.objects.filter(visibility_q(scope)), **filters)
-        for word in words:
-            cases = cases.filter(search_text__icontains=word)
-    cases = cases.select_related("office").only(*RESULT_COLUMNS)
-    return cases.order_by(*NEWEST_FIRST)[:limit]
+        found = statement_rows(statement, values, prepare=False)
+        rows = statement.compiler.results_iter([found])
+    return [SearchRow(*row) for row in rows]

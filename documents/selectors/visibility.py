@@ -19,6 +19,7 @@ with that scope as literal ids, which PostgreSQL answers from the case indexes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -79,6 +80,29 @@ class CaseScope:
     @property
     def handles_cases(self) -> bool:
         return bool(self.offices)
+
+
+# What a person's statements bind (``statements``): the scope's ids, moment and sets.
+_SCOPE_SETS = ("offices", "departments", "headed", "whole_offices", "head_offices", "principals")
+
+
+def scope_values(scope: CaseScope) -> dict[str, tuple]:
+    """The scope's values as a statement binds them."""
+    return {
+        "user_id": (scope.user_id,),
+        "at": (scope.at,),
+        **{name: tuple(sorted(getattr(scope, name))) for name in _SCOPE_SETS},
+    }
+
+
+def scope_marked(scope: CaseScope, values: dict[str, tuple]) -> CaseScope:
+    """``scope`` with the person's values replaced by ``values`` (markers)."""
+    return dataclasses.replace(
+        scope,
+        user_id=values["user_id"][0],
+        at=values["at"][0],
+        **{name: frozenset(values[name]) for name in _SCOPE_SETS},
+    )
 
 
 def _authenticated(user) -> bool:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -32,7 +31,14 @@ from django.utils.translation import gettext_lazy as _
 from ..models import CLOSED_STATUSES, OPEN_CASE, Case, CaseStatus
 from .opinions import opinions_open_cases
 from .statements import compiled, statement_for, statement_rows
-from .visibility import CaseScope, case_scope, shared_with, visibility_q
+from .visibility import (
+    CaseScope,
+    case_scope,
+    scope_marked,
+    scope_values,
+    shared_with,
+    visibility_q,
+)
 
 __all__ = ["CLOSED_STATUSES", "WORKLISTS", "worklist_cases", "worklist_counts", "worklist_page"]
 
@@ -315,26 +321,6 @@ def worklist_cases(
 
 # --- The lists' statements: compiled once per process and shape (``statements``) ---------
 
-_SCOPE_SETS = ("offices", "departments", "headed", "whole_offices", "head_offices", "principals")
-
-
-def _scope_values(scope: CaseScope) -> dict[str, tuple]:
-    return {
-        "user_id": (scope.user_id,),
-        "at": (scope.at,),
-        **{name: tuple(sorted(getattr(scope, name))) for name in _SCOPE_SETS},
-    }
-
-
-def _marked_scope(scope: CaseScope, values: dict[str, tuple]) -> CaseScope:
-    """``scope`` with the person's values replaced by ``values`` (markers)."""
-    return dataclasses.replace(
-        scope,
-        user_id=values["user_id"][0],
-        at=values["at"][0],
-        **{name: frozenset(values[name]) for name in _SCOPE_SETS},
-    )
-
 
 def _rows(compiler, rows: list[tuple]) -> list[WorklistRow]:
     """The rows of a list page's statement, converted as the queryset it was compiled from
@@ -376,14 +362,14 @@ def _page_rows(
     if q.strip() == "" and getattr(staff, "is_authenticated", False):
         scope = case_scope(staff=staff, at=now)
         values = {
-            **_scope_values(scope),
+            **scope_values(scope),
             "department_id": (department_id,) if department_id else (),
             "after": tuple(position) if position is not None else (),
         }
 
         def build(marked: dict[str, tuple]):
             cases = _list_cases(
-                _marked_scope(scope, marked),
+                scope_marked(scope, marked),
                 key,
                 status=status,
                 department_id=marked["department_id"][0] if department_id else None,
@@ -483,9 +469,9 @@ def worklist_counts(
     scope = case_scope(staff=staff, at=now)
     if not scope.handles_cases:
         return {w.key: 0 for w in WORKLISTS}
-    values = _scope_values(scope)
+    values = scope_values(scope)
     statement = statement_for(
-        ("counts", cap), lambda marked: _counts_sql(_marked_scope(scope, marked), cap), values
+        ("counts", cap), lambda marked: _counts_sql(scope_marked(scope, marked), cap), values
     )
     if statement is None:
         sql, params, _none = _counts_sql(scope, cap)
