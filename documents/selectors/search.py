@@ -72,7 +72,7 @@ WHERE schemaname = current_schema() AND tablename = 'documents_case'
     AND attname = 'search_vector'
 """
 _stats: tuple[float, list[str], list[float], float] | None = None
-_LATIN = str.maketrans("łŁđĐøØßæÆœŒ", "lLdDoOsaAoO")
+_LATIN = str.maketrans("łŁđĐøØ", "lLdDoO")
 
 
 def _lexeme(word: str) -> str:
@@ -120,12 +120,10 @@ def _frequent(words: list[str]) -> bool:
 
 
 _TSQUERY = "to_tsquery('simple'::regconfig, documents_unaccent(%s))"
-# The GIN look-up: the query on the stored vector, and only the words before the last as the
-# index condition: a prefix (the last word) is a partial match the GIN index answers by
-# reading the posting lists of every word it begins, tens of thousands of rows for a common
-# street or name. With a whole word beside it, the index finds the rows of the whole words
-# and ``ts_match_vq`` (the function behind ``@@``, which no index matches) checks the rest on
-# those rows alone. The walk: ``ts_match_vq`` alone, checked on each case read in date order.
+# The GIN look-up: of several words, only the rarest is the index condition (the posting
+# lists of a word in a third of the cases, or of every word a short prefix begins, are long)
+# and ``ts_match_vq`` (the function behind ``@@``, which no index matches) checks the whole
+# query on the rows it finds. The walk: ``ts_match_vq`` alone, on each case read in date order.
 _MATCH_ONE = f"{{case}}.search_vector @@ {_TSQUERY}"
 _MATCH_MANY = (
     f"{{case}}.search_vector @@ {_TSQUERY} AND ts_match_vq({{case}}.search_vector, {_TSQUERY})"
@@ -150,10 +148,12 @@ class _CaseSQL(Expression):
 
 def _queries(words: list[str], *, walk: bool) -> tuple[str, ...]:
     """The text queries the condition binds: the whole query, and for a GIN look-up of
-    several words first the words before the last (see above)."""
+    several words first the rarest of them (the last one a prefix), the index condition."""
     if walk or len(words) == 1:
         return (_tsquery(words),)
-    return (_tsquery(words[:-1], prefix=False), _tsquery(words))
+    last = len(words) - 1
+    rarest = min(range(len(words)), key=lambda n: _frequency(words[n], prefix=n == last))
+    return (_tsquery([words[rarest]], prefix=rarest == last), _tsquery(words))
 
 
 def _fts(queries: tuple[str, ...], *, walk: bool) -> _CaseSQL:

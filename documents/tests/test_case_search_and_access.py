@@ -11,6 +11,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from documents.models import Case, CaseEvent
+from documents.selectors import search
 from documents.selectors.search import cases_search
 from documents.selectors.visibility import cases_visible_to
 from documents.services.history import case_event
@@ -52,9 +53,12 @@ def test_search_finds_by_sign_title_party_and_ignores_diacritics(offices):
     assert found(clerk_b, "nieistniejące") == []
 
 
-def test_every_word_must_match_the_last_as_a_prefix(offices):
-    """Several words: the whole words before the last are looked up, the last one completes
-    (PostgreSQL checks the whole query on the rows the whole words find)."""
+@pytest.mark.parametrize("frequent", [0.0, 2.0], ids=["walk", "gin"])
+def test_every_word_must_match_the_last_as_a_prefix(offices, frequent, monkeypatch):
+    """Several words: every word must match, the last one completes (PostgreSQL: read in
+    date order, or the rarest word looked up in the index and the whole query checked on the
+    rows it finds)."""
+    monkeypatch.setattr(search, "FREQUENT", frequent)
     _a, b, _case_a, case_b = offices
     clerk_b = clerk_of(b)
     for q in ("wycinka gliwicach", "wycinka gliw", "- wycinka", "drzew w gliwicach"):
