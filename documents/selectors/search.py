@@ -63,8 +63,9 @@ def _tsquery(words: list[str], *, prefix: bool = True) -> str:
 # --- How common the words are: PostgreSQL's statistics of the vector's lexemes --------------
 
 # A page is found by a walk in date order when the words match at least this share of the
-# cases: 50 rows within ~5,000 of a way's cases (a few milliseconds); below it, the GIN index.
-FREQUENT = 0.01
+# cases: 50 rows within ~1,700 of a way's cases (a millisecond or two); below it, the GIN
+# index.
+FREQUENT = 0.03
 _STATS_SECONDS = 600
 _STATS_SQL = """
 SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats
@@ -147,9 +148,12 @@ class _CaseSQL(Expression):
 
 
 def _queries(words: list[str], *, walk: bool) -> tuple[str, ...]:
-    """The text queries the condition binds: the whole query, and for a GIN look-up of
-    several words first the rarest of them (the last one a prefix), the index condition."""
-    if walk or len(words) == 1:
+    """The text queries the conditions bind: for a GIN look-up the whole query, or for
+    several words first the rarest of them (the last one a prefix), the index condition;
+    for a walk, the whole query before those of the look-up past ``CAP``."""
+    if walk:
+        return (_tsquery(words), *_queries(words, walk=False))
+    if len(words) == 1:
         return (_tsquery(words),)
     last = len(words) - 1
     rarest = min(range(len(words)), key=lambda n: _frequency(words[n], prefix=n == last))
@@ -181,7 +185,18 @@ _ID_COLUMNS = {
 }
 
 
-def _parts(branch: Q, offices, queries: tuple[str, ...], *, walk: bool) -> list[Q]:
+@dataclass(frozen=True)
+class _Part:
+    """One way of seeing cases, in a walk: ``where`` its cases, ``match`` checked on each
+    read newest first, and ``rest`` (the GIN look-up) for the cases past the first ``CAP``
+    when a way with a newest-first index is walked (a department, an office)."""
+
+    where: Q
+    match: _CaseSQL
+    rest: _CaseSQL | None = None
+
+
+def _parts(branch: Q, offices, queries: tuple[str, ...], *, walk: bool) -> list[Q] | list[_Part]:
     """The cases of ``branch`` in ``offices`` that match ``queries``, its ids typed as
     ``bigint`` when it is a list of ids of one column (the same condition): the GIN index's
     ``btree_gin`` columns match only ``bigint = bigint``, and the ORM writes
@@ -193,17 +208,25 @@ def _parts(branch: Q, offices, queries: tuple[str, ...], *, walk: bool) -> list[
         lookup, ids = branch.children[0]
         if isinstance(ids, set | frozenset | list | tuple):  # not a subquery
             column = _ID_COLUMNS.get(lookup)
-    if column == "office_id":  # an office-wide role's offices, all among ``offices``
-        fts = _fts(queries, walk=walk)
-        if walk:
-            return [Q(_ids_in(column, [i]), fts) for i in sorted(ids)]
-        return [Q(_ids_in(column, ids), fts)]
     if walk:
-        found = _walked_in(offices, queries)
+        walked, looked_up = queries[:1], queries[1:]
+        if column == "office_id":  # an office-wide role's offices, all among ``offices``
+            match, rest = _fts(walked, walk=True), _fts(looked_up, walk=False)
+            return [_Part(Q(_ids_in(column, [i])), match, rest) for i in sorted(ids)]
+        found = _walked_in(offices, walked)
         if column is None:
-            return [branch & Q(found)]
-        return [Q(_ids_in(column, [i]), found) for i in sorted(ids)]
-    office, fts = _ids_in("office_id", offices), _fts(queries, walk=False)
+            return [_Part(branch, found)]
+        office, fts = _ids_in("office_id", offices), _fts(looked_up, walk=False)
+        rest = _CaseSQL(f"{office.sql} AND {fts.sql}", [*office.params, *fts.params])
+        # a person's cases (no newest-first index) are few: read them all
+        bounded = column == "department_id"
+        return [
+            _Part(Q(_ids_in(column, [i])), found, rest if bounded else None) for i in sorted(ids)
+        ]
+    fts = _fts(queries, walk=False)
+    if column == "office_id":
+        return [Q(_ids_in(column, ids), fts)]
+    office = _ids_in("office_id", offices)
     if column is None:
         return [branch & Q(office, fts)]
     return [Q(office, _ids_in(column, ids), fts)]
@@ -247,6 +270,58 @@ class SearchRow:
     opened_at: dt.datetime
 
 
+# A walk reads at most this many of a department's or an office's cases newest first; the
+# older ones are looked up in the GIN index, only when the walk found less than a page (a
+# word common in all the cases may be rare in one office: reading its 40,000 cases took
+# 180-580 ms). ``FREQUENT`` words fill a page within a third of it.
+CAP = 4000
+_CASE = '"documents_case"'
+_NEWEST = f'{_CASE}."opened_at" DESC, {_CASE}."id" DESC'
+
+
+def _sql(cases: QuerySet) -> tuple[str, list]:
+    sql, params = cases.query.get_compiler(connection=connection).as_sql()
+    return sql, list(params)
+
+
+def _where(*conditions) -> tuple[str, list]:
+    """The conditions on ``documents_case`` compiled (the table named, not aliased)."""
+    query = Case.objects.filter(*conditions).query
+    query.get_initial_alias()
+    sql, params = query.get_compiler(connection=connection).compile(query.where)
+    return sql, list(params)
+
+
+def _bounded(part: _Part, filters: list[Q], limit: int) -> tuple[str, list]:
+    """The first ``limit`` of a way's cases that match: its first ``CAP`` cases read newest
+    first (``walked``: the walk stops when the page is full), and when they hold less than
+    a page and the way has more, the GIN look-up of the cases after them (a condition
+    PostgreSQL checks once, before it reads any: ``One-Time Filter``)."""
+    where, where_params = _where(part.where, *filters)
+    rest, rest_params = _where(part.rest)
+    match = part.match.sql.format(case="s")
+    columns = ", ".join(f'{_CASE}."{c}"' for c in ("id", "opened_at", "office_id"))
+    first = (
+        f"SELECT {columns}, {_CASE}.search_vector FROM {_CASE} WHERE {where}"  # noqa: S608
+        f" ORDER BY {_NEWEST} LIMIT {CAP}"
+    )
+    after = (
+        f'SELECT {_CASE}."opened_at", {_CASE}."id" FROM {_CASE} WHERE {where}'  # noqa: S608
+        f" ORDER BY {_NEWEST} OFFSET {CAP - 1} LIMIT 1"
+    )
+    more = f"SELECT 1 FROM {_CASE} WHERE {where} OFFSET {CAP}"  # noqa: S608
+    sql = (
+        f"WITH walked AS MATERIALIZED (SELECT s.id FROM ({first}) s WHERE ({match})"  # noqa: S608
+        f" ORDER BY s.opened_at DESC, s.id DESC LIMIT {int(limit)})"
+        f' SELECT "id" FROM walked UNION ALL (SELECT {_CASE}."id" FROM {_CASE}'
+        f' WHERE {where} AND {rest} AND ({_CASE}."opened_at", {_CASE}."id") < ({after})'
+        f" AND (SELECT COUNT(*) FROM walked) < {int(limit)} AND EXISTS ({more})"
+        f" ORDER BY {_NEWEST} LIMIT {int(limit)})"
+    )
+    params = [*where_params, *part.match.params, *where_params, *rest_params, *where_params]
+    return sql, [*params, *where_params]
+
+
 def _found_ids(scope: CaseScope, values: dict[str, tuple], *, walk: bool, limit: int):
     """The ids of the first ``limit`` visible cases matching, newest first: the union of the
     first ``limit`` of each way the person sees cases (``visibility_branches``) with the
@@ -255,22 +330,39 @@ def _found_ids(scope: CaseScope, values: dict[str, tuple], *, walk: bool, limit:
     subqueries no index can check, is never one condition."""
     filters = _filtered(values)
     parts = [
-        Case.objects.filter(part, *filters)
+        part
         for branch in visibility_branches(scope)
         for part in _parts(branch, scope.offices, values["words"], walk=walk)
     ]
     # Signs are words with dots ("OR.1431.5.2024"): the parser splits them, so a sign typed
     # in full also matches through the prefix of the sign column.
     sign = _CaseSQL("{case}.sign LIKE %s", [values["sign"][0]])
-    parts.append(Case.objects.filter(visibility_q(scope), sign, *filters))
-    first, *rest = (part.order_by(*NEWEST_FIRST).values("pk")[:limit] for part in parts)
-    return first.union(*rest)
+    by_sign = Case.objects.filter(visibility_q(scope), sign, *filters)
+
+    def page(cases: QuerySet) -> QuerySet:
+        return cases.order_by(*NEWEST_FIRST).values("pk")[:limit]
+
+    if not walk:
+        first, *rest = [page(Case.objects.filter(part, *filters)) for part in parts]
+        return first.union(*rest, page(by_sign))
+    pieces = [
+        _bounded(part, filters, limit)
+        if part.rest is not None
+        else _sql(page(Case.objects.filter(part.where, part.match, *filters)))
+        for part in parts
+    ]
+    pieces.append(_sql(page(by_sign)))
+    union = " UNION ".join(f"({piece})" for piece, _params in pieces)
+    union = union.replace("{", "{{").replace("}", "}}")  # no placeholder but ``{case}``
+    params = [param for _piece, params in pieces for param in params]
+    return _CaseSQL(f"{{case}}.id IN ({union})", params)
 
 
 def _rows(scope: CaseScope, values: dict[str, tuple], *, walk: bool, limit: int) -> QuerySet:
     """The result rows' query for ``values`` (the person's or markers)."""
     if connection.vendor == "postgresql":
-        cases = Case.objects.filter(pk__in=_found_ids(scope, values, walk=walk, limit=limit))
+        found = _found_ids(scope, values, walk=walk, limit=limit)
+        cases = Case.objects.filter(found if walk else Q(pk__in=found))
     else:
         words = [Q(search_text__icontains=word) for word in values["words"]]
         cases = Case.objects.filter(visibility_q(scope), *_filtered(values), *words)
@@ -316,7 +408,7 @@ def cases_search(
     def build(marked: dict[str, tuple]):
         return compiled(_rows(scope_marked(scope, marked), marked, walk=walk, limit=limit))
 
-    statement = statement_for(("search", walk, limit), build, values)
+    statement = statement_for(("search", walk, limit, CAP), build, values)
     if statement is None:  # SQLite: the words' substrings are patterns made of them
         rows = list(_rows(scope, values, walk=walk, limit=limit))
     elif not statement.sql:

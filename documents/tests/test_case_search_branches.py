@@ -96,11 +96,15 @@ def people(services, cases) -> dict[str, object]:
     }
 
 
-@pytest.mark.parametrize("frequent", [0.0, 2.0], ids=["walk", "gin"])
-def test_search_finds_exactly_the_visible_cases_newest_first(office, frequent, monkeypatch):
-    """Both ways of reading a way's cases (PostgreSQL): a walk in date order (every word
-    taken as frequent) and the GIN index (every word taken as rare)."""
+@pytest.mark.parametrize(
+    ("frequent", "cap"), [(0.0, 4000), (0.0, 1), (2.0, 4000)], ids=["walk", "walk-1", "gin"]
+)
+def test_search_finds_exactly_the_visible_cases_newest_first(office, frequent, cap, monkeypatch):
+    """Each way of reading a way's cases (PostgreSQL): a walk in date order (every word
+    taken as frequent), a walk of one case and the GIN index for the older ones, and the
+    GIN index alone (every word taken as rare)."""
     monkeypatch.setattr(search, "FREQUENT", frequent)
+    monkeypatch.setattr(search, "CAP", cap)
     services, cases = office
     for label, person in people(services, cases).items():
         visible = list(
