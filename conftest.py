@@ -68,6 +68,14 @@ def _object_storage_bucket() -> None:
         object_storage_bucket_ensure(default)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_tables_with_rows() -> None:
+    """After a test that commits, PostgreSQL empties only the tables with rows (tests/flush.py)."""
+    from tests import flush
+
+    flush.install()
+
+
 # Stored documents of ``worker`` tests: where the real worker (a subprocess started once) finds
 # them too, a directory or a key prefix of the bucket shared by those tests and the worker.
 WORKER_MEDIA = ROOT / "var" / f"test-worker-media-{uuid.uuid4().hex[:8]}"
