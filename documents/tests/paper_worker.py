@@ -1,40 +1,30 @@
-"""A separate process registering paper items (started by test_register_concurrency).
+"""Processes registering paper items at once (started by test_register_concurrency).
 
-Usage: python -m documents.tests.paper_worker OFFICE CLERK CORRESPONDENT DEPARTMENT COUNT GO
-Waits until the file GO exists (so all processes start together), registers COUNT items and
-one more that is rolled back after taking its number, and prints the numbers it kept.
+Usage: python -m documents.tests.paper_worker OFFICE CLERK CORRESPONDENT DEPARTMENT COUNT PROCESSES
+Sets Django up once and forks PROCESSES processes, each with its own PostgreSQL connection. They
+start together (a barrier); each registers COUNT items and one more that is rolled back after
+taking its number. Prints the numbers each process kept, one line per process.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
-import time
-from pathlib import Path
+import traceback
 
 
 class RolledBack(Exception):
     pass
 
 
-def main(office_id: int, clerk_id: int, who_id: int, department_id: int, count: int, go: str):
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sekap.settings")
-    django.setup()
-    from django.contrib.auth import get_user_model
+def register(rows: tuple, count: int, start) -> list[int]:
     from django.db import transaction
 
-    from documents.models import Correspondent
     from documents.services.register import paper_register
-    from offices.models import Department, Office
 
-    office = Office.objects.get(pk=office_id)
-    clerk = get_user_model().objects.get(pk=clerk_id)
-    who = Correspondent.objects.get(pk=who_id)
-    department = Department.objects.get(pk=department_id)
-    while not Path(go).exists():
-        time.sleep(0.01)
+    office, clerk, who, department = rows
+    start.wait(timeout=120)
     kept = []
     for n in range(count + 1):
         try:
@@ -52,9 +42,56 @@ def main(office_id: int, clerk_id: int, who_id: int, department_id: int, count: 
             kept.append(entry.number)
         except RolledBack:
             pass
-    print(" ".join(map(str, kept)))
+    return kept
+
+
+def child(rows: tuple, count: int, start, results) -> None:
+    try:
+        results.put(register(rows, count, start))
+    except BaseException:
+        results.put(traceback.format_exc())
+        raise
+
+
+def main(
+    office_id: int, clerk_id: int, who_id: int, department_id: int, count: int, processes: int
+) -> int:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sekap.settings")
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db import connections
+
+    from documents.models import Correspondent
+    from offices.models import Department, Office
+
+    rows = (
+        Office.objects.get(pk=office_id),
+        get_user_model().objects.get(pk=clerk_id),
+        Correspondent.objects.get(pk=who_id),
+        Department.objects.get(pk=department_id),
+    )
+    connections.close_all()  # each forked process opens its own connection
+    context = multiprocessing.get_context("fork")
+    start, results = context.Barrier(processes), context.Queue()
+    children = [
+        context.Process(target=child, args=(rows, count, start, results), daemon=True)
+        for _ in range(processes)
+    ]
+    for process in children:
+        process.start()
+    outcomes = [results.get(timeout=300) for _ in children]
+    for process in children:
+        process.join(timeout=30)
+    failures = [outcome for outcome in outcomes if isinstance(outcome, str)]
+    if failures:
+        sys.stderr.write(failures[0])
+        return 1
+    for kept in outcomes:
+        print(" ".join(map(str, kept)))
+    return 0
 
 
 if __name__ == "__main__":
-    office, clerk, who, department, count = (int(a) for a in sys.argv[1:6])
-    main(office, clerk, who, department, count, sys.argv[6])
+    sys.exit(main(*(int(a) for a in sys.argv[1:7])))

@@ -30,37 +30,33 @@ PROCESSES = 20
 EACH = 3
 
 
-def test_twenty_processes_get_unique_gap_free_rpw_numbers(tmp_path):
+def test_twenty_processes_get_unique_gap_free_rpw_numbers():
     require_postgresql(connection.vendor, "twenty writers at once need PostgreSQL")
     setup = make_service()
     clerk = clerk_of(setup, role="registry_clerk", department=False)
     who = correspondent_find_or_create(
         office=setup.office, details=CorrespondentDetails(last_name="Nowak"), actor=clerk
     )
-    go = tmp_path / "go"
     env = os.environ | {
         "DATABASE_URL": database_url(connection.settings_dict),
         "DJANGO_SETTINGS_MODULE": "sekap.settings",
         "PYTHONPATH": str(ROOT),
     }
-    args = [setup.office.pk, clerk.pk, who.pk, setup.department.pk, EACH, go]
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "documents.tests.paper_worker", *map(str, args)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(PROCESSES)
-    ]
-    go.touch()
-    kept: list[int] = []
-    for worker in workers:
-        out, err = worker.communicate(timeout=300)
-        assert worker.returncode == 0, err[-2000:]
-        kept += [int(n) for n in out.split()]
+    args = [setup.office.pk, clerk.pk, who.pk, setup.department.pk, EACH, PROCESSES]
+    # one Django set up, forked into PROCESSES writers (documents/tests/paper_worker.py)
+    worker = subprocess.run(
+        [sys.executable, "-m", "documents.tests.paper_worker", *map(str, args)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    lines = worker.stdout.splitlines()
+    assert len(lines) == PROCESSES, worker.stdout
+    kept = [int(n) for line in lines for n in line.split()]
     total = PROCESSES * EACH
     assert sorted(kept) == list(range(1, total + 1))
     year = timezone.localdate().year
