@@ -274,13 +274,19 @@ class Stack:
              "--concurrency=2", "--loglevel=WARNING", "--hostname", name],
             cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True,
         )  # fmt: skip
-        ping = [str(VENV_BIN / "celery"), "-A", "sekap", "inspect", "ping", "-d", name, "-t", "2"]
+        wait_until(lambda: self._answers(name), seconds=90, what="celery worker",
+                   process=self.worker)  # fmt: skip
 
-        def answers() -> bool:
-            return subprocess.run(ping, cwd=ROOT, env=self.env, capture_output=True,
-                                  timeout=30, check=False).returncode == 0  # fmt: skip
+    def _answers(self, name: str) -> bool:
+        """The worker ``name`` answers a ping on the drill's Redis. Asked from this process: a
+        ``celery inspect ping`` process would load the project again for every try."""
+        from celery import Celery
 
-        wait_until(answers, seconds=90, what="celery worker", process=self.worker)
+        app = Celery("drill-ping", broker=self.redis.url, set_as_current=False)
+        try:
+            return bool(app.control.ping(destination=[name], timeout=1))
+        finally:
+            app.close()
 
     def supervise_worker(self) -> None:
         """Start a new worker whenever the worker exits, as the deployment's process supervisor
