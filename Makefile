@@ -5,7 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
-SYSTEM_PACKAGES := chromium xmlsec1 softhsm2 gettext fonts-dejavu-core clamav-daemon nginx-light libnginx-mod-http-js wrk
+SYSTEM_PACKAGES := chromium xmlsec1 softhsm2 gettext fonts-dejavu-core clamav-daemon nginx-light libnginx-mod-http-js wrk \
+  ceph-mon ceph-osd radosgw
 
 .PHONY: run test fuzz lint worker beat demo system-deps messages setup clean-var bench drills
 

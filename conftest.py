@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 import hypothesis
 import pytest
@@ -74,6 +77,26 @@ def _flush_tables_with_rows() -> None:
     from tests import flush
 
     flush.install()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _s3_requests_signed_with_the_real_clock() -> Iterator[None]:
+    """Tests move this process's clock (time_machine); an S3 server's clock stays put, and a real
+    one (CI's radosgw, MinIO) refuses a request signed more than 15 minutes off its own clock
+    (403 RequestTimeTooSkewed). So the S3 client signs with the real time while Django's clock
+    travels; an object's LastModified is the server's time, as in production."""
+    import botocore.auth
+    import time_machine
+
+    real = time_machine.escape_hatch
+
+    def real_utc_now(remove_tzinfo: bool = True) -> dt.datetime:
+        clock = real.datetime.datetime if real.is_travelling() else dt.datetime
+        now = clock.now(dt.UTC)
+        return now.replace(tzinfo=None) if remove_tzinfo else now
+
+    with mock.patch.object(botocore.auth, "get_current_datetime", real_utc_now):
+        yield
 
 
 # Stored documents of ``worker`` tests: where the real worker (a subprocess started once) finds
