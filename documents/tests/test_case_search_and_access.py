@@ -153,10 +153,10 @@ def test_search_page_has_a_pinned_query_count(offices, django_assert_num_queries
     client.get("/backoffice/sprawy/szukaj/", {"q": "Wniosek"})
     for n in range(10, 14):
         make_case(a, case_a.applicant, n)
-    # session, user, OTP; scope (memberships, deputies); results; the form's departments with
-    # their offices' names (one query for both selects); menu: work-list counts (its
-    # permission reads and ESP offices cached)
-    with django_assert_num_queries(8):
+    # session, user, OTP; scope (memberships and deputies, one statement); results; the
+    # form's departments with their offices' names (one query for both selects); menu:
+    # work-list counts (its permission reads and ESP offices cached)
+    with django_assert_num_queries(7):
         page = client.get("/backoffice/sprawy/szukaj/", {"q": "Wniosek"})
     assert page.content.decode().count('href="/backoffice/sprawy/') >= 5
 

@@ -45,17 +45,17 @@ def test_book_and_post_list_have_a_pinned_query_count(client, office_a, django_a
     login_with_second_factor(client, clerk)
     paper_letters(office_a, clerk, 2)
     client.get("/backoffice/wysylka/")  # warm the session and the site's caches (menu grants)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         page = client.get("/backoffice/wysylka/")
     assert page.status_code == 200 and page.content.count(b"/koperta/") == 2
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         listing = client.get("/backoffice/wysylka/lista-pocztowa/")
     assert listing.content.count(b"ul. Polna") == 2
     paper_letters(office_a, clerk, 12, start=10)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         page = client.get("/backoffice/wysylka/")
     assert page.content.count(b"/koperta/") == 14
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         listing = client.get("/backoffice/wysylka/lista-pocztowa/")
     assert listing.content.count(b"ul. Polna") == 14
 

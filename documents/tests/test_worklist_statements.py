@@ -197,9 +197,9 @@ def test_a_value_not_bound_per_person_is_never_reused(people, monkeypatch):
 
 
 def test_counts_and_scope_are_prepared_once_per_connection(people):
-    """On PostgreSQL the menu's counts and the scope's two queries are prepared on their first
+    """On PostgreSQL the menu's counts and the scope's query are prepared on their first
     use on a connection and executed after; a list page's own query is planned for its
-    values. Query counts stay as they were (one statement each)."""
+    values. One statement each: the scope's memberships and deputies are one."""
     persons, _now = people
     clerk_a = persons[0]
     with CaptureQueriesContext(connection) as first:
@@ -209,9 +209,9 @@ def test_counts_and_scope_are_prepared_once_per_connection(people):
         worklist_page(staff=clerk_a, key="mine")
     first_sql = [q["sql"] for q in first.captured_queries]
     then_sql = [q["sql"] for q in then.captured_queries]
-    assert len(first_sql) == 3 and len(then_sql) == 4  # memberships, deputies, counts, page
+    assert len(first_sql) == 2 and len(then_sql) == 3  # scope, counts, page
     if connection.vendor == "postgresql":
-        assert first_sql[2].startswith("PREPARE ") and "; EXECUTE " in first_sql[2]
-        assert "'closed'" in first_sql[2]  # the partial indexes' condition written as is
-        assert all(sql.startswith("EXECUTE ") for sql in then_sql[:3])
-        assert then_sql[3].startswith("SELECT ")
+        assert first_sql[1].startswith("PREPARE ") and "; EXECUTE " in first_sql[1]
+        assert "'closed'" in first_sql[1]  # the partial indexes' condition written as is
+        assert all(sql.startswith("EXECUTE ") for sql in then_sql[:2])
+        assert then_sql[2].startswith("SELECT ")
