@@ -9,11 +9,11 @@ equal; each request binds its own values in the markers' places. Every statement
 compiled twice, with two sets of markers, and used only if both give the same SQL with every
 per-person value in a marker's place (a value derived some other way would differ: that
 shape is then built by the ORM on each request). On PostgreSQL a statement whose generic
-plan is good (the menu's counts, the scope's queries) is prepared once per connection, the
-constants (e.g. the closed statuses of the partial indexes) written into it, so PostgreSQL
-plans it a few times per connection (a generic plan after the fifth run) instead of on
-every page (prepared statements belong to a server session: no connection pooler in
-transaction mode may stand between).
+plan is good (the menu's counts, the scope's query, most lists' first pages) is prepared
+once per connection, the constants (e.g. the closed statuses of the partial indexes)
+written into it, so PostgreSQL plans it a few times per connection (a generic plan after
+the fifth run) instead of on every page (prepared statements belong to a server session:
+no connection pooler in transaction mode may stand between).
 """
 
 from __future__ import annotations
@@ -201,8 +201,9 @@ def statement_rows(
 ) -> list[tuple]:
     """The rows of ``statement`` with ``values`` bound, prepared once per connection on
     PostgreSQL when ``prepare`` (a statement whose generic plan is as good as one planned
-    for the values: not a list page's, whose generic plan may sort a whole office's
-    unassigned cases instead of reading the first rows of an index in order)."""
+    for the values: not every list page's, e.g. the unassigned cases', whose generic plan
+    sorts a whole office's unassigned cases instead of reading the first rows of an index in
+    order: ``Worklist.generic_plan``)."""
     with connection.cursor() as cursor:
         if not prepare or connection.vendor != "postgresql":
             cursor.execute(statement.sql, [slot.bind(values) for slot in statement.slots])

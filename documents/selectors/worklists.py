@@ -78,6 +78,11 @@ class Worklist:
     description: Promise
     filter: Callable[[CaseScope], Q]
     ordering: tuple[str, ...] = ("deadline", "opened_at")
+    # The list's first page in its own order, without filters (what the menu links to), is a
+    # statement prepared on PostgreSQL: planned a few times per connection, then by its
+    # generic plan (planning it on every page cost half of the page's database time). False
+    # where the generic plan is worse than planning each page (``_page_rows``).
+    generic_plan: bool = True
 
 
 def _open() -> Q:
@@ -122,6 +127,9 @@ WORKLISTS: tuple[Worklist, ...] = (
         _("Open cases nobody handles yet."),
         lambda s: Q(assignee__isnull=True) & _open(),
         ("opened_at",),
+        # made without the office, the generic plan sorts all its unassigned cases instead of
+        # reading the first of them in order (1 million cases: 6.6 ms in the largest office)
+        generic_plan=False,
     ),
     Worklist(
         "due_soon",
@@ -395,7 +403,13 @@ def _page_rows(
         return [WorklistRow.from_values(row) for row in _values(cases)[: size + 1]]
     if not statement.sql:
         return []
-    return _rows(statement.compiler, statement_rows(statement, values, prepare=False))
+    # Prepared: the first page of a list in its own order. Planned for its values: a page
+    # further on, a filter, another order (their generic plans were not measured), a list
+    # whose generic plan is worse.
+    prepare = (
+        BY_KEY[key].generic_plan and position is None and not (sort or status or department_id)
+    )
+    return _rows(statement.compiler, statement_rows(statement, values, prepare=prepare))
 
 
 def worklist_page(

@@ -197,9 +197,9 @@ def test_a_value_not_bound_per_person_is_never_reused(people, monkeypatch):
 
 
 def test_counts_and_scope_are_prepared_once_per_connection(people):
-    """On PostgreSQL the menu's counts and the scope's query are prepared on their first
-    use on a connection and executed after; a list page's own query is planned for its
-    values. One statement each: the scope's memberships and deputies are one."""
+    """On PostgreSQL the menu's counts, the scope's query and a list's first page are
+    prepared on their first use on a connection and executed after. One statement each: the
+    scope's memberships and deputies are one."""
     persons, _now = people
     clerk_a = persons[0]
     with CaptureQueriesContext(connection) as first:
@@ -214,4 +214,26 @@ def test_counts_and_scope_are_prepared_once_per_connection(people):
         assert first_sql[1].startswith("PREPARE ") and "; EXECUTE " in first_sql[1]
         assert "'closed'" in first_sql[1]  # the partial indexes' condition written as is
         assert all(sql.startswith("EXECUTE ") for sql in then_sql[:2])
-        assert then_sql[2].startswith("SELECT ")
+        assert then_sql[2].startswith(("PREPARE ", "EXECUTE ")) and "; EXECUTE " in (
+            "; " + then_sql[2]
+        )
+
+
+def test_pages_whose_generic_plan_is_not_measured_or_worse_are_planned_for_their_values(
+    people,
+):
+    """Unassigned (its generic plan sorts the office's unassigned cases), another order, a
+    filter and a page further on are planned for their values each time: plain SELECTs."""
+    persons, _now = people
+    clerk_a = persons[0]
+    first = worklist_page(staff=clerk_a, key="department", size=1)
+    assert first.next_cursor
+    with CaptureQueriesContext(connection) as pages:
+        worklist_page(staff=clerk_a, key="unassigned")
+        worklist_page(staff=clerk_a, key="department", sort="-opened")
+        worklist_page(staff=clerk_a, key="department", status="open")
+        worklist_page(staff=clerk_a, key="department", size=1, after=first.next_cursor)
+    sqls = [q["sql"] for q in pages.captured_queries]
+    assert len(sqls) == 4
+    if connection.vendor == "postgresql":
+        assert all(sql.startswith("SELECT ") for sql in sqls), sqls
