@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+import time_machine
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from django.core.management import call_command
+from django.utils import timezone
 
 from certauth.local_pki import NotServed, local_pki_response
 from certauth.models import Certificate
@@ -55,16 +59,23 @@ def test_revoked_sekap_certificate_is_reported_revoked_in_process(
     django_capture_on_commit_callbacks,
 ):
     citizen = make_citizen(ca, pesel="44051401359")
-    document = citizen.sign(XML)
+    signed_before = citizen.sign(XML)  # claimed signing time: now
     row = Certificate.objects.get(holder=citizen.user)
-    with django_capture_on_commit_callbacks(execute=True):  # the CA publishes its CRL
-        certificate_revoke(certificate=row, reason="key_compromise", actor=citizen.user)
+    # the revocation and the second signature seconds later (revocation times have whole
+    # seconds: in the same second the claimed time would not be before the revocation)
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=5), tick=True):
+        with django_capture_on_commit_callbacks(execute=True):  # the CA publishes its CRL
+            certificate_revoke(certificate=row, reason="key_compromise", actor=citizen.user)
+        signed_after = citizen.sign(XML)
+        before, after = signatures.validate(signed_before), signatures.validate(signed_after)
 
-    report = signatures.validate(document)
-
-    assert (report.indication, report.sub_indication) == ("TOTAL_FAILED", "REVOKED")
-    revocation = _leaf_revocation(report, citizen)
-    assert [(r.source, r.status) for r in revocation] == [("OCSP", "REVOKED")]
+    # made before the revocation, with no proof of that time: indeterminate (EN 319 102-1)
+    assert (before.indication, before.sub_indication) == ("INDETERMINATE", "REVOKED_NO_POE")
+    # claimed after the revocation: failed
+    assert (after.indication, after.sub_indication) == ("TOTAL_FAILED", "REVOKED")
+    for report in (before, after):
+        revocation = _leaf_revocation(report, citizen)
+        assert [(r.source, r.status) for r in revocation] == [("OCSP", "REVOKED")]
     assert sekap_trust.fetcher.fallback.calls == []
 
 
