@@ -19,6 +19,7 @@ from tests.support import (  # noqa: F401  (fixtures registered for every test m
     REQUIRE_SERVICES,
     SharedRows,
     clamd_running,
+    compiled,
     database_url,
     object_storage,
     object_storage_bucket_ensure,

@@ -213,3 +213,20 @@ class SharedRows:
                 or transactional(nextitem)
             ):
                 shared.end()
+
+
+@pytest.fixture
+def compiled(monkeypatch) -> list[str]:
+    """The SQL of every query the ORM compiles from here on (a test clears it as it needs)."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    calls: list[str] = []
+    as_sql = SQLCompiler.as_sql
+
+    def counted(self, *args, **kwargs):
+        sql, params = as_sql(self, *args, **kwargs)
+        calls.append(sql)
+        return sql, params
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
+    return calls

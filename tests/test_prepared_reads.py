@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from django.db.models import Q
-from django.db.models.sql.compiler import SQLCompiler
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.test import APIClient
@@ -24,17 +23,6 @@ SERVICE = PreparedGet(lambda: Service.objects.select_related("office__identity")
 
 def _fields(instance) -> dict:
     return {k: v for k, v in instance.__dict__.items() if not k.startswith("_")}
-
-
-@pytest.fixture
-def compiled(monkeypatch) -> list:
-    """Each SQL compilation of a SELECT (Django's compiler, counted)."""
-    calls: list = []
-    as_sql = SQLCompiler.as_sql
-    monkeypatch.setattr(
-        SQLCompiler, "as_sql", lambda self, *a, **kw: calls.append(1) or as_sql(self, *a, **kw)
-    )
-    return calls
 
 
 def test_a_prepared_read_gives_what_the_orm_gives(django_assert_num_queries):

@@ -8,7 +8,6 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
-from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
@@ -140,21 +139,6 @@ def test_the_answers_grant_where_the_person_works_and_nowhere_else(world):
     assert not is_cpd_admin(AnonymousUser())
     assert offices_managed_names(user=AnonymousUser()) == []
     assert len(offices_managed_names(user=people["superuser"])) == Office.objects.count()
-
-
-@pytest.fixture
-def compiled(monkeypatch) -> list[str]:
-    """The SQL of every query the ORM compiles from here on."""
-    calls: list[str] = []
-    as_sql = SQLCompiler.as_sql
-
-    def counted(self, *args, **kwargs):
-        sql, params = as_sql(self, *args, **kwargs)
-        calls.append(sql)
-        return sql, params
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
-    return calls
 
 
 def test_the_reads_compile_once_and_see_each_change_at_once(world, compiled):
