@@ -156,3 +156,37 @@ def test_service_refuses_creating_a_department_in_another_office(offices, admin_
             actor=admin_a, obj=Department(office=office_b, symbol="ZZ", name="Obcy"), before=None
         )
     assert office_b.departments.count() == before
+
+
+def test_an_expired_admin_is_refused_over_the_api_and_in_the_admin_after_the_refresh(
+    client, offices, admin_a
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from offices.tasks import staff_privileges_refresh
+
+    office_a, _ = offices
+    assert client.get(f"/api/v1/offices/{office_a.terc}/staff/").status_code == 200
+    StaffMembership.objects.filter(user=admin_a, role=StaffRole.OFFICE_ADMIN).update(
+        valid_to=timezone.localdate() - dt.timedelta(days=1)
+    )
+
+    staff_privileges_refresh.delay()  # the hourly beat task
+
+    before = office_a.departments.count()
+    for path in ("departments", "staff"):
+        assert client.get(f"/api/v1/offices/{office_a.terc}/{path}/").status_code == 403
+    refused = client.post(
+        f"/api/v1/offices/{office_a.terc}/departments/", {"symbol": "ZZ", "name": "Po terminie"}
+    )
+    assert refused.status_code == 403
+    assert refused["Content-Type"] == "application/problem+json"
+    assert office_a.departments.count() == before
+    department = office_a.departments.get(symbol="OR")
+    admin_page = client.get(f"/admin/offices/department/{department.pk}/change/")
+    listed = client.get("/admin/offices/department/?all=")
+    assert admin_page.status_code == listed.status_code == 403  # the admin no longer theirs
+    entry = AuditEntry.objects.filter(action="offices.privileges.synced").latest("pk")
+    assert entry.after["offices_withdrawn"] == [office_a.terc]
