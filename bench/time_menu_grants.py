@@ -24,32 +24,12 @@ from documents.tests.fixtures import clerk_of, make_service
 from offices import pki
 from offices.models import StaffMembership
 from offices.privileges import staff_privileges_sync
-from offices.selectors import cpd_office_terc, memberships_active, offices_managed_by
+
+# the reads as they were, which the test compares the new ones with
+from offices.tests.test_role_reads import _had_role, _managed_before, _was_cpd_admin
 from sekap.accounts.models import User
 
 REPEAT = int(os.environ.get("REPEAT", "300"))
-
-
-def _had_role(user, *, role, office=None):
-    if not getattr(user, "is_authenticated", False):
-        return False
-    memberships = memberships_active(user=user).filter(role=role)
-    if office is not None:
-        memberships = memberships.filter(office=office)
-    return memberships.exists()
-
-
-def _was_cpd_admin(user):
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_superuser:
-        return True
-    memberships = memberships_active(user=user)
-    return memberships.filter(role="cpd_admin", office__terc=cpd_office_terc()).exists()
-
-
-def _managed_before(user):
-    return list(offices_managed_by(user).order_by("name").values_list("terc", "name"))
 
 
 def _miss(person) -> tuple[float, int, tuple]:

@@ -80,22 +80,24 @@ def user_manages_office(user, office: Office) -> bool:
     return user.is_authenticated and (user.is_superuser or user.has_perm(MANAGE_OFFICE, office))
 
 
-def memberships_active(*, user, on: dt.date | None = None) -> QuerySet[StaffMembership]:
-    on = on or timezone.localdate()
-    return StaffMembership.objects.filter(user=user).filter(
-        Q(valid_from__isnull=True) | Q(valid_from__lte=on),
-        Q(valid_to__isnull=True) | Q(valid_to__gte=on),
+def _valid_on(on: dt.date) -> Q:
+    """A membership's window holds ``on`` (either end open); ``_roles_held`` checks the same
+    in Python."""
+    return (Q(valid_from__isnull=True) | Q(valid_from__lte=on)) & (
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on)
     )
+
+
+def memberships_active(*, user, on: dt.date | None = None) -> QuerySet[StaffMembership]:
+    return StaffMembership.objects.filter(_valid_on(on or timezone.localdate()), user=user)
 
 
 def members_with_role(
     *, office: Office, role: str, on: dt.date | None = None
 ) -> QuerySet[StaffMembership]:
     """The office's memberships in ``role`` valid on ``on`` (today), active accounts only."""
-    on = on or timezone.localdate()
     return StaffMembership.objects.filter(
-        Q(valid_from__isnull=True) | Q(valid_from__lte=on),
-        Q(valid_to__isnull=True) | Q(valid_to__gte=on),
+        _valid_on(on or timezone.localdate()),
         office=office,
         role=role,
         user__is_active=True,

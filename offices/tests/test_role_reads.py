@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 # --- the reads as they were (the ORM builds each query on every call) ------------------------
 
 
-def _had_role(user, role: str, office: Office | None) -> bool:
+def _had_role(user, *, role: str, office: Office | None = None) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     memberships = memberships_active(user=user).filter(role=role)
@@ -110,7 +110,7 @@ def test_every_answer_is_the_orm_reads_for_every_kind_of_person(world):
         for role in StaffRole.values:
             for office in (None, *offices):
                 assert user_has_role(user, role=role, office=office) == _had_role(
-                    user, role, office
+                    user, role=role, office=office
                 ), (name, role, office)
         assert is_cpd_admin(user) == _was_cpd_admin(user), name
         assert offices_managed_names(user=user) == _managed_before(user), name
