@@ -24,9 +24,14 @@ def setting(name: str, default: Any = None) -> Any:
     return os.environ.get(name, default)
 
 
-def pki_dir() -> Path:
+def pki_path() -> Path:
+    """Where the PKI's files live (``pki_dir`` makes it); naming it costs no system call."""
     base = Path(getattr(settings, "SEKAP_VAR_DIR", None) or settings.BASE_DIR / "var")
-    path = Path(setting("CERTAUTH_PKI_DIR", "") or base / "pki")
+    return Path(setting("CERTAUTH_PKI_DIR", "") or base / "pki")
+
+
+def pki_dir() -> Path:
+    path = pki_path()
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 

@@ -7,6 +7,7 @@ PKCS#11 key (python-pkcs11, e.g. SoftHSM2 in CI or a card/HSM in production).
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -152,6 +153,28 @@ def _issuer_serial_v2(cert: x509.Certificate) -> bytes:
     ).dump()
 
 
+@dataclass(frozen=True, slots=True)
+class _CertificateParts:
+    """What a signature says of one certificate of its chain, base64-encoded."""
+
+    der: str
+    sha256: str
+    issuer_serial_v2: str
+
+
+@functools.lru_cache(maxsize=1024)
+def _parts_of(cert: x509.Certificate) -> _CertificateParts:
+    """Computed once per certificate: a seal signs every receipt with the same chain, and
+    encoding the issuer and serial (asn1crypto) cost more than the rest of the signature's
+    XML (a certificate is immutable and hashed by its DER)."""
+    der = cert.public_bytes(serialization.Encoding.DER)
+    return _CertificateParts(
+        der=_b64(der),
+        sha256=_b64(hashlib.sha256(der).digest()),
+        issuer_serial_v2=_b64(_issuer_serial_v2(cert)),
+    )
+
+
 def sign_enveloped(
     xml_bytes: bytes,
     *,
@@ -214,7 +237,7 @@ def sign_enveloped(
     sig_value = _sub(sig, DS, "SignatureValue", Id=sv_id)
     x509_data = _sub(_sub(sig, DS, "KeyInfo"), DS, "X509Data")
     for c in cert_chain:
-        _sub(x509_data, DS, "X509Certificate", _b64(c.public_bytes(serialization.Encoding.DER)))
+        _sub(x509_data, DS, "X509Certificate", _parts_of(c).der)
     obj = _sub(sig, DS, "Object")
     qp = etree.SubElement(
         obj, f"{{{XADES}}}QualifyingProperties", nsmap={"xades": XADES}, Target=f"#{sig_id}"
@@ -225,13 +248,8 @@ def sign_enveloped(
     sc = _sub(_sub(ssp, XADES, "SigningCertificateV2"), XADES, "Cert")
     cd = _sub(sc, XADES, "CertDigest")
     _sub(cd, DS, "DigestMethod", Algorithm=sha256)
-    _sub(
-        cd,
-        DS,
-        "DigestValue",
-        _b64(hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).digest()),
-    )
-    _sub(sc, XADES, "IssuerSerialV2", _b64(_issuer_serial_v2(cert)))
+    _sub(cd, DS, "DigestValue", _parts_of(cert).sha256)
+    _sub(sc, XADES, "IssuerSerialV2", _parts_of(cert).issuer_serial_v2)
     if trusted_profile is not None:
         role = _sub(
             _sub(_sub(ssp, XADES, "SignerRole"), XADES, "ClaimedRoles"), XADES, "ClaimedRole"

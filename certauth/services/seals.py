@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import keys
-from ..conf import pki_dir, setting
+from ..conf import pki_dir, pki_path, setting
 from ..errors import CaNotInitialised
 from ..models import Certificate, CertificateAuthority, CertificateStatus, Profile
 from .ceremony import ISSUING_SLUG, ROOT_SLUG, ca_init
@@ -159,7 +159,7 @@ def _obtain(terc: str, subject_factory) -> SealMaterial:
 
 
 def _cached(terc: str, subject_factory) -> SealMaterial:
-    slot = (str(pki_dir()), terc)
+    slot = (str(pki_path()), terc)  # a key only: the seal's own read makes the directory
     now = time.monotonic()
     with _cache_lock:
         hit = _cache.get(slot)
