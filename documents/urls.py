@@ -1,6 +1,6 @@
-from django.urls import path, re_path
+from django.urls import path
 
-from . import api, views
+from . import views
 from .backoffice import archive as views_archive
 from .backoffice import cases as backoffice
 from .backoffice import deadlines as views_deadlines
@@ -16,8 +16,6 @@ from .backoffice import sharing as backoffice_sharing
 from .backoffice import workflows as backoffice_workflows
 
 app_name = "documents"
-
-UUID = r"(?P<public_id>[0-9a-fA-F-]{36})"
 
 urlpatterns = [
     path("upo/<str:public_id>/", views.receipt_verify, name="receipt_verify"),
@@ -189,29 +187,6 @@ urlpatterns = [
         backoffice_workflows.workflow_publish_view,
         name="backoffice_workflow_publish",
     ),
-    path("api/v1/submissions/", api.SubmissionListCreate.as_view(), name="api-submissions"),
-    re_path(
-        rf"^api/v1/submissions/{UUID}/?$", api.SubmissionDetail.as_view(), name="api-submission"
-    ),
-    re_path(
-        rf"^api/v1/submissions/{UUID}/upo\.xml$",
-        api.SubmissionUpo.as_view(),
-        name="api-submission-upo",
-    ),
-    re_path(
-        rf"^api/v1/submissions/{UUID}/document\.xml$",
-        api.SubmissionDocument.as_view(),
-        name="api-submission-document",
-    ),
-    path("api/v1/inbox/", api.InboxList.as_view(), name="api-inbox"),
-    path("api/v1/inbox/<int:pk>/", api.InboxDetail.as_view(), name="api-inbox-message"),
-    path("api/v1/inbox/<int:pk>/open/", api.InboxOpen.as_view(), name="api-inbox-open"),
-    path(
-        "api/v1/inbox/<int:pk>/document.xml", api.InboxDocument.as_view(), name="api-inbox-document"
-    ),
-    path("api/v1/esp/<str:terc>/waiting/", api.EspWaiting.as_view(), name="api-esp-waiting"),
-    path("api/v1/esp/<str:terc>/next/", api.EspNext.as_view(), name="api-esp-next"),
-    path("api/v1/esp/<str:terc>/confirm/", api.EspConfirm.as_view(), name="api-esp-confirm"),
     # the office's register of correspondence (RPW) and the paper desk
     path("backoffice/rejestr/", backoffice_register.register_home, name="register_home"),
     path("backoffice/rejestr/<str:terc>/", backoffice_register.register_list, name="register_list"),
