@@ -166,8 +166,10 @@ class Case(models.Model):
                 condition=OPEN_CASE,
                 name="documents_case_open_status",
             ),
+            # (the handler is always empty here, but the visibility rule reads it: without it
+            # the unassigned count was read from the handlers' index, across every office)
             models.Index(
-                fields=["office", "opened_at", "id", "department"],
+                fields=["office", "opened_at", "id", "department", "assignee"],
                 condition=OPEN_CASE & models.Q(assignee__isnull=True),
                 name="documents_case_unassigned",
             ),

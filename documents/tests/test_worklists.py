@@ -315,3 +315,20 @@ def test_a_list_page_reads_only_its_columns_and_no_row_more(office):
         worklist_page(staff=clerk, key="department", q="a")  # built by the ORM
     for query in queries.captured_queries[-2:]:
         assert "search_text" not in query["sql"] and "pesel" not in query["sql"]
+
+
+def test_every_open_case_index_holds_the_columns_the_visibility_rule_reads():
+    """The menu's capped counts are read from the work-list indexes alone only where each
+    index holds, besides its own range, every column the visibility rule reads (office,
+    department, handler): without the handler, the unassigned count was read from the
+    handlers' index across every office (1 million cases: 0.6 of the counts' 1.9 ms)."""
+    partial = [index for index in Case._meta.indexes if index.condition is not None]
+    assert {index.name for index in partial} >= {
+        "documents_case_open_dept",
+        "documents_case_open_office",
+        "documents_case_open_assignee",
+        "documents_case_open_status",
+        "documents_case_unassigned",
+    }
+    for index in partial:
+        assert {"office", "department", "assignee"} <= set(index.fields), index.name
