@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -56,7 +57,10 @@ def offices_managed_by(user) -> QuerySet[Office]:
     return get_objects_for_user(user, MANAGE_OFFICE, klass=Office, accept_global_perms=False)
 
 
-def _managed(user_id: int) -> QuerySet:
+def offices_managed_query(*, user_id: int) -> QuerySet:
+    """(TERC, name) of the offices managed by the person with this id who is not a superuser,
+    by name: ``offices_managed_by`` as a statement for the id alone (a caller may compile it
+    once, as ``offices_managed_names`` does)."""
     return (
         offices_managed_by(get_user_model()(pk=user_id))
         .order_by("name")
@@ -64,7 +68,7 @@ def _managed(user_id: int) -> QuerySet:
     )
 
 
-_MANAGED = PreparedValues(Office, _managed)
+_MANAGED = PreparedValues(Office, lambda user_id: offices_managed_query(user_id=user_id))
 
 
 def offices_managed_names(*, user: AbstractBaseUser | AnonymousUser) -> list[tuple[str, str]]:
@@ -117,15 +121,40 @@ _MEMBERSHIPS = PreparedValues(
 )
 
 
+_HELD = "_offices_roles_held"  # the person's memberships while ``roles_read_once`` lasts
+
+
+@contextmanager
+def roles_read_once(user) -> Iterator[None]:
+    """Within the block, the role checks of ``user`` (``user_has_role``, ``is_cpd_admin``, the
+    RA policy's) read the person's memberships once, not once per check: for a caller that
+    asks several of them in a row (the staff menu asks two). Outside the block every check
+    reads them afresh."""
+    if getattr(user, _HELD, None) is not None or not getattr(user, "is_authenticated", False):
+        yield
+        return
+    setattr(user, _HELD, [])
+    try:
+        yield
+    finally:
+        delattr(user, _HELD)
+
+
 def _roles_held(user) -> list[tuple[str, int, str]]:
     """(role, office id, office TERC) of the person's memberships valid today, as
     ``memberships_active`` chooses them."""
+    held = getattr(user, _HELD, None)
+    if held:
+        return held[0]
     on = timezone.localdate()
-    return [
+    roles = [
         (role, office_id, terc)
         for role, office_id, terc, valid_from, valid_to in _MEMBERSHIPS.rows(user.pk)
         if (valid_from is None or valid_from <= on) and (valid_to is None or valid_to >= on)
     ]
+    if held is not None:
+        held.append(roles)
+    return roles
 
 
 def user_has_role(user, *, role: str, office: Office | None = None) -> bool:

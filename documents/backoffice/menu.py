@@ -13,10 +13,11 @@ Which entries a person sees depends on other apps' checks (the CA's policy, perm
 groups and users, guardian's office permissions): reading them was five queries and a tenth
 of a list page's CPU. ``_grants`` keeps the answer per person in the cache for
 ``GRANTS_SECONDS``, keyed by the person's active roles (read fresh on every page, so a role
-granted or ended changes the key at once) and by a version that ``grants_changed`` moves on
-any change of memberships, permissions, groups or office permissions (connected in
-``DocumentsConfig.ready``). The menu only shows links: every page checks its own
-authorization in full on each request.
+granted or ended changes the key at once) and stamped with a version that ``grants_changed``
+moves on any change of memberships, permissions, groups or office permissions (connected in
+``DocumentsConfig.ready``): an answer stamped with another version than the current one is
+read again. The menu only shows links: every page checks its own authorization in full on
+each request.
 """
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ from django.utils.translation import gettext_lazy as _
 from certauth.authority import ra_policy
 from forms_platform.permissions import can_manage_forms
 from offices.models import Office
-from offices.selectors import offices_managed_names
+from offices.selectors import offices_managed_names, offices_managed_query, roles_read_once
 
 from ..selectors import worklists
 from ..selectors.archive import ARCHIVE_ROLES
+from ..selectors.statements import compiled, statement_for, statement_rows
 from ..selectors.visibility import case_scope
 from ..selectors.worklists import WORKLISTS, worklist_counts
 
@@ -239,24 +241,47 @@ def grants_changed(**_kwargs) -> None:
     cache.incr(_GRANTS_VERSION)
 
 
+def _managed(user) -> list[tuple[str, str]]:
+    """``offices_managed_names``, for a person who is not a superuser prepared on PostgreSQL
+    once per connection (``selectors.statements``): planning guardian's query (two
+    subqueries over six tables) on every miss cost 0.6 ms of the database's CPU, several
+    times its run."""
+    if not user.is_authenticated or user.is_superuser:
+        return offices_managed_names(user=user)
+    values = {"user_id": (user.pk,)}
+    statement = statement_for(
+        ("menu-managed",),
+        lambda marked: compiled(offices_managed_query(user_id=marked["user_id"][0])),
+        values,
+    )
+    if statement is None:
+        return offices_managed_names(user=user)
+    return [tuple(row) for row in statement_rows(statement, values)] if statement.sql else []
+
+
 def _grants(viewer: Viewer) -> tuple[frozenset[str], list[tuple[str, str]]]:
     """The keys of the entries ``viewer`` may see and the (TERC, name) of the offices whose
-    ESP tokens they manage, cached (see the module docstring)."""
+    ESP tokens they manage, cached (see the module docstring). The version is kept in the
+    cached value and read with it in one round trip (``get_many``: a second read of the cache
+    cost ~0.2 ms of CPU on every staff page)."""
     user = viewer.user
-    version = cache.get(_GRANTS_VERSION, 0)
     joined = user.date_joined.timestamp() if getattr(user, "date_joined", None) else 0
     key = (
-        f"documents:menu:grants:{version}:{user.pk}:{joined}:{int(user.is_superuser)}:"
+        f"documents:menu:grants:{user.pk}:{joined}:{int(user.is_superuser)}:"
         f"{timezone.localdate().isoformat()}:{','.join(sorted(viewer.roles))}"
     )
-    cached = cache.get(key)
-    if cached is None:
-        cached = (
+    found = cache.get_many([_GRANTS_VERSION, key])
+    version = found.get(_GRANTS_VERSION, 0)
+    cached = found.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    with roles_read_once(user):
+        grants = (
             frozenset(e.key for e in _ENTRIES if e.allowed(viewer)),
-            offices_managed_names(user=user),
+            _managed(user),
         )
-        cache.set(key, cached, GRANTS_SECONDS)
-    return cached
+    cache.set(key, (version, grants), GRANTS_SECONDS)
+    return grants
 
 
 def menu_for(*, user, path: str = "") -> list[Section]:

@@ -7,13 +7,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from documents.backoffice import menu
 from documents.selectors.visibility import case_scope
 from documents.tests.fixtures import clerk_of, make_service
 from offices.models import Deputy, StaffMembership, StaffRole
 from offices.privileges import staff_privileges_sync
+from offices.selectors import MANAGE_OFFICE, offices_managed_names
 from sekap.accounts.models import User
 from sekap.accounts.tests.factories import StaffFactory
 
@@ -81,3 +86,57 @@ def test_each_kind_of_person_gets_the_grants_of_their_own_roles_and_offices(sett
     clerk_b = clerk_of(other)
     staff_privileges_sync(user=clerk_of(other, role=StaffRole.OFFICE_ADMIN, department=False))
     assert _grants(clerk_b) == ({"search", "archive"}, [])
+
+
+def test_a_hit_is_one_cache_read_and_a_miss_reads_the_memberships_once(monkeypatch):
+    """A cached person's grants are one read of the cache (the version with them); a miss
+    asks two role checks of the RA policy and reads the person's memberships once, and on
+    PostgreSQL the managed offices by a prepared statement."""
+    setup = make_service()
+    user = User.objects.get(pk=clerk_of(setup).pk)
+    viewer = menu.Viewer(user=user, roles=case_scope(staff=user).roles)
+    menu.grants_changed()
+    with CaptureQueriesContext(connection) as miss:
+        grants = menu._grants(viewer)
+    sqls = [q["sql"] for q in miss.captured_queries]
+    assert len([s for s in sqls if "offices_staffmembership" in s]) == 1, sqls
+    # the managed offices (once prepared on the connection, only its EXECUTE names it)
+    managed = [s for s in sqls if "officeuserobjectpermission" in s or s.startswith("EXECUTE")]
+    assert len(managed) == 1, sqls
+    if connection.vendor == "postgresql":
+        assert managed[0].startswith(("PREPARE ", "EXECUTE ")), managed
+    cache, calls = menu.cache, []
+
+    class Counted:
+        def __getattr__(self, name):
+            calls.append(name)
+            return getattr(cache, name)
+
+    monkeypatch.setattr(menu, "cache", Counted())
+    with CaptureQueriesContext(connection) as hit:
+        assert menu._grants(viewer) == grants
+    assert calls == ["get_many"] and not hit.captured_queries
+
+
+def test_the_menus_managed_offices_are_offices_managed_names(settings):
+    """The menu's prepared read of the offices whose ESP tokens a person manages gives what
+    ``offices_managed_names`` gives: own permission, a group's, none, a superuser's."""
+    setup = make_service(symbol="OR")
+    other = make_service(symbol="GK", slug="drugi")
+    admin = clerk_of(setup, role=StaffRole.OFFICE_ADMIN, department=False)
+    staff_privileges_sync(user=admin)
+    by_group = StaffFactory()
+    group = Group.objects.create(name="managers of GK")
+    assign_perm(MANAGE_OFFICE, group, other.office)
+    by_group.groups.add(group)
+    both = StaffFactory()
+    assign_perm(MANAGE_OFFICE, both, setup.office)
+    both.groups.add(group)
+    people = [admin, by_group, both, clerk_of(setup), StaffFactory(is_superuser=True)]
+    for person in people * 2:  # compiled, then run again
+        user = User.objects.get(pk=person.pk)
+        assert menu._managed(user) == offices_managed_names(user=user), user
+    assert menu._managed(User.objects.get(pk=both.pk)) == sorted(
+        [(setup.office.terc, setup.office.name), (other.office.terc, other.office.name)],
+        key=lambda office: office[1],
+    )

@@ -8,6 +8,8 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
@@ -20,6 +22,7 @@ from offices.selectors import (
     memberships_active,
     offices_managed_by,
     offices_managed_names,
+    roles_read_once,
     user_has_role,
 )
 from offices.tests.factories import DepartmentFactory, OfficeFactory
@@ -160,3 +163,26 @@ def test_the_reads_compile_once_and_see_each_change_at_once(world, compiled):
     assert user_has_role(person, role=StaffRole.CPD_ADMIN) is False
     assert offices_managed_names(user=person) == [(office_b.terc, office_b.name)]
     assert compiled == []
+
+
+def test_within_roles_read_once_the_checks_share_one_read_and_read_afresh_after_it(world):
+    """The staff menu asks two role checks of one person in a row: within the block they read
+    the memberships once (nested blocks too); after it, a change shows at once."""
+    people, (office_a, office_b, _cpd) = world
+    person = User.objects.get(pk=people["operator"].pk)
+    assert user_has_role(person, role=StaffRole.CA_OPERATOR)  # compiles (or earlier)
+    with CaptureQueriesContext(connection) as queries, roles_read_once(person):
+        assert user_has_role(person, role=StaffRole.CA_OPERATOR, office=office_b)
+        assert not user_has_role(person, role=StaffRole.CA_OPERATOR, office=office_a)
+        assert not is_cpd_admin(person)
+        with roles_read_once(person):
+            assert not user_has_role(person, role=StaffRole.CLERK)
+    assert len(queries.captured_queries) == 1
+    StaffMembership.objects.filter(user=person).update(
+        valid_to=timezone.localdate() - dt.timedelta(days=1)
+    )
+    assert not user_has_role(person, role=StaffRole.CA_OPERATOR)
+    with roles_read_once(person):
+        assert not user_has_role(person, role=StaffRole.CA_OPERATOR, office=office_b)
+    with roles_read_once(AnonymousUser()):
+        assert not user_has_role(AnonymousUser(), role=StaffRole.CA_OPERATOR)
