@@ -1,18 +1,20 @@
 """Privileges that follow from memberships: kept equal to the memberships valid today.
 
-Two privileges are derived from a person's memberships rather than checked against them on each
-request: django-guardian's ``offices.manage_office`` object permission (an office
-administrator's, read by the registry's admin and the staff menu) and the account's
-``is_superuser`` flag (a CPD administrator's, read by Django's admin site). A membership has a
-validity window, so a privilege must follow both a change of the membership and the window's
-ends, which no write marks: ``staff_privileges_sync`` puts one person's privileges right after
-every change of their memberships, and ``staff_privileges_refresh`` (beat, hourly) does it for
-everyone who holds or held such a membership, so an expired administrator loses the office
-within the hour after midnight and a future one gains it when the window opens.
+Three privileges are derived from a person's memberships rather than checked against them on
+each request: django-guardian's ``offices.manage_office`` object permission (an office
+administrator's, read by the registry's admin and the staff menu), the account's
+``is_superuser`` flag (a CPD administrator's, read by Django's admin site) and its ``is_staff``
+flag (either administrator's: the admin site's door, and its link on the staff home). A
+membership has a validity window, so a privilege must follow both a change of the membership
+and the window's ends, which no write marks: ``staff_privileges_sync`` puts one person's
+privileges right after every change of their memberships, and ``staff_privileges_refresh``
+(beat, hourly) does it for everyone who holds or held such a membership, so an expired
+administrator loses the office within the hour after midnight and a future one gains it when
+the window opens.
 
-An account made superuser outside the registry (``createsuperuser``, the platform's first
-account) holds no CPD membership and is left alone; one whose superuser flag came from a CPD
-membership loses it with the last valid one. Each change is audited.
+An account made superuser or staff outside the registry (``createsuperuser``, the platform's
+first account) holds no administrator's membership and is left alone; one whose flag came from
+such a membership loses it with the last valid one. Each change is audited.
 """
 
 from __future__ import annotations
@@ -39,12 +41,24 @@ class PrivilegeChange:
     offices_granted: tuple[str, ...]  # TERC codes
     offices_withdrawn: tuple[str, ...]
     superuser: bool | None  # the new value, None when unchanged
+    staff: bool | None = None  # the new is_staff, None when unchanged
 
     def __bool__(self) -> bool:
-        return bool(self.offices_granted or self.offices_withdrawn or self.superuser is not None)
+        return bool(
+            self.offices_granted
+            or self.offices_withdrawn
+            or self.superuser is not None
+            or self.staff is not None
+        )
 
 
 _MANAGE = {"permission__codename": MANAGE_OFFICE.split(".")[1]}
+
+
+def _deriving(user: User | None = None):
+    """Administrators' memberships (any window), of ``user`` or of everyone."""
+    rows = StaffMembership.objects.filter(role__in=_DERIVING_ROLES)
+    return rows if user is None else rows.filter(user=user)
 
 
 def _managed_office_ids(user: User) -> set[int]:
@@ -54,11 +68,17 @@ def _managed_office_ids(user: User) -> set[int]:
 
 
 def staff_privileges_sync(
-    *, user: User, actor: User | None = None, on: dt.date | None = None, cpd_withdrawn: bool = False
+    *,
+    user: User,
+    actor: User | None = None,
+    on: dt.date | None = None,
+    cpd_withdrawn: bool = False,
+    admin_withdrawn: bool = False,
 ) -> PrivilegeChange:
     """Grant and withdraw ``user``'s derived privileges so that they match the memberships
     valid on ``on`` (today). ``cpd_withdrawn``: a CPD membership of the person was just
-    deleted, so a superuser flag with no CPD membership left came from it."""
+    deleted, so a superuser flag with no CPD membership left came from it;
+    ``admin_withdrawn``: an administrator's membership was, so the staff flag came from it."""
     on = on or timezone.localdate()
     active = memberships_active(user=user, on=on).filter(role__in=_DERIVING_ROLES)
     wanted = set(active.filter(role=StaffRole.OFFICE_ADMIN).values_list("office_id", flat=True))
@@ -72,6 +92,15 @@ def staff_privileges_sync(
         superuser = True
     elif user.is_superuser and not cpd_active and (cpd_withdrawn or cpd_held.exists()):
         superuser = False
+    staff = None
+    if (wanted or cpd_active) and not user.is_staff:
+        staff = True
+    elif (
+        user.is_staff
+        and not (wanted or cpd_active)
+        and (admin_withdrawn or cpd_withdrawn or held or _deriving(user).exists())
+    ):
+        staff = False
     granted = Office.objects.filter(pk__in=wanted - held).order_by("terc")
     withdrawn = Office.objects.filter(pk__in=held - wanted).order_by("terc")
     change = PrivilegeChange(
@@ -79,6 +108,7 @@ def staff_privileges_sync(
         offices_granted=tuple(granted.values_list("terc", flat=True)),
         offices_withdrawn=tuple(withdrawn.values_list("terc", flat=True)),
         superuser=superuser,
+        staff=staff,
     )
     if not change:
         return change
@@ -87,9 +117,12 @@ def staff_privileges_sync(
             assign_perm(MANAGE_OFFICE, user, office)
         for office in withdrawn:
             remove_perm(MANAGE_OFFICE, user, office)
-        if superuser is not None:
-            user.is_superuser = superuser
-            user.save(update_fields=["is_superuser"])
+        flags = {"is_superuser": superuser, "is_staff": staff}
+        flags = {name: value for name, value in flags.items() if value is not None}
+        if flags:
+            for name, value in flags.items():
+                setattr(user, name, value)
+            user.save(update_fields=list(flags))
         audit.record(
             actor=actor,
             action="offices.privileges.synced",
@@ -99,6 +132,7 @@ def staff_privileges_sync(
                 "offices_granted": list(change.offices_granted),
                 "offices_withdrawn": list(change.offices_withdrawn),
                 "superuser": superuser,
+                "staff": staff,
             },
         )
     return change
@@ -109,6 +143,6 @@ def staff_privileges_refresh(*, on: dt.date | None = None) -> int:
     or an office permission; returns how many people changed. Idempotent."""
     held_by = OfficeUserObjectPermission.objects.filter(**_MANAGE).values("user_id")
     people = User.objects.filter(pk__in=held_by) | User.objects.filter(
-        pk__in=StaffMembership.objects.filter(role__in=_DERIVING_ROLES).values("user_id")
+        pk__in=_deriving().values("user_id")
     )
     return sum(bool(staff_privileges_sync(user=user, on=on)) for user in people.distinct())

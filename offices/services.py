@@ -77,7 +77,10 @@ def registry_delete(*, actor, obj) -> None:
     obj.delete()
     if isinstance(obj, StaffMembership):
         staff_privileges_sync(
-            user=obj.user, actor=actor, cpd_withdrawn=obj.role == StaffRole.CPD_ADMIN
+            user=obj.user,
+            actor=actor,
+            cpd_withdrawn=obj.role == StaffRole.CPD_ADMIN,
+            admin_withdrawn=obj.role in (StaffRole.OFFICE_ADMIN, StaffRole.CPD_ADMIN),
         )
 
 
@@ -105,10 +108,7 @@ def membership_grant(
     if user.kind != UserKind.STAFF:
         user.kind = UserKind.STAFF
         user.save(update_fields=["kind"])
-    if role in (StaffRole.OFFICE_ADMIN, StaffRole.CPD_ADMIN) and not user.is_staff:
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
-    staff_privileges_sync(user=user, actor=actor)
+    staff_privileges_sync(user=user, actor=actor)  # is_staff too, while the membership is valid
     if created:
         audit.record(
             actor=actor,

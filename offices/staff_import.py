@@ -109,7 +109,6 @@ ROLE_NAMES: dict[str, str] = {
 # Roles held in a department (a head without a department heads the whole office).
 DEPARTMENT_ROLES = frozenset({StaffRole.CLERK, StaffRole.HEAD, StaffRole.SIGNER})
 NEEDS_DEPARTMENT = frozenset({StaffRole.CLERK, StaffRole.SIGNER})
-ADMIN_ROLES = frozenset({StaffRole.OFFICE_ADMIN, StaffRole.CPD_ADMIN})
 
 TRUE_WORDS = frozenset({"", "1", "tak", "t", "yes", "y", "true"})
 FALSE_WORDS = frozenset({"0", "nie", "n", "no", "false"})
@@ -677,10 +676,7 @@ def staff_import_apply(
                 user.pesel = row["pesel"]
             user.is_active = True
             user.kind = UserKind.STAFF
-        roles = {role for role, _symbol in change.roles}
-        if roles & ADMIN_ROLES:
-            user.is_staff = True
-        user.save()
+        user.save()  # is_staff follows an administrator's membership (staff_privileges_sync)
         accounts.append((change, user, before))
     # ... then their roles, positions and absences, each person audited once
     for change, user, before in accounts:

@@ -187,6 +187,10 @@ def test_an_expired_admin_is_refused_over_the_api_and_in_the_admin_after_the_ref
     department = office_a.departments.get(symbol="OR")
     admin_page = client.get(f"/admin/offices/department/{department.pk}/change/")
     listed = client.get("/admin/offices/department/?all=")
-    assert admin_page.status_code == listed.status_code == 403  # the admin no longer theirs
+    # no longer staff either: the admin site sends them to its log-in page
+    for page in (admin_page, listed):
+        assert page.status_code == 302
+        assert page["Location"].startswith("/admin/login/")
     entry = AuditEntry.objects.filter(action="offices.privileges.synced").latest("pk")
     assert entry.after["offices_withdrawn"] == [office_a.terc]
+    assert entry.after["staff"] is False

@@ -139,3 +139,56 @@ def test_the_refresh_runs_every_hour():
     assert entry["task"] == "offices.tasks.staff_privileges_refresh"
     assert entry["schedule"].minute == {1}
     assert entry["schedule"].hour == set(range(24))
+
+
+def test_an_expired_administrator_loses_the_admin_site_at_the_refresh(office):
+    admin = StaffFactory()
+    membership = membership_grant(
+        actor=None, user=admin, office=office, role=StaffRole.OFFICE_ADMIN
+    )
+    assert _fresh(admin).is_staff  # the admin site's door opens with the membership
+    StaffMembership.objects.filter(pk=membership.pk).update(valid_to=timezone.localdate() - DAY)
+
+    assert staff_privileges_refresh() == 1
+
+    assert not _fresh(admin).is_staff
+    assert _synced_entries(admin)[-1]["staff"] is False
+
+
+def test_a_removed_administrator_loses_the_admin_site_at_once(office):
+    root = StaffFactory(is_superuser=True)
+    admin = StaffFactory()
+    membership = membership_grant(
+        actor=root, user=admin, office=office, role=StaffRole.OFFICE_ADMIN
+    )
+    StaffMembership.objects.filter(pk=membership.pk).update(valid_to=timezone.localdate() - DAY)
+    staff_privileges_refresh()  # the permission went first: only the deletion says whose flag
+    User.objects.filter(pk=admin.pk).update(is_staff=True)
+
+    registry_delete(actor=root, obj=membership)
+
+    assert not _fresh(admin).is_staff
+
+
+def test_a_future_administrator_opens_the_admin_site_only_when_the_window_opens(office):
+    admin = StaffFactory()
+    tomorrow = timezone.localdate() + DAY
+    membership_grant(actor=None, user=admin, office=office, role=StaffRole.REGISTRY_CLERK)
+    StaffMembership.objects.create(
+        user=admin, office=office, role=StaffRole.OFFICE_ADMIN, valid_from=tomorrow
+    )
+
+    assert not staff_privileges_sync(user=admin)
+    assert not _fresh(admin).is_staff
+
+    staff_privileges_refresh(on=tomorrow)
+    assert _fresh(admin).is_staff
+
+
+def test_staff_made_outside_the_registry_keeps_the_admin_site(office):
+    operator = StaffFactory(is_staff=True)  # e.g. made in the admin by a superuser
+    membership_grant(actor=None, user=operator, office=office, role=StaffRole.REGISTRY_CLERK)
+
+    assert staff_privileges_refresh() == 0
+    assert not staff_privileges_sync(user=operator)
+    assert _fresh(operator).is_staff
