@@ -3,8 +3,8 @@ be shared with one person (django-guardian); case events become append-only in t
 
 PostgreSQL refuses UPDATE and DELETE of case events (a trigger, like the audit trail's).
 SQLite refuses UPDATE; DELETE stays possible there because the test runner empties tables
-with DELETE between transactional tests (PostgreSQL's runner uses TRUNCATE, which row
-triggers do not see).
+with DELETE between transactional tests (on PostgreSQL the suite's flush, tests/flush.py,
+deletes with session_replication_role = replica, under which the trigger does not fire).
 """
 
 import django.db.models.deletion

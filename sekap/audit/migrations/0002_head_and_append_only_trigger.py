@@ -1,7 +1,8 @@
 """Create the chain head and, on PostgreSQL, refuse UPDATE and DELETE of entries.
 
-TRUNCATE is left to privileges (the application role should not hold it): the test runner
-empties tables with TRUNCATE between transactional tests.
+TRUNCATE is left to privileges (the application role should not hold it), as is the
+superuser's session_replication_role = replica, under which the suite's flush
+(tests/flush.py) deletes between transactional tests.
 """
 
 from django.db import migrations
