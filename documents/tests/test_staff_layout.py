@@ -57,3 +57,43 @@ def test_menu_links_follow_the_script_prefix(setup):
     again = client.get(path).content.decode()
     assert f'<a href="{path}" aria-current="page">' in again
     assert f'<a href="{search}">' in again
+
+
+def test_the_menu_titles_are_translated_once_per_language_and_follow_it(setup):
+    """The titles are translated once per language and process, each page in its own
+    language; an entry registered later shows its own title."""
+    from django.utils import translation
+    from django.utils.functional import lazy
+
+    from documents.backoffice import menu
+
+    calls = []
+
+    def title() -> str:
+        calls.append(translation.get_language())
+        return f"Counted {translation.get_language()}"
+
+    clerk = clerk_of(setup)
+    menu.menu_for(user=clerk)  # the titles of the entries as they are
+    menu.register(
+        menu.Entry(
+            key="test:counted",
+            section="other",
+            title=lazy(title, str)(),
+            url=lambda: "/counted/",
+            allowed=lambda _viewer: True,
+        )
+    )
+    menu.grants_changed()
+    try:
+        for language in ("pl", "en", "pl", "en"):
+            with translation.override(language):
+                sections = menu.menu_for(user=clerk)
+            shown = {item.key: item.title for section in sections for item in section.items}
+            assert shown["test:counted"] == f"Counted {language}"
+            assert sections[0].title == {"pl": "Listy spraw", "en": "Work lists"}[language]
+        assert calls == ["pl", "en"]
+    finally:
+        menu._ENTRIES[:] = [e for e in menu._ENTRIES if e.key != "test:counted"]
+        menu._TITLES.clear()
+        menu.grants_changed()
