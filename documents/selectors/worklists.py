@@ -79,9 +79,9 @@ class Worklist:
     filter: Callable[[CaseScope], Q]
     ordering: tuple[str, ...] = ("deadline", "opened_at")
     # The list's first page in its own order, without filters (what the menu links to), is a
-    # statement prepared on PostgreSQL: planned a few times per connection, then by its
-    # generic plan (planning it on every page cost half of the page's database time). False
-    # where the generic plan is worse than planning each page (``_page_rows``).
+    # statement prepared on PostgreSQL and run by its generic plan (planning it on every page
+    # cost half of the page's database time; ``statements.statement_rows``). False where the
+    # generic plan is worse than planning each page (``_page_rows``).
     generic_plan: bool = True
     # Read in order from an index of the office's open cases (not of a department or a
     # person): where the person sees part of the office only, the visibility rule rejects
@@ -445,7 +445,9 @@ def _page_rows(
     # further on, a filter, another order (their generic plans were not measured), a list
     # whose generic plan is worse.
     prepare = worklist.generic_plan and position is None and not (sort or status or department_id)
-    return _rows(statement.compiler, statement_rows(statement, values, prepare=prepare))
+    return _rows(
+        statement.compiler, statement_rows(statement, values, prepare=prepare, generic=prepare)
+    )
 
 
 def worklist_page(
