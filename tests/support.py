@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -230,3 +231,19 @@ def compiled(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(SQLCompiler, "as_sql", counted)
     return calls
+
+
+_EXECUTE = re.compile(r"EXECUTE (sekap_prepared_\d+)\b")
+
+
+def executed_statements(captured: list[dict]) -> list[str]:
+    """The SQL of queries captured by ``CaptureQueriesContext``, each ``EXECUTE`` of a statement
+    that ``sekap.prepared`` prepared on PostgreSQL given as that statement (its placeholders
+    unbound): what the log showed before those statements were prepared on the server."""
+    from sekap.prepared import prepared_sql
+
+    texts = []
+    for query in captured:
+        found = _EXECUTE.match(query["sql"])
+        texts.append((prepared_sql(found[1]) if found else None) or query["sql"])
+    return texts

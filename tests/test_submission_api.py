@@ -38,6 +38,7 @@ from offices.models import OfficeIdentity, StaffMembership
 from sekap.accounts.models import Company, Representation
 from sekap.accounts.tests.factories import StaffFactory
 from signatures import services as signatures
+from tests.support import executed_statements
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
@@ -339,9 +340,9 @@ def test_a_submit_costs_a_fixed_set_of_queries(setup, citizen):  # noqa: F811
                          HTTP_IDEMPOTENCY_KEY="pinned")  # fmt: skip
     assert first.status_code == 201, first.content
     statements = [
-        q["sql"]
-        for q in queries.captured_queries
-        if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+        sql
+        for sql in executed_statements(queries.captured_queries)
+        if not sql.startswith(("SAVEPOINT", "RELEASE"))
     ]
     tables = [
         ("INSERT " if sql.startswith(("INSERT", "WITH")) else "")

@@ -21,6 +21,7 @@ from offices.privileges import staff_privileges_sync
 from offices.selectors import MANAGE_OFFICE, offices_managed_names
 from sekap.accounts.models import User
 from sekap.accounts.tests.factories import StaffFactory
+from tests.support import executed_statements
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +99,7 @@ def test_a_hit_is_one_cache_read_and_a_miss_reads_the_memberships_once(monkeypat
     menu.grants_changed()
     with CaptureQueriesContext(connection) as miss:
         grants = menu._grants(viewer)
-    sqls = [q["sql"] for q in miss.captured_queries]
+    sqls = executed_statements(miss.captured_queries)
     assert len([s for s in sqls if "offices_staffmembership" in s]) == 1, sqls
     # the managed offices (once prepared on the connection, only its EXECUTE names it)
     managed = [s for s in sqls if "officeuserobjectpermission" in s or s.startswith("EXECUTE")]

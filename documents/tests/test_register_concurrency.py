@@ -21,7 +21,7 @@ from documents.services.register import (
 )
 from documents.tests.fixtures import make_service
 from documents.tests.test_backoffice import clerk_of
-from tests.support import database_url, require_postgresql
+from tests.support import database_url, executed_statements, require_postgresql
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -90,7 +90,7 @@ def test_the_two_row_locks_are_held_for_three_statements_and_the_commit():
     register()  # the office's first item of the year creates its counter row
     with CaptureQueriesContext(connection) as queries, transaction.atomic():
         entry = register()
-    statements = [q["sql"] for q in queries.captured_queries]
+    statements = executed_statements(queries.captured_queries)
     first_lock = next(i for i, sql in enumerate(statements) if "registercounter" in sql)
     locked = statements[first_lock:]
     assert len(locked) == 4 and locked[3] == "COMMIT", locked

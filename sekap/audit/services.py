@@ -9,6 +9,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from .. import prepared
 from .chain import canonical_json, entry_hash
 from .context import NO_REQUEST, current
 from .models import GENESIS_HASH, PLATFORM_CHAIN, AuditEntry, AuditHead, office_chain
@@ -88,7 +89,7 @@ def _head_locked(key: str) -> tuple[int, str]:
     created for a new chain)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_HEAD_LOCK, [key])
+            prepared.execute(cursor, _HEAD_LOCK, [key])
             row = cursor.fetchone()
         if row is not None:
             return int(row[0]), row[1]
@@ -120,7 +121,7 @@ def _append(entry: AuditEntry) -> None:
         return
     params = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _ENTRY_FIELDS]
     with connection.cursor() as cursor:
-        cursor.execute(_append_sql(), [*params, entry.seq, entry.hash, entry.chain])
+        prepared.execute(cursor, _append_sql(), [*params, entry.seq, entry.hash, entry.chain])
         row = cursor.fetchone()
     entry.pk = row[0]
     entry._state.adding, entry._state.db = False, connection.alias
