@@ -24,7 +24,8 @@ One command:  .venv/bin/python bench/bench_submit.py [--clients 50] [--seconds 1
 * then one Celery worker (prefork, 2 processes) starts on the queued intakes and we measure
   completions per second (signature validation with revocation, RPW, case, deadline, notice).
 Beside each rate: the CPU seconds the server's (or the worker's) processes spent per request,
-and the load average, since the machine may be shared.
+and those of the run database's PostgreSQL backends (the same two cores serve both), and the
+load average, since the machine may be shared.
 Goals (issue 14): accepted/s >= 0.3 x the peer, p95 <= 100 ms at a sustained offered load,
 pipeline >= 100 completions/s and >= 0.2 x the peer.
 """
@@ -48,6 +49,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (
     ROOT,
     VENV_BIN,
+    backends_cpu_seconds,
+    backends_cpu_used,
     database_create,
     database_exists,
     gunicorn,
@@ -228,10 +231,14 @@ def main() -> None:
             sent[0] += 1
             return submit(sent[0])
 
+        db_url = env["DATABASE_URL"]
+
         def measured(make_request, **kwargs) -> dict:
-            cpu = tree_cpu_seconds(server.pid)
+            cpu, db_cpu = tree_cpu_seconds(server.pid), backends_cpu_seconds(db_url)
             result = load(port, make_request, **kwargs)
-            result["cpu_ms"] = (tree_cpu_seconds(server.pid) - cpu) / max(result["ok"], 1) * 1000
+            done = max(result["ok"], 1)
+            result["cpu_ms"] = (tree_cpu_seconds(server.pid) - cpu) / done * 1000
+            result["db_ms"] = backends_cpu_used(db_cpu, backends_cpu_seconds(db_url)) / done * 1000
             result["load"] = load_average()
             return result
 
@@ -240,6 +247,7 @@ def main() -> None:
             ok = sum(part["ok"] for part in parts)
             elapsed = sum(part["ok"] / part["per_second"] for part in parts if part["ok"])
             cpu = sum(part["cpu_ms"] * max(part["ok"], 1) for part in parts)
+            db_cpu = sum(part["db_ms"] * max(part["ok"], 1) for part in parts)
             return {
                 "ok": ok,
                 "errors": sum(part["errors"] for part in parts),
@@ -247,6 +255,7 @@ def main() -> None:
                 "p50_ms": max(part["p50_ms"] for part in parts),
                 "p95_ms": max(part["p95_ms"] for part in parts),
                 "cpu_ms": cpu / max(ok, 1),
+                "db_ms": db_cpu / max(ok, 1),
                 "load": parts[-1]["load"],
                 "rounds": [round(part["per_second"]) for part in parts],
             }
@@ -272,21 +281,24 @@ def main() -> None:
             f"peer  GET /api/v1/offices/<terc>/ (DRF, one row, closed loop): "
             f"{peer['per_second']:.0f} req/s, p50 {peer['p50_ms']:.1f} ms, "
             f"p95 {peer['p95_ms']:.1f} ms, errors {peer['errors']}, "
-            f"server CPU {peer['cpu_ms']:.2f} ms/request (rounds 1 and 4: {peer['rounds']} "
+            f"server CPU {peer['cpu_ms']:.2f} + database {peer['db_ms']:.2f} ms/request "
+            f"(rounds 1 and 4: {peer['rounds']} "
             f"req/s); {peer['load']}"
         )
         print(
             f"ours  POST /api/v1/submissions/ closed loop (saturation): {ours['per_second']:.0f} "
             f"accepted/s = {ours['per_second'] / peer['per_second']:.2f} x peer, "
             f"p50 {ours['p50_ms']:.1f} ms, p95 {ours['p95_ms']:.1f} ms, errors {ours['errors']}, "
-            f"server CPU {ours['cpu_ms']:.2f} ms/request (rounds 2 and 3: {ours['rounds']}/s); "
+            f"server CPU {ours['cpu_ms']:.2f} + database {ours['db_ms']:.2f} ms/request "
+            f"(rounds 2 and 3: {ours['rounds']}/s); "
             f"{ours['load']}  (goal: >= 0.3 x peer)"
         )
         print(
             f"ours  POST /api/v1/submissions/ open loop at {rate:.0f}/s offered: "
             f"{paced['per_second']:.0f} accepted/s, p50 {paced['p50_ms']:.1f} ms, "
             f"p95 {paced['p95_ms']:.1f} ms, errors {paced['errors']}, "
-            f"server CPU {paced['cpu_ms']:.2f} ms/request; {paced['load']}  (goal: p95 <= 100 ms)"
+            f"server CPU {paced['cpu_ms']:.2f} + database {paced['db_ms']:.2f} ms/request; "
+            f"{paced['load']}  (goal: p95 <= 100 ms)"
         )
         sys.stdout.flush()
 
