@@ -36,11 +36,10 @@ from django.utils.translation import gettext_lazy as _
 from certauth.authority import ra_policy
 from forms_platform.permissions import can_manage_forms
 from offices.models import Office
-from offices.selectors import offices_managed_names, offices_managed_query, roles_read_once
+from offices.selectors import offices_managed_names, roles_read_once
 
 from ..selectors import worklists
 from ..selectors.archive import ARCHIVE_ROLES
-from ..selectors.statements import compiled, statement_for, statement_rows
 from ..selectors.visibility import case_scope
 from ..selectors.worklists import WORKLISTS, worklist_counts
 
@@ -260,24 +259,6 @@ def grants_changed(**_kwargs) -> None:
     cache.incr(_GRANTS_VERSION)
 
 
-def _managed(user) -> list[tuple[str, str]]:
-    """``offices_managed_names``, for a person who is not a superuser prepared on PostgreSQL
-    once per connection (``selectors.statements``): planning guardian's query (two
-    subqueries over six tables) on every miss cost 0.6 ms of the database's CPU, several
-    times its run."""
-    if not user.is_authenticated or user.is_superuser:
-        return offices_managed_names(user=user)
-    values = {"user_id": (user.pk,)}
-    statement = statement_for(
-        ("menu-managed",),
-        lambda marked: compiled(offices_managed_query(user_id=marked["user_id"][0])),
-        values,
-    )
-    if statement is None:
-        return offices_managed_names(user=user)
-    return [tuple(row) for row in statement_rows(statement, values)] if statement.sql else []
-
-
 def _grants(viewer: Viewer) -> tuple[frozenset[str], list[tuple[str, str]]]:
     """The keys of the entries ``viewer`` may see and the (TERC, name) of the offices whose
     ESP tokens they manage, cached (see the module docstring). The version is kept in the
@@ -297,7 +278,7 @@ def _grants(viewer: Viewer) -> tuple[frozenset[str], list[tuple[str, str]]]:
     with roles_read_once(user):
         grants = (
             frozenset(e.key for e in _ENTRIES if e.allowed(viewer)),
-            _managed(user),
+            offices_managed_names(user=user),  # prepared on the server (sekap.prepared)
         )
     cache.set(key, (version, grants), GRANTS_SECONDS)
     return grants
