@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, router
+from django.db import connection, connections, router
 from django.db.models import NOT_PROVIDED, Model, QuerySet, signals
 from django.db.models.query import get_related_populators
 from django.db.models.sql import InsertQuery
@@ -48,8 +48,6 @@ def server_sql(sql: str) -> str:
 def prepared_sql(name: str) -> str | None:
     """The statement this module prepared as ``name`` on the default connection's session
     (what an ``EXECUTE name`` in a query log runs), or None."""
-    from django.db import connection
-
     names = _sessions.get(connection.connection) if connection.connection else None
     return next((sql for sql, given in (names or {}).items() if given == name), None)
 

@@ -7,7 +7,6 @@ PKCS#11 key (python-pkcs11, e.g. SoftHSM2 in CI or a card/HSM in production).
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from lxml import etree
 
 from sekap.xmlsafe import parse_untrusted
-from signatures import dsig, tsp
+from signatures import dsig, pkix, tsp
 from signatures.constants import (
     DIGEST_URI,
     DS,
@@ -162,15 +161,17 @@ class _CertificateParts:
     issuer_serial_v2: str
 
 
-@functools.lru_cache(maxsize=1024)
 def _parts_of(cert: x509.Certificate) -> _CertificateParts:
-    """Computed once per certificate: a seal signs every receipt with the same chain, and
-    encoding the issuer and serial (asn1crypto) cost more than the rest of the signature's
-    XML (a certificate is immutable and hashed by its DER)."""
-    der = cert.public_bytes(serialization.Encoding.DER)
+    """Made once per certificate and kept with it (``pkix.derived``, the validator's records):
+    a seal signs every receipt with the same chain, and encoding its issuer and serial
+    (asn1crypto) cost more than the rest of the signature's XML."""
+    return pkix.derived(cert, "signer_parts", _new_parts)
+
+
+def _new_parts(cert: x509.Certificate) -> _CertificateParts:
     return _CertificateParts(
-        der=_b64(der),
-        sha256=_b64(hashlib.sha256(der).digest()),
+        der=_b64(pkix.der(cert)),
+        sha256=_b64(pkix.cert_digest(cert, "sha256")),
         issuer_serial_v2=_b64(_issuer_serial_v2(cert)),
     )
 
