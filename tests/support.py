@@ -244,6 +244,6 @@ def executed_statements(captured: list[dict]) -> list[str]:
 
     texts = []
     for query in captured:
-        found = _EXECUTE.match(query["sql"])
+        found = _EXECUTE.search(query["sql"])
         texts.append((prepared_sql(found[1]) if found else None) or query["sql"])
     return texts

@@ -10,26 +10,26 @@ compiled twice, with two sets of markers, and used only if both give the same SQ
 per-person value in a marker's place (a value derived some other way would differ: that
 shape is then built by the ORM on each request). On PostgreSQL a statement whose generic
 plan is good (the menu's counts, the scope's query, most lists' first pages) is prepared
-once per connection, the constants (e.g. the closed statuses of the partial indexes)
-written into it, so PostgreSQL plans it a few times per connection (a generic plan after
-the fifth run) instead of on every page (prepared statements belong to a server session:
-no connection pooler in transaction mode may stand between).
+once per session by ``sekap.prepared``, the constants (e.g. the closed statuses of the
+partial indexes) written into it, so PostgreSQL plans it a few times per session (a generic
+plan after the fifth run) instead of on every page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
+
+from sekap.prepared import execute
 
 # The moments a condition may read: ``at``, its local date (``today``) and these shifts of
 # them (the work lists' windows: incoming within 7 days, due within 7 days).
@@ -76,10 +76,10 @@ class Statement:
     compiler: object = None  # a list page's: how its values are converted (dates on SQLite)
 
     @functools.cached_property
-    def prepared(self) -> tuple[str, str, list[_Slot]]:
-        """(name, body, parameters) of the statement prepared on PostgreSQL: the constants
-        written into it, the markers' places numbered."""
-        slots, numbered = iter(self.slots), []
+    def prepared(self) -> tuple[str, list[_Slot]]:
+        """(SQL, parameters) of the statement prepared on PostgreSQL (``sekap.prepared``): the
+        constants written into it, so that its plan can use the partial indexes they match."""
+        slots, kept = iter(self.slots), []
 
         def place(match: re.Match) -> str:
             if match.group() == "%%":
@@ -87,11 +87,10 @@ class Statement:
             slot = next(slots)
             if isinstance(slot, _Constant):
                 return connection.ops.compose_sql("%s", [slot.value]).replace("%", "%%")
-            numbered.append(slot)
-            return f"${len(numbered)}"
+            kept.append(slot)
+            return "%s"
 
-        body = re.sub("%s|%%", place, self.sql)
-        return "wl_" + hashlib.sha256(body.encode()).hexdigest()[:24], body, numbered
+        return re.sub("%s|%%", place, self.sql), kept
 
 
 class _Unshaped(Exception):
@@ -196,48 +195,21 @@ def statement_for(key: tuple, build, values: dict[str, tuple]) -> Statement | No
     return statements[full_key]
 
 
-# Prefixed to a prepared statement's EXECUTE that is run by its generic plan: for the
-# implicit transaction of the one round trip only (outside a transaction block).
-GENERIC_PLAN = "SET LOCAL plan_cache_mode = force_generic_plan; "
-
-
 def statement_rows(
     statement: Statement, values: dict[str, tuple], *, prepare: bool = True, generic: bool = False
 ) -> list[tuple]:
-    """The rows of ``statement`` with ``values`` bound, prepared once per connection on
-    PostgreSQL when ``prepare`` (a statement whose generic plan is as good as one planned
-    for the values: not every list page's, e.g. the unassigned cases', whose generic plan
-    sorts a whole office's unassigned cases instead of reading the first rows of an index in
-    order: ``Worklist.generic_plan``).
-
-    ``generic``: run by the generic plan from the first run, whatever PostgreSQL's own
-    choice. After a prepared statement's fifth run PostgreSQL keeps planning it for each
-    run's values when the generic plan's estimated cost is higher than the plans made so
-    far, even where it is the same plan: a list page was then planned on every page (0.6 to
-    1.1 ms of the database's CPU against 0.2 to 0.4 ms to run it). Inside a transaction
-    block the setting would last until its end: there PostgreSQL chooses."""
+    """The rows of ``statement`` with ``values`` bound, prepared once per session on PostgreSQL
+    when ``prepare`` (a statement whose generic plan is as good as one planned for the values:
+    not every list page's, e.g. the unassigned cases', whose generic plan sorts a whole
+    office's unassigned cases instead of reading the first rows of an index in order:
+    ``Worklist.generic_plan``); ``generic``: run by that plan from the first run
+    (``sekap.prepared.execute``)."""
     with connection.cursor() as cursor:
-        if not prepare or connection.vendor != "postgresql":
+        if prepare and connection.vendor == "postgresql":
+            sql, slots = statement.prepared
+            execute(cursor, sql, [slot.bind(values) for slot in slots], generic=generic)
+        else:
             cursor.execute(statement.sql, [slot.bind(values) for slot in statement.slots])
-            return cursor.fetchall()
-        raw = connection.connection
-        state = getattr(_LOCAL, "prepared", None)
-        if state is None or state[0] is not raw:
-            state = _LOCAL.prepared = (raw, set(), 0)
-        name, body, slots = statement.prepared
-        name = f"{name}_{state[2]}"
-        places = ", ".join(["%s"] * len(slots))
-        sql = f"EXECUTE {name}({places})" if slots else f"EXECUTE {name}"
-        if generic and not connection.in_atomic_block:
-            sql = GENERIC_PLAN + sql
-        if name not in state[1]:
-            sql = f"PREPARE {name} AS {body}; {sql}"
-        try:
-            cursor.execute(sql, [slot.bind(values) for slot in slots])
-        except DatabaseError:  # prepared or not, the next statements get new names
-            _LOCAL.prepared = (raw, set(), state[2] + 1)
-            raise
-        state[1].add(name)
         return cursor.fetchall()
 
 
