@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sekap.storage import StoredBytesField
@@ -35,6 +36,7 @@ class Submission(models.Model):
         verbose_name=_("submitter"),
         on_delete=models.PROTECT,
         related_name="submissions",
+        db_index=False,  # documents_sub_mine and the idempotency key lead with it
     )
     company = models.ForeignKey(
         "accounts.Company",
@@ -43,9 +45,14 @@ class Submission(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="submissions",
+        db_index=False,  # documents_sub_company: the rows that have one
     )
     office = models.ForeignKey(
-        "offices.Office", verbose_name=_("office"), on_delete=models.PROTECT, related_name="+"
+        "offices.Office",
+        verbose_name=_("office"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # documents_esp leads with it
     )
     service = models.ForeignKey(
         "offices.Service", verbose_name=_("service"), on_delete=models.PROTECT, related_name="+"
@@ -63,12 +70,13 @@ class Submission(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="replies",
+        db_index=False,  # documents_sub_reply_to: the rows that have one
     )
     title = models.CharField(_("title"), max_length=300)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     idempotency_key = models.CharField(max_length=100)
     document = StoredBytesField(_("signed document"), kind="submissions")
-    sha256 = models.CharField(max_length=64, db_index=True)
+    sha256 = models.CharField(max_length=64)  # compared after a read by key, never searched
     size = models.PositiveIntegerField()
     received_at = models.DateTimeField(_("received at"))
 
@@ -107,6 +115,7 @@ class Submission(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # documents_sub_esp_by: the rows that have one
     )
     esp_confirmed_token = models.ForeignKey(
         "EspToken",
@@ -114,6 +123,7 @@ class Submission(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # documents_sub_esp_token: the rows that have one
     )
 
     class Meta:
@@ -131,6 +141,17 @@ class Submission(models.Model):
                 fields=["office", "esp_confirmed_at", "received_at"], name="documents_esp"
             ),
             models.Index(fields=["submitter", "-received_at"], name="documents_sub_mine"),
+            # Foreign keys that most rows leave empty: indexed where set (what a lookup by
+            # one, or the PROTECT check of a deletion, reads), not written for every row.
+            *(
+                models.Index(fields=[field], condition=Q(**{f"{field}__isnull": False}), name=name)
+                for field, name in (
+                    ("company", "documents_sub_company"),
+                    ("reply_to", "documents_sub_reply_to"),
+                    ("esp_confirmed_by", "documents_sub_esp_by"),
+                    ("esp_confirmed_token", "documents_sub_esp_token"),
+                )
+            ),
         ]
 
     def __str__(self) -> str:
