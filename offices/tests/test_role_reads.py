@@ -76,7 +76,7 @@ def world(settings):
     people = {name: StaffFactory() for name in (
         "clerk", "registry", "head", "office_admin", "operator", "cpd_admin", "cpd_elsewhere",
         "revoked", "revoked_admin", "future", "ending_today", "group_manager", "deputy",
-        "nobody",
+        "nobody", "own_and_group",
     )}  # fmt: skip
     people["superuser"] = StaffFactory(is_superuser=True)
     _member(people["clerk"], office_a, StaffRole.CLERK, department)
@@ -95,6 +95,8 @@ def world(settings):
     managers = Group.objects.create(name="managers of B")
     assign_perm(MANAGE_OFFICE, managers, office_b)
     people["group_manager"].groups.add(managers)
+    assign_perm(MANAGE_OFFICE, people["own_and_group"], office_a)
+    people["own_and_group"].groups.add(managers)
     now = timezone.now()
     Deputy.objects.create(
         office=office_a,
@@ -129,6 +131,10 @@ def test_the_answers_grant_where_the_person_works_and_nowhere_else(world):
     assert offices_managed_names(user=clerk) == []
     assert offices_managed_names(user=people["office_admin"]) == [(office_a.terc, office_a.name)]
     assert offices_managed_names(user=people["group_manager"]) == [(office_b.terc, office_b.name)]
+    assert offices_managed_names(user=people["own_and_group"]) == sorted(
+        [(office_a.terc, office_a.name), (office_b.terc, office_b.name)],
+        key=lambda office: office[1],
+    )
     assert user_has_role(people["operator"], role=StaffRole.CA_OPERATOR, office=office_b)
     assert not user_has_role(people["operator"], role=StaffRole.CA_OPERATOR, office=office_a)
     assert is_cpd_admin(people["cpd_admin"]) and is_cpd_admin(people["superuser"])
